@@ -1,0 +1,46 @@
+# Two commands matter on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WB := $(VENV)/bin/workbook
+HOST ?= 127.0.0.1
+PORT ?= 8866
+SERVE_ARGS ?= --no-browser
+PYTEST_ARGS ?=
+
+.PHONY: install install-test run test browser lint clean
+
+# Re-installs only when pyproject.toml changed since the last install.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,postgres,dask]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test browser
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found and apt-get not usable: browser tests will be skipped"; fi; \
+	fi
+
+run: install
+	$(WB) db upgrade
+	$(WB) demo
+	$(WB) serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache

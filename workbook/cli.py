@@ -1,0 +1,100 @@
+"""Command line: ``workbook framework check``, ``workbook db upgrade``, ``workbook demo``,
+``workbook serve``, ``workbook batch``.
+
+Errors the user can fix print as one clear message (no traceback) and exit with status 2;
+status 1 means some work (e.g. a country in a batch) failed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import WorkbookError
+
+
+def _cmd_framework_check(args) -> int:
+    from .framework import load_framework
+    fw = load_framework(args.file)
+    n_sub = sum(len(p.subareas) for p in fw.pillars)
+    print(f"OK: {fw.id} {fw.version}: {len(fw.pillars)} pillars, {n_sub} sub-areas, "
+          f"{len(fw.indicators)} indicators")
+    return 0
+
+
+def _cmd_db_upgrade(args) -> int:
+    from . import db
+    rev = db.upgrade(args.db_url)
+    url = db.get_engine(args.db_url).url.render_as_string(hide_password=True)
+    print(f"database {url} is at schema revision {rev}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from tqdm import tqdm
+
+    from .demo import DEMO_COUNTRIES, load_demo
+    from .store import Store
+    store = Store(args.db_url)
+    with tqdm(total=len(DEMO_COUNTRIES), desc="demo data", unit="country", disable=args.quiet or None) as bar:
+        loaded = load_demo(store, progress=lambda *_: bar.update())
+    codes = ", ".join(f"{c} {n}" for c, n, *_ in DEMO_COUNTRIES)
+    print(f"demo countries ({codes}): " + (f"loaded {', '.join(loaded)}" if loaded else "already loaded"))
+    return 0
+
+
+def _cmd_serve(args) -> int:
+    from .serve import serve
+    return serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+
+
+def _cmd_batch(args) -> int:
+    from .batch import main as batch_main
+    return batch_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbook", description="MBM assessment workbook")
+    parser.add_argument("--db-url", default=None,
+                        help="SQLAlchemy database URL (default: WORKBOOK_DB_URL, else the embedded SQLite file)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    fw = sub.add_parser("framework", help="check the framework file").add_subparsers(dest="action", required=True)
+    check = fw.add_parser("check", help="load a framework file and report every problem with its location")
+    check.add_argument("file", nargs="?", default=None, help="framework YAML (default: the shipped one)")
+    check.set_defaults(func=_cmd_framework_check)
+
+    dbp = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    up = dbp.add_parser("upgrade", help="create or migrate the database schema to the newest version")
+    up.set_defaults(func=_cmd_db_upgrade)
+
+    demo = sub.add_parser("demo", help="load the fictional demo countries (XAT, XBO, XSY); safe to repeat")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(func=_cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the Voila app")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    serve.set_defaults(func=_cmd_serve)
+
+    from .batch import add_arguments
+    batch = sub.add_parser("batch", help="run the pillar notebooks and build reports per country")
+    add_arguments(batch)
+    batch.set_defaults(func=_cmd_batch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WorkbookError as exc:
+        print(f"workbook: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("workbook: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

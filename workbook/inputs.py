@@ -1,0 +1,99 @@
+"""Validation of every value that comes from a user: widgets, URLs, CLI, files.
+
+Each ``parse_*`` function returns a clean value or raises :class:`InvalidInput` naming the
+field. They never trust the type they are given: a browser can send any widget value.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .errors import InvalidInput, Problem
+from .framework import CODES
+
+MAX_NOTES = 10_000
+MAX_SHORT = 120
+MAX_LONG = 500
+ROLES = ("international", "national")
+ROUND_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()/-]{0,59}")
+
+
+def parse_rating(value, field: str = "rating") -> str | None:
+    """A level 1-5 or a code NA/NE/IE, as stored (``"3"``, ``"IE"``); ``None`` means unrated."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput(Problem(field, f"{value!r} is not a level; use 1-5, NA, NE or IE"))
+    if isinstance(value, int) and 1 <= value <= 5:
+        return str(value)
+    if isinstance(value, str):
+        v = value.strip().upper()
+        if v in CODES or v in {"1", "2", "3", "4", "5"}:
+            return v
+    shown = value if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    raise InvalidInput(Problem(field, f"{shown!r} is not a level; use 1-5, NA, NE or IE"))
+
+
+def parse_text(value, field: str, *, max_len: int = MAX_SHORT, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(Problem(field, f"expected text, got {type(value).__name__}"))
+    v = value.strip()
+    if "\x00" in v:
+        raise InvalidInput(Problem(field, "contains a NUL character"))
+    if required and not v:
+        raise InvalidInput(Problem(field, "is required"))
+    if len(v) > max_len:
+        raise InvalidInput(Problem(field, f"is {len(v)} characters long; the limit is {max_len}"))
+    return v
+
+
+def parse_round(value, field: str = "round") -> str:
+    v = parse_text(value, field, max_len=60, required=True)
+    if not ROUND_RE.fullmatch(v):
+        raise InvalidInput(Problem(field, f"{v!r} is not a round name: use letters, digits, spaces and - _ . ( ) /, "
+                                          "e.g. 'baseline 2026'"))
+    return v
+
+
+def parse_date(value, field: str = "date", *, today: dt.date | None = None) -> dt.date | None:
+    """A date in the past or today (ISO text or a date); ``None``/empty allowed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput(Problem(field, f"{value!r} is not a date; use YYYY-MM-DD")) from None
+    if not isinstance(value, dt.date):
+        raise InvalidInput(Problem(field, f"expected a date, got {type(value).__name__}"))
+    today = today or dt.date.today()
+    if value > today:
+        raise InvalidInput(Problem(field, f"{value.isoformat()} is in the future"))
+    if value.year < 1900:
+        raise InvalidInput(Problem(field, f"{value.isoformat()} is too far in the past"))
+    return value
+
+
+def parse_role(value, field: str = "role") -> str:
+    v = parse_text(value, field, required=True).lower()
+    if v not in ROLES:
+        raise InvalidInput(Problem(field, f"{value!r} is not a role; use 'international' or 'national'"))
+    return v
+
+
+def collect(*checks) -> list:
+    """Run zero-argument checks, collecting every problem before raising once."""
+    results, problems = [], []
+    for check in checks:
+        try:
+            results.append(check())
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            results.append(None)
+    if problems:
+        raise InvalidInput(problems)
+    return results

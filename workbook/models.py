@@ -1,0 +1,101 @@
+"""Database tables (SQLAlchemy 2 ORM). Schema changes go through Alembic migrations."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Assessment(Base):
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("country_code", "round", name="uq_assessment_country_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(3), index=True)
+    country_name: Mapped[str] = mapped_column(String(120))
+    fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    round: Mapped[str] = mapped_column(String(60))
+    framework_id: Mapped[str] = mapped_column(String(80))
+    framework_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    team: Mapped[list[TeamMember]] = relationship(back_populates="assessment", cascade="all, delete-orphan",
+                                                  order_by="TeamMember.id")
+    ratings: Mapped[list[Rating]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+
+
+class TeamMember(Base):
+    __tablename__ = "team_member"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))  # international | national
+
+    assessment: Mapped[Assessment] = relationship(back_populates="team")
+
+
+class Rating(Base):
+    """One indicator of one assessment. ``version`` is the optimistic-locking counter."""
+
+    __tablename__ = "rating"
+    __table_args__ = (UniqueConstraint("assessment_id", "indicator_id", name="uq_rating_indicator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(20))
+    national: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    external: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    agreed: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+    assessment: Mapped[Assessment] = relationship(back_populates="ratings")
+    evidence: Mapped[list[Evidence]] = relationship(back_populates="rating", cascade="all, delete-orphan",
+                                                    order_by="Evidence.id")
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("rating.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(500))
+    date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    reference: Mapped[str] = mapped_column(String(500), default="")
+    supplied_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    rating: Mapped[Rating] = relationship(back_populates="evidence")
+
+
+class AuditEntry(Base):
+    """Every change: who, when, what, old value, new value. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(Integer, index=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_key: Mapped[str] = mapped_column(String(40), default="")
+    field: Mapped[str] = mapped_column(String(40))
+    old: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new: Mapped[str | None] = mapped_column(Text, nullable=True)
+    who: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.current_timestamp())

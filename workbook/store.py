@@ -1,0 +1,445 @@
+"""The assessment store: every read and write of assessments goes through :class:`Store`.
+
+Writes validate everything first and run in one transaction, so a rejected input writes
+nothing. Ratings carry a ``version``: a save based on an older version is refused with
+:class:`~workbook.errors.Conflict` (optimistic locking), and every change lands in the audit log.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from . import db
+from .countries import resolve_country
+from .errors import Conflict, InvalidInput, NotFound, Problem
+from .framework import Framework, load_framework
+from .inputs import (MAX_LONG, MAX_NOTES, MAX_SHORT, collect, parse_date, parse_rating, parse_role,
+                     parse_round, parse_text)
+from .models import Assessment, AuditEntry, Evidence, Rating, TeamMember, utcnow
+
+RATING_FIELDS = ("national", "external", "agreed", "notes")
+
+
+@dataclass(frozen=True)
+class AssessmentInfo:
+    """A read-only summary of an assessment (safe to keep after the session closes)."""
+
+    id: int
+    country_code: str
+    country_name: str
+    fictional: bool
+    round: str
+    framework_id: str
+    framework_version: str
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    team: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        mark = " (fictional)" if self.fictional else ""
+        return f"{self.country_name}{mark}, {self.round}"
+
+
+def _info(a: Assessment) -> AssessmentInfo:
+    return AssessmentInfo(a.id, a.country_code, a.country_name, a.fictional, a.round, a.framework_id,
+                          a.framework_version, a.status, a.created_at, a.updated_at,
+                          tuple((m.name, m.organisation, m.role) for m in a.team))
+
+
+def _rating_dict(r: Rating | None) -> dict:
+    if r is None:
+        return {"national": None, "external": None, "agreed": None, "notes": "", "version": 0,
+                "updated_by": "", "updated_at": None}
+    return {"national": r.national, "external": r.external, "agreed": r.agreed, "notes": r.notes,
+            "version": r.version, "updated_by": r.updated_by, "updated_at": r.updated_at}
+
+
+class Store:
+    """Open a database (``url`` or ``WORKBOOK_DB_URL`` or the embedded SQLite default).
+
+    Parameters
+    ----------
+    url : str, optional
+        SQLAlchemy URL. Default: :func:`workbook.config.db_url`.
+    framework : Framework, optional
+        The framework used to validate indicator ids. Default: the shipped one.
+    check : bool
+        Check that the schema is at the newest migration (clear error if not).
+    """
+
+    def __init__(self, url: str | None = None, framework: Framework | None = None, *, check: bool = True):
+        self.engine = db.get_engine(url)
+        if check:
+            db.check_schema(self.engine)
+        self.framework = framework or load_framework()
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- assessments ------------------------------------------------------------------------
+    def create_assessment(self, country: str, round: str, *, country_name: str | None = None,
+                          team: list[dict] | None = None, by: str = "") -> AssessmentInfo:
+        """Create an assessment. ``team`` is a list of ``{name, organisation, role}``."""
+        problems: list[Problem] = []
+        members = []
+        c = rnd = who = None
+        try:
+            c, rnd, who = collect(lambda: resolve_country(country, country_name),
+                                  lambda: parse_round(round),
+                                  lambda: parse_text(by, "by", required=True))
+        except InvalidInput as exc:
+            problems += exc.problems
+        for i, m in enumerate(team or []):
+            if not isinstance(m, dict):
+                problems.append(Problem(f"team[{i}]", "expected a mapping with name, organisation, role"))
+                continue
+            unknown = set(m) - {"name", "organisation", "role"}
+            if unknown:
+                problems.append(Problem(f"team[{i}]", f"unknown keys {sorted(unknown)}"))
+            try:
+                members.append(collect(lambda: parse_text(m.get("name"), f"team[{i}].name", required=True),
+                                       lambda: parse_text(m.get("organisation"), f"team[{i}].organisation",
+                                                          max_len=200),
+                                       lambda: parse_role(m.get("role"), f"team[{i}].role")))
+            except InvalidInput as exc:
+                problems += exc.problems
+        if problems:
+            raise InvalidInput(problems, what="new assessment")
+        fw = self.framework
+        with self._sessions.begin() as s:
+            a = Assessment(country_code=c.code, country_name=c.name, fictional=c.fictional, round=rnd,
+                           framework_id=fw.id, framework_version=fw.version, status="draft",
+                           team=[TeamMember(name=n, organisation=o, role=r) for n, o, r in members])
+            s.add(a)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise InvalidInput(Problem("round", f"{c.code} already has an assessment for round {rnd!r}"),
+                                   what="new assessment") from None
+            s.add(AuditEntry(assessment_id=a.id, entity="assessment", entity_key=str(a.id), field="created",
+                             old=None, new=f"{c.code} {rnd}", who=who))
+            return _info(a)
+
+    def list_assessments(self) -> list[AssessmentInfo]:
+        with self._sessions() as s:
+            rows = s.scalars(select(Assessment).options(selectinload(Assessment.team))
+                             .order_by(Assessment.country_code, Assessment.round)).all()
+            return [_info(a) for a in rows]
+
+    def get_assessment(self, country: str, round: str | None = None) -> AssessmentInfo:
+        """The assessment for a country and round; the latest round when ``round`` is None."""
+        code = country.strip().upper() if isinstance(country, str) else country
+        with self._sessions() as s:
+            q = select(Assessment).options(selectinload(Assessment.team)).where(Assessment.country_code == code)
+            if round is not None and round != "":
+                a = s.scalars(q.where(Assessment.round == str(round).strip())).first()
+            else:
+                a = s.scalars(q.order_by(Assessment.created_at.desc(), Assessment.id.desc())).first()
+            if a is None:
+                rounds = s.scalars(select(Assessment.round).where(Assessment.country_code == code)).all()
+                if rounds:
+                    raise NotFound(f"{code} has no assessment for round {round!r}; its rounds are "
+                                   + ", ".join(repr(r) for r in rounds))
+                raise NotFound(f"no assessment for country {code!r}")
+            return _info(a)
+
+    def _assessment(self, s: Session, assessment_id: int) -> Assessment:
+        a = s.get(Assessment, assessment_id)
+        if a is None:
+            raise NotFound(f"no assessment with id {assessment_id}")
+        return a
+
+    # -- ratings ----------------------------------------------------------------------------
+    def get_rating(self, assessment_id: int, indicator_id: str) -> dict:
+        """Stored values of one indicator (``version`` 0 when never saved)."""
+        self.framework.indicator(indicator_id)
+        with self._sessions() as s:
+            r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
+                                               Rating.indicator_id == indicator_id)).first()
+            return _rating_dict(r)
+
+    def save_rating(self, assessment_id: int, indicator_id: str, *, by: str,
+                    expected_version: int | None = None, **changes) -> dict:
+        """Change some of ``national``, ``external``, ``agreed``, ``notes`` of one indicator.
+
+        ``expected_version`` is the version the user saw; if someone saved since, nothing is
+        written and :class:`Conflict` is raised with the stored values. Returns the new values.
+        """
+        unknown = set(changes) - set(RATING_FIELDS)
+        problems = [Problem(k, f"unknown field; use one of {', '.join(RATING_FIELDS)}") for k in sorted(unknown)]
+        clean: dict = {}
+        checks = []
+        for key in ("national", "external", "agreed"):
+            if key in changes:
+                checks.append((key, lambda k=key: parse_rating(changes[k], f"{indicator_id}.{k}")))
+        if "notes" in changes:
+            checks.append(("notes", lambda: parse_text(changes["notes"], f"{indicator_id}.notes",
+                                                       max_len=MAX_NOTES)))
+        checks.append(("by", lambda: parse_text(by, "by", required=True)))
+        for key, fn in checks:
+            try:
+                clean[key] = fn()
+            except InvalidInput as exc:
+                problems += exc.problems
+        try:
+            self.framework.indicator(indicator_id)
+        except NotFound as exc:
+            problems.append(Problem("indicator", str(exc)))
+        if expected_version is not None and (isinstance(expected_version, bool)
+                                             or not isinstance(expected_version, int)):
+            problems.append(Problem("expected_version", "must be a whole number"))
+        if problems:
+            raise InvalidInput(problems, what=f"rating {indicator_id}")
+        who = clean.pop("by")
+        with self._sessions.begin() as s:
+            self._writable(s, assessment_id)
+            r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
+                                               Rating.indicator_id == indicator_id)).first()
+            current = _rating_dict(r)
+            if expected_version is not None and expected_version != current["version"]:
+                raise Conflict(self._conflict_message(indicator_id, current), current=current)
+            changed = {k: v for k, v in clean.items() if current[k] != v}
+            if not changed:
+                return current
+            now = utcnow()
+            if r is None:
+                r = Rating(assessment_id=assessment_id, indicator_id=indicator_id, version=1,
+                           updated_at=now, updated_by=who, **({"notes": ""} | changed))
+                s.add(r)
+                try:
+                    s.flush()
+                except IntegrityError:
+                    s.rollback()
+                    raise Conflict(f"{indicator_id} was saved by someone else a moment ago; reload to see it",
+                                   current=self.get_rating(assessment_id, indicator_id)) from None
+            else:
+                res = s.execute(update(Rating)
+                                .where(Rating.id == r.id, Rating.version == current["version"])
+                                .values(**changed, version=Rating.version + 1, updated_at=now, updated_by=who)
+                                .execution_options(synchronize_session=False))
+                if res.rowcount != 1:
+                    s.rollback()
+                    fresh = self.get_rating(assessment_id, indicator_id)
+                    raise Conflict(self._conflict_message(indicator_id, fresh), current=fresh)
+            for k, v in changed.items():
+                s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=indicator_id,
+                                 field=k, old=current[k], new=v, who=who, at=now))
+            self._touch(s, assessment_id, now)
+        return self.get_rating(assessment_id, indicator_id)
+
+    def save_many(self, assessment_id: int, rows: list[dict], *, by: str) -> int:
+        """Save many indicators in ONE transaction: all valid and written, or nothing written.
+
+        Each row is ``{indicator_id, national?, external?, agreed?, notes?, evidence?: [...]}``
+        (evidence records are added). Every problem of every row is reported at once. Returns
+        the number of indicators changed.
+        """
+        problems: list[Problem] = []
+        plan = []
+        for n, row in enumerate(rows):
+            where = f"row {n + 1}"
+            if not isinstance(row, dict):
+                problems.append(Problem(where, "expected a mapping"))
+                continue
+            ind_id = row.get("indicator_id")
+            try:
+                self.framework.indicator(ind_id)
+            except (NotFound, TypeError):
+                problems.append(Problem(f"{where}.indicator_id", f"unknown indicator {ind_id!r}"))
+                continue
+            unknown = set(row) - set(RATING_FIELDS) - {"indicator_id", "evidence"}
+            problems += [Problem(f"{ind_id}.{k}", "unknown field") for k in sorted(unknown)]
+            values = {}
+            for key in ("national", "external", "agreed"):
+                if key in row:
+                    try:
+                        values[key] = parse_rating(row[key], f"{ind_id}.{key}")
+                    except InvalidInput as exc:
+                        problems += exc.problems
+            if "notes" in row:
+                try:
+                    values["notes"] = parse_text(row["notes"], f"{ind_id}.notes", max_len=MAX_NOTES)
+                except InvalidInput as exc:
+                    problems += exc.problems
+            evidence = []
+            for k, e in enumerate(row.get("evidence") or []):
+                try:
+                    evidence.append(self._evidence_values(dict(e), f"{ind_id}.evidence[{k}]"))
+                except InvalidInput as exc:
+                    problems += exc.problems
+                except (TypeError, ValueError):
+                    problems.append(Problem(f"{ind_id}.evidence[{k}]", "expected a mapping"))
+            plan.append((ind_id, values, evidence))
+        try:
+            who = parse_text(by, "by", required=True)
+        except InvalidInput as exc:
+            problems += exc.problems
+        if problems:
+            raise InvalidInput(problems, what="ratings")
+        changed_count = 0
+        now = utcnow()
+        with self._sessions.begin() as s:
+            self._writable(s, assessment_id)
+            stored = {r.indicator_id: r for r in
+                      s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
+            for ind_id, values, evidence in plan:
+                r = stored.get(ind_id)
+                current = _rating_dict(r)
+                changed = {k: v for k, v in values.items() if current[k] != v}
+                if r is None:
+                    r = Rating(assessment_id=assessment_id, indicator_id=ind_id, version=1, updated_at=now,
+                               updated_by=who, **({"notes": ""} | changed))
+                    s.add(r)
+                    stored[ind_id] = r
+                elif changed:
+                    for k, v in changed.items():
+                        setattr(r, k, v)
+                    r.version += 1
+                    r.updated_at, r.updated_by = now, who
+                for k, v in changed.items():
+                    s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=ind_id,
+                                     field=k, old=current[k], new=v, who=who, at=now))
+                s.flush()
+                for e in evidence:
+                    rec = Evidence(rating_id=r.id, **e)
+                    s.add(rec)
+                    s.flush()
+                    s.add(AuditEntry(assessment_id=assessment_id, entity="evidence",
+                                     entity_key=f"{ind_id}#{rec.id}", field="added", old=None,
+                                     new=f"{e['type']}: {e['source']}", who=who, at=now))
+                changed_count += bool(changed or evidence)
+            self._touch(s, assessment_id, now)
+        return changed_count
+
+    @staticmethod
+    def _conflict_message(indicator_id: str, current: dict) -> str:
+        when = current["updated_at"].strftime("%Y-%m-%d %H:%M") if current["updated_at"] else "just now"
+        values = ", ".join(f"{k} {current[k] or '-'}" for k in ("national", "external", "agreed"))
+        return (f"{indicator_id} was changed by {current['updated_by'] or 'someone else'} at {when} UTC "
+                f"since you opened it (now: {values}); your change was not saved. Review their values and "
+                "save again.")
+
+    def _writable(self, s: Session, assessment_id: int) -> Assessment:
+        a = self._assessment(s, assessment_id)
+        if a.status == "final":
+            raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"))
+        return a
+
+    def _touch(self, s: Session, assessment_id: int, now: dt.datetime) -> None:
+        s.execute(update(Assessment).where(Assessment.id == assessment_id).values(updated_at=now))
+
+    # -- evidence ---------------------------------------------------------------------------
+    def _evidence_values(self, fields: dict, where: str) -> dict:
+        etypes = {t.id for t in self.framework.evidence_types}
+        allowed = {"type", "source", "date", "reference", "supplied_by"}
+        problems = [Problem(f"{where}.{k}", "unknown field") for k in sorted(set(fields) - allowed)]
+
+        def etype():
+            v = parse_text(fields.get("type"), f"{where}.type", required=True)
+            if v not in etypes:
+                raise InvalidInput(Problem(f"{where}.type", f"{v!r} is not an evidence type; use one of "
+                                                            + ", ".join(sorted(etypes))))
+            return v
+        try:
+            t, src, date, ref, sup = collect(
+                etype,
+                lambda: parse_text(fields.get("source"), f"{where}.source", max_len=MAX_LONG, required=True),
+                lambda: parse_date(fields.get("date"), f"{where}.date"),
+                lambda: parse_text(fields.get("reference"), f"{where}.reference", max_len=MAX_LONG),
+                lambda: parse_text(fields.get("supplied_by"), f"{where}.supplied_by", max_len=MAX_SHORT))
+        except InvalidInput as exc:
+            raise InvalidInput(problems + exc.problems, what="evidence") from None
+        if problems:
+            raise InvalidInput(problems, what="evidence")
+        return {"type": t, "source": src, "date": date, "reference": ref, "supplied_by": sup}
+
+    def add_evidence(self, assessment_id: int, indicator_id: str, *, by: str, **fields) -> int:
+        """Attach an evidence record to an indicator; returns its id."""
+        self.framework.indicator(indicator_id)
+        values = self._evidence_values(fields, f"{indicator_id}.evidence")
+        who = parse_text(by, "by", required=True)
+        with self._sessions.begin() as s:
+            self._writable(s, assessment_id)
+            r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
+                                               Rating.indicator_id == indicator_id)).first()
+            if r is None:
+                r = Rating(assessment_id=assessment_id, indicator_id=indicator_id, version=1, notes="",
+                           updated_by=who)
+                s.add(r)
+                s.flush()
+            e = Evidence(rating_id=r.id, **values)
+            s.add(e)
+            s.flush()
+            s.add(AuditEntry(assessment_id=assessment_id, entity="evidence", entity_key=f"{indicator_id}#{e.id}",
+                             field="added", old=None, new=f"{values['type']}: {values['source']}", who=who))
+            self._touch(s, assessment_id, utcnow())
+            return e.id
+
+    def update_evidence(self, evidence_id: int, *, by: str, **fields) -> None:
+        who = parse_text(by, "by", required=True)
+        with self._sessions.begin() as s:
+            e = s.get(Evidence, evidence_id)
+            if e is None:
+                raise NotFound(f"no evidence record {evidence_id}")
+            merged = {k: getattr(e, k) for k in ("type", "source", "date", "reference", "supplied_by")} | fields
+            values = self._evidence_values(merged, f"{e.rating.indicator_id}.evidence#{evidence_id}")
+            a = self._writable(s, e.rating.assessment_id)
+            for k, v in values.items():
+                old = getattr(e, k)
+                if old != v:
+                    s.add(AuditEntry(assessment_id=a.id, entity="evidence",
+                                     entity_key=f"{e.rating.indicator_id}#{e.id}", field=k,
+                                     old=None if old is None else str(old), new=None if v is None else str(v),
+                                     who=who))
+                    setattr(e, k, v)
+
+    def remove_evidence(self, evidence_id: int, *, by: str) -> None:
+        who = parse_text(by, "by", required=True)
+        with self._sessions.begin() as s:
+            e = s.get(Evidence, evidence_id)
+            if e is None:
+                raise NotFound(f"no evidence record {evidence_id}")
+            a = self._writable(s, e.rating.assessment_id)
+            s.add(AuditEntry(assessment_id=a.id, entity="evidence", entity_key=f"{e.rating.indicator_id}#{e.id}",
+                             field="removed", old=f"{e.type}: {e.source}", new=None, who=who))
+            s.delete(e)
+
+    # -- frames for scoring, reports and analysts ------------------------------------------
+    def ratings_frame(self, assessment_id: int) -> pd.DataFrame:
+        """One row per framework indicator (unrated ones included), in framework order."""
+        fw = self.framework
+        with self._sessions() as s:
+            self._assessment(s, assessment_id)
+            stored = {r.indicator_id: r for r in s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
+        rows = []
+        for p in fw.pillars:
+            for sa in p.subareas:
+                for ind in sa.indicators:
+                    r = _rating_dict(stored.get(ind.id))
+                    rows.append({"pillar_id": p.id, "subarea_id": sa.id, "indicator_id": ind.id,
+                                 "indicator": ind.name, "lens": ind.lens, **r})
+        return pd.DataFrame(rows)
+
+    def evidence_frame(self, assessment_id: int) -> pd.DataFrame:
+        cols = ["evidence_id", "indicator_id", "type", "source", "date", "reference", "supplied_by"]
+        with self._sessions() as s:
+            rows = s.execute(select(Evidence.id, Rating.indicator_id, Evidence.type, Evidence.source, Evidence.date,
+                                    Evidence.reference, Evidence.supplied_by)
+                             .join(Rating, Evidence.rating_id == Rating.id)
+                             .where(Rating.assessment_id == assessment_id)
+                             .order_by(Rating.indicator_id, Evidence.id)).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
+
+    def audit_frame(self, assessment_id: int) -> pd.DataFrame:
+        cols = ["at", "who", "entity", "entity_key", "field", "old", "new"]
+        with self._sessions() as s:
+            rows = s.execute(select(AuditEntry.at, AuditEntry.who, AuditEntry.entity, AuditEntry.entity_key,
+                                    AuditEntry.field, AuditEntry.old, AuditEntry.new)
+                             .where(AuditEntry.assessment_id == assessment_id)
+                             .order_by(AuditEntry.id)).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
