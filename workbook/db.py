@@ -32,10 +32,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-@functools.lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL per process (engines pool connections; make them once)."""
-    resolved = config.db_url(url)
+    return _engine(config.db_url(url))
+
+
+@functools.lru_cache(maxsize=16)
+def _engine(resolved: str) -> Engine:
     try:
         parsed = make_url(resolved)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message

@@ -276,7 +276,8 @@ def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
 
     def unique(item_id, path):
         if item_id in seen:
-            found.append((path + ("id",), f"duplicate id {item_id!r} (first used at {seen[item_id]})"))
+            first = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in seen[item_id]).lstrip(".")
+            found.append((path + ("id",), f"duplicate id {item_id!r} (first used at {first})"))
         else:
             seen[item_id] = path
 
@@ -351,7 +352,12 @@ def parse_framework(text: str, source: str = "<string>") -> Framework:
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(x for x in err["loc"])
-            problems.append(Problem(_where(loc, data, lines), err["msg"]))
+            msg = err["msg"]
+            if err["type"] in ("literal_error", "enum", "string_pattern_mismatch", "greater_than_equal",
+                               "less_than_equal", "int_parsing", "int_type", "string_type", "float_parsing"):
+                shown = repr(err["input"])
+                msg += f", got {shown if len(shown) <= 60 else shown[:57] + '...'}"
+            problems.append(Problem(_where(loc, data, lines), msg))
     problems += [Problem(_where(path, data, lines), msg) for path, msg in _semantic_problems(data)]
     if problems:
         raise FrameworkError(problems, what=f"framework {source}")

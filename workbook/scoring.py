@@ -126,9 +126,11 @@ def score_indicators(framework: Framework, ratings: pd.DataFrame, evidence: pd.D
     return pd.DataFrame(rows)
 
 
-def _lowest_confidence(values: pd.Series) -> str | None:
-    present = [v for v in values if isinstance(v, str)]
-    return min(present, key=CONFIDENCE_ORDER.__getitem__) if present else None
+def _typical_confidence(values: pd.Series) -> str | None:
+    """The lower median of the confidences present: one weak indicator does not hide the rest,
+    and half the indicators must reach a class for the group to get it."""
+    present = sorted((v for v in values if isinstance(v, str)), key=CONFIDENCE_ORDER.__getitem__)
+    return present[(len(present) - 1) // 2] if present else None
 
 
 def score_subareas(framework: Framework, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +159,7 @@ def score_subareas(framework: Framework, indicators: pd.DataFrame) -> pd.DataFra
                          "mean": mean, "score": score, "capped_by_legal": capped_by_legal,
                          "completion": n_scored / applicable if applicable else np.nan,
                          "flags": int((df["disagreement"] | (df["status"] == "IE") | df["capped"]).sum()),
-                         "confidence": _lowest_confidence(df["confidence"])})
+                         "confidence": _typical_confidence(df["confidence"])})
     return pd.DataFrame(rows)
 
 
@@ -195,7 +197,7 @@ def score_pillars(framework: Framework, subareas: pd.DataFrame) -> pd.DataFrame:
                      "n_ne": int(df["n_ne"].sum()), "n_missing": int(df["n_missing"].sum()),
                      "completion": rated / applicable if applicable else np.nan,
                      "flags": int(df["flags"].sum()),
-                     "confidence": _lowest_confidence(df["confidence"])})
+                     "confidence": _typical_confidence(df["confidence"])})
     return pd.DataFrame(rows)
 
 

@@ -1,0 +1,32 @@
+"""The command line, in-process: upgrade, demo (idempotent), clear errors without tracebacks."""
+import subprocess
+import sys
+
+from workbook.cli import main
+from workbook.store import Store
+
+
+def test_upgrade_and_demo_are_idempotent(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("WORKBOOK_DB_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["db", "upgrade"]) == 0
+    assert main(["demo", "--quiet"]) == 0
+    assert "loaded XAT, XBO, XSY" in capsys.readouterr().out
+    assert main(["demo", "--quiet"]) == 0
+    assert "already loaded" in capsys.readouterr().out
+    assessments = Store(url).list_assessments()
+    assert [(a.country_code, a.fictional) for a in assessments] == [("XAT", True), ("XBO", True), ("XSY", True)]
+
+
+def test_demo_on_empty_database_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBOOK_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert main(["demo", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "run `workbook db upgrade` first" in err and "Traceback" not in err
+
+
+def test_entry_point_runs():
+    out = subprocess.run([sys.executable, "-m", "workbook.cli", "--help"], capture_output=True, text=True, check=True)
+    for command in ("framework", "db", "demo", "serve", "batch"):
+        assert command in out.stdout
