@@ -40,7 +40,7 @@ run: install
 	$(WB) serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
 
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	tools/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache

@@ -1,12 +1,21 @@
 """Shared fixtures. Every test gets its own database; WORKBOOK_DB_URL points at it so that
-subprocesses (CLI, papermill kernels, Voila) use it too."""
+subprocesses (CLI, papermill kernels, Voila) use it too.
+
+``db_url``, ``store`` and ``demo_store`` run each test on SQLite and on PostgreSQL. The
+PostgreSQL server comes from ``WORKBOOK_TEST_PG_URL`` (``tools/with-postgres`` starts one; ``make
+test`` uses it); without it the PostgreSQL variants are skipped with that reason. ``demo_url`` is
+a SQLite demo database for tests that start other processes.
+"""
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from workbook import db
 from workbook.demo import load_demo
@@ -15,25 +24,68 @@ from workbook.store import Store
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-quic", "--no-first-run"]
+PG_ADMIN_URL = os.environ.get("WORKBOOK_TEST_PG_URL", "")
+BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture
-def db_url(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'workbook.db'}"
-    monkeypatch.setenv("WORKBOOK_DB_URL", url)
-    monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path / "home"))
-    db.upgrade(url)
-    return url
+def chromium_available() -> bool:
+    return os.path.exists(CHROMIUM)
 
 
-@pytest.fixture
-def store(db_url) -> Store:
-    return Store(db_url)
+class _PostgresDatabases:
+    """Creates databases from templates (fast: a file copy inside the server) and drops them."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = admin_url
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.templates: dict[str, str] = {}
+
+    def url(self, name: str) -> str:
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def template(self, kind: str) -> str:
+        if kind not in self.templates:
+            name = f"mbm_tpl_{kind}_{uuid.uuid4().hex[:8]}"
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = self.url(name)
+            db.upgrade(url)
+            if kind == "demo":
+                load_demo(Store(url))
+            db.get_engine(url).dispose()
+            self.templates[kind] = name
+        return self.templates[kind]
+
+    def create(self, kind: str) -> str:
+        name = f"mbm_test_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}"'))
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        db.get_engine(url).dispose()
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.templates.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    if not PG_ADMIN_URL:
+        pytest.skip("PostgreSQL not configured: set WORKBOOK_TEST_PG_URL or run through tools/with-postgres")
+    dbs = _PostgresDatabases(PG_ADMIN_URL)
+    yield dbs
+    dbs.close()
 
 
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory) -> Path:
-    """A demo database built once per session; tests copy it (fast, and isolated)."""
+    """A SQLite demo database built once per session; tests copy it (fast, and isolated)."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     url = f"sqlite:///{path}"
     db.upgrade(url)
@@ -42,20 +94,46 @@ def demo_db_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def demo_url(tmp_path, monkeypatch, demo_db_template) -> str:
-    path = tmp_path / "workbook.db"
-    shutil.copy(demo_db_template, path)
-    url = f"sqlite:///{path}"
+def _use(url: str, tmp_path: Path, monkeypatch) -> str:
     monkeypatch.setenv("WORKBOOK_DB_URL", url)
     monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path / "home"))
     return url
 
 
+def _database(kind: str, backend: str, request, tmp_path: Path, monkeypatch) -> str:
+    if backend == "postgresql":
+        dbs = request.getfixturevalue("pg_databases")
+        url = dbs.create(kind)
+        request.addfinalizer(lambda: dbs.drop(url))
+        return _use(url, tmp_path, monkeypatch)
+    path = tmp_path / "workbook.db"
+    url = f"sqlite:///{path}"
+    if kind == "demo":
+        shutil.copy(request.getfixturevalue("demo_db_template"), path)
+    else:
+        db.upgrade(url)
+    request.addfinalizer(lambda: db.get_engine(url).dispose())
+    return _use(url, tmp_path, monkeypatch)
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path, monkeypatch) -> str:
+    """An empty, migrated database (SQLite and PostgreSQL)."""
+    return _database("empty", request.param, request, tmp_path, monkeypatch)
+
+
 @pytest.fixture
-def demo_store(demo_url) -> Store:
-    return Store(demo_url)
+def store(db_url) -> Store:
+    return Store(db_url)
 
 
-def chromium_available() -> bool:
-    return os.path.exists(CHROMIUM)
+@pytest.fixture(params=BACKENDS)
+def demo_store(request, tmp_path, monkeypatch) -> Store:
+    """The demo countries loaded (SQLite and PostgreSQL)."""
+    return Store(_database("demo", request.param, request, tmp_path, monkeypatch))
+
+
+@pytest.fixture
+def demo_url(request, tmp_path, monkeypatch) -> str:
+    """A SQLite demo database, for tests that start other processes."""
+    return _database("demo", "sqlite", request, tmp_path, monkeypatch)

@@ -184,8 +184,10 @@ def test_migrations_match_models(db_url):
     assert diff == []
 
 
-def test_sqlite_runs_in_wal_mode(store):
-    with store.engine.connect() as conn:
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    db.upgrade(url)
+    with Store(url).engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
 
