@@ -42,6 +42,20 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_backup(args) -> int:
+    from .backup import backup
+    path = backup(args.output, args.db_url)
+    print(f"backup written to {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from .backup import restore
+    restore(args.file, args.db_url, replace=args.replace)
+    print(f"restored {args.file}")
+    return 0
+
+
 def _cmd_serve(args) -> int:
     from .serve import serve
     return serve(host=args.host, port=args.port, open_browser=not args.no_browser)
@@ -70,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the fictional demo countries (XAT, XBO, XSY); safe to repeat")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_cmd_demo)
+
+    bk = sub.add_parser("backup", help="write a consistent backup of the database")
+    bk.add_argument("--output", required=True, help="backup file to write")
+    bk.set_defaults(func=_cmd_backup)
+    rs = sub.add_parser("restore", help="restore a backup into an empty database")
+    rs.add_argument("file", help="a file written by `workbook backup`")
+    rs.add_argument("--replace", action="store_true", help="replace a database that already holds assessments")
+    rs.set_defaults(func=_cmd_restore)
 
     serve = sub.add_parser("serve", help="serve the Voila app")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
