@@ -61,6 +61,11 @@ def _cmd_serve(args) -> int:
     return serve(host=args.host, port=args.port, open_browser=not args.no_browser)
 
 
+def _cmd_framework_export(args) -> int:
+    from .framework_export import main as export_main
+    return export_main(args)
+
+
 def _cmd_batch(args) -> int:
     from .batch import main as batch_main
     return batch_main(args)
@@ -72,10 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQLAlchemy database URL (default: WORKBOOK_DB_URL, else the embedded SQLite file)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    fw = sub.add_parser("framework", help="check the framework file").add_subparsers(dest="action", required=True)
+    fw = sub.add_parser("framework", help="check or export the framework file").add_subparsers(dest="action", required=True)
     check = fw.add_parser("check", help="load a framework file and report every problem with its location")
     check.add_argument("file", nargs="?", default=None, help="framework YAML (default: the shipped one)")
     check.set_defaults(func=_cmd_framework_check)
+    from .framework_export import add_arguments as add_export_arguments
+    export = fw.add_parser("export", help="write the framework as HTML, XLSX or Markdown for expert review")
+    add_export_arguments(export)
+    export.set_defaults(func=_cmd_framework_export)
 
     dbp = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
     up = dbp.add_parser("upgrade", help="create or migrate the database schema to the newest version")

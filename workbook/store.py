@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -47,10 +47,20 @@ class AssessmentInfo:
         return f"{self.country_name}{mark}, {self.round}"
 
 
-def _info(a: Assessment) -> AssessmentInfo:
+def _info(a: Assessment, last_change: dt.datetime | None = None) -> AssessmentInfo:
     return AssessmentInfo(a.id, a.country_code, a.country_name, a.fictional, a.round, a.framework_id,
-                          a.framework_version, a.status, a.created_at, a.updated_at,
+                          a.framework_version, a.status, a.created_at, max(a.updated_at, last_change or a.updated_at),
                           tuple((m.name, m.organisation, m.role) for m in a.team))
+
+
+def _last_changes(s: Session, ids: list[int]) -> dict[int, dt.datetime]:
+    """Last change per assessment, read from the audit log: saves never write the assessment row,
+    so editors of one assessment do not queue behind one row lock."""
+    if not ids:
+        return {}
+    rows = s.execute(select(AuditEntry.assessment_id, func.max(AuditEntry.at))
+                     .where(AuditEntry.assessment_id.in_(ids)).group_by(AuditEntry.assessment_id)).all()
+    return {a: at for a, at in rows}
 
 
 def _rating_dict(r: Rating | None) -> dict:
@@ -129,7 +139,8 @@ class Store:
         with self._sessions() as s:
             rows = s.scalars(select(Assessment).options(selectinload(Assessment.team))
                              .order_by(Assessment.country_code, Assessment.round)).all()
-            return [_info(a) for a in rows]
+            last = _last_changes(s, [a.id for a in rows])
+            return [_info(a, last.get(a.id)) for a in rows]
 
     def get_assessment(self, country: str, round: str | None = None) -> AssessmentInfo:
         """The assessment for a country and round; the latest round when ``round`` is None."""
@@ -146,7 +157,7 @@ class Store:
                     raise NotFound(f"{code} has no assessment for round {round!r}; its rounds are "
                                    + ", ".join(repr(r) for r in rounds))
                 raise NotFound(f"no assessment for country {code!r}")
-            return _info(a)
+            return _info(a, _last_changes(s, [a.id]).get(a.id))
 
     def _assessment(self, s: Session, assessment_id: int) -> Assessment:
         a = s.get(Assessment, assessment_id)
@@ -229,7 +240,6 @@ class Store:
             for k, v in changed.items():
                 s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=indicator_id,
                                  field=k, old=current[k], new=v, who=who, at=now))
-            self._touch(s, assessment_id, now)
         return self.get_rating(assessment_id, indicator_id)
 
     def save_many(self, assessment_id: int, rows: list[dict], *, by: str) -> int:
@@ -313,7 +323,6 @@ class Store:
                                      entity_key=f"{ind_id}#{rec.id}", field="added", old=None,
                                      new=f"{e['type']}: {e['source']}", who=who, at=now))
                 changed_count += bool(changed or evidence)
-            self._touch(s, assessment_id, now)
         return changed_count
 
     @staticmethod
@@ -329,9 +338,6 @@ class Store:
         if a.status == "final":
             raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"))
         return a
-
-    def _touch(self, s: Session, assessment_id: int, now: dt.datetime) -> None:
-        s.execute(update(Assessment).where(Assessment.id == assessment_id).values(updated_at=now))
 
     # -- evidence ---------------------------------------------------------------------------
     def _evidence_values(self, fields: dict, where: str) -> dict:
@@ -377,7 +383,6 @@ class Store:
             s.flush()
             s.add(AuditEntry(assessment_id=assessment_id, entity="evidence", entity_key=f"{indicator_id}#{e.id}",
                              field="added", old=None, new=f"{values['type']}: {values['source']}", who=who))
-            self._touch(s, assessment_id, utcnow())
             return e.id
 
     def update_evidence(self, evidence_id: int, *, by: str, **fields) -> None:
