@@ -266,74 +266,85 @@ def _where(path: tuple, data, lines: dict[tuple, int]) -> str:
     return out or "(top)"
 
 
+def _dicts(value) -> list[tuple[int, dict]]:
+    """(index, item) for the mapping items of a list; nothing for anything else."""
+    return [(i, x) for i, x in enumerate(value) if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def _sub(node: dict, key: str) -> dict:
+    value = node.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
-    """Checks a schema cannot express; defensive so they run even on a half-valid file."""
+    """Checks a schema cannot express. Defensive (any shape may arrive) so that they run, and
+    report, even on a half-valid file alongside the schema's own errors."""
     found: list[tuple[tuple, str]] = []
     if not isinstance(data, dict):
         return found
-    refs = {r.get("id") for r in data.get("references") or [] if isinstance(r, dict)}
-    crit = {c.get("id") for c in data.get("criticality") or [] if isinstance(c, dict)}
-    etypes = [t.get("id") for t in data.get("evidence_types") or [] if isinstance(t, dict)]
+    refs = {r.get("id") for _, r in _dicts(data.get("references")) if isinstance(r.get("id"), str)}
+    crit = {c.get("id") for _, c in _dicts(data.get("criticality")) if isinstance(c.get("id"), str)}
     seen: dict[str, tuple] = {}
 
     def unique(item_id, path):
+        if not isinstance(item_id, str):
+            return  # the schema reports ids that are not text
         if item_id in seen:
             first = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in seen[item_id]).lstrip(".")
             found.append((path + ("id",), f"duplicate id {item_id!r} (first used at {first})"))
         else:
             seen[item_id] = path
 
-    for i, t in enumerate(etypes):
-        if etypes.index(t) != i:
-            found.append((("evidence_types", i, "id"), f"duplicate evidence type {t!r}"))
-    scale = data.get("scale") or {}
-    lv = [x.get("level") for x in scale.get("levels") or [] if isinstance(x, dict)]
+    etypes: set = set()
+    for i, t in _dicts(data.get("evidence_types")):
+        tid = t.get("id")
+        if isinstance(tid, str) and tid in etypes:
+            found.append((("evidence_types", i, "id"), f"duplicate evidence type {tid!r}"))
+        etypes.add(tid if isinstance(tid, str) else None)
+    scale = _sub(data, "scale")
+    lv = [x.get("level") for _, x in _dicts(scale.get("levels"))]
     if lv and lv != list(LEVELS):
         found.append((("scale", "levels"), f"levels must be 1, 2, 3, 4, 5 in order, got {lv}"))
-    codes = [x.get("code") for x in scale.get("codes") or [] if isinstance(x, dict)]
-    if codes and sorted(codes) != sorted(CODES):
+    codes = [x.get("code") for _, x in _dicts(scale.get("codes"))]
+    if codes and sorted(map(str, codes)) != sorted(CODES):
         found.append((("scale", "codes"), f"codes must be NA, NE and IE once each, got {codes}"))
-    for pi, p in enumerate(data.get("pillars") or []):
-        if not isinstance(p, dict):
-            continue
+    for pi, p in _dicts(data.get("pillars")):
         ppath = ("pillars", pi)
         unique(p.get("id"), ppath)
-        for si, s in enumerate(p.get("subareas") or []):
-            if not isinstance(s, dict):
-                continue
+        for si, sa in _dicts(p.get("subareas")):
             spath = ppath + ("subareas", si)
-            sid = str(s.get("id"))
-            unique(sid, spath)
+            sid = str(sa.get("id"))
+            unique(sa.get("id"), spath)
             if not re.fullmatch(rf"{re.escape(str(p.get('id')))}\.\d+", sid):
                 found.append((spath + ("id",), f"sub-area id {sid!r} must be {p.get('id')}.<number>"))
-            if crit and s.get("criticality") not in crit:
+            criticality = sa.get("criticality")
+            if crit and not (isinstance(criticality, str) and criticality in crit):
                 found.append((spath + ("criticality",),
-                              f"unknown criticality {s.get('criticality')!r}; use one of {sorted(crit)}"))
-            for ii, ind in enumerate(s.get("indicators") or []):
-                if not isinstance(ind, dict):
-                    continue
+                              f"unknown criticality {criticality!r}; use one of {sorted(crit)}"))
+            for ii, ind in _dicts(sa.get("indicators")):
                 ipath = spath + ("indicators", ii)
                 iid = str(ind.get("id"))
-                unique(iid, ipath)
+                unique(ind.get("id"), ipath)
                 if not re.fullmatch(rf"{re.escape(sid)}\.\d+", iid):
                     found.append((ipath + ("id",), f"indicator id {iid!r} must be {sid}.<number>"))
-                levels = [x.get("level") for x in ind.get("levels") or [] if isinstance(x, dict)]
+                levels = [x.get("level") for _, x in _dicts(ind.get("levels"))]
                 if levels and levels != list(LEVELS):
                     found.append((ipath + ("levels",), f"levels must be 1, 2, 3, 4, 5 in order, got {levels}"))
-                for ci, c in enumerate(ind.get("crosswalk") or []):
-                    if isinstance(c, dict) and refs and c.get("ref") not in refs:
+                for ci, c in _dicts(ind.get("crosswalk")):
+                    ref = c.get("ref")
+                    if refs and not (isinstance(ref, str) and ref in refs):
                         found.append((ipath + ("crosswalk", ci, "ref"),
-                                      f"unknown reference {c.get('ref')!r}: add it to `references` first"))
-    for ci, entry in enumerate(data.get("changelog") or []):
-        for mi, m in enumerate((entry or {}).get("mappings") or [] if isinstance(entry, dict) else []):
-            if isinstance(m, dict):
-                if m.get("from") in seen and m.get("kind") != "split":
-                    found.append((("changelog", ci, "mappings", mi, "from"),
-                                  f"{m.get('from')!r} still exists: ids are never reused after a {m.get('kind')}"))
-                for t in m.get("to") or []:
-                    if t not in seen:
-                        found.append((("changelog", ci, "mappings", mi, "to"),
-                                      f"mapping target {t!r} is not an id in this framework"))
+                                      f"unknown reference {ref!r}: add it to `references` first"))
+    for ci, entry in _dicts(data.get("changelog")):
+        for mi, m in _dicts(entry.get("mappings")):
+            source = m.get("from")
+            if isinstance(source, str) and source in seen and m.get("kind") != "split":
+                found.append((("changelog", ci, "mappings", mi, "from"),
+                              f"{source!r} still exists: ids are never reused after a {m.get('kind')}"))
+            for target in m.get("to") if isinstance(m.get("to"), list) else []:
+                if not (isinstance(target, str) and target in seen):
+                    found.append((("changelog", ci, "mappings", mi, "to"),
+                                  f"mapping target {target!r} is not an id in this framework"))
     return found
 
 
