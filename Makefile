@@ -9,7 +9,7 @@ PORT ?= 8866
 SERVE_ARGS ?= --no-browser
 PYTEST_ARGS ?=
 
-.PHONY: install install-test run test browser lint clean
+.PHONY: install install-test run test browser libreoffice clean
 
 # Re-installs only when pyproject.toml changed since the last install.
 $(VENV)/.installed: pyproject.toml
@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test browser
+install-test: $(VENV)/.installed-test browser libreoffice
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:
@@ -32,6 +32,15 @@ browser:
 	    echo "installing Debian chromium for the browser tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found and apt-get not usable: browser tests will be skipped"; fi; \
+	fi
+
+# LibreOffice Calc for the test that opens the exported workbook (skipped when absent).
+libreoffice:
+	@if ! command -v soffice >/dev/null 2>&1 && ! command -v libreoffice >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian libreoffice-calc-nogui for the spreadsheet test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
+	  else echo "LibreOffice not found and apt-get not usable: the LibreOffice test will be skipped"; fi; \
 	fi
 
 run: install

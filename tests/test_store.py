@@ -200,3 +200,13 @@ def test_empty_database_gives_clear_error(tmp_path):
 def test_bad_url_gives_clear_error():
     with pytest.raises(WorkbookError, match="not a valid SQLAlchemy URL"):
         Store("not a url")
+
+
+def test_save_many_refuses_stale_rows(store, xat):
+    store.save_rating(xat.id, "ADM.1.1", agreed="2", by="Ana")
+    with pytest.raises(Conflict, match="ADM.1.1 .now version 1, by Ana"):
+        store.save_many(xat.id, [{"indicator_id": "ADM.1.2", "agreed": "3", "expected_version": 0},
+                                 {"indicator_id": "ADM.1.1", "agreed": "4", "expected_version": 0}], by="Max")
+    frame = store.ratings_frame(xat.id).set_index("indicator_id")
+    assert frame.loc["ADM.1.1", "agreed"] == "2" and frame.loc["ADM.1.2", "version"] == 0
+    assert store.save_many(xat.id, [{"indicator_id": "ADM.1.1", "agreed": "4", "expected_version": 1}], by="Max") == 1

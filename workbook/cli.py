@@ -108,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-browser", action="store_true", help="do not open a browser")
     serve.set_defaults(func=_cmd_serve)
 
+    from .exchange import cli as exchange_cli
+    exp = sub.add_parser("export", help="export an assessment: Excel workbook (xlsx), KoboToolbox/ODK form "
+                                        "(xlsform) or single-file package (json)")
+    exchange_cli.add_export_arguments(exp)
+    exp.set_defaults(func=exchange_cli.export_main)
+    imp = sub.add_parser("import", help="import a filled workbook, KoboToolbox/ODK submissions or a package; "
+                                        "--dry-run shows the changes")
+    exchange_cli.add_import_arguments(imp)
+    imp.set_defaults(func=exchange_cli.import_main)
+
     from .batch import add_arguments
     batch = sub.add_parser("batch", help="run the pillar notebooks and build reports per country")
     add_arguments(batch)

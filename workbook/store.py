@@ -245,8 +245,9 @@ class Store:
     def save_many(self, assessment_id: int, rows: list[dict], *, by: str) -> int:
         """Save many indicators in ONE transaction: all valid and written, or nothing written.
 
-        Each row is ``{indicator_id, national?, external?, agreed?, notes?, evidence?: [...]}``
-        (evidence records are added). Every problem of every row is reported at once. Returns
+        Each row is ``{indicator_id, national?, external?, agreed?, notes?, evidence?: [...],
+        expected_version?}`` (evidence records are added; with ``expected_version`` the row is
+        refused, and so the whole batch, when the stored version differs). Every problem of every row is reported at once. Returns
         the number of indicators changed.
         """
         problems: list[Problem] = []
@@ -262,7 +263,7 @@ class Store:
             except (NotFound, TypeError):
                 problems.append(Problem(f"{where}.indicator_id", f"unknown indicator {ind_id!r}"))
                 continue
-            unknown = set(row) - set(RATING_FIELDS) - {"indicator_id", "evidence"}
+            unknown = set(row) - set(RATING_FIELDS) - {"indicator_id", "evidence", "expected_version"}
             problems += [Problem(f"{ind_id}.{k}", "unknown field") for k in sorted(unknown)]
             values = {}
             for key in ("national", "external", "agreed"):
@@ -284,7 +285,10 @@ class Store:
                     problems += exc.problems
                 except (TypeError, ValueError):
                     problems.append(Problem(f"{ind_id}.evidence[{k}]", "expected a mapping"))
-            plan.append((ind_id, values, evidence))
+            expected = row.get("expected_version")
+            if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
+                problems.append(Problem(f"{ind_id}.expected_version", "must be a whole number"))
+            plan.append((ind_id, values, evidence, expected))
         try:
             who = parse_text(by, "by", required=True)
         except InvalidInput as exc:
@@ -297,7 +301,13 @@ class Store:
             self._writable(s, assessment_id)
             stored = {r.indicator_id: r for r in
                       s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
-            for ind_id, values, evidence in plan:
+            stale = [(ind_id, _rating_dict(stored.get(ind_id))) for ind_id, _, _, expected in plan
+                     if expected is not None and _rating_dict(stored.get(ind_id))["version"] != expected]
+            if stale:
+                raise Conflict("changed by someone else since it was read, nothing saved: " + "; ".join(
+                    f"{i} (now version {c['version']}, by {c['updated_by'] or 'unknown'})" for i, c in stale),
+                    current={i: c for i, c in stale})
+            for ind_id, values, evidence, _ in plan:
                 r = stored.get(ind_id)
                 current = _rating_dict(r)
                 changed = {k: v for k, v in values.items() if current[k] != v}
@@ -307,10 +317,12 @@ class Store:
                     s.add(r)
                     stored[ind_id] = r
                 elif changed:
-                    for k, v in changed.items():
-                        setattr(r, k, v)
-                    r.version += 1
-                    r.updated_at, r.updated_by = now, who
+                    # compare-and-set on the version read above: a concurrent save aborts the batch
+                    res = s.execute(update(Rating).where(Rating.id == r.id, Rating.version == current["version"])
+                                    .values(**changed, version=Rating.version + 1, updated_at=now, updated_by=who)
+                                    .execution_options(synchronize_session=False))
+                    if res.rowcount != 1:
+                        raise Conflict(f"{ind_id} was changed by someone else during this save; nothing saved")
                 for k, v in changed.items():
                     s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=ind_id,
                                      field=k, old=current[k], new=v, who=who, at=now))

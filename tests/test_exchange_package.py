@@ -1,0 +1,181 @@
+"""The single-file assessment package: round-trip equality into another database, merging,
+bad packages, and framework versions."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import yaml
+
+from workbook import db
+from workbook.errors import InvalidInput
+from workbook.exchange import export_file, import_file
+from workbook.exchange.package import build_package
+from workbook.framework import DEFAULT_FRAMEWORK, parse_framework
+from workbook.store import Store
+
+
+@pytest.fixture
+def xat(demo_store):
+    return demo_store.get_assessment("XAT")
+
+
+@pytest.fixture
+def package(demo_store, xat, tmp_path):
+    return export_file(demo_store, xat, "json", tmp_path / "XAT.json")
+
+
+def other_store(tmp_path, framework=None, name="other.db") -> Store:
+    url = f"sqlite:///{tmp_path / name}"
+    db.upgrade(url)
+    return Store(url, framework=framework)
+
+
+def without_time(pkg: dict) -> dict:
+    return {k: v for k, v in pkg.items() if k != "exported_at"}
+
+
+def edit(path, change) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_package_contents(package, demo_store, xat):
+    data = json.loads(package.read_text(encoding="utf-8"))
+    assert data["format"] == "mbm-workbook-package" and data["format_version"] == 1
+    assert data["framework"] == {"id": demo_store.framework.id, "version": demo_store.framework.version}
+    assert data["assessment"]["country_code"] == "XAT" and data["assessment"]["fictional"] is True
+    assert len(data["assessment"]["team"]) == 4
+    assert len(data["ratings"]) == len(demo_store.framework.indicators)
+    assert sum(len(r["evidence"]) for r in data["ratings"]) == len(demo_store.evidence_frame(xat.id))
+    assert data["recommendations"] == []  # the extension point for the recommendations module
+    assert data["audit"]
+
+
+def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
+    other = other_store(tmp_path)
+    result = import_file(other, package, by="importer")
+    assert result.created
+    copy = other.get_assessment("XAT", "baseline 2026")
+    original, again = build_package(demo_store, xat), build_package(other, copy)
+    assert again["audit"][-1]["field"] == "imported" and again["audit"][-1]["who"] == "importer"
+    again["audit"] = again["audit"][:-1]
+    assert without_time(again) == without_time(original)
+    # and the store sees the same ratings and evidence
+    cols = ["indicator_id", "national", "external", "agreed", "notes", "version", "updated_by", "updated_at"]
+    assert other.ratings_frame(copy.id)[cols].equals(demo_store.ratings_frame(xat.id)[cols])
+    drop = ["evidence_id"]
+    assert other.evidence_frame(copy.id).drop(columns=drop).equals(demo_store.evidence_frame(xat.id).drop(columns=drop))
+
+
+def test_dry_run_into_another_database_writes_nothing(package, tmp_path):
+    other = other_store(tmp_path)
+    result = import_file(other, package, dry_run=True, by="importer")
+    assert "would create XAT Atlantis (fictional)" in result.report
+    assert other.list_assessments() == []
+
+
+def test_merge_into_the_same_database(package, demo_store, xat):
+    later = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(minutes=5)).isoformat()
+
+    def change(data):
+        for r in data["ratings"]:
+            if r["indicator_id"] == "ADM.1.1":  # edited elsewhere after the export
+                r["notes"], r["updated_at"] = "Edited in the field.", later
+                r["evidence"].append({"type": "law", "source": "Decree 12/2025", "date": "2025-03-01",
+                                      "reference": "", "supplied_by": "Ana Ferreira"})
+            if r["indicator_id"] == "ADM.1.2":  # stale copy of a rating changed here since
+                r["notes"] = "Old notes from the field."
+    edit(package, change)
+    demo_store.save_rating(xat.id, "ADM.1.2", by="Colleague", notes="Newer notes at headquarters.")
+    result = import_file(demo_store, package, by="importer")
+    assert [(c.indicator_id, c.field) for c in result.plan.changes] == [("ADM.1.1", "notes")]
+    assert [(c.indicator_id, c.field) for c in result.plan.conflicts] == [("ADM.1.2", "notes")]
+    assert len(result.plan.evidence) == 1
+    assert demo_store.get_rating(xat.id, "ADM.1.1")["notes"] == "Edited in the field."
+    assert demo_store.get_rating(xat.id, "ADM.1.2")["notes"] == "Newer notes at headquarters."
+
+
+@pytest.mark.parametrize("change,expected", [
+    (lambda d: d["ratings"][0].update(national="7"), "ratings[0].national: '7' is not a level"),
+    (lambda d: d["ratings"][1].update(indicator_id="ZZZ.1.1"), "ratings[1].indicator_id: unknown indicator 'ZZZ.1.1'"),
+    (lambda d: d["ratings"][2]["evidence"].append({"type": "law", "source": "Future law", "date": "2999-01-01"}),
+     "is in the future"),
+    (lambda d: d["ratings"][3].update(colour="red"), "ratings[3].colour: Extra inputs are not permitted"),
+    (lambda d: d["assessment"]["team"][0].update(role="boss"), "assessment.team[0].role: 'boss' is not a role"),
+    (lambda d: d["recommendations"].append({"text": "Adopt a border law"}), "cannot store recommendations yet"),
+])
+def test_bad_package_is_located_and_nothing_written(package, tmp_path, change, expected):
+    edit(package, change)
+    other = other_store(tmp_path)
+    with pytest.raises(InvalidInput) as err:
+        import_file(other, package, by="importer")
+    assert any(expected in str(p) for p in err.value.problems), err.value
+    assert all(str(p).startswith("XAT.json: ") for p in err.value.problems)
+    assert other.list_assessments() == []
+
+
+def test_not_json(tmp_path, demo_store):
+    path = tmp_path / "XAT.json"
+    path.write_text('{"format": "mbm-workbook-package",\n oops}', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="XAT.json: line 2, column 2: this file is not valid JSON"):
+        import_file(demo_store, path, by="importer")
+
+
+# -- framework versions ---------------------------------------------------------------------
+def framework_v110(mappings: list[dict]):
+    """Framework 1.1.0: ADM.1.1 renamed ADM.1.9, with or without the mapping in its changelog."""
+    data = yaml.safe_load(DEFAULT_FRAMEWORK.read_text(encoding="utf-8"))
+    data["version"] = "1.1.0"
+    data["changelog"].append({"version": "1.1.0", "date": "2027-01-15", "changes": ["ADM.1.1 renumbered ADM.1.9"],
+                              "mappings": mappings})
+    data["pillars"][0]["subareas"][0]["indicators"][0]["id"] = "ADM.1.9"
+    return parse_framework(yaml.safe_dump(data, sort_keys=False), source="framework 1.1.0")
+
+
+def test_older_version_mapped_through_the_changelog(package, demo_store, xat, tmp_path):
+    fw = framework_v110([{"from": "ADM.1.1", "to": ["ADM.1.9"], "kind": "renamed"}])
+    other = other_store(tmp_path, framework=fw)
+    import_file(other, package, by="importer")
+    copy = other.get_assessment("XAT")
+    assert copy.framework_version == "1.1.0"
+    old = demo_store.get_rating(xat.id, "ADM.1.1")
+    new = other.get_rating(copy.id, "ADM.1.9")
+    assert (new["national"], new["agreed"], new["notes"]) == (old["national"], old["agreed"], old["notes"])
+
+
+def test_older_version_without_mapping_is_located(package, tmp_path):
+    other = other_store(tmp_path, framework=framework_v110([]))
+    with pytest.raises(InvalidInput, match=r"ratings\[0\].indicator_id: unknown indicator 'ADM.1.1' in framework "
+                                           r"mbm-assessment-framework 1.1.0"):
+        import_file(other, package, by="importer")
+    assert other.list_assessments() == []
+
+
+def test_split_indicator_must_be_rated_afresh(package, tmp_path):
+    fw = framework_v110([{"from": "ADM.1.1", "to": ["ADM.1.9", "ADM.1.2"], "kind": "split"}])
+    other = other_store(tmp_path, framework=fw)
+    with pytest.raises(InvalidInput, match=r"ratings\[0\].indicator_id: ADM.1.1 was split into ADM.1.9, ADM.1.2"):
+        import_file(other, package, by="importer")
+    # with nothing rated on it, the old indicator is simply left out
+    edit(package, lambda d: d["ratings"][0].update(national=None, external=None, agreed=None, notes="", evidence=[]))
+    import_file(other, package, by="importer")
+    copy = other.get_assessment("XAT")
+    assert other.get_rating(copy.id, "ADM.1.9")["version"] == 0
+
+
+@pytest.mark.parametrize("framework,expected", [
+    ({"id": "mbm-assessment-framework", "version": "0.9.0"},
+     "rated against mbm-assessment-framework 0.9.0; this installation uses 1.0.0 and its changelog documents no "
+     "mapping from 0.9.0"),
+    ({"id": "another-framework", "version": "1.0.0"}, "rated against framework 'another-framework'"),
+])
+def test_unknown_framework_version_refused(package, tmp_path, framework, expected):
+    edit(package, lambda d: d.update(framework=framework))
+    other = other_store(tmp_path)
+    with pytest.raises(InvalidInput) as err:
+        import_file(other, package, by="importer")
+    assert expected in str(err.value)
+    assert other.list_assessments() == []

@@ -1,0 +1,111 @@
+"""One entry point per direction: :func:`export_file` writes any format, :func:`import_file`
+recognises a file (workbook export, KoboToolbox/ODK submissions, JSON package) and imports it."""
+from __future__ import annotations
+
+import getpass
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import outputs_dir
+from ..errors import InvalidInput, Problem
+from ..store import AssessmentInfo, Store
+from . import package, xlsform, xlsx
+from .plan import ImportPlan, apply_plan
+
+FORMATS = {"xlsx": ("Excel workbook", ".xlsx"), "xlsform": ("XLSForm", "-xlsform.xlsx"),
+           "json": ("assessment package", ".json")}
+
+
+def default_output(info: AssessmentInfo, fmt: str) -> Path:
+    """``outputs/<ISO3>/<round>/<ISO3>-<round><suffix>``, the round made safe for file names."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", info.round).strip("-")
+    return outputs_dir() / info.country_code / slug / f"{info.country_code}-{slug}{FORMATS[fmt][1]}"
+
+
+def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None) -> Path:
+    """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written."""
+    if fmt not in FORMATS:
+        raise InvalidInput(Problem("format", f"{fmt!r} is not a format; use {', '.join(FORMATS)}"), what="export")
+    path = Path(path) if path else default_output(info, fmt)
+    writer = {"xlsx": xlsx.export_xlsx, "xlsform": xlsform.export_xlsform, "json": package.export_package}[fmt]
+    return writer(store, info, path)
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    report: str
+    changed: int = 0
+    skipped_conflicts: int = 0
+    created: bool = False
+    plan: ImportPlan | None = None
+
+
+def detect_kind(path: Path) -> str:
+    """``xlsx``, ``submissions`` or ``json``, from the name and the content."""
+    if not path.is_file():
+        raise InvalidInput(Problem(path.name, "no such file"), what="import")
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix == ".csv":
+        return "submissions"
+    if zipfile.is_zipfile(path):
+        wb = xlsx.open_xlsx(path)
+        if xlsx.is_workbook_export(wb):
+            return "xlsx"
+        if xlsform.is_submissions_export(path):
+            return "submissions"
+        raise InvalidInput(Problem(path.name, "this Excel file is neither a workbook made by `workbook export "
+                                              "--format xlsx` (its hidden sheet is missing) nor a submissions "
+                                              "export of a form made by `workbook export --format xlsform`"),
+                           what="import")
+    with path.open("rb") as f:
+        head = f.read(64).lstrip()
+    if head.startswith(b"{"):
+        return "json"
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        xlsx.open_xlsx(path)  # raises with what the file is instead
+    raise InvalidInput(Problem(path.name, "this file is not an Excel workbook (.xlsx), a KoboToolbox/ODK "
+                                          "submissions export (.csv/.xlsx) or an assessment package (.json)"),
+                       what="import")
+
+
+def _default_by() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "import"
+
+
+def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwrite: bool = False,
+                by: str | None = None, country: str | None = None, round: str | None = None) -> ImportResult:
+    """Import a file into the store. Every problem in it is reported at once
+    (:class:`~workbook.errors.InvalidInput`) and nothing is written unless all of it is valid.
+
+    Ratings changed in the database since the file was exported are skipped (and listed)
+    unless ``overwrite``. ``country``/``round`` are for submissions exports that do not say.
+    """
+    path = Path(path)
+    kind = detect_kind(path)
+    if kind == "json":
+        pkg, plan = package.read_package(store, path)
+        if plan is None:
+            if dry_run:
+                return ImportResult(package.describe_new(pkg, path.name, dry_run=True), created=False)
+            package.create_from_package(store, pkg, source=path.name, by=by or _default_by())
+            return ImportResult(package.describe_new(pkg, path.name, dry_run=False), created=True)
+    elif kind == "xlsx":
+        plan = xlsx.read_xlsx(store, path)
+    else:
+        plan = xlsform.read_submissions(store, path, country=country, round=round)
+    report = plan.describe(overwrite=overwrite, dry_run=dry_run)
+    skipped = 0 if overwrite else len(plan.conflicts)
+    if dry_run:
+        return ImportResult(report + "\ndry run: nothing was saved", skipped_conflicts=skipped, plan=plan)
+    changed = apply_plan(store, plan, by=by or plan.suggested_by or _default_by(), overwrite=overwrite)
+    return ImportResult(report + f"\nsaved in one transaction: {changed} indicator(s) changed",
+                        changed=changed, skipped_conflicts=skipped, plan=plan)

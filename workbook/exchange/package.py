@@ -1,0 +1,344 @@
+"""The single-file assessment package (JSON): everything about one assessment, to move it
+between installations.
+
+Imported into a database that does not have the assessment, the package is recreated as it was
+(team, ratings with their versions, authors and times, evidence, audit history) in one
+transaction, plus an audit entry saying it was imported. Into a database that has it, the
+ratings are merged like any other import: values changed in the database after the package's
+copy of them are conflicts, skipped unless ``overwrite``; evidence not yet on file is added.
+
+``recommendations`` is an empty list for now: the extension point for the recommendations
+module (a package reader ignores what it cannot yet store, and says so).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..countries import resolve_country
+from ..errors import InvalidInput, NotFound, Problem
+from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_date, parse_rating, parse_role, parse_round, parse_text
+from ..models import Assessment, AuditEntry, Evidence, Rating, TeamMember, utcnow
+from ..store import AssessmentInfo, Store
+from .plan import RATING_FIELDS, Base, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, \
+    plan_import
+
+FORMAT = "mbm-workbook-package"
+FORMAT_VERSION = 1
+
+
+def _utc_naive(v: dt.datetime) -> dt.datetime:
+    """Times are stored as naive UTC; a package written elsewhere may carry an offset."""
+    return v.astimezone(dt.timezone.utc).replace(tzinfo=None) if v.tzinfo else v
+
+
+Time = Annotated[dt.datetime, AfterValidator(_utc_naive)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PkgEvidence(_Model):
+    type: str
+    source: str
+    date: dt.date | None = None
+    reference: str = ""
+    supplied_by: str = ""
+    created_at: Time | None = None
+
+
+class PkgRating(_Model):
+    indicator_id: str
+    national: str | None = None
+    external: str | None = None
+    agreed: str | None = None
+    notes: str = ""
+    version: int = Field(ge=1)
+    updated_by: str = ""
+    updated_at: Time | None = None
+    evidence: list[PkgEvidence] = []
+
+
+class PkgMember(_Model):
+    name: str
+    organisation: str = ""
+    role: str
+
+
+class PkgAudit(_Model):
+    at: Time | None
+    who: str
+    entity: str
+    entity_key: str = ""
+    field: str
+    old: str | None = None
+    new: str | None = None
+
+
+class PkgAssessment(_Model):
+    country_code: str
+    country_name: str
+    fictional: bool
+    round: str
+    status: Literal["draft", "final"] = "draft"
+    created_at: Time | None = None
+    updated_at: Time | None = None
+    team: list[PkgMember] = []
+
+
+class PkgFramework(_Model):
+    id: str
+    version: str
+
+
+class Package(_Model):
+    """Schema of the JSON package (format_version 1)."""
+
+    format: Literal["mbm-workbook-package"]
+    format_version: Literal[1]
+    exported_at: Time
+    framework: PkgFramework
+    assessment: PkgAssessment
+    ratings: list[PkgRating] = []
+    recommendations: list[dict] = []
+    audit: list[PkgAudit] = []
+
+
+def _iso(v):
+    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
+
+
+# -- export ---------------------------------------------------------------------------------
+def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict:
+    """The package of one assessment as plain data (what :func:`export_package` writes)."""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    with Session(store.engine) as s:
+        a = s.scalars(select(Assessment).where(Assessment.id == info.id)
+                      .options(selectinload(Assessment.team))).one()
+        order = {ind_id: n for n, ind_id in enumerate(store.framework.indicators)}
+        ratings = sorted(s.scalars(select(Rating).where(Rating.assessment_id == a.id)
+                                   .options(selectinload(Rating.evidence))),
+                         key=lambda r: (order.get(r.indicator_id, len(order)), r.indicator_id))
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.assessment_id == a.id).order_by(AuditEntry.id)).all()
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": _iso(now),
+            "framework": {"id": a.framework_id, "version": a.framework_version},
+            "assessment": {"country_code": a.country_code, "country_name": a.country_name,
+                           "fictional": a.fictional, "round": a.round, "status": a.status,
+                           "created_at": _iso(a.created_at), "updated_at": _iso(a.updated_at),
+                           "team": [{"name": m.name, "organisation": m.organisation, "role": m.role}
+                                    for m in a.team]},
+            "ratings": [{"indicator_id": r.indicator_id, "national": r.national, "external": r.external,
+                         "agreed": r.agreed, "notes": r.notes, "version": r.version, "updated_by": r.updated_by,
+                         "updated_at": _iso(r.updated_at),
+                         "evidence": [{"type": e.type, "source": e.source, "date": _iso(e.date),
+                                       "reference": e.reference, "supplied_by": e.supplied_by,
+                                       "created_at": _iso(e.created_at)} for e in r.evidence]}
+                        for r in ratings],
+            # Extension point: the recommendations module will fill this list.
+            "recommendations": [],
+            "audit": [{"at": _iso(x.at), "who": x.who, "entity": x.entity, "entity_key": x.entity_key,
+                       "field": x.field, "old": x.old, "new": x.new} for x in audit],
+        }
+
+
+def export_package(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
+    """Write the JSON package of one assessment to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(build_package(store, info, now=now), indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+# -- import ---------------------------------------------------------------------------------
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def load_package(path: str | Path) -> Package:
+    """Read and check a package file; raise :class:`InvalidInput` listing every problem."""
+    path = Path(path)
+    name = path.name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(Problem(name, "no such file"), what="import") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(Problem(name, "this file is not a JSON package (not UTF-8 text)"), what="import") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(Problem(f"{name}: line {exc.lineno}, column {exc.colno}",
+                                   f"this file is not valid JSON: {exc.msg}"), what="import") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise InvalidInput(Problem(name, f"this is not an assessment package (no \"format\": \"{FORMAT}\")"),
+                           what="import")
+    try:
+        return Package.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput([Problem(f"{name}: {_loc(e['loc'])}", e["msg"]) for e in exc.errors()],
+                           what=name) from None
+
+
+def _checked(store: Store, pkg: Package, name: str) -> tuple[list[tuple[str, PkgRating, str]], list[Problem],
+                                                              dict]:
+    """Validate every value of the package against this installation; map indicator ids."""
+    fw = store.framework
+    mapping = framework_mapping(fw, pkg.framework.id, pkg.framework.version, f"{name}: framework")
+    problems: list[Problem] = []
+    etypes = {t.id for t in fw.evidence_types}
+    out, seen = [], {}
+    for i, r in enumerate(pkg.ratings):
+        where = f"{name}: ratings[{i}]"
+        ind_id, problem = map_indicator(fw, mapping, r.indicator_id, f"{where}.indicator_id",
+                                        has_values=bool(r.national or r.external or r.agreed or r.notes.strip()
+                                                        or r.evidence))
+        if problem:
+            problems.append(problem)
+        if ind_id is None:
+            continue
+        if ind_id in seen:
+            problems.append(Problem(f"{where}.indicator_id", f"{ind_id} appears twice (also at {seen[ind_id]})"))
+            continue
+        seen[ind_id] = where
+        for k in ("national", "external", "agreed"):
+            try:
+                parse_rating(getattr(r, k), f"{where}.{k}")
+            except InvalidInput as exc:
+                problems += exc.problems
+        checks = [lambda: parse_text(r.notes, f"{where}.notes", max_len=MAX_NOTES),
+                  lambda: parse_text(r.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)]
+        for j, e in enumerate(r.evidence):
+            ew = f"{where}.evidence[{j}]"
+            checks += [lambda e=e, ew=ew: parse_text(e.source, f"{ew}.source", max_len=MAX_LONG, required=True),
+                       lambda e=e, ew=ew: parse_date(e.date, f"{ew}.date"),
+                       lambda e=e, ew=ew: parse_text(e.reference, f"{ew}.reference", max_len=MAX_LONG),
+                       lambda e=e, ew=ew: parse_text(e.supplied_by, f"{ew}.supplied_by", max_len=MAX_SHORT)]
+            if e.type not in etypes:
+                problems.append(Problem(f"{ew}.type", f"{e.type!r} is not an evidence type; use one of "
+                                                      + ", ".join(sorted(etypes))))
+        for check in checks:
+            try:
+                check()
+            except InvalidInput as exc:
+                problems += exc.problems
+        out.append((ind_id, r, where))
+    if pkg.recommendations:
+        problems.append(Problem(f"{name}: recommendations", "this installation cannot store recommendations yet: "
+                                                            "update the workbook"))
+    return out, problems, mapping
+
+
+def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | None]:
+    """Check a package; return it with the merge plan when its assessment exists here, else
+    with ``None`` (the assessment will be created by :func:`create_from_package`)."""
+    path = Path(path)
+    pkg = load_package(path)
+    name = path.name
+    rows, problems, _ = _checked(store, pkg, name)
+    a = pkg.assessment
+    try:
+        info = store.get_assessment(a.country_code, a.round)
+    except NotFound:
+        info = None
+    if info is None:
+        try:
+            resolve_country(a.country_code, a.country_name, field=f"{name}: assessment.country_code")
+        except InvalidInput as exc:
+            problems += exc.problems
+        try:
+            parse_round(a.round, f"{name}: assessment.round")
+            parse_text(a.country_name, f"{name}: assessment.country_name", required=True)
+        except InvalidInput as exc:
+            problems += exc.problems
+        for i, m in enumerate(a.team):
+            w = f"{name}: assessment.team[{i}]"
+            for check in (lambda: parse_text(m.name, f"{w}.name", required=True),
+                          lambda: parse_text(m.organisation, f"{w}.organisation", max_len=200),
+                          lambda: parse_role(m.role, f"{w}.role")):
+                try:
+                    check()
+                except InvalidInput as exc:
+                    problems += exc.problems
+    if problems:
+        raise InvalidInput(problems, what=name)
+    if info is None:
+        return pkg, None
+    ratings = [FileRating(ind_id, {k: (getattr(r, k) if k == "notes" else parse_rating(getattr(r, k)), where)
+                                   for k in RATING_FIELDS},
+                          Base(updated_at=r.updated_at)) for ind_id, r, where in rows]
+    evidence = [FileEvidence(ind_id, {"type": e.type, "source": e.source.strip(), "date": e.date,
+                                      "reference": e.reference.strip(), "supplied_by": e.supplied_by.strip()},
+                             f"{where}.evidence[{j}]")
+                for ind_id, r, where in rows for j, e in enumerate(r.evidence)]
+    plan = plan_import(store, info.id, ratings, evidence, source=name, kind="assessment package",
+                       country=info.country_code, round=info.round)
+    if [m.name for m in pkg.assessment.team] != [m[0] for m in info.team]:
+        plan.notes.append("the package's team differs from this installation's; the team was left as it is here")
+    return pkg, plan
+
+
+def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> AssessmentInfo:
+    """Create the package's assessment as it was, in one transaction (it must not exist yet)."""
+    fw = store.framework
+    rows, problems, mapping = _checked(store, pkg, source)
+    who = parse_text(by, "by", required=True)
+    if problems:
+        raise InvalidInput(problems, what=source)
+    a = pkg.assessment
+    country = resolve_country(a.country_code, a.country_name)
+    now = utcnow()
+    with Session(store.engine) as s, s.begin():
+        row = Assessment(country_code=country.code, country_name=a.country_name if country.fictional else country.name,
+                         fictional=country.fictional, round=parse_round(a.round), framework_id=fw.id,
+                         framework_version=fw.version, status=a.status, created_at=a.created_at or now,
+                         updated_at=a.updated_at or now,
+                         team=[TeamMember(name=m.name.strip(), organisation=m.organisation.strip(),
+                                          role=parse_role(m.role)) for m in a.team])
+        s.add(row)
+        try:
+            s.flush()
+        except IntegrityError:
+            raise InvalidInput(Problem(f"{source}: assessment", f"{country.code} {a.round!r} already exists"),
+                               what=source) from None
+        kept = {id(r): ind_id for ind_id, r, _ in rows}
+        for r in pkg.ratings:
+            if id(r) not in kept:
+                continue  # split since, with nothing rated
+            ind_id = kept[id(r)]
+            s.add(Rating(assessment_id=row.id, indicator_id=ind_id, national=parse_rating(r.national),
+                         external=parse_rating(r.external), agreed=parse_rating(r.agreed), notes=r.notes.strip(),
+                         version=r.version, updated_at=r.updated_at or now, updated_by=r.updated_by.strip(),
+                         evidence=[Evidence(type=e.type, source=e.source.strip(), date=e.date,
+                                            reference=e.reference.strip(), supplied_by=e.supplied_by.strip(),
+                                            created_at=e.created_at or now) for e in r.evidence]))
+        for x in pkg.audit:
+            s.add(AuditEntry(assessment_id=row.id, entity=x.entity[:20], entity_key=x.entity_key[:40],
+                             field=x.field[:40], old=x.old, new=x.new, who=x.who[:120], at=x.at or now))
+        mapped = f", ids mapped from {pkg.framework.version}" if mapping else ""
+        s.add(AuditEntry(assessment_id=row.id, entity="assessment", entity_key=str(row.id), field="imported",
+                         old=None, new=f"package {source} exported {pkg.exported_at.isoformat()} "
+                                       f"({pkg.framework.id} {pkg.framework.version}{mapped})",
+                         who=who, at=now))
+    return store.get_assessment(country.code, a.round)
+
+
+def describe_new(pkg: Package, source: str, *, dry_run: bool) -> str:
+    a = pkg.assessment
+    n_ev = sum(len(r.evidence) for r in pkg.ratings)
+    return (f"{source} (assessment package) -> {a.country_code} {a.round}\n"
+            f"{'would create' if dry_run else 'created'} {a.country_code} {a.country_name}"
+            f"{' (fictional)' if a.fictional else ''}, round {a.round!r}: team of {len(a.team)}, "
+            f"{len(pkg.ratings)} rated indicator(s), {n_ev} evidence record(s), {len(pkg.audit)} audit entries")

@@ -1,0 +1,361 @@
+"""XLSForm for KoboToolbox / ODK Collect, and import of the submissions those tools export.
+
+The form (see docs/field-exchange.md) asks who is rating and which rating they enter
+(national, external or agreed), then one question per indicator, grouped by pillar and
+sub-area: the level as a ``select_one`` whose choices are the indicator's own five level
+descriptors plus the codes NA/NE/IE, the guidance as the hint, and an optional note. A repeat
+group ``evidence`` takes evidence records. Hidden ``calculate`` fields carry the country,
+round, framework id and version, export time and the ratings' versions at export, so that the
+submissions say what they are and conflicts can be found on import.
+
+Submissions exports are read as CSV (comma or semicolon; KoboToolbox and ODK Central) or XLSX
+(KoboToolbox: main sheet first, the ``evidence`` repeat in a sheet of that name linked by
+``_parent_index``). Column headers may carry group paths (``ADM/ADM_1/ADM_1_1`` or
+``ADM-ADM_1-ADM_1_1``); values must be the choice names ("XML values"), though a label whose
+first word is the level is accepted too.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from ..errors import InvalidInput, NotFound, Problem
+from ..framework import Framework
+from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_date, parse_rating, parse_text
+from ..store import AssessmentInfo, Store
+from .plan import Base, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
+from .xlsx import _stored, open_xlsx
+
+RATERS = (("national", "National self-rating"), ("external", "External (international) rating"),
+          ("agreed", "Agreed rating"))
+META_FIELDS = ("wb_country", "wb_round", "wb_framework_id", "wb_framework_version", "wb_exported_at", "wb_versions")
+INDICATOR_RE = re.compile(r"^[A-Z]{3}_\d+_\d+$")
+NOTES_SUFFIX = "_notes"
+EVIDENCE_REPEAT = "evidence"
+
+
+def field_name(indicator_id: str) -> str:
+    """The XLSForm name of an indicator's level question: ``ADM.1.1`` -> ``ADM_1_1``."""
+    return indicator_id.replace(".", "_")
+
+
+def _literal(text: str) -> str:
+    if "'" in text:
+        raise ValueError(f"cannot quote {text!r} in an XPath literal")
+    return f"'{text}'"
+
+
+# -- export ---------------------------------------------------------------------------------
+def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict[str, list[dict]]:
+    """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``."""
+    fw: Framework = store.framework
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    stored = _stored(store, info.id).ratings
+    versions = " ".join(f"{i}:{stored[i].version if i in stored else 0}" for i in fw.indicators)
+    survey: list[dict] = [
+        {"type": "calculate", "name": "wb_country", "calculation": _literal(info.country_code)},
+        {"type": "calculate", "name": "wb_round", "calculation": _literal(info.round)},
+        {"type": "calculate", "name": "wb_framework_id", "calculation": _literal(fw.id)},
+        {"type": "calculate", "name": "wb_framework_version", "calculation": _literal(fw.version)},
+        {"type": "calculate", "name": "wb_exported_at", "calculation": _literal(now.isoformat())},
+        {"type": "calculate", "name": "wb_versions", "calculation": _literal(versions)},
+        {"type": "text", "name": "assessor", "label": "Your name", "required": "yes"},
+        {"type": "select_one raters", "name": "rater", "label": "Which rating are you entering?", "required": "yes",
+         "hint": "National experts give the national self-rating, the international team the external one; "
+                 "the agreed rating is settled together."},
+    ]
+    choices: list[dict] = [{"list_name": "raters", "name": k, "label": v} for k, v in RATERS]
+    for p in fw.pillars:
+        survey.append({"type": "begin_group", "name": p.id, "label": p.name})
+        for sa in p.subareas:
+            survey.append({"type": "begin_group", "name": field_name(sa.id), "label": f"{sa.id} {sa.name}"})
+            for ind in sa.indicators:
+                name = field_name(ind.id)
+                lst = f"lv_{name}"
+                survey.append({"type": f"select_one {lst}", "name": name,
+                               "label": f"{ind.id} {ind.name}: {ind.question}", "hint": ind.guidance})
+                survey.append({"type": "text", "name": name + NOTES_SUFFIX, "label": f"Notes on {ind.id} (optional)"})
+                for lv, scale in zip(ind.levels, fw.scale.levels):
+                    choices.append({"list_name": lst, "name": str(lv.level),
+                                    "label": f"{lv.level} {scale.name}: {lv.descriptor}"})
+                for c in fw.scale.codes:
+                    choices.append({"list_name": lst, "name": c.code, "label": f"{c.code} {c.name}: {c.meaning}"})
+            survey.append({"type": "end_group"})
+        survey.append({"type": "end_group"})
+    survey += [
+        {"type": "begin_repeat", "name": EVIDENCE_REPEAT, "label": "Evidence records"},
+        {"type": "select_one indicators", "name": "ev_indicator", "label": "Indicator", "required": "yes"},
+        {"type": "select_one evidence_types", "name": "ev_type", "label": "Type of evidence", "required": "yes"},
+        {"type": "text", "name": "ev_source", "label": "Source (title of the document, place observed, ...)",
+         "required": "yes"},
+        {"type": "date", "name": "ev_date", "label": "Date", "constraint": ". <= today()",
+         "constraint_message": "The date may not be in the future."},
+        {"type": "text", "name": "ev_reference", "label": "Reference (article, page, file number)"},
+        {"type": "text", "name": "ev_supplied_by", "label": "Supplied by"},
+        {"type": "end_repeat"},
+    ]
+    choices += [{"list_name": "indicators", "name": i, "label": f"{i} {ind.name}"} for i, ind in fw.indicators.items()]
+    choices += [{"list_name": "evidence_types", "name": t.id, "label": t.name} for t in fw.evidence_types]
+    form_id = re.sub(r"[^A-Za-z0-9_]", "_", f"mbm_{info.country_code}_{info.round}")
+    settings = [{"form_title": f"{fw.title}: {info.label}", "form_id": form_id,
+                 "version": f"{fw.version}-{now:%Y%m%d%H%M%S}"}]
+    return {"survey": survey, "choices": choices, "settings": settings}
+
+
+def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
+    """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central)."""
+    form = build_xlsform(store, info, now=now)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet, rows in form.items():
+        ws = wb.create_sheet(sheet)
+        headers = list(dict.fromkeys(k for r in rows for k in r))
+        ws.append(headers)
+        for r in rows:
+            ws.append([r.get(h) for h in headers])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+# -- import of submissions ------------------------------------------------------------------
+class _Table:
+    """Rows of a submissions export with headers reduced to their last path segment."""
+
+    def __init__(self, name: str, headers: list, rows: list[list]):
+        self.name = name
+        self.rows = rows
+        self.columns: dict[str, int] = {}
+        for i, h in enumerate(headers):
+            key = re.split(r"[/-]", str(h or "").strip())[-1]
+            if key and key not in self.columns:
+                self.columns[key] = i
+
+    def get(self, row: list, key: str):
+        i = self.columns.get(key)
+        if i is None or i >= len(row):
+            return None
+        v = row[i]
+        return None if isinstance(v, str) and v.strip() in ("", "n/a") else v
+
+    def where(self, r: int, key: str) -> str:
+        return f"{self.name}!{get_column_letter(self.columns[key] + 1)}{r}"
+
+
+def _read_tables(path: Path) -> tuple[_Table, _Table | None]:
+    if path.suffix.lower() == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput(Problem(path.name, "is not a UTF-8 CSV file: export the submissions again as CSV"),
+                               what="import") from None
+        first = text.splitlines()[0] if text else ""
+        delimiter = max(",;\t", key=first.count)
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        if not rows:
+            raise InvalidInput(Problem(path.name, "the file is empty"), what="import")
+        return _Table(path.stem, rows[0], rows[1:]), None
+    wb = open_xlsx(path)
+    main = wb.worksheets[0]
+    rows = [list(r) for r in main.iter_rows(values_only=True)]
+    if not rows:
+        raise InvalidInput(Problem(main.title, "the sheet is empty"), what="import")
+    evidence = None
+    if EVIDENCE_REPEAT in wb.sheetnames:
+        ev = [list(r) for r in wb[EVIDENCE_REPEAT].iter_rows(values_only=True)]
+        if ev:
+            evidence = _Table(EVIDENCE_REPEAT, ev[0], ev[1:])
+    return _Table(main.title, rows[0], rows[1:]), evidence
+
+
+def _level(value, where: str):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and " " in value.strip():  # a label, e.g. "3 Established: ..."
+        value = value.strip().split(" ", 1)[0]
+    return parse_rating(value, where)
+
+
+def is_submissions_export(path: Path) -> bool:
+    """Does this CSV/XLSX look like submissions of a form made by :func:`export_xlsform`?"""
+    try:
+        main, _ = _read_tables(path)
+    except InvalidInput:
+        return False
+    return "rater" in main.columns or any(INDICATOR_RE.match(k) for k in main.columns)
+
+
+def read_submissions(store: Store, path: str | Path, *, country: str | None = None,
+                     round: str | None = None) -> ImportPlan:
+    """Read a KoboToolbox/ODK submissions export into an :class:`ImportPlan`.
+
+    ``country`` and ``round`` are used when the file does not carry them (a form made
+    elsewhere); when it does, they must agree. Raises :class:`InvalidInput` listing every problem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(Problem(path.name, "no such file"), what="import")
+    main, ev_table = _read_tables(path)
+    fw = store.framework
+    problems: list[Problem] = []
+    if not main.rows:
+        raise InvalidInput(Problem(main.name, "the export holds no submissions"), what="import")
+    if "rater" not in main.columns:
+        problems.append(Problem(f"{main.name}!1", "no 'rater' column: this is not an export of a form made by "
+                                                  "`workbook export --format xlsform` (or it was exported with "
+                                                  "labels as headers: use XML values and headers)"))
+    # which assessment: from the file, checked against the options
+    def one_value(key: str, given: str | None, label: str) -> str | None:
+        found = {str(main.get(row, key)).strip() for row in main.rows if main.get(row, key) is not None}
+        if len(found) > 1:
+            problems.append(Problem(f"{main.name}: {key}", f"the submissions are for several {label}s "
+                                                           f"({', '.join(sorted(found))}): import one at a time"))
+            return None
+        if found and given:
+            f = next(iter(found))
+            if (f.upper() != given.strip().upper()) if key == "wb_country" else (f != given.strip()):
+                problems.append(Problem(f"{main.name}: {key}", f"the file is for {label} {f!r}, but --{label} "
+                                                               f"{given!r} was given"))
+                return None
+        if found:
+            return next(iter(found))
+        if not given:
+            problems.append(Problem(f"{main.name}: {key}", f"the file does not say which {label} it is for: "
+                                                           f"give --{label}"))
+        return given
+    code, rnd = one_value("wb_country", country, "country"), one_value("wb_round", round, "round")
+    fw_versions = {str(main.get(r, "wb_framework_version")) for r in main.rows
+                   if main.get(r, "wb_framework_version") is not None}
+    fw_ids = {str(main.get(r, "wb_framework_id")) for r in main.rows if main.get(r, "wb_framework_id") is not None}
+    notes = []
+    if len(fw_versions) > 1 or len(fw_ids) > 1:
+        problems.append(Problem(f"{main.name}: wb_framework_version", "submissions from several framework versions: "
+                                                                      "import them one form version at a time"))
+        mapping = {}
+    elif fw_versions:
+        mapping = framework_mapping(fw, next(iter(fw_ids), fw.id), next(iter(fw_versions)), f"{main.name}: framework")
+    else:
+        mapping = {}
+        notes.append(f"the file does not say its framework version: read as {fw.id} {fw.version}")
+    info = None
+    if code and rnd:
+        try:
+            info = store.get_assessment(code, rnd)
+        except NotFound as exc:
+            problems.append(Problem(f"{main.name}: assessment", str(exc)))
+    if problems:
+        raise InvalidInput(problems, what=path.name)
+
+    # one value per indicator and field; two submissions that disagree are a problem
+    chosen: dict[tuple[str, str], tuple[str, str]] = {}
+    bases: dict[str, Base] = {}
+    assessors: list[str] = []
+    indices: dict[str, int] = {}
+    for key in main.columns:
+        if INDICATOR_RE.match(key):
+            answered = any(main.get(row, k) is not None for row in main.rows for k in (key, key + NOTES_SUFFIX))
+            ind_id, problem = map_indicator(fw, mapping, key.replace("_", "."), main.where(1, key),
+                                            has_values=answered)
+            if problem:
+                problems.append(problem)
+            elif ind_id is not None:
+                indices[key] = ind_id
+    for r, row in enumerate(main.rows, start=2):
+        versions = main.get(row, "wb_versions")
+        row_base = {}
+        if versions:
+            for part in str(versions).split():
+                ind, _, v = part.partition(":")
+                if v.isdigit():
+                    row_base[ind] = int(v)
+        try:
+            rater = parse_text(main.get(row, "rater"), main.where(r, "rater"), required=True)
+            if rater not in dict(RATERS):
+                raise InvalidInput(Problem(main.where(r, "rater"), f"{rater!r} is not a rater; use national, "
+                                                                    "external or agreed"))
+        except InvalidInput as exc:
+            problems += exc.problems
+            continue
+        who = main.get(row, "assessor")
+        if who and str(who).strip() not in assessors:
+            assessors.append(str(who).strip())
+        for key, ind_id in indices.items():
+            cells = [(rater, key, lambda v, w: _level(v, w))]
+            if key + NOTES_SUFFIX in main.columns:
+                cells.append(("notes", key + NOTES_SUFFIX,
+                              lambda v, w: parse_text(str(v), w, max_len=MAX_NOTES) or None))
+            for fld, col, parse in cells:
+                raw = main.get(row, col)
+                if raw is None:
+                    continue
+                where = main.where(r, col)
+                try:
+                    v = parse(raw, where)
+                except InvalidInput as exc:
+                    problems += exc.problems
+                    continue
+                if v is None:
+                    continue
+                prev = chosen.get((ind_id, fld))
+                if prev and prev[0] != v:
+                    problems.append(Problem(where, f"{ind_id} {fld}: this submission says {v!r}, the one at "
+                                                   f"{prev[1]} says {prev[0]!r}; keep one of them"))
+                    continue
+                chosen[(ind_id, fld)] = (v, where)
+                if key.replace("_", ".") in row_base:
+                    bases[ind_id] = Base(version=row_base[key.replace("_", ".")])
+    ratings: dict[str, FileRating] = {}
+    for (ind_id, fld), (v, where) in chosen.items():
+        ratings.setdefault(ind_id, FileRating(ind_id, {}, bases.get(ind_id))).values[fld] = (v, where)
+    evidence = _read_evidence(ev_table, fw, mapping, problems) if ev_table else []
+    if problems:
+        raise InvalidInput(problems, what=path.name)
+    plan = plan_import(store, info.id, list(ratings.values()), evidence, source=path.name,
+                       kind="KoboToolbox/ODK submissions", country=info.country_code, round=info.round)
+    plan.notes += notes
+    plan.suggested_by = ", ".join(assessors)[:MAX_SHORT]
+    return plan
+
+
+def _read_evidence(table: _Table, fw: Framework, mapping, problems: list[Problem]) -> list[FileEvidence]:
+    etypes = {t.id for t in fw.evidence_types}
+    out = []
+    for r, row in enumerate(table.rows, start=2):
+        if all(v in (None, "") for v in row):
+            continue
+        ind_id, problem = map_indicator(fw, mapping, table.get(row, "ev_indicator"),
+                                        table.where(r, "ev_indicator") if "ev_indicator" in table.columns
+                                        else f"{table.name}!row {r}")
+        if problem:
+            problems.append(problem)
+        values, ok = {}, ind_id is not None
+        checks = {"type": ("ev_type", lambda v, w: parse_text(v, w, required=True)),
+                  "source": ("ev_source", lambda v, w: parse_text(v, w, max_len=MAX_LONG, required=True)),
+                  "date": ("ev_date", lambda v, w: parse_date(v, w)),
+                  "reference": ("ev_reference", lambda v, w: parse_text(v, w, max_len=MAX_LONG)),
+                  "supplied_by": ("ev_supplied_by", lambda v, w: parse_text(v, w, max_len=MAX_SHORT))}
+        for key, (col, check) in checks.items():
+            where = table.where(r, col) if col in table.columns else f"{table.name}!row {r} {col}"
+            raw = table.get(row, col)
+            if isinstance(raw, (int, float)) and key != "date":
+                raw = str(raw)
+            try:
+                values[key] = check(raw, where)
+            except InvalidInput as exc:
+                problems += exc.problems
+                ok = False
+                continue
+            if key == "type" and values[key] not in etypes:
+                problems.append(Problem(where, f"{values[key]!r} is not an evidence type; use one of "
+                                               + ", ".join(sorted(etypes))))
+                ok = False
+        if ok:
+            out.append(FileEvidence(ind_id, values, f"{table.name}!row {r}"))
+    return out
