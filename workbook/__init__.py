@@ -15,10 +15,12 @@ from .errors import Conflict, FrameworkError, InvalidInput, NotFound, WorkbookEr
 from .framework import Framework, load_framework
 from .scoring import Scores, score_assessment
 from .store import Store
+from .actions import load_actions
+from .roadmap import RoadmapStore
 
 __version__ = "0.1.0"
-__all__ = ["Conflict", "Framework", "FrameworkError", "InvalidInput", "NotFound", "Scores", "Store",
-           "WorkbookError", "load_assessment", "load_framework", "score", "score_assessment"]
+__all__ = ["Conflict", "Framework", "FrameworkError", "InvalidInput", "NotFound", "RoadmapStore", "Scores", "Store",
+           "WorkbookError", "load_actions", "load_assessment", "load_framework", "score", "score_assessment"]
 
 
 def load_assessment(country: str, round: str | None = None, *, db_url: str | None = None):

@@ -54,3 +54,86 @@ def describe_scores(labels, scores) -> str:
     """Alt text stating the values a chart shows."""
     parts = [f"{lab}: {'not scored' if math.isnan(float(s)) else f'{float(s):.1f}'}" for lab, s in zip(labels, scores)]
     return "Bar chart of levels from 1 to 5. " + "; ".join(parts) + "."
+
+
+# -- road map and follow-up (frames from workbook.roadmap) --------------------------------
+HORIZON_COLOURS = {"short": "#2166ac", "long": "#67a9cf"}
+STATUS_HATCH = {"open": "", "in_progress": "//", "done": "xx", "dropped": ".."}
+
+
+def _short(text: str, n: int = 48) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def plot_roadmap_gantt(table, title: str = "Road map") -> Figure:
+    """Timeline bars, one per recommendation in road-map order (``Roadmap.table``).
+
+    Bars run from ``start`` to ``end``, coloured by horizon and hatched by status; a
+    recommendation's prerequisites are above it, so the chart reads top to bottom.
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.patches import Patch
+
+    n = max(len(table), 1)
+    with matplotlib.rc_context({"font.size": 8, "svg.fonttype": "none", "hatch.color": "white"}):
+        fig = Figure(figsize=(9, 0.32 * n + 1.4), layout="constrained")
+        ax = fig.subplots()
+        if len(table) == 0:
+            ax.text(0.5, 0.5, "No recommendations yet", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            ax.set_title(title, loc="left", fontsize=10)
+            return fig
+        y = list(range(len(table)))[::-1]
+        starts = mdates.date2num(list(table["start"]))
+        ends = mdates.date2num(list(table["end"]))
+        for yi, s, e, horizon, status in zip(y, starts, ends, table["horizon"], table["status"]):
+            ax.barh(yi, max(e - s, 10), left=s, height=0.6, color=HORIZON_COLOURS.get(horizon, NO_SCORE),
+                    hatch=STATUS_HATCH.get(status, ""), edgecolor="white", linewidth=0.4)
+        labels = [f"{o}. {_short(t)}" for o, t in zip(table["order"], table["title"])]
+        ax.set_yticks(y, labels)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
+        handles = [Patch(color=c, label=lab) for lab, c in (("short term", HORIZON_COLOURS["short"]),
+                                                            ("long term", HORIZON_COLOURS["long"]))]
+        handles += [Patch(facecolor="#888888", hatch=h, edgecolor="white", label=s.replace("_", " "))
+                    for s, h in STATUS_HATCH.items() if h and s in set(table["status"])]
+        ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
+        ax.set_title(title, loc="left", fontsize=10)
+    return fig
+
+
+def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
+                           label_column: str = "subarea") -> Figure:
+    """Dumbbells: baseline and follow-up level per row (``Comparison.subareas`` or ``.pillars``).
+
+    A grey dot is the baseline, a coloured dot the follow-up (blue up, red down); rows scored
+    in only one round show that round's dot alone.
+    """
+    labels = list(changes[label_column])
+    n = max(len(labels), 1)
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(7.5, 0.36 * n + 1.2), layout="constrained")
+        ax = fig.subplots()
+        y = list(range(len(labels)))[::-1]
+        for yi, b, f in zip(y, changes["baseline"], changes["followup"]):
+            b, f = float(b), float(f)
+            colour = "#2166ac" if f > b else "#b2182b" if f < b else "#555555"
+            if not (math.isnan(b) or math.isnan(f)):
+                ax.plot([b, f], [yi, yi], color="#bbbbbb", linewidth=2, zorder=1)
+            if not math.isnan(b):
+                ax.scatter([b], [yi], color="#999999", s=28, zorder=2)
+            if not math.isnan(f):
+                ax.scatter([f], [yi], color=colour, s=36, zorder=3)
+        ax.set_yticks(y, [_short(lab, 40) for lab in labels])
+        ax.set_xlim(0.8, 5.2)
+        ax.set_xticks([1, 2, 3, 4, 5])
+        ax.set_xlabel("Level (grey: baseline; blue: improved; red: declined)")
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_title(title, loc="left", fontsize=10)
+    return fig

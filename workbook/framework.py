@@ -223,7 +223,7 @@ class Framework(_Model):
 # -- loading ------------------------------------------------------------------------------
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~15x faster on the shipped file
 
-def _line_index(text: str) -> dict[tuple, int]:
+def yaml_lines(text: str) -> dict[tuple, int]:
     """Map each path in the YAML document (keys and list indices) to its 1-based line."""
     lines: dict[tuple, int] = {}
 
@@ -247,7 +247,7 @@ def _line_index(text: str) -> dict[tuple, int]:
     return lines
 
 
-def _where(path: tuple, data, lines: dict[tuple, int]) -> str:
+def describe_path(path: tuple, data, lines: dict[tuple, int]) -> str:
     """Render a path like ``pillars[1](OPS).subareas[0](OPS.1).name (line 42)``."""
     out, node = "", data
     for part in path:
@@ -370,15 +370,15 @@ def parse_framework(text: str, source: str = "<string>") -> Framework:
     semantic = _semantic_problems(data)
     if not errors and not semantic:
         return model
-    lines = _line_index(text)  # slow on a large file: only worth it when there is something to locate
+    lines = yaml_lines(text)  # slow on a large file: only worth it when there is something to locate
     for err in errors:
         msg = err["msg"]
         if err["type"] in ("literal_error", "enum", "string_pattern_mismatch", "greater_than_equal",
                            "less_than_equal", "int_parsing", "int_type", "string_type", "float_parsing"):
             shown = repr(err["input"])
             msg += f", got {shown if len(shown) <= 60 else shown[:57] + '...'}"
-        problems.append(Problem(_where(tuple(err["loc"]), data, lines), msg))
-    problems += [Problem(_where(path, data, lines), msg) for path, msg in semantic]
+        problems.append(Problem(describe_path(tuple(err["loc"]), data, lines), msg))
+    problems += [Problem(describe_path(path, data, lines), msg) for path, msg in semantic]
     raise FrameworkError(problems, what=f"framework {source}")
 
 

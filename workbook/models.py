@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text,
                         UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -99,3 +99,120 @@ class AuditEntry(Base):
     new: Mapped[str | None] = mapped_column(Text, nullable=True)
     who: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.current_timestamp())
+
+
+# -- road map: targets, exposure, recommendations, initiatives (workbook/roadmap) ------------
+
+
+class SubareaTarget(Base):
+    """A team's edit of a sub-area's short- or long-term target, with its reason.
+
+    ``None`` means the framework default (current + 1; the criticality's long-term target).
+    """
+
+    __tablename__ = "subarea_target"
+    __table_args__ = (UniqueConstraint("assessment_id", "subarea_id", name="uq_subarea_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    subarea_id: Mapped[str] = mapped_column(String(20))
+    short_term: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    short_reason: Mapped[str] = mapped_column(Text, default="")
+    long_term: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    long_reason: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class AssessmentExposure(Base):
+    """How exposed the country is (1 low - 3 high: traffic volume, threat), with the reason."""
+
+    __tablename__ = "assessment_exposure"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Recommendation(Base):
+    """One recommendation of an assessment; ``version`` is the optimistic-locking counter."""
+
+    __tablename__ = "recommendation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    subarea_id: Mapped[str] = mapped_column(String(20))
+    indicator_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    target_level: Mapped[int] = mapped_column(Integer)
+    action_type: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    lead_agency: Mapped[str] = mapped_column(String(200), default="")
+    partners: Mapped[list] = mapped_column(JSON, default=list)
+    cost_band: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    amount: Mapped[float | None] = mapped_column(Numeric(18, 2, asdecimal=False), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    funding_status: Mapped[str] = mapped_column(String(20), default="gap")
+    horizon: Mapped[str] = mapped_column(String(10))
+    completion_indicator: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    source_action_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class RecommendationPrerequisite(Base):
+    """``recommendation_id`` needs ``prerequisite_id`` done first (same assessment)."""
+
+    __tablename__ = "recommendation_prerequisite"
+
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"),
+                                                   primary_key=True)
+    prerequisite_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"),
+                                                 primary_key=True, index=True)
+
+
+class Initiative(Base):
+    """An existing or planned capacity-building initiative in a country (the donor map).
+
+    Kept per country, across rounds; ``assessment_id`` is the round it was recorded in (its
+    audit trail lives there).
+    """
+
+    __tablename__ = "initiative"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(3), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    donor: Mapped[str] = mapped_column(String(200))
+    implementer: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(500))
+    budget: Mapped[float | None] = mapped_column(Numeric(18, 2, asdecimal=False), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+    scope: Mapped[list[InitiativeScope]] = relationship(cascade="all, delete-orphan", order_by="InitiativeScope.id")
+
+
+class InitiativeScope(Base):
+    """A sub-area (and optionally one of its indicators) an initiative addresses."""
+
+    __tablename__ = "initiative_scope"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    subarea_id: Mapped[str] = mapped_column(String(20))
+    indicator_id: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -1,0 +1,136 @@
+"""The duplication check: who already funds what (pure functions on frames).
+
+* A recommendation is **covered** by an initiative that addresses the same sub-area (and the
+  same indicator, when both name one) and whose period overlaps the recommendation's window:
+  from the plan start to its deadline, or to the end of its horizon when it has no deadline.
+* Two initiatives **overlap** when they address a common sub-area in overlapping periods and
+  come from different donors (one donor's own projects are its business to coordinate).
+* A **gap nobody funds** is a sub-area with a priority above zero, no initiative addressing it
+  during the plan (plan start to 5 years on), and no recommendation in it with committed funding.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .sequence import LONG_MONTHS, _date, add_months, horizon_end
+
+COVERED_COLUMNS = ["recommendation_id", "title", "subarea_id", "indicator_id", "horizon", "initiative_id",
+                   "initiative", "donor", "match", "overlap_start", "overlap_end"]
+OVERLAP_COLUMNS = ["initiative_a", "title_a", "donor_a", "initiative_b", "title_b", "donor_b", "subareas",
+                   "indicators", "overlap_start", "overlap_end"]
+UNFUNDED_COLUMNS = ["pillar_id", "subarea_id", "subarea", "priority", "gap_long", "n_recommendations",
+                    "n_pipeline", "note"]
+
+
+def _overlap(a_start: dt.date, a_end: dt.date, b_start: dt.date, b_end: dt.date):
+    start, end = max(a_start, b_start), min(a_end, b_end)
+    return (start, end) if start <= end else None
+
+
+def _scope(initiative: dict) -> list[tuple[str, str | None]]:
+    return [(s, i) for s, i in initiative.get("scope") or []]
+
+
+def _same_donor(a: str, b: str) -> bool:
+    return " ".join(str(a).split()).casefold() == " ".join(str(b).split()).casefold()
+
+
+def recommendation_window(rec: dict, plan_start: dt.date) -> tuple[dt.date, dt.date]:
+    """From the plan start to the deadline, or to the end of the horizon."""
+    end = _date(rec.get("deadline")) or horizon_end(rec["horizon"], plan_start)
+    return plan_start, max(end, plan_start)
+
+
+def covered_recommendations(recs: pd.DataFrame, initiatives: pd.DataFrame, plan_start: dt.date) -> pd.DataFrame:
+    """One row per (recommendation, initiative that already covers it). Dropped recommendations are skipped."""
+    rows = []
+    inits = initiatives.to_dict("records") if len(initiatives) else []
+    for r in recs.to_dict("records"):
+        if r.get("status") == "dropped":
+            continue
+        ws, we = recommendation_window(r, plan_start)
+        rind = r.get("indicator_id") or None
+        for ini in inits:
+            period = _overlap(ws, we, _date(ini["start_date"]), _date(ini["end_date"]))
+            if period is None:
+                continue
+            matches = [i for s, i in _scope(ini) if s == r["subarea_id"] and (i is None or rind is None or i == rind)]
+            if not matches:
+                continue
+            match = "indicator" if rind is not None and rind in matches else "sub-area"
+            rows.append((r["id"], r["title"], r["subarea_id"], rind, r["horizon"], ini["id"], ini["title"],
+                         ini["donor"], match, *period))
+    return pd.DataFrame(rows, columns=COVERED_COLUMNS)
+
+
+def overlapping_initiatives(initiatives: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of initiatives of different donors on a common sub-area in overlapping periods."""
+    rows = []
+    inits = initiatives.to_dict("records") if len(initiatives) else []
+    for n, a in enumerate(inits):
+        for b in inits[n + 1:]:
+            if _same_donor(a["donor"], b["donor"]):
+                continue
+            period = _overlap(_date(a["start_date"]), _date(a["end_date"]), _date(b["start_date"]),
+                              _date(b["end_date"]))
+            if period is None:
+                continue
+            sa_a, sa_b = {s for s, _ in _scope(a)}, {s for s, _ in _scope(b)}
+            common = sorted(sa_a & sa_b)
+            if not common:
+                continue
+            ind_a, ind_b = {i for _, i in _scope(a) if i}, {i for _, i in _scope(b) if i}
+            rows.append((a["id"], a["title"], a["donor"], b["id"], b["title"], b["donor"], ", ".join(common),
+                         ", ".join(sorted(ind_a & ind_b)), *period))
+    return pd.DataFrame(rows, columns=OVERLAP_COLUMNS)
+
+
+def unfunded_gaps(targets: pd.DataFrame, recs: pd.DataFrame, initiatives: pd.DataFrame, plan_start: dt.date,
+                  *, top: int | None = None) -> pd.DataFrame:
+    """Priority sub-areas with no initiative during the plan and no committed funding, by priority.
+
+    ``top`` limits the check to the ``top`` highest-priority sub-areas (default: every sub-area
+    with a priority above zero).
+    """
+    plan_end = add_months(plan_start, LONG_MONTHS)
+    funded_by_initiative: set[str] = set()
+    for ini in (initiatives.to_dict("records") if len(initiatives) else []):
+        if _overlap(plan_start, plan_end, _date(ini["start_date"]), _date(ini["end_date"])):
+            funded_by_initiative |= {s for s, _ in _scope(ini)}
+    live = recs[recs["status"] != "dropped"] if len(recs) else recs
+    committed = set(live.loc[live["funding_status"] == "committed", "subarea_id"]) if len(live) else set()
+    candidates = targets[targets["priority"] > 0].sort_values(["priority", "subarea_id"], ascending=[False, True])
+    if top is not None:
+        candidates = candidates.head(top)
+    rows = []
+    for t in candidates.to_dict("records"):
+        sid = t["subarea_id"]
+        if sid in funded_by_initiative or sid in committed:
+            continue
+        mine = live[live["subarea_id"] == sid] if len(live) else live
+        n_pipeline = int((mine["funding_status"] == "pipeline").sum()) if len(mine) else 0
+        note = ("no recommendation yet" if not len(mine) else
+                f"{n_pipeline} in the pipeline, none committed" if n_pipeline else "no funding found")
+        rows.append((t["pillar_id"], sid, t["subarea"], t["priority"], t["gap_long"], len(mine), n_pipeline, note))
+    return pd.DataFrame(rows, columns=UNFUNDED_COLUMNS)
+
+
+@dataclass(frozen=True)
+class DonorMap:
+    """The duplication check in one object, for the donor-map chapter and page."""
+
+    covered: pd.DataFrame
+    overlaps: pd.DataFrame
+    unfunded: pd.DataFrame
+    initiatives: pd.DataFrame
+    plan_start: dt.date
+
+
+def map_donors(targets: pd.DataFrame, recs: pd.DataFrame, initiatives: pd.DataFrame, plan_start: dt.date,
+               *, top: int | None = None) -> DonorMap:
+    """Covered recommendations, overlapping initiatives and gaps nobody funds."""
+    return DonorMap(covered_recommendations(recs, initiatives, plan_start), overlapping_initiatives(initiatives),
+                    unfunded_gaps(targets, recs, initiatives, plan_start, top=top), initiatives, plan_start)
