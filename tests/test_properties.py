@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from workbook import db
 from workbook.cli import main
 from workbook.countries import resolve_country
-from workbook.errors import FrameworkError, InvalidInput, WorkbookError
+from workbook.errors import FrameworkError, InvalidInput
 from workbook.framework import CODES, DEFAULT_FRAMEWORK, parse_framework
 from workbook.inputs import parse_date, parse_rating, parse_round, parse_text
 from workbook.store import Store

@@ -2,6 +2,7 @@
 leave global matplotlib state as they found it."""
 from __future__ import annotations
 
+import io
 import math
 
 import matplotlib
@@ -48,6 +49,15 @@ def plot_subarea_scores(subareas, pillar_name: str) -> Figure:
 def plot_profile(pillars, title: str = "Capacity profile by pillar") -> Figure:
     """Horizontal bars: one per pillar (``pillars`` from ``score_pillars``). A profile, not a rank."""
     return _bars(list(pillars["pillar"]), [float(x) for x in pillars["score"]], title)
+
+
+def figure_svg(fig: Figure) -> str:
+    """A Figure as an SVG element (no XML prologue, text kept as text, no timestamp: stable output)."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mbm-workbook"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
 
 
 def describe_scores(labels, scores) -> str:

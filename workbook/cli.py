@@ -58,7 +58,7 @@ def _cmd_restore(args) -> int:
 
 def _cmd_serve(args) -> int:
     from .serve import serve
-    return serve(host=args.host, port=args.port, open_browser=not args.no_browser)
+    return serve(host=args.host, port=args.port, open_browser=not args.no_browser, db_url=args.db_url)
 
 
 def _cmd_framework_export(args) -> int:

@@ -17,6 +17,14 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Pillar id -> its notebook in the notebooks folder (ids are stable; pillar names may be reworded).
+PILLAR_NOTEBOOKS = {
+    "ADM": "administration.ipynb",
+    "OPS": "operations.ipynb",
+    "REG": "regulatory_framework.ipynb",
+    "INF": "information_management.ipynb",
+}
+
 
 def home_dir() -> Path:
     if os.environ.get("WORKBOOK_HOME"):

@@ -1,0 +1,323 @@
+"""The functions the notebooks call, the served command line and the Voila template."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sys
+from html.parser import HTMLParser
+
+import pytest
+from ipywidgets.widgets import widget as widget_module
+
+import workbook.app as app
+from workbook import charts, config, serve
+from workbook.errors import InvalidInput, NotFound
+from workbook.forms import SAVED
+
+ROUND = "baseline 2026"
+VOILA = {"VOILA_PREHEAT": "False", "VOILA_REQUEST_URL": "http://127.0.0.1:8866/voila/render/x.ipynb"}
+TEMPLATE_DIR = config.templates_dir() / "voila" / "templates" / "mbm"
+
+
+class Shown(list):
+    """What the page functions displayed, in order; ``kwargs`` holds each call's keywords."""
+
+    def __init__(self):
+        super().__init__()
+        self.kwargs: list[dict] = []
+
+    def __call__(self, *objs, **kw):
+        self.extend(objs)
+        self.kwargs.append(kw)
+
+
+@pytest.fixture
+def shown(monkeypatch) -> Shown:
+    out = Shown()
+    monkeypatch.setattr(app, "display", out)
+    return out
+
+
+def voila(query: str) -> dict:
+    return {**VOILA, "QUERY_STRING": query}
+
+
+def html_of(obj) -> str:
+    """The HTML of a displayed object (an IPython HTML object or an ipywidgets.HTML)."""
+    return obj.data if hasattr(obj, "data") else obj.value
+
+
+class Elements(HTMLParser):
+    """Collects start tags with their attributes, and text per element name."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def all(self, tag: str) -> list[dict]:
+        return [a for t, a in self.tags if t == tag]
+
+
+# -- where country and round come from ----------------------------------------------------------
+def test_outside_voila_there_is_no_request():
+    assert app.request_parameters({}) is None
+    assert app.request_parameters({"QUERY_STRING": "country=XBO"}) is None  # not a Voila kernel
+
+
+def test_voila_query_string_is_read():
+    assert app.request_parameters(voila("country=XBO&round=baseline%202026&db_url=sqlite:///evil")) == \
+        {"country": "XBO", "round": ROUND}
+    assert app.request_parameters(voila("")) == {}
+
+
+def test_preheated_kernel_waits_for_the_request(monkeypatch):
+    import voila.utils
+    monkeypatch.setattr(voila.utils, "get_query_string", lambda url=None: "country=XSY")
+    assert app.request_parameters({"VOILA_PREHEAT": "True"}) == {"country": "XSY"}
+
+
+def test_too_many_query_fields_is_an_error():
+    with pytest.raises(InvalidInput, match="too many parameters"):
+        app.request_parameters(voila("&".join(f"k{i}=v" for i in range(50))))
+
+
+@pytest.mark.parametrize("environ, expected", [
+    ({}, ("XAT", "")),  # JupyterLab or papermill: the notebook's values
+    (voila(""), ("XAT", "")),  # Voila without a query: the notebook's defaults
+    (voila("country=XBO"), ("XBO", "")),
+    (voila("country=XBO&round=midterm%202028"), ("XBO", "midterm 2028")),
+    (voila("round=midterm%202028"), ("XAT", "midterm 2028")),
+])
+def test_query_string_wins_in_voila(environ, expected):
+    assert app.resolve_parameters("XAT", "", environ) == expected
+
+
+def test_open_pillar_uses_the_address_in_voila(demo_store, shown):
+    page = app.open_pillar("ADM", "XAT", "", "", environ=voila("country=XBO&round=baseline%202026"))
+    assert page.ok and page.assessment.country_code == "XBO"
+    page = app.open_pillar("ADM", "XSY", "", "", environ={})
+    assert page.assessment.country_code == "XSY"
+
+
+@pytest.mark.parametrize("query, title, says", [
+    ("country=XZZ", "Assessment not found", "no assessment for country 'XZZ'"),
+    ("country=XAT&round=final%201999", "Assessment not found", "no assessment for round 'final 1999'"),
+    ("country=%3Cscript%3Ealert(1)%3C/script%3E", "Cannot open this page", "is not a three-letter country code"),
+    ("country=XAT&round=%3Cb%3E", "Cannot open this page", "is not a round name"),
+])
+def test_unknown_or_bad_address_gives_a_message_with_links(demo_store, shown, query, title, says):
+    page = app.open_pillar("OPS", "XAT", "", "", environ=voila(query))
+    assert not page.ok
+    page.header()
+    page.form()
+    page.scores_table()
+    page.chart()
+    assert len(shown) == 1, "only the message is shown"
+    text = html_of(shown[0])
+    assert f"<h2>{title}</h2>" in text and 'role="alert"' in text
+    assert says.replace("'", "&#x27;") in text
+    assert "<script>" not in text and "<b>" not in text and "Traceback" not in text
+    hrefs = [a["href"] for a in Elements(text).all("a")]
+    for code in ("XAT", "XBO", "XSY"):
+        assert f"operations.ipynb?country={code}&round=baseline%202026" in hrefs
+    assert "home.ipynb" in hrefs
+
+
+def test_batch_run_raises_on_unknown_country(demo_store):
+    with pytest.raises(NotFound, match="XZZ"):
+        app.open_pillar("OPS", "XZZ", "", "", interactive=False, environ={})
+
+
+def test_batch_run_shows_only_table_and_chart_and_builds_no_widgets(demo_store, shown):
+    before = len(widget_module._instances)
+    page = app.open_pillar("REG", "XAT", ROUND, "", interactive=False, environ={})
+    page.header()
+    page.form()
+    page.scores_table()
+    page.chart()
+    assert len(widget_module._instances) == before
+    table, chart = shown
+    assert "<table" in html_of(table)
+    subareas = page.subareas
+    alt = charts.describe_scores(list(subareas["subarea"]), list(subareas["score"]))
+    assert set(chart) == {"image/svg+xml", "text/plain"} and "<svg" in chart["image/svg+xml"]
+    assert chart["text/plain"] == alt
+    assert shown.kwargs[-1] == {"metadata": {"image/svg+xml": {"alt": alt}}, "raw": True}
+
+
+# -- what a pillar page shows ---------------------------------------------------------------------
+def test_scores_table_is_accessible_and_states_the_scores(demo_store, shown):
+    page = app.open_pillar("OPS", "XAT", ROUND, "", environ={})
+    page.scores_table()
+    text = html_of(shown[0])
+    doc = Elements(text)
+    assert "<caption>Operations: sub-area scores, XAT Atlantis (fictional), baseline 2026</caption>" in text
+    assert [a.get("scope") for a in doc.all("th")].count("col") == 5
+    subareas = page.subareas
+    assert [a.get("scope") for a in doc.all("th")].count("row") == len(subareas) + 1  # + the pillar row
+    for _, row in subareas.iterrows():
+        cells = re.search(rf'<th scope="row">{re.escape(row["subarea_id"])} [^<]*</th><td class="num">([^<]*)</td>',
+                          text)
+        assert cells, row["subarea_id"]
+        assert cells.group(1).startswith(app._fmt_score(row["score"]))
+
+
+def test_chart_is_an_svg_image_with_the_values_in_its_alt_text(demo_store, shown):
+    page = app.open_pillar("INF", "XSY", ROUND, "", environ={})
+    page.chart()
+    text = html_of(shown[0])
+    img = Elements(text).all("img")[0]
+    subareas = page.subareas
+    assert img["alt"] == charts.describe_scores(list(subareas["subarea"]), list(subareas["score"]))
+    prefix = "data:image/svg+xml;base64,"
+    assert img["src"].startswith(prefix)
+    svg = base64.b64decode(img["src"][len(prefix):]).decode()
+    assert "<svg" in svg and subareas["subarea"].iloc[0].split()[0] in svg
+
+
+def test_header_links_the_other_pillars_of_the_same_assessment(demo_store, shown):
+    page = app.open_pillar("ADM", "XBO", ROUND, "", environ={})
+    page.header()
+    hrefs = [a["href"] for a in Elements(html_of(shown[0])).all("a")]
+    assert hrefs == ["home.ipynb"] + [app.page_link(app.notebook_for(p), "XBO", ROUND)
+                                      for p in demo_store.framework.pillars if p.id != "ADM"]
+    assert 'aria-current="page">Administration<' in html_of(shown[0])
+
+
+def test_a_save_updates_table_chart_header_and_titles(store, shown):
+    store.create_assessment("XAT", ROUND, country_name="Atlantis", by="setup")
+    page = app.open_pillar("ADM", "XAT", ROUND, "", environ={})
+    page.header()
+    page.form()
+    page.scores_table()
+    page.chart()
+    header, form, table, chart = shown
+    assert "2.0" not in table.value and "0/" in header.value
+    before_chart = chart.value
+    sa = page.pillar.subareas[0]
+    ed = page.form_widget.open(sa.id)[0]
+    page.form_widget.user.value = "Ana Ferreira"
+    ed.agreed.value = "2"  # level 2 needs no evidence: no cap
+    ed.save_button.click()
+    assert ed.state == SAVED, ed.message
+    row = re.search(rf'<th scope="row">{re.escape(sa.id)} [^<]*</th><td class="num">([^<]*)</td>', table.value)
+    assert row.group(1).startswith("2.0")
+    assert chart.value != before_chart and f"{sa.name}: 2.0" in chart.value
+    assert f"1/{len(sa.indicators)} rated · score 2.0" in page.form_widget.accordion.titles[0]
+    assert "1/" in header.value
+
+
+def test_each_pillar_has_its_notebook():
+    from workbook.framework import load_framework
+    for pillar in load_framework().pillars:
+        path = config.notebooks_dir() / app.notebook_for(pillar)
+        assert path.exists(), path
+        source = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        assert f'open_pillar("{pillar.id}"' in source
+
+
+def test_links_encode_the_round():
+    assert app.page_link("operations.ipynb", "XAT", "baseline 2026") == \
+        "operations.ipynb?country=XAT&round=baseline%202026"
+    assert app.page_link("x.ipynb", "XAT", "a&b=c") == "x.ipynb?country=XAT&round=a%26b%3Dc"
+
+
+# -- home page ------------------------------------------------------------------------------------
+def test_home_lists_assessments_with_a_link_per_pillar(demo_store, shown):
+    home = app.open_home("")
+    assert shown == [home.widget]
+    text = home.table.value
+    hrefs = [a["href"] for a in Elements(text).all("a")]
+    pillars = demo_store.framework.pillars
+    for a in demo_store.list_assessments():
+        for p in pillars:
+            assert app.page_link(app.notebook_for(p), a.country_code, a.round) in hrefs
+        assert f"{a.updated_at:%Y-%m-%d %H:%M} UTC" in text
+    assert len(hrefs) == len(pillars) * len(demo_store.list_assessments())
+    assert re.search(r"XAT Atlantis \(fictional\)</th><td>baseline 2026</td><td class=\"num\">\d+/\d+ \(\d+%\)", text)
+
+
+def test_home_creates_an_assessment(store, shown):
+    home = app.open_home("")
+    assert "No assessments yet" in home.table.value
+    home.search.value = "kenya"
+    assert ("KEN Kenya", "KEN") in home.country.options and home.country.value == "KEN"
+    home.round.value = "baseline 2027"
+    home.create_button.click()
+    assert "not created" in home.status.value and "Your name" in home.status.value
+    assert store.list_assessments() == []
+    home.user.value = "Maria Okafor"
+    home.create_button.click()
+    assert "created KEN" in home.status.value, home.status.value
+    [info] = store.list_assessments()
+    assert (info.country_code, info.round, info.fictional) == ("KEN", "baseline 2027", False)
+    assert "kenya.ipynb" not in home.table.value and "operations.ipynb?country=KEN&amp;round=baseline%202027" \
+        in home.table.value
+    home.create_button.click()  # the same again
+    assert "not created" in home.status.value and "already has an assessment" in home.status.value
+    assert len(store.list_assessments()) == 1
+
+
+def test_home_creates_a_fictional_country_only_with_a_name(store, shown):
+    home = app.open_home("")
+    home.search.value = "xqa"
+    assert home.country.value == "XQA"
+    home.round.value, home.user.value = "training", "Trainer"
+    home.create_button.click()
+    assert "not created" in home.status.value and "give the fictional country a name" in home.status.value
+    home.fictional_name.value = "Freedonia"
+    home.create_button.click()
+    assert "created XQA Freedonia (fictional)" in home.status.value
+
+
+def test_home_refuses_a_country_not_chosen_from_the_matches(store, shown):
+    home = app.open_home("")
+    home.round.value, home.user.value = "baseline 2027", "Maria"
+    home.create_button.click()
+    assert "choose it from the matches" in home.status.value
+    home.search.value = "<script>" * 20
+    assert home.country.options == () and "limit" in home.status.value
+    assert store.list_assessments() == []
+
+
+def test_home_on_a_database_without_schema_says_so(tmp_path, monkeypatch, shown):
+    monkeypatch.setenv("WORKBOOK_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert app.open_home("") is None
+    assert "workbook db upgrade" in html_of(shown[0]) and 'role="alert"' in html_of(shown[0])
+
+
+# -- serving --------------------------------------------------------------------------------------
+def test_voila_command_locks_the_app_down():
+    cmd = serve.voila_command("127.0.0.1", 9999)
+    assert cmd[:3] == [sys.executable, "-m", "voila"] and cmd[3] == str(config.notebooks_dir())
+    for flag in ("--template=mbm", "--VoilaConfiguration.allow_template_override=NO",
+                 "--VoilaConfiguration.allow_theme_override=NO", "--Voila.port=9999", "--Voila.ip=127.0.0.1",
+                 "--Voila.port_retries=0", "--no-browser", "--VoilaConfiguration.file_denylist=.*"):
+        assert flag in cmd
+    assert any(a.startswith("--MappingKernelManager.cull_idle_timeout=") for a in cmd)
+    assert any(a.startswith("--MappingKernelManager.cull_interval=") for a in cmd)
+    assert any(a.startswith("--VoilaExecutor.timeout=") for a in cmd)
+    assert not any("sqlite" in a or "postgres" in a for a in cmd)
+
+
+def test_voila_env_carries_the_database_and_our_templates():
+    env = serve.voila_env("postgresql+psycopg://u:secret@db/mbm", base={"JUPYTER_PATH": "/a", "PATH": "/bin"})
+    assert env["WORKBOOK_DB_URL"] == "postgresql+psycopg://u:secret@db/mbm"
+    assert env["JUPYTER_PATH"].split(":") == [str(config.templates_dir()), "/a"]
+    assert env["PATH"] == "/bin"
+    assert serve.url_for("127.0.0.1", 8866) == "http://127.0.0.1:8866/voila/render/home.ipynb"
+
+
+def test_template_extends_lab_and_loads_nothing_from_other_hosts():
+    conf = json.loads((TEMPLATE_DIR / "conf.json").read_text())
+    assert conf["base_template"] == "lab"
+    index = (TEMPLATE_DIR / "index.html.j2").read_text()
+    assert "{%- extends 'voila/templates/lab/index.html.j2' -%}" in index
+    for path in TEMPLATE_DIR.rglob("*"):
+        if path.is_file():
+            assert not re.search(r"(src|href)=\"(https?:)?//", path.read_text()), path

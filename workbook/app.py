@@ -1,0 +1,464 @@
+"""What the notebooks call: the home page and the pillar pages, in Voila and in JupyterLab.
+
+A pillar notebook is a parameters cell and four calls::
+
+    page = app.open_pillar("ADM", country, round, db_url, interactive=interactive)
+    page.header(); page.form(); page.scores_table(); page.chart()
+
+Where the values come from: the notebook's defaults, replaced by papermill's parameters in
+batch runs; in Voila, ``country`` and ``round`` from the page address
+(``?country=XAT&round=baseline%202026``) win. The database URL never comes from the address.
+
+What is shown: in interactive use (Voila, JupyterLab) the header, the form, the scores table
+and the chart are widgets that update after every save. In batch runs (``interactive=False``)
+the header and the form show nothing and build no widgets; the table is plain HTML and the
+chart an ``image/svg+xml`` output whose metadata carries alt text stating the values, which
+the report template turns into ``<img alt=...>``. An unknown country or round
+gives a message listing the assessments that exist, with links, never a traceback; in batch
+runs it raises, so the batch reports the cell and the error.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import re
+from collections.abc import Mapping
+from urllib.parse import parse_qs, quote, urlencode
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import HTML, display
+
+from . import charts, config
+from .countries import is_user_assigned, search_countries
+from .errors import InvalidInput, NotFound, Problem, WorkbookError
+from .forms import NAME_MISSING, PillarForm
+from .framework import Pillar
+from .inputs import MAX_SHORT, parse_round, parse_text
+from .scoring import Scores, score_assessment
+from .store import AssessmentInfo, Store
+
+HOME_NOTEBOOK = "home.ipynb"
+QUERY_KEYS = ("country", "round")
+MAX_QUERY_FIELDS = 10
+COUNTRY_RE = re.compile(r"[A-Za-z]{3}")
+
+TABLE_CSS = """<style>
+.mbm-table{border-collapse:collapse;margin:0.5em 0 1em;font-size:0.95em}
+.mbm-table caption{text-align:left;font-weight:600;padding:0.3em 0}
+.mbm-table th,.mbm-table td{border:1px solid #c8c8c8;padding:0.25em 0.6em;text-align:left;vertical-align:top}
+.mbm-table thead th{background:#eef2f7}
+.mbm-table td.num{text-align:right;font-variant-numeric:tabular-nums}
+</style>"""
+
+
+# -- addresses ------------------------------------------------------------------------------
+def notebook_for(pillar: Pillar) -> str:
+    """The notebook of a pillar (by id, so rewording a pillar's name breaks no link)."""
+    return config.PILLAR_NOTEBOOKS[pillar.id]
+
+
+def page_link(notebook: str, country: str, round: str) -> str:
+    """A relative link to a page of one assessment; works from any page under ``/voila/render/``."""
+    return f"{notebook}?{urlencode({'country': country, 'round': round}, quote_via=quote)}"
+
+
+def request_parameters(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
+    """``country`` and ``round`` from the Voila page address; ``None`` outside Voila.
+
+    Voila passes the query string to the kernel as ``QUERY_STRING``; a preheated kernel gets
+    it from ``voila.utils.get_query_string()``, which waits for the request. Only the keys in
+    :data:`QUERY_KEYS` are read (never a database URL); the values are checked by the caller.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("VOILA_PREHEAT") == "True":
+        from voila.utils import get_query_string  # waits until a browser asks for the page
+        query = get_query_string() or ""
+    elif "QUERY_STRING" in env and ("VOILA_PREHEAT" in env or "VOILA_REQUEST_URL" in env):
+        query = env.get("QUERY_STRING") or ""
+    else:
+        return None
+    try:
+        parsed = parse_qs(query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+    except ValueError:
+        raise InvalidInput(Problem("address", "the page address has too many parameters"), what="page address") \
+            from None
+    return {k: parsed[k][0] for k in QUERY_KEYS if k in parsed}
+
+
+def resolve_parameters(country, round, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The country and round to show: the notebook's values, unless the Voila address gives them."""
+    asked = request_parameters(environ)
+    if asked:
+        country = asked.get("country") or country
+        round = asked["round"] if "round" in asked else round
+    return country, round
+
+
+def _check_country(value) -> str:
+    v = value.strip() if isinstance(value, str) else ""
+    if not COUNTRY_RE.fullmatch(v):
+        shown = value if isinstance(value, str) and len(value) <= 40 else repr(value)[:40]
+        raise InvalidInput(Problem("country", f"{shown!r} is not a three-letter country code such as XAT"),
+                           what="page address")
+    return v.upper()
+
+
+def _store(db_url) -> Store:
+    return Store(db_url or None)
+
+
+# -- pure renderers (HTML strings; tested without a kernel) ----------------------------------
+def _fmt_score(x) -> str:
+    return "not scored" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1f}"
+
+
+def _fmt_completion(n_done, n_applicable) -> str:
+    if not n_applicable:
+        return "nothing applicable"
+    return f"{int(n_done)}/{int(n_applicable)} ({100 * n_done / n_applicable:.0f}%)"
+
+
+def _text(x) -> str:
+    """A text cell; pandas may give NaN for a missing value."""
+    return x if isinstance(x, str) and x else "–"
+
+
+def subarea_summary(row) -> str:
+    """Short text after a sub-area's name: ``3/4 rated · score 2.5``."""
+    return f"{int(row['n_scored'])}/{int(row['n_applicable'])} rated · score {_fmt_score(row['score'])}"
+
+
+def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
+    """An accessible table of a pillar's sub-area scores (header cells, row headers, caption)."""
+    e = html.escape
+    body = []
+    for _, r in subareas.iterrows():
+        notes = []
+        if r["method"] == "weakest_link":
+            notes.append("weakest link")
+        if r["capped_by_legal"]:
+            notes.append("capped by the legal basis")
+        score = _fmt_score(r["score"]) + (f" ({', '.join(notes)})" if notes and not pd.isna(r["score"]) else "")
+        body.append(f'<tr><th scope="row">{e(r["subarea_id"])} {e(r["subarea"])}</th>'
+                    f'<td class="num">{e(score)}</td>'
+                    f'<td class="num">{_fmt_completion(r["n_scored"], r["n_applicable"])}</td>'
+                    f'<td>{e(_text(r["confidence"]))}</td><td class="num">{int(r["flags"])}</td></tr>')
+    p = pillar_row
+    foot = (f'<tfoot><tr><th scope="row">Pillar (weighted; unweighted {_fmt_score(p["unweighted"])})</th>'
+            f'<td class="num">{_fmt_score(p["score"])}</td>'
+            f'<td class="num">{_fmt_completion(p["n_rated"], p["n_applicable"])}</td>'
+            f'<td>{e(_text(p["confidence"]))}</td><td class="num">{int(p["flags"])}</td></tr></tfoot>')
+    return (TABLE_CSS + f'<table class="mbm-table mbm-scores"><caption>{e(caption)}</caption>'
+            '<thead><tr><th scope="col">Sub-area</th><th scope="col">Score (1-5)</th>'
+            '<th scope="col">Completion</th><th scope="col">Confidence</th><th scope="col">Flags</th></tr></thead>'
+            f'<tbody>{"".join(body)}</tbody>{foot}</table>')
+
+
+def chart_svg(subareas: pd.DataFrame, pillar_name: str) -> tuple[str, str]:
+    """The sub-area bar chart as SVG, and alt text stating every value."""
+    svg = charts.figure_svg(charts.plot_subarea_scores(subareas, pillar_name))
+    return svg, charts.describe_scores(list(subareas["subarea"]), list(subareas["score"]))
+
+
+def chart_html(subareas: pd.DataFrame, pillar_name: str, caption: str) -> str:
+    """The sub-area bar chart as an inline SVG image whose alt text states every value."""
+    svg, alt = chart_svg(subareas, pillar_name)
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<figure class="mbm-chart" style="margin:0.5em 0">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}" style="max-width:100%;height:auto">'
+            f'<figcaption style="font-size:0.9em;color:#444">{html.escape(caption)}</figcaption></figure>')
+
+
+def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = "Assessments") -> str:
+    """The list of assessments with completion, last change and one link per pillar page."""
+    e = html.escape
+    if not rows:
+        return ('<p class="mbm-empty">No assessments yet. Create one below, or load the fictional demo '
+                "countries with <code>workbook demo</code>.</p>")
+    body = []
+    for r in rows:
+        a: AssessmentInfo = r["info"]
+        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}">{e(p.name)}</a>'
+                           for p in pillars)
+        body.append(f'<tr><th scope="row">{e(a.country_code)} {e(a.country_name)}'
+                    f'{" (fictional)" if a.fictional else ""}</th><td>{e(a.round)}</td>'
+                    f'<td class="num">{_fmt_completion(r["n_rated"], r["n_applicable"])}</td>'
+                    f'<td>{a.updated_at:%Y-%m-%d %H:%M} UTC</td><td>{links}</td></tr>')
+    return (TABLE_CSS + f'<table class="mbm-table mbm-assessments"><caption>{e(caption)}</caption>'
+            '<thead><tr><th scope="col">Country</th><th scope="col">Round</th><th scope="col">Completion</th>'
+            '<th scope="col">Last change</th><th scope="col">Open a pillar</th></tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def assessment_rows(store: Store) -> list[dict]:
+    """Every assessment with its overall completion (rated / applicable indicators)."""
+    rows = []
+    for a in store.list_assessments():
+        scores = score_assessment(store.framework, store.ratings_frame(a.id))
+        rows.append({"info": a, "n_rated": int(scores.pillars["n_rated"].sum()),
+                     "n_applicable": int(scores.pillars["n_applicable"].sum())})
+    return rows
+
+
+def problem_html(title: str, message: str, *, links: list[tuple[str, str]] = (), home: bool = True) -> str:
+    """A message for the page (role=alert), with links to pages that do exist."""
+    e = html.escape
+    items = "".join(f'<li><a href="{e(href)}">{e(text)}</a></li>' for href, text in links)
+    listing = f"<p>These assessments exist:</p><ul>{items}</ul>" if items else ""
+    return (f'<div role="alert" class="mbm-problem" style="border-left:4px solid #b71c1c;padding:0.2em 1em">'
+            f"<h2>{e(title)}</h2><p>{e(message)}</p>{listing}"
+            + (f'<p><a href="{HOME_NOTEBOOK}">All assessments (home)</a></p>' if home else "") + "</div>")
+
+
+# -- pillar page ---------------------------------------------------------------------------
+class PillarPage:
+    """One pillar of one assessment. Build it with :func:`open_pillar`."""
+
+    def __init__(self, store: Store | None, pillar: Pillar | None, assessment: AssessmentInfo | None, *,
+                 interactive: bool, problem: str = ""):
+        self.store, self.pillar, self.assessment = store, pillar, assessment
+        self.interactive = interactive
+        self.problem = problem
+        self.scores: Scores | None = None
+        self._form: PillarForm | None = None
+        self._header = self._table = self._chart = None
+        if assessment is not None:
+            self.scores = self._score()
+            if interactive:
+                self._header = widgets.HTML(self._header_html())
+                self._table = widgets.HTML(self._table_html())
+                self._chart = widgets.HTML(self._chart_html())
+
+    @property
+    def ok(self) -> bool:
+        return self.assessment is not None
+
+    # -- what the notebook cells call ----------------------------------------------------------
+    def header(self) -> None:
+        """Country, round, completion and links to the other pillars (or the problem message)."""
+        if not self.interactive:
+            return
+        display(HTML(self.problem) if not self.ok else self._header)
+
+    def form(self) -> None:
+        """The data-entry form (nothing in batch runs or when the assessment is unknown)."""
+        if self.interactive and self.ok:
+            display(self.form_widget.widget)
+
+    def scores_table(self) -> None:
+        """The accessible table of the pillar's sub-area scores (a widget that updates after saves)."""
+        if self.ok:
+            display(self._table if self.interactive else HTML(self._table_html()))
+
+    def chart(self) -> None:
+        """The sub-area chart: a widget that redraws after saves, or for reports an
+        ``image/svg+xml`` output with its alt text in the output metadata."""
+        if not self.ok:
+            return
+        if self.interactive:
+            display(self._chart)
+        else:
+            svg, alt = chart_svg(self.subareas, self.pillar.name)
+            display({"image/svg+xml": svg, "text/plain": alt}, metadata={"image/svg+xml": {"alt": alt}}, raw=True)
+
+    # -- parts -------------------------------------------------------------------------------
+    @property
+    def form_widget(self) -> PillarForm:
+        if not (self.interactive and self.ok):
+            raise WorkbookError("the form exists only in interactive pages of a known assessment")
+        if self._form is None:
+            self._form = PillarForm(self.store, self.assessment, self.pillar, on_saved=self._on_saved)
+            self._form.set_summaries(self._summaries())
+        return self._form
+
+    @property
+    def subareas(self) -> pd.DataFrame:
+        return self.scores.subareas[self.scores.subareas["pillar_id"] == self.pillar.id]
+
+    @property
+    def pillar_row(self):
+        return self.scores.pillars.set_index("pillar_id").loc[self.pillar.id]
+
+    def _score(self) -> Scores:
+        a = self.assessment
+        return score_assessment(self.store.framework, self.store.ratings_frame(a.id), self.store.evidence_frame(a.id))
+
+    def _summaries(self) -> dict[str, str]:
+        return {r["subarea_id"]: subarea_summary(r) for _, r in self.subareas.iterrows()}
+
+    def _header_html(self) -> str:
+        e, a, p = html.escape, self.assessment, self.pillar_row
+        nav = [f'<a href="{HOME_NOTEBOOK}">All assessments</a>']
+        for other in self.store.framework.pillars:
+            if other.id == self.pillar.id:
+                nav.append(f'<strong aria-current="page">{e(other.name)}</strong>')
+            else:
+                nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round))}">'
+                           f"{e(other.name)}</a>")
+        team = ", ".join(f"{n} ({r})" for n, _, r in a.team)
+        return (f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
+                f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
+                f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
+                f"{e(self.pillar.name)}: {_fmt_completion(p['n_rated'], p['n_applicable'])} of applicable "
+                f"indicators rated · score {_fmt_score(p['score'])}"
+                + (f"<br>Team: {e(team)}" if team else "") + "</p>")
+
+    def _caption(self) -> str:
+        return f"{self.pillar.name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
+
+    def _table_html(self) -> str:
+        return scores_table_html(self.subareas, self.pillar_row, self._caption())
+
+    def _chart_html(self) -> str:
+        return chart_html(self.subareas, self.pillar.name, self._caption())
+
+    def refresh(self) -> None:
+        """Re-score and redraw the header, table, chart and sub-area titles."""
+        if not self.ok:
+            return
+        self.scores = self._score()
+        if self.interactive:
+            self._header.value = self._header_html()
+            self._table.value = self._table_html()
+            self._chart.value = self._chart_html()
+            if self._form is not None:
+                self._form.set_summaries(self._summaries())
+
+    def _on_saved(self, _indicator_id: str) -> None:
+        self.refresh()
+
+
+def _known_assessment_links(store: Store | None, notebook: str) -> list[tuple[str, str]]:
+    if store is None:
+        return []
+    return [(page_link(notebook, a.country_code, a.round), f"{a.country_code} {a.label}")
+            for a in store.list_assessments()]
+
+
+def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", interactive: bool = True,
+                *, environ: Mapping[str, str] | None = None) -> PillarPage:
+    """Open the page of one pillar of one assessment.
+
+    Parameters
+    ----------
+    pillar_id : str
+        ``ADM``, ``OPS``, ``REG`` or ``INF``.
+    country, round : str
+        The notebook's parameters; in Voila the page address overrides them. An empty round
+        means the latest round.
+    db_url : str
+        Empty: ``WORKBOOK_DB_URL`` or the embedded SQLite file.
+    interactive : bool
+        False in batch runs: no header, no form, no widgets; problems raise.
+    environ : mapping, optional
+        Where to look for the Voila request (default ``os.environ``; for tests).
+    """
+    store = pillar = None
+    try:
+        country, round = resolve_parameters(country, round, environ)
+        store = _store(db_url)
+        pillar = store.framework.pillar(pillar_id)
+        code = _check_country(country)
+        rnd = parse_round(round) if isinstance(round, str) and round.strip() else None
+        assessment = store.get_assessment(code, rnd)
+    except WorkbookError as exc:
+        if not interactive:
+            raise
+        title = "Assessment not found" if isinstance(exc, NotFound) else "Cannot open this page"
+        message = "; ".join(str(p) for p in exc.problems) if isinstance(exc, InvalidInput) else str(exc)
+        notebook = notebook_for(pillar) if pillar is not None else HOME_NOTEBOOK
+        return PillarPage(store, pillar, None, interactive=True,
+                          problem=problem_html(title, message, links=_known_assessment_links(store, notebook)))
+    return PillarPage(store, pillar, assessment, interactive=interactive)
+
+
+# -- home page -----------------------------------------------------------------------------
+class HomePage:
+    """All assessments with links to their pillar pages, and a form to create one."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        label = {"description_width": "8em"}
+        wide = widgets.Layout(width="32em")
+        self.table = widgets.HTML()
+        self.search = widgets.Text(description="Find country", placeholder="name or code, e.g. Kenya or KEN",
+                                   style=label, layout=wide)
+        self.country = widgets.Dropdown(description="Country", options=[], style=label, layout=wide)
+        self.fictional_name = widgets.Text(description="Fictional name",
+                                           placeholder="only for user-assigned codes such as XAA",
+                                           style=label, layout=wide)
+        self.round = widgets.Text(description="Round", placeholder="e.g. baseline 2026", style=label, layout=wide)
+        self.user = widgets.Text(description="Your name", placeholder="required", style=label, layout=wide)
+        self.create_button = widgets.Button(description="Create assessment", button_style="primary")
+        self.status = widgets.HTML()
+        self.search.observe(self._on_search, "value")
+        self.create_button.on_click(self.create)
+        self.widget = widgets.VBox([
+            self.table,
+            widgets.HTML("<h2>New assessment</h2>"),
+            self.search, self.country, self.fictional_name, self.round, self.user,
+            widgets.HBox([self.create_button, self.status])])
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.table.value = assessments_html(assessment_rows(self.store), list(self.store.framework.pillars))
+
+    def _say(self, ok: bool, text_html: str) -> None:
+        colour = "#1b5e20" if ok else "#b71c1c"
+        self.status.value = f'<span role="status" aria-live="polite" style="color:{colour}">{text_html}</span>'
+
+    def _on_search(self, change) -> None:
+        try:
+            text = parse_text(change["new"], "Find country", max_len=60)
+        except InvalidInput as exc:
+            self.country.options = []
+            self._say(False, html.escape(str(exc.problems[0])))
+            return
+        options = [(f"{c.code} {c.name}", c.code) for c in search_countries(text, limit=15)]
+        code = text.upper()
+        if COUNTRY_RE.fullmatch(code) and is_user_assigned(code):
+            options.insert(0, (f"{code} (user-assigned code: fictional country)", code))
+        self.country.options = options
+        self.country.value = options[0][1] if options else None
+
+    def create(self, _button=None) -> AssessmentInfo | None:
+        """Create the assessment from the form; the status line says what happened."""
+        code = self.country.value
+        if not isinstance(code, str) or code not in {v for _, v in self.country.options}:
+            self._say(False, "not created: find the country and choose it from the matches first")
+            return None
+        try:
+            who = parse_text(self.user.value, "Your name", max_len=MAX_SHORT, required=True)
+        except InvalidInput as exc:
+            why = NAME_MISSING.replace(" of the form", "") if exc.problems[0].message == "is required" \
+                else str(exc.problems[0])
+            self._say(False, f"not created: {html.escape(why)}")
+            return None
+        try:
+            info = self.store.create_assessment(code, self.round.value, country_name=self.fictional_name.value or None,
+                                                by=who)
+        except InvalidInput as exc:
+            self._say(False, "not created: " + html.escape("; ".join(str(p) for p in exc.problems)))
+            return None
+        except WorkbookError as exc:
+            self._say(False, f"not created: {html.escape(str(exc))}")
+            return None
+        links = " · ".join(f'<a href="{html.escape(page_link(notebook_for(p), info.country_code, info.round))}">'
+                           f"{html.escape(p.name)}</a>" for p in self.store.framework.pillars)
+        self._say(True, f"created {html.escape(info.country_code)} {html.escape(info.label)}: open {links}")
+        self.refresh()
+        return info
+
+
+def open_home(db_url: str = "") -> HomePage | None:
+    """Show the home page: the assessments and the create-assessment form."""
+    try:
+        page = HomePage(_store(db_url))
+    except WorkbookError as exc:
+        display(HTML(problem_html("The workbook cannot open its database", str(exc), home=False)))
+        return None
+    display(page.widget)
+    return page
