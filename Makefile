@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test browser libreoffice
+install-test: $(VENV)/.installed-test browser libreoffice node_modules/.installed
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:
@@ -33,6 +33,11 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found and apt-get not usable: browser tests will be skipped"; fi; \
 	fi
+
+# axe-core for the accessibility audits in the browser tests (npm registry; pinned in package.json).
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility audits will be skipped"; fi
 
 # LibreOffice Calc for the test that opens the exported workbook (skipped when absent).
 libreoffice:
