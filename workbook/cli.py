@@ -56,6 +56,21 @@ def _cmd_restore(args) -> int:
     return 0
 
 
+def _cmd_status(args) -> int:
+    from .store import Store
+    store = Store(args.db_url)
+    a = store.get_assessment(args.country, args.round)
+    if args.to:
+        a = store.set_status(a.id, args.to, by=args.by or "", role=args.role, organisation=args.organisation,
+                             comment=args.comment)
+    print(f"{a.country_code} {a.round}: {a.status}")
+    for r in store.signoffs(a.id).itertuples():
+        org = f", {r.organisation}" if r.organisation else ""
+        note = f": {r.comment}" if r.comment else ""
+        print(f"  {r.at:%Y-%m-%d %H:%M} {r.from_status} -> {r.to_status} by {r.name} ({r.role}{org}){note}")
+    return 0
+
+
 def _cmd_serve(args) -> int:
     from .serve import serve
     return serve(host=args.host, port=args.port, open_browser=not args.no_browser, db_url=args.db_url)
@@ -101,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("file", help="a file written by `workbook backup`")
     rs.add_argument("--replace", action="store_true", help="replace a database that already holds assessments")
     rs.set_defaults(func=_cmd_restore)
+
+    st = sub.add_parser("status", help="show or change an assessment's review status (draft, in_review, "
+                                       "validated, final)")
+    st.add_argument("country", help="ISO 3166-1 alpha-3 code")
+    st.add_argument("--round", default=None, help="round (default: the latest)")
+    st.add_argument("--to", default=None, help="new status: draft, in_review, validated or final")
+    st.add_argument("--by", default=None, help="your name (recorded as the sign-off)")
+    st.add_argument("--role", default="team", help="team, team_leader, national_counterpart or reviewer")
+    st.add_argument("--organisation", default="")
+    st.add_argument("--comment", default="", help="why (required to reopen a final assessment)")
+    st.set_defaults(func=_cmd_status)
 
     serve = sub.add_parser("serve", help="serve the Voila app")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")

@@ -216,3 +216,19 @@ class InitiativeScope(Base):
     initiative_id: Mapped[int] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
     subarea_id: Mapped[str] = mapped_column(String(20))
     indicator_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class SignOff(Base):
+    """One step of the review workflow: who moved the assessment to which status, when, and why."""
+
+    __tablename__ = "sign_off"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -20,9 +20,13 @@ from .errors import Conflict, InvalidInput, NotFound, Problem
 from .framework import Framework, load_framework
 from .inputs import (MAX_LONG, MAX_NOTES, MAX_SHORT, collect, parse_date, parse_rating, parse_role,
                      parse_round, parse_text)
-from .models import Assessment, AuditEntry, Evidence, Rating, TeamMember, utcnow
+from .models import Assessment, AuditEntry, Evidence, Rating, SignOff, TeamMember, utcnow
 
 RATING_FIELDS = ("national", "external", "agreed", "notes")
+STATUSES = ("draft", "in_review", "validated", "final")
+TRANSITIONS = (("draft", "in_review"), ("in_review", "draft"), ("in_review", "validated"),
+               ("validated", "draft"), ("validated", "final"), ("final", "draft"))
+SIGN_OFF_ROLES = ("team", "team_leader", "national_counterpart", "reviewer")
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,61 @@ class Store:
                                    + ", ".join(repr(r) for r in rounds))
                 raise NotFound(f"no assessment for country {code!r}")
             return _info(a, _last_changes(s, [a.id]).get(a.id))
+
+    # -- review workflow --------------------------------------------------------------------
+    def set_status(self, assessment_id: int, to_status: str, *, by: str, role: str = "team",
+                   organisation: str = "", comment: str = "") -> AssessmentInfo:
+        """Move an assessment along draft -> in_review -> validated -> final (or back).
+
+        Validation is signed by the national counterpart (``role="national_counterpart"``);
+        reopening a final assessment needs a reason in ``comment``. Every step is kept as a
+        sign-off (shown in reports) and in the audit log.
+        """
+        problems: list[Problem] = []
+        try:
+            who, org, note = collect(lambda: parse_text(by, "by", required=True),
+                                     lambda: parse_text(organisation, "organisation", max_len=200),
+                                     lambda: parse_text(comment, "comment", max_len=MAX_LONG))
+        except InvalidInput as exc:
+            problems += exc.problems
+            who = org = note = None
+        if to_status not in STATUSES:
+            problems.append(Problem("status", f"{to_status!r} is not a status; use one of {', '.join(STATUSES)}"))
+        if role not in SIGN_OFF_ROLES:
+            problems.append(Problem("role", f"{role!r} is not a role; use one of {', '.join(SIGN_OFF_ROLES)}"))
+        if problems:
+            raise InvalidInput(problems, what="status change")
+        with self._sessions.begin() as s:
+            a = self._assessment(s, assessment_id)
+            step = (a.status, to_status)
+            if step not in TRANSITIONS:
+                allowed = [t for f, t in TRANSITIONS if f == a.status]
+                raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is {a.status}: it can move to "
+                                                     f"{' or '.join(allowed)}, not {to_status}"), what="status change")
+            if step == ("in_review", "validated") and role != "national_counterpart":
+                raise InvalidInput(Problem("role", "validation is signed by the national counterpart "
+                                                   "(role national_counterpart)"), what="status change")
+            if step == ("final", "draft") and not note:
+                raise InvalidInput(Problem("comment", "reopening a final assessment needs a reason"),
+                                   what="status change")
+            res = s.execute(update(Assessment).where(Assessment.id == a.id, Assessment.status == a.status)
+                            .values(status=to_status).execution_options(synchronize_session=False))
+            if res.rowcount != 1:
+                raise Conflict(f"{a.country_code} {a.round} changed status meanwhile; reload and try again")
+            now = utcnow()
+            s.add(SignOff(assessment_id=a.id, from_status=step[0], to_status=to_status, name=who, role=role,
+                          organisation=org, comment=note, at=now))
+            s.add(AuditEntry(assessment_id=a.id, entity="assessment", entity_key=str(a.id), field="status",
+                             old=step[0], new=to_status, who=who, at=now))
+        return self.get_assessment(a.country_code, a.round)
+
+    def signoffs(self, assessment_id: int) -> pd.DataFrame:
+        """The review trail: every status change with name, role, organisation, date and comment."""
+        cols = ["at", "from_status", "to_status", "name", "role", "organisation", "comment"]
+        with self._sessions() as s:
+            rows = s.execute(select(*(getattr(SignOff, c) for c in cols))
+                             .where(SignOff.assessment_id == assessment_id).order_by(SignOff.id)).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
 
     def _assessment(self, s: Session, assessment_id: int) -> Assessment:
         a = s.get(Assessment, assessment_id)
