@@ -51,3 +51,7 @@ class Conflict(WorkbookError):
     def __init__(self, message: str, *, current: dict | None = None):
         super().__init__(message)
         self.current = current or {}
+
+
+class Unavailable(WorkbookError):
+    """The database could not be reached, even after retrying; nothing was written."""

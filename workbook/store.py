@@ -7,22 +7,29 @@ nothing. Ratings carry a ``version``: a save based on an older version is refuse
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
+import time
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from . import db
 from .countries import resolve_country
-from .errors import Conflict, InvalidInput, NotFound, Problem
+from .errors import Conflict, InvalidInput, NotFound, Problem, Unavailable
 from .framework import Framework, load_framework
 from .inputs import (MAX_LONG, MAX_NOTES, MAX_SHORT, collect, parse_date, parse_rating, parse_role,
                      parse_round, parse_text)
 from .models import Assessment, AuditEntry, Evidence, Rating, SignOff, TeamMember, utcnow
 
 RATING_FIELDS = ("national", "external", "agreed", "notes")
+RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds between attempts when the database is briefly unreachable
+_TRANSIENT = ("database is locked", "could not connect", "connection refused", "connection failed",
+              "server closed the connection", "terminating connection", "connection reset", "timeout expired",
+              "connection timed out", "the database system is starting up", "the database system is shutting down")
 STATUSES = ("draft", "in_review", "validated", "final")
 TRANSITIONS = (("draft", "in_review"), ("in_review", "draft"), ("in_review", "validated"),
                ("validated", "draft"), ("validated", "final"), ("final", "draft"))
@@ -519,3 +526,45 @@ class Store:
                              .where(AuditEntry.assessment_id == assessment_id)
                              .order_by(AuditEntry.id)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=cols)
+
+
+_retry_depth = threading.local()
+
+
+def _transient(exc: DBAPIError) -> bool:
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return bool(exc.connection_invalidated) or any(t in text for t in _TRANSIENT)
+
+
+def _retrying(method):
+    """Retry a whole store call when the database is briefly unavailable (each call is one
+    transaction, so a retry never half-applies); then raise :class:`Unavailable`."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if getattr(_retry_depth, "n", 0):  # nested call: the outermost call retries
+            return method(self, *args, **kwargs)
+        _retry_depth.n = 1
+        try:
+            waited = 0.0
+            for delay in (*RETRY_DELAYS, None):
+                try:
+                    return method(self, *args, **kwargs)
+                except DBAPIError as exc:
+                    if not _transient(exc):
+                        raise
+                    if delay is None:
+                        url = self.engine.url.render_as_string(hide_password=True)
+                        cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+                        raise Unavailable(f"the database {url} is not reachable (tried {len(RETRY_DELAYS) + 1} "
+                                          f"times over {waited:.1f} s): {cause}. Nothing was saved; try again "
+                                          "when it is back.") from None
+                    time.sleep(delay)
+                    waited += delay
+        finally:
+            _retry_depth.n = 0
+    return wrapper
+
+
+for _name, _member in list(vars(Store).items()):
+    if callable(_member) and (not _name.startswith("_") or _name == "__init__"):
+        setattr(Store, _name, _retrying(_member))
