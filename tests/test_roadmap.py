@@ -54,7 +54,8 @@ def test_priority_is_gap_times_criticality_times_exposure(fw):
     assert t.loc["REG.2", ["short_term_target", "long_term_target"]].tolist() == [5, 5]
     assert t.loc["REG.2", "priority"] == pytest.approx(7.2)
     # ADM.2 (high) at 4.0 has reached its long-term target: no gap, no priority; short term capped at 5
-    assert t.loc["ADM.2", ["short_term_target", "gap_long", "priority"]].tolist() == [5, 0, 0]
+    # already at its long-term level (4, standard): the short-term target holds it there
+    assert t.loc["ADM.2", ["short_term_target", "gap_long", "priority"]].tolist() == [4, 0, 0]
     assert [t.loc[s, "rank"] for s in ("ADM.1", "ADM.3", "REG.2", "ADM.2")] == [1, 2, 3, 4]
     # an unscored sub-area has no target, gap or rank
     assert pd.isna(t.loc["OPS.1", "priority"]) and pd.isna(t.loc["OPS.1", "rank"])

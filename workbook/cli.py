@@ -1,5 +1,6 @@
-"""Command line: ``workbook framework check``, ``workbook db upgrade``, ``workbook demo``,
-``workbook serve``, ``workbook batch``.
+"""Command line: ``workbook framework check|export``, ``workbook db upgrade``, ``workbook demo``,
+``workbook serve``, ``workbook batch``, ``workbook export|import``, ``workbook status``,
+``workbook roadmap``, ``workbook backup|restore``.
 
 Errors the user can fix print as one clear message (no traceback) and exit with status 2;
 status 1 means some work (e.g. a country in a batch) failed.
@@ -143,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
                                         "--dry-run shows the changes")
     exchange_cli.add_import_arguments(imp)
     imp.set_defaults(func=exchange_cli.import_main)
+
+    from .roadmap_cli import add_arguments as add_roadmap_arguments
+    from .roadmap_cli import main as roadmap_main
+    rmp = sub.add_parser("roadmap", help="targets, suggestions, road map and donor map of an assessment")
+    add_roadmap_arguments(rmp)
+    rmp.set_defaults(func=roadmap_main)
 
     from .batch import add_arguments
     batch = sub.add_parser("batch", help="run the pillar notebooks and build reports per country")

@@ -830,6 +830,21 @@ class RoadmapStore:
         return suggest.suggest_recommendations(self.framework, self.library, scores.indicators,
                                                self.targets(assessment_id, scores), horizon=horizon, top=top)
 
+    def accept_suggestions(self, assessment_id: int, keys, *, by: str, horizon: str = "long",
+                           suggestions: pd.DataFrame | None = None) -> dict:
+        """Add the suggestions ``keys`` (action ids) to the recommendations, in ONE transaction.
+
+        Their prerequisites not yet in the list come along; a key already accepted is not added
+        twice (:func:`~workbook.roadmap.suggest.plan_acceptance`). ``suggestions``: the frame the
+        team chose from (default: :meth:`suggest` with ``horizon``). Returns ``{"added": {key:
+        id}, "already": {key: id}}``; ``added`` includes the prerequisites that came along.
+        """
+        if suggestions is None:
+            suggestions = self.suggest(assessment_id, horizon=parse_choice(horizon, "horizon", HORIZONS))
+        rows, already = suggest.plan_acceptance(suggestions, keys, self.recommendations_frame(assessment_id))
+        ids = self.add_recommendations(assessment_id, rows, by=by) if rows else []
+        return {"added": {r["key"]: i for r, i in zip(rows, ids)}, "already": already}
+
     def _recs_by_priority(self, assessment_id: int, tgt: pd.DataFrame) -> pd.DataFrame:
         recs = self.recommendations_frame(assessment_id)
         if recs.empty:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..actions import ActionLibrary
+from ..errors import InvalidInput, Problem
 from ..framework import Framework
 from .targets import indicator_levels
 
@@ -96,3 +97,60 @@ def _add(chosen: dict, framework: Framework, library: ActionLibrary, action, hor
         "description": action.description, "cost_band": action.cost_band, "funding_status": "gap",
         "horizon": horizon, "status": "open", "source_action_id": action.id, "prerequisites": [],
         "priority": prio, "reason": reason}
+
+
+def plan_acceptance(suggestions: pd.DataFrame, keys, existing: pd.DataFrame) -> tuple[list[dict], dict[str, int]]:
+    """The rows to save when the team accepts the suggestions ``keys``.
+
+    A suggestion needs its prerequisites, so those not yet in the recommendations list come
+    along (from the same suggestion frame); those already accepted are named by their
+    recommendation id. Keys already accepted are not added twice.
+
+    Parameters
+    ----------
+    suggestions : DataFrame
+        :func:`suggest_recommendations` output, unfiltered (a prerequisite may lie in another
+        pillar or sub-area than what needs it).
+    keys : iterable of str
+        Action ids (the ``key`` column) the team accepts.
+    existing : DataFrame
+        The assessment's recommendations (``id, source_action_id``).
+
+    Returns
+    -------
+    (rows, already)
+        ``rows`` to pass to ``RoadmapStore.add_recommendations`` in suggestion order;
+        ``already`` maps accepted keys that are in the list already to their recommendation id.
+
+    Raises
+    ------
+    InvalidInput
+        Naming every key that is not among the suggestions.
+    """
+    by_key = {r["key"]: r for r in suggestions.to_dict("records")}
+    accepted: dict[str, int] = {}
+    if len(existing):
+        for rid, src in zip(existing["id"], existing["source_action_id"]):
+            if isinstance(src, str) and src and src not in accepted:
+                accepted[src] = int(rid)
+    keys = list(keys)
+    problems = [Problem(f"keys[{n}]", f"{k!r} is not among the suggestions") for n, k in enumerate(keys)
+                if not isinstance(k, str) or k not in by_key]
+    if problems:
+        raise InvalidInput(problems, what="accept suggestions")
+    wanted: set[str] = set()
+    stack = [k for k in keys if k not in accepted]
+    while stack:
+        k = stack.pop()
+        if k in wanted:
+            continue
+        wanted.add(k)
+        stack += [p for p in by_key[k]["prerequisites"] if p in by_key and p not in accepted]
+    rows = []
+    for key, row in by_key.items():
+        if key not in wanted:
+            continue
+        row = dict(row)
+        row["prerequisites"] = [accepted.get(p, p) for p in row["prerequisites"] if p in wanted or p in accepted]
+        rows.append(row)
+    return rows, {k: accepted[k] for k in keys if k in accepted}

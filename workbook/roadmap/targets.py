@@ -1,7 +1,8 @@
 """Targets, gaps and priorities per sub-area (pure functions, no database).
 
 * **current level** = the sub-area score rounded down (a level counts only when reached);
-* **short-term target** = current level + 1, at most 5, unless the team set another with a reason;
+* **short-term target** = current level + 1, at most 5 and at most the long-term target (a
+  sub-area already there holds its level), unless the team set another with a reason;
 * **long-term target** = the long-term target of the sub-area's criticality class in the
   framework (4, or 5 for critical sub-areas), unless the team set another with a reason;
 * **gap** = target - score, never below 0 (the score, not the rounded level, so 2.7 -> 4 is 1.3);
@@ -72,7 +73,11 @@ def compute_targets(framework: Framework, subareas: pd.DataFrame, overrides: pd.
             score = float(by_id.loc[sa.id, "score"]) if sa.id in by_id.index else np.nan
             level = current_level(score)
             e = edits.get(sa.id, {})
-            short_default, long_default = default_short_term(score), crit.long_term_target
+            long_default = crit.long_term_target
+            short_default = default_short_term(score)
+            if short_default is not None and short_default > long_default:
+                # already at (or past) the long-term level: hold it, do not aim past the long-term target
+                short_default = max(long_default, int(math.floor(score)))
             short_edit, long_edit = _int_or_none(e.get("short_term")), _int_or_none(e.get("long_term"))
             short = short_edit if short_edit is not None else short_default
             long = long_edit if long_edit is not None else long_default
