@@ -47,6 +47,10 @@ libreoffice:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
 	  else echo "LibreOffice not found and apt-get not usable: the LibreOffice test will be skipped"; fi; \
 	fi
+	@if ! command -v pdftotext >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian poppler-utils to read PDFs back in the tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null || true; \
+	fi
 
 run: install
 	$(WB) db upgrade

@@ -202,13 +202,12 @@ def test_a_save_updates_table_chart_header_and_titles(store, shown):
     sa = page.pillar.subareas[0]
     ed = page.form_widget.open(sa.id)[0]
     page.form_widget.user.value = "Ana Ferreira"
-    ed.agreed.value = "2"  # level 2 needs no evidence: no cap
-    ed.save_button.click()
+    ed.agreed.value = "2"  # level 2 needs no evidence: no cap; saved at once
     assert ed.state == SAVED, ed.message
     row = re.search(rf'<th scope="row">{re.escape(sa.id)} [^<]*</th><td class="num">([^<]*)</td>', table.value)
     assert row.group(1).startswith("2.0")
     assert chart.value != before_chart and f"{sa.name}: 2.0" in chart.value
-    assert f"1/{len(sa.indicators)} rated · score 2.0" in page.form_widget.accordion.titles[0]
+    assert f"1/{len(sa.indicators)} rated · score 2.0" in page.form_widget.titles[0]
     assert "1/" in header.value
 
 
@@ -225,6 +224,55 @@ def test_links_encode_the_round():
     assert app.page_link("operations.ipynb", "XAT", "baseline 2026") == \
         "operations.ipynb?country=XAT&round=baseline%202026"
     assert app.page_link("x.ipynb", "XAT", "a&b=c") == "x.ipynb?country=XAT&round=a%26b%3Dc"
+
+
+def test_the_address_carries_the_editor_and_an_indicator(demo_store, shown):
+    q = "country=XBO&round=baseline%202026&editor=Ana%20Ferreira&indicator=ADM.2.1"
+    assert app.request_parameters(voila(q))["editor"] == "Ana Ferreira"
+    page = app.open_pillar("ADM", "XAT", "", "", environ=voila(q))
+    page.header()
+    page.form()
+    form = page.form_widget
+    assert form.user.value == "Ana Ferreira"
+    hrefs = [a["href"] for a in Elements(html_of(shown[0])).all("a")]
+    assert hrefs[0] == "home.ipynb?editor=Ana%20Ferreira"
+    assert app.page_link("operations.ipynb", "XBO", ROUND, "Ana Ferreira") in hrefs
+    assert "ADM.2.1" in form.editors and 1 in form.opened, "the indicator's sub-area is open"
+    form.user.value = "Kwame Mensah"  # a new name: the links carry it from now on
+    assert "editor=Kwame%20Mensah" in page._header.value
+
+
+@pytest.mark.parametrize("query, says", [
+    ("editor=" + "x" * 200, "was not used"),
+    ("editor=%00", "was not used"),
+])
+def test_a_bad_editor_name_in_the_address_is_not_used(demo_store, shown, query, says):
+    page = app.open_pillar("ADM", "XAT", ROUND, "", environ=voila(query))
+    assert page.ok and page.editor == "" and says in page.note
+    page.header()
+    assert says in html_of(shown[0])
+
+
+def test_an_unknown_indicator_in_the_address_is_a_message(demo_store, shown):
+    page = app.open_pillar("ADM", "XAT", ROUND, "", environ=voila("indicator=OPS.1.1"))
+    assert not page.ok
+    page.header()
+    assert "is not an indicator of Administration" in html_of(shown[0])
+
+
+def test_the_page_chart_matches_the_report_colours_and_needs_no_matplotlib(demo_url):
+    assert app.LEVEL_COLOURS == charts.LEVEL_COLOURS and app.NO_SCORE == charts.NO_SCORE
+    svg = app.bars_svg(["A <b>", "B"], [2.4, float("nan")], "T & U")
+    assert 'fill="#ef8a62"' in svg and "not scored" in svg and "A &lt;b&gt;" in svg and "T &amp; U" in svg
+    import subprocess
+    code = ("import sys, workbook.app as app\n"
+            "app.display = lambda *a, **k: None\n"
+            "page = app.open_pillar('ADM', 'XAT', '', '', environ={})\n"
+            "page.header(); page.form(); page.scores_table(); page.chart()\n"
+            "page.form_widget.open(page.pillar.subareas[0].id)\n"
+            "print('matplotlib' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
 
 
 # -- home page ------------------------------------------------------------------------------------
@@ -285,6 +333,39 @@ def test_home_refuses_a_country_not_chosen_from_the_matches(store, shown):
     assert store.list_assessments() == []
 
 
+def test_home_keeps_the_name_in_its_links_and_records_the_team(store, shown):
+    home = app.open_home("", environ=voila("editor=Maria%20Okafor"))
+    assert home.user.value == "Maria Okafor"
+    home.search.value = "KEN"
+    home.round.value = "baseline 2027"
+    home.team.value = "Maria Okafor; International team; international\nJoseph Kamau; Kenya Police; nationl"
+    home.create_button.click()
+    assert "not created" in home.status.value and "team[1].role" in home.status.value
+    assert store.list_assessments() == []
+    home.team.value = "Maria Okafor; International team"
+    home.create_button.click()
+    assert "Team line 1" in home.status.value
+    home.team.value = "Maria Okafor; International team; international\n\nJoseph Kamau; Kenya Police; national"
+    home.create_button.click()
+    assert "created KEN" in home.status.value and "editor=Maria%20Okafor" in home.status.value
+    [info] = store.list_assessments()
+    assert info.team == (("Maria Okafor", "International team", "international"),
+                         ("Joseph Kamau", "Kenya Police", "national"))
+    assert "operations.ipynb?country=KEN&amp;round=baseline%202027&amp;editor=Maria%20Okafor" in home.table.value
+    home.user.value = ""
+    assert "editor=" not in home.table.value
+
+
+def test_home_completion_counts_as_scoring_does(demo_store):
+    from workbook.scoring import score_assessment
+    rows = app.assessment_rows(demo_store)
+    assert len(rows) == 3
+    for r in rows:
+        scores = score_assessment(demo_store.framework, demo_store.ratings_frame(r["info"].id))
+        assert (r["n_rated"], r["n_applicable"]) == (int(scores.pillars["n_rated"].sum()),
+                                                     int(scores.pillars["n_applicable"].sum()))
+
+
 def test_home_on_a_database_without_schema_says_so(tmp_path, monkeypatch, shown):
     monkeypatch.setenv("WORKBOOK_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     assert app.open_home("") is None
@@ -294,7 +375,8 @@ def test_home_on_a_database_without_schema_says_so(tmp_path, monkeypatch, shown)
 # -- serving --------------------------------------------------------------------------------------
 def test_voila_command_locks_the_app_down():
     cmd = serve.voila_command("127.0.0.1", 9999)
-    assert cmd[:3] == [sys.executable, "-m", "voila"] and cmd[3] == str(config.notebooks_dir())
+    assert cmd[:2] == [sys.executable, "-m"] and cmd[2] in ("voila", "workbook.serve")  # Voila or our subclass
+    assert cmd[3] == str(config.notebooks_dir())
     for flag in ("--template=mbm", "--VoilaConfiguration.allow_template_override=NO",
                  "--VoilaConfiguration.allow_theme_override=NO", "--Voila.port=9999", "--Voila.ip=127.0.0.1",
                  "--Voila.port_retries=0", "--no-browser", "--VoilaConfiguration.file_denylist=.*"):

@@ -1,9 +1,12 @@
 """`workbook batch`: parallel countries, failures kept and reported, strict parameters, atomic
-writes, skip logic, kernel-start retry and an injectable executor."""
+writes, skip logic, kernel-start retry, the warm-kernel engine, an injectable executor and the
+Dask path on a LocalCluster."""
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,7 +22,7 @@ from papermill.exceptions import PapermillExecutionError
 from test_report import ReportPage, check_heading_order, remote_loads
 from workbook import batch, config
 from workbook.batch import (CountryJob, InlineExecutor, PILLAR_NOTEBOOKS, UnknownParameter, check_parameters,
-                            execute_pillar, plan_jobs, run_batch, run_country)
+                            execute_pillar, plan_jobs, run_batch, run_country, shutdown_warm_kernel)
 from workbook.cli import main as cli_main
 from workbook.errors import InvalidInput
 from workbook.scoring import score_assessment
@@ -65,26 +68,32 @@ def test_batch_runs_countries_in_parallel_and_reports_a_failure(demo_url, notebo
         info = store.get_assessment(code)
         folder = out / code / "baseline-2026"
         assert sorted(p.name for p in folder.iterdir()) == sorted([*PILLAR_NOTEBOOKS.values(), "manifest.json",
-                                                                  "report.html"])
+                                                                  "report.html", "report.pdf", "brief.html",
+                                                                  "brief.pdf"])
         for name in PILLAR_NOTEBOOKS.values():
             text = (folder / name).read_text(encoding="utf-8")
             nb = nbformat.reads(text, as_version=4)
             assert nb.metadata.papermill.parameters == {"country": code, "round": "baseline 2026",
                                                         "interactive": False}
             assert demo_url not in text and "workbook.db" not in text, "the database URL leaked into a notebook"
+            counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+            assert counts == list(range(1, len(counts) + 1)), "a warm kernel numbers cells as a cold one"
         manifest = json.loads((folder / "manifest.json").read_text())
         assert manifest["country"] == code and len(manifest["fingerprint"]) == 64
         html_text = (folder / "report.html").read_text(encoding="utf-8")
         page = ReportPage(html_text)
         check_heading_order(page.headings)
         assert page.headings[0] == (1, f"{info.country_name} (fictional)")
-        assert [t for lvl, t in page.headings if lvl == 2][-4:] == [p.name for p in store.framework.pillars]
+        h2 = [t for lvl, t in page.headings if lvl == 2]
+        assert [p.name for p in store.framework.pillars] == h2[3:7]
         assert remote_loads(html_text) == [] and not page.find("script")
         assert all(img.attrs.get("alt", "").strip() for img in page.find("img"))
-        assert len(page.find("img")) == 5
+        assert len(page.find("img")) == 5  # the profile and the four pillar charts (no road map yet)
         scores = score_assessment(store.framework, store.ratings_frame(info.id), store.evidence_frame(info.id))
-        rows = page.table_with_caption("Pillar scores")[1:]
+        rows = page.table_with_caption("Table 1. Pillar scores")[1:]
         assert [float(r[1][1]) for r in rows] == pytest.approx(scores.pillars["score"].tolist(), abs=0.005)
+        assert (folder / "report.pdf").read_bytes().startswith(b"%PDF-")
+        assert remote_loads((folder / "brief.html").read_text(encoding="utf-8")) == []
         assert f"{code} " in summary and " ok " in summary
 
     failed = out / FAILING / "baseline-2026.failed"
@@ -99,20 +108,27 @@ def test_batch_runs_countries_in_parallel_and_reports_a_failure(demo_url, notebo
     assert "failed" in line and f"cell {index + 1}" in line and "ValueError" in line and FAIL_MESSAGE in line
     assert "3 countries: 2 ok, 0 skipped, 1 failed" in summary
     assert leftovers(out) == []
+    # the comparison report comes from the data: every country, the failed one too
+    comparison = (out / "comparison" / "comparison.html").read_text(encoding="utf-8")
+    assert all(code in comparison for code in ("XAT", "XBO", FAILING)) and (out / "comparison" / "comparison.pdf").is_file()
+    assert re.search(r"^comparison\s+3 assessments\s+ok", summary, re.M)
 
     # unchanged countries are skipped; the failed one is tried again
     rc = cli_main(["batch", "--all", "--jobs", "2", "--output-dir", str(out), "--quiet"])
     summary = capsys.readouterr().out
     assert rc == 1 and "3 countries: 0 ok, 2 skipped, 1 failed" in summary
+    assert re.search(r"^comparison\s+3 assessments\s+skipped", summary, re.M)
 
 
 def test_skip_unchanged_force_rebuilds_and_a_change_in_data_rebuilds(demo_url, notebooks, tmp_path, monkeypatch):
     out = tmp_path / "outputs"
     built = []
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
-    monkeypatch.setattr("workbook.report.build_report",
-                        lambda data, executed, path: built.append(1) or Path(path).write_text("<html></html>"))
-    job = job_for(demo_url, notebooks, out, "XBO")
+    monkeypatch.setattr("workbook.report.build_report", lambda data, executed, path, pdf=None: built.append(1)
+                        or [Path(p).write_text("<html></html>") for p in (path, pdf) if p])
+    monkeypatch.setattr("workbook.report.build_brief",
+                        lambda data, path, pdf=None: [Path(p).write_text("brief") for p in (path, pdf) if p])
+    job = CountryJob(**{**job_for(demo_url, notebooks, out, "XBO").__dict__, "brief": True})
     manifest = out / "XBO" / "baseline-2026" / "manifest.json"
     assert run_country(job).status == "ok"
     first = json.loads(manifest.read_text())
@@ -128,6 +144,18 @@ def test_skip_unchanged_force_rebuilds_and_a_change_in_data_rebuilds(demo_url, n
     nb.write_text(nb.read_text() + "\n")
     assert run_country(job).status == "ok" and len(built) == 4
     assert run_country(job).status == "skipped"
+    # so does the road map: a recommendation recorded after the report
+    from workbook.roadmap import RoadmapStore
+    rm = RoadmapStore(store)
+    rm.add_recommendation(info.id, {"subarea_id": "INF.2", "target_level": 5, "action_type": "training",
+                                    "title": "Train the alert-list administrators", "horizon": "short"}, by="test")
+    assert run_country(job).status == "ok" and len(built) == 5
+    # and another format; a missing output file is rebuilt too
+    both = CountryJob(**{**job.__dict__, "formats": ("html", "pdf")})
+    assert run_country(both).status == "ok" and len(built) == 6
+    assert (manifest.parent / "report.pdf").is_file() and run_country(both).status == "skipped"
+    (manifest.parent / "brief.pdf").unlink()
+    assert run_country(both).status == "ok" and len(built) == 7
 
 
 # -- checks before anything runs ----------------------------------------------------------------
@@ -183,14 +211,14 @@ def fake_execute(notebook, output, parameters, **kwargs):
 
 
 def job_for(demo_url, notebooks, out, country="XAT") -> CountryJob:
-    return CountryJob(country, "baseline 2026", str(out), str(notebooks), demo_url)
+    return CountryJob(country, "baseline 2026", str(out), str(notebooks), demo_url, formats=("html",), brief=False)
 
 
 def test_a_failure_mid_report_leaves_no_report_folder(demo_url, notebooks, tmp_path, monkeypatch):
     out = tmp_path / "outputs"
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
 
-    def half_written(data, executed, path):
+    def half_written(data, executed, path, pdf=None):
         Path(path).write_text("<html><body><h1>half", encoding="utf-8")
         raise OSError("disk full")
     monkeypatch.setattr("workbook.report.build_report", half_written)
@@ -210,7 +238,8 @@ def test_a_failure_keeps_the_last_good_report(demo_url, notebooks, tmp_path, mon
     out = tmp_path / "outputs"
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
     monkeypatch.setattr("workbook.report.build_report",
-                        lambda data, executed, path: Path(path).write_text("<html>good</html>"))
+                        lambda data, executed, path, pdf=None: Path(path).write_text("<html>good</html>"))
+    monkeypatch.setattr("workbook.report.build_brief", lambda data, path, pdf=None: None)
     job = job_for(demo_url, notebooks, out)
     assert run_country(job).status == "ok"
     final = out / "XAT" / "baseline-2026"
@@ -242,7 +271,8 @@ def test_temporary_folders_of_killed_runs_are_removed(demo_url, notebooks, tmp_p
         p.mkdir(parents=True)
         (p / "report.html").write_text("half")
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
-    monkeypatch.setattr("workbook.report.build_report", lambda d, e, path: Path(path).write_text("ok"))
+    monkeypatch.setattr("workbook.report.build_report", lambda d, e, path, pdf=None: Path(path).write_text("ok"))
+    monkeypatch.setattr("workbook.report.build_brief", lambda d, path, pdf=None: None)
     assert run_country(job_for(demo_url, notebooks, out)).status == "ok"
     assert not stale.exists()
     assert alive.exists(), "a folder of a live process is someone else's work in progress"
@@ -328,3 +358,83 @@ def test_jobs_are_picklable_and_hide_the_database_url():
                                               ("...", "round")])
 def test_round_slugs(round_name, slug):
     assert batch.slugify(round_name) == slug
+
+
+# -- the warm-kernel engine ---------------------------------------------------------------------
+def tiny_notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"},
+                                            "language_info": {"name": "python"}})
+    nb.cells = [new_code_cell('country = "XAT"\nround = ""\ninteractive = True', metadata={"tags": ["parameters"]}),
+                *[new_code_cell(c) for c in cells]]
+    nbformat.write(nb, path)
+    return path
+
+
+def stdout_of(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                   if o.output_type == "stream")
+
+
+def test_the_warm_engine_reuses_one_kernel_with_a_fresh_namespace(tmp_path):
+    first = tiny_notebook(tmp_path / "first.ipynb", "import os\nleak = 41\nprint('pid', os.getpid())")
+    second = tiny_notebook(tmp_path / "second.ipynb",
+                           "import os\nprint('pid', os.getpid())\nprint('leaked', 'leak' in dir(), country)")
+    params = {"country": "XBO", "round": "", "interactive": False}
+    try:
+        execute_pillar(first, tmp_path / "1.ipynb", params)
+        execute_pillar(second, tmp_path / "2.ipynb", params)
+        pid1 = re.search(r"pid (\d+)", stdout_of(tmp_path / "1.ipynb")).group(1)
+        out2 = stdout_of(tmp_path / "2.ipynb")
+        assert f"pid {pid1}" in out2, "the second notebook ran in the same kernel"
+        assert "leaked False XBO" in out2, "the namespace was reset between notebooks; parameters injected"
+        nb2 = nbformat.read(tmp_path / "2.ipynb", as_version=4)
+        assert [c.execution_count for c in nb2.cells] == [1, 2, 3]
+        assert nb2.metadata.papermill.parameters == params
+        # papermill's own engine starts a kernel per notebook: the same notebook, another process
+        execute_pillar(second, tmp_path / "3.ipynb", params, engine="nbclient")
+        assert f"pid {pid1}" not in stdout_of(tmp_path / "3.ipynb")
+    finally:
+        shutdown_warm_kernel()
+
+
+def test_a_failing_cell_in_a_warm_kernel_keeps_the_notebook_and_the_next_one_runs(tmp_path):
+    bad = tiny_notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('boom')")
+    good = tiny_notebook(tmp_path / "good.ipynb", "print('fine', 'x' in dir())")
+    params = {"country": "XAT", "round": "", "interactive": False}
+    try:
+        with pytest.raises(PapermillExecutionError) as exc:
+            execute_pillar(bad, tmp_path / "bad-out.ipynb", params)
+        assert (exc.value.ename, exc.value.evalue) == ("ValueError", "boom")
+        assert (tmp_path / "bad-out.ipynb").is_file()
+        execute_pillar(good, tmp_path / "good-out.ipynb", params)
+        assert "fine False" in stdout_of(tmp_path / "good-out.ipynb")
+    finally:
+        shutdown_warm_kernel()
+
+
+# -- options --------------------------------------------------------------------------------------
+def test_unknown_format_exits_2(demo_url, tmp_path, capsys):
+    assert cli_main(["batch", "--all", "--format", "html,docx", "--output-dir", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--format" in err and "docx" in err and "html, pdf" in err
+
+
+# -- Dask: the same jobs on a LocalCluster ----------------------------------------------------------
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning",
+                            "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_the_same_jobs_run_on_a_dask_local_cluster(demo_url, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="Dask distributed is the optional [dask] extra")
+    out = tmp_path / "outputs"
+    jobs = plan_jobs(["XAT", "XBO"], output_dir=out, formats=("html",), brief=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=logging.ERROR) as cluster, distributed.Client(cluster) as client:
+        results = run_batch(jobs, executor=client.get_executor(pure=False), progress=False)
+        workers = client.run(os.getpid)
+    assert [(r.country, r.status) for r in results] == [("XAT", "ok"), ("XBO", "ok")]
+    for r in results:
+        manifest = json.loads((Path(r.path) / "manifest.json").read_text())
+        assert manifest["outputs"] == ["report.html"] and (Path(r.path) / "report.html").is_file()
+    assert len(workers) == 1 and os.getpid() not in workers.values()
+    assert leftovers(out) == []

@@ -1,8 +1,12 @@
 """The served app in Debian's Chromium (Playwright, no browser download): `workbook serve` on a free
-port with the demo database, then pages as a user sees them."""
+port with its own copy of the demo database, shared by the tests of this module, then pages as
+users see them: rating with evidence and reloading, two people on one indicator, the keyboard,
+and an axe-core audit."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,17 +14,20 @@ import sys
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
-from urllib.parse import urlparse
+from pathlib import Path
+from urllib.parse import quote, urlparse
 
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
-from workbook import serve
+from workbook import db, serve
 from workbook.store import Store
 
 pytestmark = pytest.mark.browser
 ROUND = "baseline 2026"
 LOCAL = "127.0.0.1"
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+WAIT = 90_000  # ms: the first page of a fresh server starts a kernel
 
 
 def free_port() -> int:
@@ -29,21 +36,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def chromium():
-    if not chromium_available():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
-    return CHROMIUM
+@pytest.fixture(scope="module")
+def module_demo_url(demo_db_template, tmp_path_factory) -> str:
+    """This module's own copy of the demo database (the tests here change it)."""
+    path = tmp_path_factory.mktemp("browser") / "demo.db"
+    shutil.copy(demo_db_template, path)
+    url = f"sqlite:///{path}"
+    yield url
+    db.get_engine(url).dispose()
 
 
-@pytest.fixture
-def server(demo_url, tmp_path):
-    """`workbook serve` in its own process group; the whole group is killed at the end."""
+def _serve(db_url: str, log_path: Path):
+    """`workbook serve` on a free port in its own process group; the whole group is killed at the end."""
     port = free_port()
-    log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port), "--no-browser"],
-                                env={**os.environ, "WORKBOOK_DB_URL": demo_url}, stdout=log,
+                                env={**os.environ, "WORKBOOK_DB_URL": db_url}, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://{LOCAL}:{port}"
     try:
@@ -61,8 +69,48 @@ def server(demo_url, tmp_path):
             pass
 
 
-def pillar_url(base: str, notebook: str, country: str) -> str:
-    return f"{base}/voila/render/{notebook}?country={country}&round=baseline%202026"
+@pytest.fixture
+def chromium():
+    """The Chromium executable (skips without it). Other test modules import this fixture."""
+    if not chromium_available():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(demo_url, tmp_path):
+    """A server on the test's own demo database (other test modules import this fixture)."""
+    yield from _serve(demo_url, tmp_path / "serve.log")
+
+
+@pytest.fixture(scope="module")
+def app_server(module_demo_url, tmp_path_factory):
+    """One server for this module's tests, on the module's copy of the demo database."""
+    if not chromium_available():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    yield from _serve(module_demo_url, tmp_path_factory.mktemp("serve") / "serve.log")
+
+
+@pytest.fixture(scope="module")
+def browser(app_server):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.set_default_navigation_timeout(WAIT)  # a page without a preheated kernel waits for one to start
+    yield context.new_page()
+    context.close()
+
+
+def pillar_url(base: str, notebook: str, country: str, editor: str = "") -> str:
+    url = f"{base}/voila/render/{notebook}?country={country}&round=baseline%202026"
+    return url + (f"&editor={quote(editor)}" if editor else "")
 
 
 class ResourceLinks(HTMLParser):
@@ -86,82 +134,188 @@ def fetch(url: str) -> str:
         return r.read().decode("utf-8")
 
 
-def test_served_pages_load_nothing_from_other_hosts(server):
-    pages = {"pillar": fetch(pillar_url(server, "operations.ipynb", "XAT")),
-             "home": fetch(f"{server}/voila/render/home.ipynb"),
-             "root": fetch(f"{server}/")}
+# -- helpers driving the form as a user does ---------------------------------------------------------
+def open_subarea(page, subarea):
+    from playwright.sync_api import expect
+    button = page.get_by_role("button", name=re.compile(rf"^▸ {re.escape(subarea.id)} "))
+    expect(button).to_be_visible(timeout=WAIT)
+    button.click()
+    expect(page.get_by_role("button", name=re.compile(rf"^▾ {re.escape(subarea.id)} "))).to_be_visible()
+
+
+def editor_of(page, indicator):
+    return page.locator(".mbm-indicator", has=page.locator(f"#mbm-ind-{indicator.id.replace('.', '-')}"))
+
+
+def rate(page, indicator, level: str):
+    from playwright.sync_api import expect
+    block = editor_of(page, indicator)
+    block.locator(".widget-toggle-buttons button", has_text=re.compile(rf"^{level}$")).click()
+    expect(block.locator(".mbm-status")).to_contain_text("saved", timeout=30_000)
+    return block
+
+
+def audit(page):
+    """axe-core in the page: violations rated serious or critical."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in found
+            if v["impact"] in ("serious", "critical")]
+
+
+# -- tests ---------------------------------------------------------------------------------------------
+def test_served_pages_load_nothing_from_other_hosts(app_server):
+    pages = {"pillar": fetch(pillar_url(app_server, "operations.ipynb", "XAT")),
+             "home": fetch(f"{app_server}/voila/render/home.ipynb"),
+             "root": fetch(f"{app_server}/")}
     for name, text in pages.items():
         urls = ResourceLinks(text).urls
         assert urls or name == "root", name
-        foreign = [u for u in urls if urlparse(u).netloc not in ("", f"{LOCAL}:{urlparse(server).port}")
+        foreign = [u for u in urls if urlparse(u).netloc not in ("", f"{LOCAL}:{urlparse(app_server).port}")
                    or u.startswith("//")]
         assert foreign == [], name
         assert "cdn.jsdelivr.net" not in text and "unpkg.com" not in text, name
         assert "MBM assessment workbook" in text, name
-    # Rendered cells: the heading, then widget views (their content arrives over the kernel socket).
     assert "<h1" in pages["pillar"] and "application/vnd.jupyter.widget-view+json" in pages["pillar"]
     assert "Traceback" not in pages["pillar"] and "Error" not in pages["pillar"].split("</head>")[1]
     assert 'http-equiv="refresh"' in pages["root"] and "/voila/render/home.ipynb" in pages["root"]
-    # The template cannot be switched from the address, and notebooks are not served as files.
-    assert "MBM assessment workbook" in fetch(pillar_url(server, "operations.ipynb", "XAT") + "&template=classic")
+    assert "MBM assessment workbook" in fetch(pillar_url(app_server, "operations.ipynb", "XAT") + "&template=classic")
     with pytest.raises(urllib.error.HTTPError) as err:
-        fetch(f"{server}/voila/files/operations.ipynb")
+        fetch(f"{app_server}/voila/files/operations.ipynb")
     err.value.close()
     assert err.value.code in (403, 404)
 
 
-def test_pillar_page_in_chromium(server, chromium, demo_url):
-    from playwright.sync_api import expect, sync_playwright
+def test_rate_with_evidence_reload_and_see_it_persisted(app_server, page, module_demo_url):
+    from playwright.sync_api import expect
 
-    store = Store(demo_url)
-    xat = store.get_assessment("XAT", ROUND)
+    store = Store(module_demo_url)
+    xsy = store.get_assessment("XSY", ROUND)
     pillar = store.framework.pillar("ADM")
-    first = pillar.subareas[0].indicators[0]
-    new_level = "1" if store.get_rating(xat.id, first.id)["agreed"] != "1" else "2"
+    sa = pillar.subareas[1]
+    targets = sa.indicators[:2]
+    plan = {}
+    for ind in targets:
+        old = store.get_rating(xsy.id, ind.id)["agreed"]
+        plan[ind.id] = "2" if old != "2" else "1"
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("websocket", lambda ws: requests.append(ws.url))
-            page.goto(pillar_url(server, "administration.ipynb", "XAT"))
-            for sa in pillar.subareas:  # the form: one panel per sub-area, titled with its name
-                expect(page.get_by_text(f"{sa.id} {sa.name}", exact=False).first).to_be_visible(timeout=90_000)
-            expect(page.get_by_text("XAT Atlantis (fictional), baseline 2026").first).to_be_visible()
-            expect(page.locator("table.mbm-scores caption")).to_contain_text("Administration: sub-area scores")
-            assert page.locator("figure.mbm-chart img").get_attribute("alt").startswith("Bar chart of levels")
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("websocket", lambda ws: requests.append(ws.url))
+    page.goto(pillar_url(app_server, "administration.ipynb", "XSY", editor="Browser Tester"))
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("Browser Tester", timeout=WAIT)
+    chart = page.locator("figure.mbm-chart img")
+    before = chart.get_attribute("alt")
+    open_subarea(page, sa)
+    for ind in targets:
+        block = rate(page, ind, plan[ind.id])
+        expect(block.locator(".mbm-status")).to_contain_text("Browser Tester")
+    expect(chart).not_to_have_attribute("alt", before)  # the chart follows the ratings
+    first = editor_of(page, targets[0])
+    first.get_by_role("button", name="Add or edit evidence").click()
+    observation = next(t for t in store.framework.evidence_types if t.id == "observation")
+    first.get_by_role("combobox", name="Type").select_option(label=f"{observation.name} ({observation.strength})")
+    first.get_by_role("textbox", name="Source").fill("Visit to the northern land crossing")
+    first.get_by_role("textbox", name="Date").fill("2026-01-15")
+    first.get_by_role("textbox", name="Reference").fill("Mission report p. 4")
+    first.get_by_role("button", name="Add record").click()
+    expect(first.locator(".mbm-evidence")).to_contain_text("Visit to the northern land crossing", timeout=30_000)
+    first.get_by_role("textbox", name="Notes").fill("Seen at the crossing, typed in the browser")
+    for _ in range(60):  # saved after a second of quiet typing
+        if store.get_rating(xsy.id, targets[0].id)["notes"] == "Seen at the crossing, typed in the browser":
+            break
+        page.wait_for_timeout(250)
+    expect(first.locator(".mbm-status")).to_contain_text("saved")
 
-            # Rate one indicator as a user would.
-            page.get_by_text(f"{pillar.subareas[0].id} {pillar.subareas[0].name}").first.click()
-            editor = page.locator(".widget-vbox", has=page.get_by_text(f"{first.id} {first.name}")).last
-            expect(editor).to_be_visible(timeout=30_000)
-            page.get_by_role("textbox", name="Your name").fill("Browser Tester")
-            page.get_by_role("textbox", name="Your name").press("Tab")
-            editor.locator(".widget-toggle-buttons button", has_text=new_level).first.click()
-            editor.get_by_role("button", name="Save").click()
-            expect(editor.locator(".mbm-status")).to_contain_text("saved", timeout=30_000)
-            expect(editor.locator(".mbm-status")).to_contain_text("Browser Tester")
-        finally:
-            browser.close()
-    stored = store.get_rating(xat.id, first.id)
-    assert (stored["agreed"], stored["updated_by"]) == (new_level, "Browser Tester")
+    page.reload()
+    open_subarea(page, sa)
+    for ind in targets:
+        active = editor_of(page, ind).locator(".widget-toggle-buttons button.mod-active")
+        expect(active).to_have_text(plan[ind.id], timeout=30_000)
+    first = editor_of(page, targets[0])
+    expect(first.locator(".mbm-evidence")).to_contain_text("Mission report p. 4")
+    expect(first.get_by_role("textbox", name="Notes")).to_have_value("Seen at the crossing, typed in the browser")
+    for ind in targets:
+        stored = store.get_rating(xsy.id, ind.id)
+        assert (stored["agreed"], stored["updated_by"]) == (plan[ind.id], "Browser Tester")
     hosts = {urlparse(u).hostname for u in requests if urlparse(u).scheme not in ("data", "blob")}
     assert hosts == {LOCAL}, sorted(u for u in requests if urlparse(u).hostname != LOCAL)
 
 
-def test_home_page_links_to_pillar_pages(server, chromium):
-    from playwright.sync_api import expect, sync_playwright
+def test_two_people_on_one_indicator_the_second_gets_the_conflict(app_server, browser, module_demo_url):
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{server}/")  # the root redirects to the home notebook
-            table = page.locator("table.mbm-assessments")
-            expect(table).to_contain_text("XBO Borduria (fictional)", timeout=90_000)
-            table.get_by_role("row", name="XBO").get_by_role("link", name="Operations").click()
-            expect(page).to_have_url(pillar_url(server, "operations.ipynb", "XBO"))
-            expect(page.get_by_text("XBO Borduria (fictional), baseline 2026").first).to_be_visible(timeout=90_000)
-        finally:
-            browser.close()
+    store = Store(module_demo_url)
+    xbo = store.get_assessment("XBO", ROUND)
+    pillar = store.framework.pillar("OPS")
+    sa = pillar.subareas[0]
+    ind = sa.indicators[0]
+    old = store.get_rating(xbo.id, ind.id)["agreed"]
+    first_level, second_level = ("4", "1") if old != "4" else ("3", "1")
+    contexts = [browser.new_context(), browser.new_context()]
+    for c in contexts:
+        c.set_default_navigation_timeout(WAIT)
+    try:
+        ana, kwame = (c.new_page() for c in contexts)
+        for page, name in ((ana, "Ana Ferreira"), (kwame, "Kwame Mensah")):
+            page.goto(pillar_url(app_server, "operations.ipynb", "XBO", editor=name))
+            open_subarea(page, sa)  # both have the indicator open, at the same version
+        rate(ana, ind, first_level)
+        block = editor_of(kwame, ind)
+        block.locator(".widget-toggle-buttons button", has_text=re.compile(rf"^{second_level}$")).click()
+        status = block.locator(".mbm-status")
+        expect(status).to_contain_text("not saved", timeout=30_000)
+        expect(status).to_contain_text("Ana Ferreira")
+        expect(status).to_contain_text(f"agreed {first_level}")
+        expect(block.get_by_role("button", name="Replace theirs with mine")).to_be_visible()
+        assert store.get_rating(xbo.id, ind.id)["agreed"] == first_level
+        block.get_by_role("button", name="Use their values").click()
+        expect(block.locator(".widget-toggle-buttons button.mod-active")).to_have_text(first_level)
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_keyboard_only_and_axe_audit_of_the_pillar_page(app_server, page, module_demo_url):
+    from playwright.sync_api import expect
+
+    framework = Store(module_demo_url).framework
+    pillar = framework.pillar("REG")
+    sa = pillar.subareas[0]
+    page.goto(pillar_url(app_server, "regulatory_framework.ipynb", "XAT", editor="Keyboard User"))
+    button = page.get_by_role("button", name=re.compile(rf"^▸ {re.escape(sa.id)} "))
+    expect(button).to_be_visible(timeout=WAIT)
+    for _ in range(200):  # Tab from the top of the page to the sub-area's button
+        page.keyboard.press("Tab")
+        if button.evaluate("b => b === document.activeElement"):
+            break
+    else:
+        pytest.fail("the sub-area button cannot be reached with Tab")
+    outline = button.evaluate("b => getComputedStyle(b).outlineStyle + ' ' + getComputedStyle(b).outlineWidth")
+    assert outline.startswith("solid") and not outline.endswith(" 0px"), outline  # visible focus
+    page.keyboard.press("Enter")
+    block = editor_of(page, sa.indicators[0])
+    expect(block).to_be_visible(timeout=30_000)
+    national = block.get_by_role("combobox", name="National")
+    national.focus()
+    national.select_option(label=f"3 {framework.scale.levels[2].name}")  # what arrow keys do on a focused select
+    expect(block.locator(".mbm-status")).to_contain_text("saved", timeout=30_000)
+    block.get_by_role("button", name="Add or edit evidence").click()  # more of the page for the audit
+    expect(block.get_by_role("textbox", name="Source")).to_be_visible()
+    assert audit(page) == []
+
+
+def test_home_page_keeps_the_name_and_passes_the_axe_audit(app_server, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_server}/")  # the root redirects to the home notebook
+    table = page.locator("table.mbm-assessments")
+    expect(table).to_contain_text("XBO Borduria (fictional)", timeout=WAIT)
+    assert audit(page) == []
+    page.get_by_role("textbox", name="Your name").fill("Lena Horvat")
+    page.get_by_role("textbox", name="Your name").press("Tab")
+    link = table.get_by_role("row", name=re.compile("XBO")).get_by_role("link", name=re.compile("^Operations"))
+    expect(link).to_have_attribute("href", re.compile("editor=Lena%20Horvat"))
+    link.click()
+    expect(page).to_have_url(pillar_url(app_server, "operations.ipynb", "XBO", editor="Lena Horvat"))
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("Lena Horvat", timeout=WAIT)
+    expect(page.get_by_text("XBO Borduria (fictional), baseline 2026").first).to_be_visible()

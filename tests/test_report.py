@@ -1,20 +1,28 @@
 """The country report: structure, numbers (checked against the scoring functions, not golden
-bytes), accessibility basics and no remote resources. Executed notebooks are built inline here
-(no kernels); tests/test_batch.py checks a report built from really executed notebooks."""
+bytes), every chapter, accessibility basics and no remote resources. Executed notebooks are built
+inline here from the same functions the notebooks call (no kernels); tests/test_batch.py checks
+reports built from really executed notebooks, tests/test_pdf.py the printed PDF."""
 from __future__ import annotations
 
 import base64
+import dataclasses
+import datetime as dt
+import functools
 import math
 import re
+import shutil
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from workbook import report
+from workbook import app, report
 from workbook.report import ReportError, compose_report, load_report_data, render_html
+from workbook.roadmap import RoadmapStore, compare_scores
+from workbook.store import Store
 
 # -- reading the HTML ----------------------------------------------------------------------
 URL_ATTRS = {"src", "href", "data", "srcset", "poster", "action", "formaction", "background", "xlink:href",
@@ -112,12 +120,83 @@ def check_heading_order(headings: list[tuple[int, str]]) -> None:
         assert level <= prev + 1, f"heading {text!r} jumps from h{prev} to h{level}"
 
 
-# -- inputs --------------------------------------------------------------------------------
+# -- inputs: a demo database with a road map, initiatives and a follow-up round ------------------
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+FOLLOW_UP = "follow-up 2027"
+INITIATIVES = [
+    {"donor": "EU", "implementer": "IOM", "title": "Border information systems phase 1", "budget": 2_000_000,
+     "currency": "EUR", "start_date": dt.date(2026, 1, 1), "end_date": dt.date(2028, 12, 31),
+     "subareas": ["INF.1", "INF.2"]},
+    {"donor": "Japan", "implementer": "UNODC", "title": "Alert list clean-up", "budget": 300_000,
+     "currency": "USD", "start_date": dt.date(2026, 6, 1), "end_date": dt.date(2027, 6, 30),
+     "subareas": ["INF.2"]},
+]
 
 
-def executed_notebook(pillar_id: str) -> nbformat.NotebookNode:
-    """A pillar notebook as papermill leaves it: parameters, interactive and report cells."""
+def add_follow_up(store: Store, code: str, round_name: str = FOLLOW_UP, up_pillar: str = "INF") -> None:
+    """A later round: the baseline's ratings, one level up in one pillar."""
+    base = store.get_assessment(code, "baseline 2026")
+    later = store.create_assessment(code, round_name, country_name=base.country_name, by="test", team=[
+        {"name": n, "organisation": o, "role": r} for n, o, r in base.team])
+    ev = store.evidence_frame(base.id)
+    rows = []
+    for r in store.ratings_frame(base.id).itertuples():
+        if r.agreed is None:
+            continue
+        agreed = r.agreed
+        if agreed.isdigit() and r.pillar_id == up_pillar:
+            agreed = str(min(5, int(agreed) + 1))
+        evidence = [{"type": x.type, "source": x.source, "date": x.date, "reference": x.reference,
+                     "supplied_by": x.supplied_by} for x in ev[ev["indicator_id"] == r.indicator_id].itertuples()]
+        rows.append({"indicator_id": r.indicator_id, "agreed": agreed, "notes": r.notes, "evidence": evidence,
+                     **{k: v for k, v in (("national", r.national), ("external", r.external)) if isinstance(v, str)}})
+    store.save_many(later.id, rows, by="test")
+
+
+@functools.lru_cache(maxsize=None)
+def _rich_database(template: str, folder: str) -> str:
+    # built once per session even when other test modules import the fixtures below
+    path = Path(folder) / "workbook.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    store = Store(url)
+    rm = RoadmapStore(store)
+    xat = store.get_assessment("XAT", "baseline 2026")
+    rm.add_recommendations(xat.id, rm.suggest(xat.id, horizon="short", top=2).to_dict("records"), by="test")
+    rm.add_initiatives(xat.id, INITIATIVES, by="test")
+    add_follow_up(store, "XAT")
+    later = store.get_assessment("XAT", FOLLOW_UP)
+    rm.add_recommendations(later.id, rm.suggest(later.id, horizon="short", top=2).to_dict("records"), by="test")
+    return url
+
+
+@functools.lru_cache(maxsize=None)
+def _load(url: str, code: str, round_name: str | None):
+    return load_report_data(code, round_name, store=Store(url))
+
+
+# Fixtures shared with test_pdf, test_brief, test_comparison and test_report_a11y (they import them).
+@pytest.fixture(scope="session")
+def rich_url(tmp_path_factory, demo_db_template) -> str:
+    """The demo countries; XAT with recommendations, two overlapping initiatives and a follow-up round
+    (with recommendations of its own)."""
+    return _rich_database(str(demo_db_template), str(tmp_path_factory.getbasetemp() / "rich"))
+
+
+@pytest.fixture(scope="session")
+def rich_store(rich_url) -> Store:
+    return Store(rich_url)
+
+
+def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
+    """A pillar notebook as papermill leaves it: parameters, interactive and report cells, the
+    report cells holding what ``PillarPage.scores_table()`` and ``.chart()`` display."""
+    pillar = data.framework.pillar(pillar_id)
+    sub = data.scores.subareas[data.scores.subareas["pillar_id"] == pillar_id]
+    row = data.scores.pillars.set_index("pillar_id").loc[pillar_id]
+    caption = f"{pillar.name}: sub-area scores, {data.info.country_code} {data.info.label}"
+    svg, alt = app.chart_svg(sub, pillar.name)
     nb = new_notebook()
     nb.cells = [
         new_markdown_cell(f"# Notebook title {pillar_id}"),
@@ -132,125 +211,277 @@ def executed_notebook(pillar_id: str) -> nbformat.NotebookNode:
                                                                        "version_minor": 0},
                           "text/plain": "VBox(children=(WIDGET-PLACEHOLDER,))"})]),
         new_code_cell("page.scores_table()", metadata={"tags": ["report"]},
-                      outputs=[new_output("display_data", data={"text/html": (
-                          f'<table><caption>TABLE-{pillar_id}</caption><thead><tr><th scope="col">Sub-area</th>'
-                          f'</tr></thead><tbody><tr><th scope="row">S</th></tr></tbody></table>')}),
+                      outputs=[new_output("display_data", data={"text/html": app.scores_table_html(sub, row, caption)}),
                                new_output("stream", name="stderr", text="STDERR-NOISE\n"),
                                new_output("display_data", data={
                                    "application/vnd.jupyter.widget-view+json": {"model_id": "def"},
                                    "text/plain": "HTML(value='WIDGET-IN-REPORT')"})]),
         new_code_cell("page.chart()", metadata={"tags": ["report"]},
-                      outputs=[new_output("display_data", data={"image/svg+xml": SVG})]),
+                      outputs=[new_output("display_data", data={"image/svg+xml": svg, "text/plain": alt},
+                                          metadata={"image/svg+xml": {"alt": alt}})]),
         new_code_cell("print('untagged')", outputs=[new_output("stream", name="stdout", text="UNTAGGED\n")]),
     ]
     return nb
 
 
-@pytest.fixture
-def data(demo_store):
-    return load_report_data("XAT", store=demo_store)
+def notebooks_for(data) -> dict:
+    return {p.id: executed_notebook(data, p.id) for p in data.framework.pillars}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
+def data(rich_url):
+    """XAT's follow-up round: every chapter has something to show."""
+    return _load(rich_url, "XAT", FOLLOW_UP)
+
+
+@pytest.fixture(scope="session")
+def baseline(rich_url):
+    return _load(rich_url, "XAT", "baseline 2026")
+
+
+@pytest.fixture(scope="session")
 def html_text(data) -> str:
-    return render_html(compose_report(data, {p.id: executed_notebook(p.id) for p in data.framework.pillars}))
+    return render_html(compose_report(data, notebooks_for(data)))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def page(html_text) -> ReportPage:
     return ReportPage(html_text)
 
 
-# -- tests ---------------------------------------------------------------------------------
-def test_title_page_states_the_assessment(data, page):
+def h2_texts(page) -> list[str]:
+    return [text for level, text in page.headings if level == 2]
+
+
+def table_rows(page, caption_start: str) -> list[list[str]]:
+    return [[x for _, x in row] for row in page.table_with_caption(caption_start)[1:]]
+
+
+# -- cover, contents, structure ------------------------------------------------------------------
+def test_cover_states_the_assessment(data, page):
     info = data.info
-    assert info.fictional and info.status == "draft"
-    h1 = page.headings[0]
-    assert h1 == (1, f"{info.country_name} (fictional)")
-    facts = {}
-    dl = next(e for e in page.elements if e.tag == "dl")
-    terms = re.findall(r"(Country|Round|Status|Framework|Date)", dl.text)
-    assert terms == ["Country", "Round", "Status", "Framework", "Date"]
-    for dt_el, dd_el in zip(page.find("dt"), page.find("dd")):
-        facts[dt_el.text.strip()] = " ".join(dd_el.text.split())
+    assert info.fictional and info.status == "draft" and info.round == FOLLOW_UP
+    assert page.headings[0] == (1, f"{info.country_name} (fictional)")
+    facts = {dt_el.text.strip(): " ".join(dd.text.split()) for dt_el, dd in zip(page.find("dt"), page.find("dd"))}
+    assert list(facts)[:7] == ["Country", "Round", "Assessment dates", "Report date", "Status", "Framework", "Team"]
     assert facts["Country"] == f"{info.country_name} ({info.country_code}) (fictional)"
-    assert facts["Round"] == info.round
-    assert facts["Status"] == "draft"
-    assert facts["Framework"] == f"{data.framework.id} version {data.framework.version}"
-    assert facts["Date"] == data.generated.isoformat()
-    assert any("Fictional country" in e.text for e in page.find("span"))
-    team_items = [" ".join(li.text.split()) for li in page.find("li")]
-    assert len(info.team) >= 2
-    for name, org, role in info.team:
-        assert f"{name}, {org} ({role} expert)" in team_items
+    assert facts["Round"] == FOLLOW_UP
+    assert facts["Assessment dates"] == f"{info.created_at.date().isoformat()} to {info.updated_at.date().isoformat()}"
+    assert facts["Report date"] == data.generated.isoformat()
+    assert facts["Status"].startswith("draft")
+    assert facts["Framework"].endswith(f"{data.framework.id} version {data.framework.version}")
+    for name, _org, role in info.team:
+        assert f"{name} ({role} expert)" in facts["Team"]
+    assert any("Fictional country" in el.text for el in page.find("span"))
+    running = next(el for el in page.elements if "mbm-running" in el.attrs.get("class", ""))
+    assert running.text == f"{info.country_name} (fictional) · {FOLLOW_UP} · DRAFT"
 
 
-def test_headings_in_order_with_one_section_per_pillar(data, page):
+def test_a_final_assessment_says_so(data):
+    final = dataclasses.replace(data, info=dataclasses.replace(data.info, status="final"))
+    text = render_html(compose_report(final, notebooks_for(final)))
+    assert "final: endorsed results" in text and "DRAFT" not in text and "mbm-status-final" in text
+
+
+def test_headings_in_order_and_the_contents_link_every_chapter(data, page):
     check_heading_order(page.headings)
-    h2 = [text for level, text in page.headings if level == 2]
-    assert h2 == ["Assessment team", "Overview", *[p.name for p in data.framework.pillars]]
+    chapters = [p.name for p in data.framework.pillars]
+    assert h2_texts(page) == ["Contents", "Executive summary", "Methodology", *chapters, "Road map", "Donor map",
+                              "Follow-up since baseline 2026", "Annex A. Ratings and evidence",
+                              "Annex B. The assessment team",
+                              "Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11"]
+    links = [el for el in page.find("a") if "mbm-toc-link" in el.attrs.get("class", "")]
+    assert [a.text for a in links] == h2_texts(page)[1:]
+    ids = {el.attrs.get("id") for el in page.elements}
+    assert all(a.attrs["href"][1:] in ids for a in links)
     assert not any(text.startswith("Notebook title") for _, text in page.headings)
 
 
+def test_figures_and_tables_are_numbered_in_order(page):
+    figures = [" ".join(el.text.split()) for el in page.find("figcaption")]
+    assert [int(re.match(r"Figure (\d+)\. ", f).group(1)) for f in figures] == list(range(1, len(figures) + 1))
+    captions = [" ".join(el.text.split()) for el in page.find("caption")]
+    assert [int(re.match(r"Table (\d+)\. ", c).group(1)) for c in captions] == list(range(1, len(captions) + 1))
+    assert len(figures) == 1 + 4 + 2  # profile, four pillars, Gantt, dumbbell
+    assert len(page.find("figure")) == len(figures)
+
+
+# -- numbers against the scoring functions ---------------------------------------------------------
 def test_pillar_table_matches_scoring(data, page):
-    table = page.table_with_caption("Pillar scores")
-    header, *rows = table
+    header = page.table_with_caption("Table 1. Pillar scores")[0]
     assert [t for t, _ in header] == ["th"] * 6
-    assert [x for _, x in header] == ["Pillar", "Weighted score", "Unweighted score", "Sensitivity range",
-                                      "Completion", "Confidence"]
+    rows = table_rows(page, "Table 1. Pillar scores")
     pillars = data.scores.pillars
-    assert [row[0] for row in rows] == [("th", name) for name in pillars["pillar"]]
-    for row, p in zip(rows, pillars.itertuples()):
-        cells = [x for _, x in row]
+    assert [r[0] for r in rows] == list(pillars["pillar"])
+    for cells, p in zip(rows, pillars.itertuples()):
         assert not math.isnan(p.score)
         assert float(cells[1]) == pytest.approx(p.score, abs=0.005)
         assert float(cells[2]) == pytest.approx(p.unweighted, abs=0.005)
         low, high = (float(x) for x in cells[3].split(" to "))
-        assert low == pytest.approx(p.sensitivity_low, abs=0.005)
-        assert high == pytest.approx(p.sensitivity_high, abs=0.005)
-        assert low <= float(cells[1]) <= high
+        assert (low, high) == (pytest.approx(p.sensitivity_low, abs=0.005), pytest.approx(p.sensitivity_high, abs=0.005))
         assert cells[4] == f"{round(p.completion * 100)}% ({p.n_rated} of {p.n_applicable})"
         assert cells[5] == p.confidence
 
 
-def test_scores_differ_between_countries(demo_store):
+def test_scores_differ_between_countries(rich_store):
     """The numbers come from the assessment asked for, not from anything cached."""
-    a = load_report_data("XAT", store=demo_store).scores.pillars["score"].round(2).tolist()
-    b = load_report_data("XBO", store=demo_store).scores.pillars["score"].round(2).tolist()
-    assert a != b
+    a = load_report_data("XAT", "baseline 2026", store=rich_store, roadmap=False).scores.pillars["score"].round(2)
+    b = load_report_data("XBO", store=rich_store, roadmap=False).scores.pillars["score"].round(2)
+    assert a.tolist() != b.tolist()
+
+
+def test_summary_states_strengths_gaps_and_data_quality(data, html_text, page):
+    sub = data.scores.subareas
+    best = sub.dropna(subset=["score"]).sort_values("score", ascending=False).iloc[0]
+    items = [" ".join(li.text.split()) for li in page.find("li")]
+    if best.score >= 3.5:
+        assert any(i.startswith(f"{best.subarea_id} {best.subarea}: {best.score:.2f}") for i in items)
+    top = data.targets.sort_values("rank").iloc[0]
+    assert any(i.startswith(f"{top.subarea_id} {top.subarea}: {top.score:.2f}") and f"priority {top.priority:.1f}" in i
+               for i in items)
+    ind = data.scores.indicators
+    rated = int(data.scores.pillars["n_rated"].sum())
+    assert f"{rated} of {int(data.scores.pillars['n_applicable'].sum())} applicable indicators rated" in html_text
+    assert f"{int(ind['disagreement'].sum())} national/external disagreements" in html_text
+    low = int((ind["confidence"] == "low").sum())
+    assert f"{low} low (shown next to every score" in html_text
 
 
 def test_charts_are_svg_images_with_alt_text_stating_values(data, page):
     imgs = page.find("img")
-    assert len(imgs) == 1 + len(data.framework.pillars)
+    assert len(imgs) == 7
     for img in imgs:
         assert img.attrs["src"].startswith("data:image/svg+xml;base64,")
         svg = base64.b64decode(img.attrs["src"].split(",", 1)[1]).decode()
         assert svg.lstrip().startswith("<svg"), "no XML prologue or DOCTYPE"
-        assert img.attrs.get("alt", "").strip()
-    overview = imgs[0].attrs["alt"]
+        assert len(img.attrs.get("alt", "").strip()) > 40
     for p in data.scores.pillars.itertuples():
-        assert f"{p.pillar}: {p.score:.1f}" in overview
-    # a notebook chart without alt text gets one stating its pillar's sub-area scores
+        assert f"{p.pillar}: {p.score:.1f}" in imgs[0].attrs["alt"]
     sub = data.scores.subareas
     first = data.framework.pillars[0]
     for s in sub[sub["pillar_id"] == first.id].itertuples():
-        label = "not scored" if math.isnan(s.score) else f"{s.score:.1f}"
-        assert f"{s.subarea}: {label}" in imgs[1].attrs["alt"]
+        assert f"{s.subarea}: {'not scored' if math.isnan(s.score) else f'{s.score:.1f}'}" in imgs[1].attrs["alt"]
+
+
+def test_methodology_is_written_from_the_framework(data, html_text, page):
+    fw = data.framework
+    levels = table_rows(page, "Table 2. The five levels")
+    assert levels == [[str(lv.level), lv.name, lv.summary] for lv in fw.scale.levels]
+    codes = table_rows(page, "Table 3. Codes")
+    assert [r[0] for r in codes] == [c.code for c in fw.scale.codes]
+    rules = table_rows(page, "Table 4. Evidence rules")
+    assert [r[2] for r in rules] == [r.text for r in sorted(fw.evidence_rules, key=lambda r: r.level)]
+    weights = table_rows(page, "Table 6. Sub-area weights")
+    assert [(r[0], float(r[2]), r[3]) for r in weights] == [(f"{s.id} {s.name}", s.weight, s.criticality)
+                                                           for s in fw.subareas.values()]
+    assert f"never more than {fw.aggregation.legal_cap} level(s) above its weakest legal-lens indicator" in html_text
+    assert f"version {fw.version}: 4 pillars, {len(fw.subareas)} sub-areas and {len(fw.indicators)} indicators" in html_text
+
+
+def test_pillar_chapters_hold_the_notebook_outputs_findings_and_disagreements(data, html_text, page):
+    ind = data.scores.indicators
+    notes = dict(zip(data.ratings["indicator_id"], data.ratings["notes"]))
+    h4 = [text for level, text in page.headings if level == 4]
+    assert h4 == [f"{s.id} {s.name}" for s in data.framework.subareas.values()]
+    for p in data.framework.pillars:
+        assert f"{p.name}: sub-area scores, XAT" in html_text  # the notebook's own table caption
+        d = ind[(ind["pillar_id"] == p.id) & ind["disagreement"]]
+        if len(d):
+            rows = table_rows(page, next(c for c in (" ".join(x.text.split()) for x in page.find("caption"))
+                                         if c.endswith(f"{p.name}: national and external ratings more than one "
+                                                       "level apart")))
+            assert [(r[0], r[1], r[2]) for r in rows] == [(f"{x.indicator_id} {x.indicator}", x.national, x.external)
+                                                         for x in d.itertuples()]
+    findings = [" ".join(li.text.split()) for li in page.find("li") if li.text.strip().startswith(("ADM.", "OPS.",
+                                                                                                  "REG.", "INF."))]
+    for iid, indicator in list(data.framework.indicators.items())[:12]:
+        rating = ind.set_index("indicator_id").loc[iid, "agreed"] or "not rated"
+        assert any(f.startswith(f"{iid} {indicator.name} (rating {rating}): {notes[iid] or 'No note'}")
+                   for f in findings), iid
+
+
+def test_road_map_chapter_lists_recommendations_in_sequence(data, page):
+    rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                 if "Sequenced recommendations" in c.text))
+    t = data.roadmap.table
+    assert len(t) and [r[0] for r in rows] == [f"{o}. {title}" for o, title in zip(t["order"], t["title"])]
+    gantt = next(img for img in page.find("img") if img.attrs["alt"].startswith("Gantt chart"))
+    for r in t.itertuples():
+        assert f"{r.order}. {r.title}: {r.start.isoformat()[:10]} to {r.end.isoformat()[:10]}" in gantt.attrs["alt"]
+
+
+def test_road_map_without_recommendations_lists_the_top_suggestions(rich_store):
+    data = load_report_data("XBO", store=rich_store)
+    assert data.roadmap.table.empty and len(data.suggestions)
+    page = ReportPage(render_html(compose_report(data, notebooks_for(data))))
+    rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                 if "Top suggested actions" in c.text))
+    assert [r[0] for r in rows] == list(data.suggestions["title"])[:12]
+    assert "Follow-up since" not in [t for _, t in page.headings]
+    assert "No initiative is recorded for this country." in " ".join(p.text for p in page.find("p"))
+
+
+def test_donor_map_chapter_shows_initiatives_overlaps_and_unfunded_gaps(data, page):
+    dm = data.donor_map
+    rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                 if "Capacity-building initiatives" in c.text))
+    assert sorted(r[0] for r in rows) == sorted(i["title"] for i in INITIATIVES)
+    assert len(dm.overlaps) == 1
+    overlaps = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                     if "different donors" in c.text))
+    assert overlaps[0][1] in ("EU / Japan", "Japan / EU")
+    unfunded = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                     if "no committed funding" in c.text))
+    assert [r[0].split()[0] for r in unfunded] == list(dm.unfunded["subarea_id"])
+    assert not {"INF.1", "INF.2"} & {r[0].split()[0] for r in unfunded}, "funded sub-areas are not gaps"
+
+
+def test_follow_up_chapter_compares_with_the_baseline(data, baseline, page):
+    comp = compare_scores(baseline.scores, data.scores)
+    rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption") if "Change per pillar" in c.text))
+    for r, p in zip(rows, comp.pillars.itertuples()):
+        assert r[0] == p.pillar and float(r[3]) == pytest.approx(p.change, abs=0.005)
+    inf = comp.pillars.set_index("pillar_id").loc["INF"]
+    assert inf.change > 0
+    dumbbell = next(img for img in page.find("img") if img.attrs["alt"].startswith("Dumbbell"))
+    for s in comp.subareas.itertuples():
+        assert f"{s.subarea}: {s.baseline:.1f} to {s.followup:.1f}" in dumbbell.attrs["alt"]
+
+
+def test_annexes_hold_every_rating_with_its_evidence_the_team_and_the_crosswalk(data, page):
+    fw = data.framework
+    ind = data.scores.indicators.set_index("indicator_id")
+    rows = []
+    for p in fw.pillars:
+        rows += table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                      if c.text.strip().endswith(f"{p.name}: every rating with its evidence")))
+    assert [r[0] for r in rows] == [f"{i} {x.name}" for i, x in fw.indicators.items()]
+    ev = data.evidence
+    for r in rows:
+        iid = r[0].split()[0]
+        assert r[3] == (ind.loc[iid, "agreed"] or "–")
+        for source in ev.loc[ev["indicator_id"] == iid, "source"]:
+            assert source in r[6]
+    team = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                 if "The assessment team" in c.text))
+    assert [r[0] for r in team] == [n for n, _o, _r in data.info.team]
+    for ref in ("SDG-10.7", "SDG-10.7.2", "GCM-7", "GCM-11"):
+        linked = [f"{i} {x.name}" for i, x in fw.indicators.items() if any(c.ref == ref for c in x.crosswalk)]
+        rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                     if c.text.strip().endswith(f"Indicators linked to {ref}")))
+        assert [r[0] for r in rows] == linked and linked
 
 
 def test_tables_have_header_cells(page):
-    assert page.tables
+    assert len(page.tables) > 20
     for table in page.tables:
-        assert any(tag == "th" for row in table for tag, _ in row)
+        assert table[0] and all(tag == "th" for tag, _ in table[0])
 
 
 def test_only_report_outputs_no_code_prompts_widgets_or_scripts(data, html_text, page):
     for marker in ("INTERACTIVE-OUTPUT", "WIDGET-PLACEHOLDER", "WIDGET-IN-REPORT", "STDERR-NOISE",
                    "PARAMS-OUTPUT", "UNTAGGED", "import workbook", "page.chart()", "In&nbsp;[", "Out["):
         assert marker not in html_text, marker
-    for p in data.framework.pillars:
-        assert f"TABLE-{p.id}" in html_text
     assert not page.find("script")
     assert not page.find("iframe")
     assert not [e for e in page.elements if "jp-InputArea" in e.attrs.get("class", "")]
@@ -282,13 +513,14 @@ def test_heading_check_can_fail():
 
 
 def test_missing_pillar_notebook_is_an_error(data):
-    notebooks = {p.id: executed_notebook(p.id) for p in data.framework.pillars[1:]}
+    notebooks = notebooks_for(data)
+    del notebooks[data.framework.pillars[0].id]
     with pytest.raises(ReportError, match=data.framework.pillars[0].id):
         compose_report(data, notebooks)
 
 
 def test_pillar_notebook_without_report_output_is_an_error(data):
-    notebooks = {p.id: executed_notebook(p.id) for p in data.framework.pillars}
+    notebooks = notebooks_for(data)
     first = data.framework.pillars[0].id
     for cell in notebooks[first].cells:
         if "report" in cell.metadata.get("tags", []):
@@ -297,13 +529,13 @@ def test_pillar_notebook_without_report_output_is_an_error(data):
         compose_report(data, notebooks)
 
 
-def test_template_alone_drops_interactive_cells_and_code(tmp_path):
+def test_template_alone_drops_interactive_cells_and_code(data):
     """An analyst running nbconvert with our template on an executed notebook gets a clean page."""
     from nbconvert import HTMLExporter
     exporter = HTMLExporter(template_name=report.TEMPLATE_NAME,
                             extra_template_basedirs=[str(report.template_dir())])
-    body, _ = exporter.from_notebook_node(executed_notebook("ADM"))
+    body, _ = exporter.from_notebook_node(executed_notebook(data, "ADM"))
     assert "INTERACTIVE-OUTPUT" not in body and "PARAMS-OUTPUT" not in body and "page.chart()" not in body
-    assert "TABLE-ADM" in body
+    assert "Administration: sub-area scores" in body
     assert remote_loads(body) == []
     assert not ReportPage(body).find("script")

@@ -134,6 +134,7 @@ class FlakyProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+                s.close()
 
     def close(self):
         self.server.close()
@@ -147,8 +148,10 @@ def test_postgres_briefly_unavailable_is_retried(store):
     proxy = FlakyProxy((url.host, url.port), closed_for=0.6)
     try:
         flaky_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        saved = Store(flaky_url, check=False).save_rating(a.id, "INF.1.1", agreed="3", by="test")
+        flaky = Store(flaky_url, check=False)
+        saved = flaky.save_rating(a.id, "INF.1.1", agreed="3", by="test")
         assert saved["agreed"] == "3" and proxy.refused >= 1
+        flaky.engine.dispose()
     finally:
         proxy.close()
 

@@ -7,7 +7,10 @@ A pillar notebook is a parameters cell and four calls::
 
 Where the values come from: the notebook's defaults, replaced by papermill's parameters in
 batch runs; in Voila, ``country`` and ``round`` from the page address
-(``?country=XAT&round=baseline%202026``) win. The database URL never comes from the address.
+(``?country=XAT&round=baseline%202026``) win. The address may also carry ``editor`` (the name
+of the person editing, given once on the home page and carried by every link after that) and
+``indicator`` (open that indicator's sub-area). The database URL never comes from the address,
+and every value from it is checked before use.
 
 What is shown: in interactive use (Voila, JupyterLab) the header, the form, the scores table
 and the chart are widgets that update after every save. In batch runs (``interactive=False``)
@@ -16,6 +19,11 @@ chart an ``image/svg+xml`` output whose metadata carries alt text stating the va
 the report template turns into ``<img alt=...>``. An unknown country or round
 gives a message listing the assessments that exist, with links, never a traceback; in batch
 runs it raises, so the batch reports the cell and the error.
+
+Speed: the interactive chart is a small SVG written here (matplotlib is imported only for
+the batch chart), the form builds a sub-area's widgets when it is opened, and widgets share
+their layout and style models. In a preheated Voila kernel the database and the framework are
+opened before the kernel waits for its visitor.
 """
 from __future__ import annotations
 
@@ -31,19 +39,25 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import HTML, display
 
-from . import charts, config
+from . import config
 from .countries import is_user_assigned, search_countries
 from .errors import InvalidInput, NotFound, Problem, WorkbookError
-from .forms import NAME_MISSING, PillarForm
+from .forms import PillarForm, Snapshot, load_snapshot, parse_editor
+from .forms.pillar import subarea_summary
 from .framework import Pillar
-from .inputs import MAX_SHORT, parse_round, parse_text
-from .scoring import Scores, score_assessment
+from .inputs import MAX_LONG, parse_round, parse_text
+from .scoring import Scores
 from .store import AssessmentInfo, Store
 
 HOME_NOTEBOOK = "home.ipynb"
-QUERY_KEYS = ("country", "round")
+QUERY_KEYS = ("country", "round", "editor", "indicator")
 MAX_QUERY_FIELDS = 10
 COUNTRY_RE = re.compile(r"[A-Za-z]{3}")
+INDICATOR_RE = re.compile(r"[A-Z]{3}(\.[0-9]{1,2}){2}")
+#: Same colours as :data:`workbook.charts.LEVEL_COLOURS` (a test keeps them equal); repeated here
+#: so that the pages draw without importing matplotlib.
+LEVEL_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#e0c96a", 4: "#67a9cf", 5: "#2166ac"}
+NO_SCORE = "#bdbdbd"
 
 TABLE_CSS = """<style>
 .mbm-table{border-collapse:collapse;margin:0.5em 0 1em;font-size:0.95em}
@@ -53,6 +67,17 @@ TABLE_CSS = """<style>
 .mbm-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 </style>"""
 
+#: Form look, sent with the header so that JupyterLab (which does not use our Voila template)
+#: shows the same thing: left-aligned panel buttons, visible keyboard focus.
+FORM_CSS = """<style>
+.mbm-form .mbm-subarea-toggle, .mbm-form .mbm-flag-link{text-align:left;justify-content:flex-start;height:auto;
+  min-height:var(--jp-widgets-inline-height,28px);white-space:normal;overflow-wrap:anywhere}
+.mbm-form .mbm-subarea-toggle{font-weight:600;margin-top:0.3em}
+.mbm-form .mbm-flag-link{color:#0b57a4;text-decoration:underline;background:none;box-shadow:none}
+.mbm-form button:focus-visible, .mbm-form input:focus-visible, .mbm-form select:focus-visible,
+.mbm-form textarea:focus-visible{outline:3px solid #d35400 !important;outline-offset:2px !important}
+.mbm-indicator .widget-toggle-button.mod-active{background:#1d3557;color:#fff}
+</style>"""
 
 # -- addresses ------------------------------------------------------------------------------
 def notebook_for(pillar: Pillar) -> str:
@@ -60,13 +85,22 @@ def notebook_for(pillar: Pillar) -> str:
     return config.PILLAR_NOTEBOOKS[pillar.id]
 
 
-def page_link(notebook: str, country: str, round: str) -> str:
-    """A relative link to a page of one assessment; works from any page under ``/voila/render/``."""
-    return f"{notebook}?{urlencode({'country': country, 'round': round}, quote_via=quote)}"
+def page_link(notebook: str, country: str, round: str, editor: str = "", indicator: str = "") -> str:
+    """A relative link to a page of one assessment; works from any page under ``/voila/render/``.
+
+    ``editor`` (the name given once per browser session) and ``indicator`` are added when given.
+    """
+    query = {"country": country, "round": round}
+    if editor:
+        query["editor"] = editor
+    if indicator:
+        query["indicator"] = indicator
+    return f"{notebook}?{urlencode(query, quote_via=quote)}"
 
 
 def request_parameters(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
-    """``country`` and ``round`` from the Voila page address; ``None`` outside Voila.
+    """``country``, ``round``, ``editor`` and ``indicator`` from the Voila page address; ``None``
+    outside Voila.
 
     Voila passes the query string to the kernel as ``QUERY_STRING``; a preheated kernel gets
     it from ``voila.utils.get_query_string()``, which waits for the request. Only the keys in
@@ -91,6 +125,10 @@ def request_parameters(environ: Mapping[str, str] | None = None) -> dict[str, st
 def resolve_parameters(country, round, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
     """The country and round to show: the notebook's values, unless the Voila address gives them."""
     asked = request_parameters(environ)
+    return _resolve(country, round, asked)
+
+
+def _resolve(country, round, asked: dict | None) -> tuple[str, str]:
     if asked:
         country = asked.get("country") or country
         round = asked["round"] if "round" in asked else round
@@ -104,6 +142,16 @@ def _check_country(value) -> str:
         raise InvalidInput(Problem("country", f"{shown!r} is not a three-letter country code such as XAT"),
                            what="page address")
     return v.upper()
+
+
+def check_editor(value) -> tuple[str, str]:
+    """The editor's name from the address: ``(name, "")`` when usable, else ``("", why)``."""
+    if value is None or value == "":
+        return "", ""
+    try:
+        return parse_editor(value), ""
+    except InvalidInput as exc:
+        return "", f"the name in the page address was not used ({exc.problems[0].message}): type it below"
 
 
 def _store(db_url) -> Store:
@@ -124,11 +172,6 @@ def _fmt_completion(n_done, n_applicable) -> str:
 def _text(x) -> str:
     """A text cell; pandas may give NaN for a missing value."""
     return x if isinstance(x, str) and x else "–"
-
-
-def subarea_summary(row) -> str:
-    """Short text after a sub-area's name: ``3/4 rated · score 2.5``."""
-    return f"{int(row['n_scored'])}/{int(row['n_applicable'])} rated · score {_fmt_score(row['score'])}"
 
 
 def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
@@ -157,22 +200,70 @@ def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
             f'<tbody>{"".join(body)}</tbody>{foot}</table>')
 
 
+def describe_scores(labels, scores) -> str:
+    """Alt text stating the values a chart shows (the same words as :func:`workbook.charts.describe_scores`)."""
+    parts = [f"{lab}: {'not scored' if math.isnan(float(s)) else f'{float(s):.1f}'}" for lab, s in zip(labels, scores)]
+    return "Bar chart of levels from 1 to 5. " + "; ".join(parts) + "."
+
+
+def _level_colour(score: float) -> str:
+    if score is None or math.isnan(score):
+        return NO_SCORE
+    return LEVEL_COLOURS[min(5, max(1, int(round(score))))]
+
+
+def bars_svg(labels: list[str], scores: list[float], title: str) -> str:
+    """Horizontal bars of levels 1-5 as a small SVG, drawn like :func:`workbook.charts.plot_subarea_scores`
+    (same colours and axis) in well under a millisecond and without matplotlib."""
+    e = html.escape
+    row, top, left, plot, right = 26, 34, 300, 380, 60
+    height = top + row * len(labels) + 40
+    width = left + plot + right
+    x = lambda v: left + plot * v / 5.4  # noqa: E731 - the axis runs 0 to 5.4, as in the matplotlib chart
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+           f'<text x="8" y="20" font-size="13">{e(title)}</text>']
+    for level in range(1, 6):
+        out.append(f'<line x1="{x(level):.1f}" y1="{top - 4}" x2="{x(level):.1f}" y2="{top + row * len(labels)}" '
+                   'stroke="#dddddd" stroke-width="0.8"/>')
+        out.append(f'<text x="{x(level):.1f}" y="{top + row * len(labels) + 16}" text-anchor="middle">{level}</text>')
+    for i, (label, score) in enumerate(zip(labels, scores)):
+        y = top + i * row
+        shown = label if len(label) <= 44 else label[:43] + "…"
+        out.append(f'<text x="{left - 8}" y="{y + row / 2 + 4:.1f}" text-anchor="end">{e(shown)}</text>')
+        missing = score is None or math.isnan(score)
+        if not missing:
+            out.append(f'<rect x="{left}" y="{y + 4}" width="{x(score) - left:.1f}" height="{row - 8}" '
+                       f'fill="{_level_colour(score)}"/>')
+        text = "not scored" if missing else f"{score:.1f}"
+        out.append(f'<text x="{(left if missing else x(score)) + 4:.1f}" y="{y + row / 2 + 4:.1f}" '
+                   f'font-size="11">{text}</text>')
+    out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + row * len(labels)}" stroke="#444"/>')
+    out.append(f'<text x="{left + plot / 2}" y="{height - 6}" text-anchor="middle">'
+               "Level (1 absent or ad hoc - 5 sustained)</text></svg>")
+    return "".join(out)
+
+
 def chart_svg(subareas: pd.DataFrame, pillar_name: str) -> tuple[str, str]:
-    """The sub-area bar chart as SVG, and alt text stating every value."""
+    """The sub-area bar chart drawn by matplotlib (for reports), and alt text stating every value."""
+    from . import charts  # matplotlib: only batch runs and reports draw with it
     svg = charts.figure_svg(charts.plot_subarea_scores(subareas, pillar_name))
-    return svg, charts.describe_scores(list(subareas["subarea"]), list(subareas["score"]))
+    return svg, describe_scores(list(subareas["subarea"]), list(subareas["score"]))
 
 
 def chart_html(subareas: pd.DataFrame, pillar_name: str, caption: str) -> str:
     """The sub-area bar chart as an inline SVG image whose alt text states every value."""
-    svg, alt = chart_svg(subareas, pillar_name)
+    labels, scores = list(subareas["subarea"]), [float(v) for v in subareas["score"]]
+    svg = bars_svg(labels, scores, f"{pillar_name}: sub-area scores")
+    alt = describe_scores(labels, scores)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (f'<figure class="mbm-chart" style="margin:0.5em 0">'
             f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}" style="max-width:100%;height:auto">'
             f'<figcaption style="font-size:0.9em;color:#444">{html.escape(caption)}</figcaption></figure>')
 
 
-def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = "Assessments") -> str:
+def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = "Assessments",
+                     editor: str = "") -> str:
     """The list of assessments with completion, last change and one link per pillar page."""
     e = html.escape
     if not rows:
@@ -181,7 +272,8 @@ def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = 
     body = []
     for r in rows:
         a: AssessmentInfo = r["info"]
-        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}">{e(p.name)}</a>'
+        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round, editor))}" '
+                           f'aria-label="{e(p.name)}, {e(a.country_code)} {e(a.round)}">{e(p.name)}</a>'
                            for p in pillars)
         body.append(f'<tr><th scope="row">{e(a.country_code)} {e(a.country_name)}'
                     f'{" (fictional)" if a.fictional else ""}</th><td>{e(a.round)}</td>'
@@ -193,14 +285,25 @@ def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = 
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
+def completion_counts(framework, agreed: pd.DataFrame) -> dict[int, tuple[int, int]]:
+    """Rated and applicable indicators per assessment, from ``(assessment_id, indicator_id,
+    agreed)`` rows, by the scoring rules: NA is not applicable; levels and IE are rated."""
+    rated_codes = {str(lv) for lv in range(1, 6)} | {"IE"}
+    known = set(framework.indicators)
+    out: dict[int, tuple[int, int]] = {}
+    df = agreed[agreed["indicator_id"].isin(known)]
+    for aid, group in df.groupby("assessment_id"):
+        values = group["agreed"]
+        out[int(aid)] = (int(values.isin(rated_codes).sum()), len(known) - int((values == "NA").sum()))
+    return out
+
+
 def assessment_rows(store: Store) -> list[dict]:
-    """Every assessment with its overall completion (rated / applicable indicators)."""
-    rows = []
-    for a in store.list_assessments():
-        scores = score_assessment(store.framework, store.ratings_frame(a.id))
-        rows.append({"info": a, "n_rated": int(scores.pillars["n_rated"].sum()),
-                     "n_applicable": int(scores.pillars["n_applicable"].sum())})
-    return rows
+    """Every assessment with its overall completion (rated / applicable indicators), in two queries."""
+    counts = completion_counts(store.framework, store.agreed_ratings())
+    n = len(store.framework.indicators)
+    return [{"info": a, "n_rated": counts.get(a.id, (0, n))[0], "n_applicable": counts.get(a.id, (0, n))[1]}
+            for a in store.list_assessments()]
 
 
 def problem_html(title: str, message: str, *, links: list[tuple[str, str]] = (), home: bool = True) -> str:
@@ -218,15 +321,16 @@ class PillarPage:
     """One pillar of one assessment. Build it with :func:`open_pillar`."""
 
     def __init__(self, store: Store | None, pillar: Pillar | None, assessment: AssessmentInfo | None, *,
-                 interactive: bool, problem: str = ""):
+                 interactive: bool, problem: str = "", editor: str = "", indicator: str = "", note: str = ""):
         self.store, self.pillar, self.assessment = store, pillar, assessment
         self.interactive = interactive
-        self.problem = problem
-        self.scores: Scores | None = None
+        self.problem, self.note = problem, note
+        self.editor, self.indicator = editor, indicator
+        self.snapshot: Snapshot | None = None
         self._form: PillarForm | None = None
         self._header = self._table = self._chart = None
         if assessment is not None:
-            self.scores = self._score()
+            self.snapshot = load_snapshot(store, assessment.id)
             if interactive:
                 self._header = widgets.HTML(self._header_html())
                 self._table = widgets.HTML(self._table_html())
@@ -235,6 +339,10 @@ class PillarPage:
     @property
     def ok(self) -> bool:
         return self.assessment is not None
+
+    @property
+    def scores(self) -> Scores | None:
+        return None if self.snapshot is None else self.snapshot.scores
 
     # -- what the notebook cells call ----------------------------------------------------------
     def header(self) -> None:
@@ -246,7 +354,10 @@ class PillarPage:
     def form(self) -> None:
         """The data-entry form (nothing in batch runs or when the assessment is unknown)."""
         if self.interactive and self.ok:
-            display(self.form_widget.widget)
+            form = self.form_widget
+            display(form.widget)
+            if self.indicator:
+                form.go_to(self.indicator)
 
     def scores_table(self) -> None:
         """The accessible table of the pillar's sub-area scores (a widget that updates after saves)."""
@@ -270,41 +381,48 @@ class PillarPage:
         if not (self.interactive and self.ok):
             raise WorkbookError("the form exists only in interactive pages of a known assessment")
         if self._form is None:
-            self._form = PillarForm(self.store, self.assessment, self.pillar, on_saved=self._on_saved)
-            self._form.set_summaries(self._summaries())
+            self._form = PillarForm(self.store, self.assessment, self.pillar, snapshot=self.snapshot,
+                                    on_saved=self._on_saved, editor=self.editor)
+            self._form.user.observe(self._on_editor, "value")
         return self._form
 
     @property
     def subareas(self) -> pd.DataFrame:
-        return self.scores.subareas[self.scores.subareas["pillar_id"] == self.pillar.id]
+        sub = self.scores.subareas
+        return sub[sub["pillar_id"] == self.pillar.id]
 
     @property
     def pillar_row(self):
         return self.scores.pillars.set_index("pillar_id").loc[self.pillar.id]
 
-    def _score(self) -> Scores:
-        a = self.assessment
-        return score_assessment(self.store.framework, self.store.ratings_frame(a.id), self.store.evidence_frame(a.id))
-
     def _summaries(self) -> dict[str, str]:
         return {r["subarea_id"]: subarea_summary(r) for _, r in self.subareas.iterrows()}
 
+    def _current_editor(self) -> str:
+        """The name to carry in links: the one typed, when it is a valid name."""
+        typed = self._form.user.value if self._form is not None else self.editor
+        name, _why = check_editor(typed)
+        return name
+
     def _header_html(self) -> str:
         e, a, p = html.escape, self.assessment, self.pillar_row
-        nav = [f'<a href="{HOME_NOTEBOOK}">All assessments</a>']
+        editor = self._current_editor()
+        nav = [f'<a href="{e(HOME_NOTEBOOK + ("?" + urlencode({"editor": editor}, quote_via=quote) if editor else ""))}">'
+               "All assessments</a>"]
         for other in self.store.framework.pillars:
             if other.id == self.pillar.id:
                 nav.append(f'<strong aria-current="page">{e(other.name)}</strong>')
             else:
-                nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round))}">'
+                nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round, editor))}">'
                            f"{e(other.name)}</a>")
         team = ", ".join(f"{n} ({r})" for n, _, r in a.team)
-        return (f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
+        note = f'<p class="mbm-note" role="status">{e(self.note)}</p>' if self.note else ""
+        return (FORM_CSS + f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
                 f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
                 f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
                 f"{e(self.pillar.name)}: {_fmt_completion(p['n_rated'], p['n_applicable'])} of applicable "
                 f"indicators rated · score {_fmt_score(p['score'])}"
-                + (f"<br>Team: {e(team)}" if team else "") + "</p>")
+                + (f"<br>Team: {e(team)}" if team else "") + "</p>" + note)
 
     def _caption(self) -> str:
         return f"{self.pillar.name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
@@ -316,19 +434,28 @@ class PillarPage:
         return chart_html(self.subareas, self.pillar.name, self._caption())
 
     def refresh(self) -> None:
-        """Re-score and redraw the header, table, chart and sub-area titles."""
+        """Read and score again; redraw the header, table, chart and form."""
         if not self.ok:
             return
-        self.scores = self._score()
+        if self._form is not None:
+            self._form.refresh()
+            self.snapshot = self._form.snapshot
+        else:
+            self.snapshot = load_snapshot(self.store, self.assessment.id)
+        self._redraw()
+
+    def _redraw(self) -> None:
         if self.interactive:
-            self._header.value = self._header_html()
+            self._chart.value = self._chart_html()  # first: the chart is what a rating change should move
             self._table.value = self._table_html()
-            self._chart.value = self._chart_html()
-            if self._form is not None:
-                self._form.set_summaries(self._summaries())
+            self._header.value = self._header_html()
 
     def _on_saved(self, _indicator_id: str) -> None:
-        self.refresh()
+        self.snapshot = self._form.snapshot
+        self._redraw()
+
+    def _on_editor(self, _change) -> None:
+        self._header.value = self._header_html()  # links carry the new name
 
 
 def _known_assessment_links(store: Store | None, notebook: str) -> list[tuple[str, str]]:
@@ -336,6 +463,16 @@ def _known_assessment_links(store: Store | None, notebook: str) -> list[tuple[st
         return []
     return [(page_link(notebook, a.country_code, a.round), f"{a.country_code} {a.label}")
             for a in store.list_assessments()]
+
+
+def _check_indicator(value, pillar: Pillar) -> str:
+    if not value:
+        return ""
+    ids = {i.id for sa in pillar.subareas for i in sa.indicators}
+    if isinstance(value, str) and value.strip().upper() in ids:
+        return value.strip().upper()
+    shown = value if isinstance(value, str) and len(value) <= 20 else repr(value)[:20]
+    raise InvalidInput(Problem("indicator", f"{shown!r} is not an indicator of {pillar.name}"), what="page address")
 
 
 def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", interactive: bool = True,
@@ -357,12 +494,18 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
         Where to look for the Voila request (default ``os.environ``; for tests).
     """
     store = pillar = None
+    editor = indicator = note = ""
     try:
-        country, round = resolve_parameters(country, round, environ)
+        # Opened before the visitor arrives: in a preheated kernel this work is done in advance.
         store = _store(db_url)
         pillar = store.framework.pillar(pillar_id)
+        asked = request_parameters(environ)  # a preheated kernel waits here for its visitor
+        country, round = _resolve(country, round, asked)
         code = _check_country(country)
         rnd = parse_round(round) if isinstance(round, str) and round.strip() else None
+        if asked:
+            editor, note = check_editor(asked.get("editor"))
+            indicator = _check_indicator(asked.get("indicator"), pillar)
         assessment = store.get_assessment(code, rnd)
     except WorkbookError as exc:
         if not interactive:
@@ -372,17 +515,41 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
         notebook = notebook_for(pillar) if pillar is not None else HOME_NOTEBOOK
         return PillarPage(store, pillar, None, interactive=True,
                           problem=problem_html(title, message, links=_known_assessment_links(store, notebook)))
-    return PillarPage(store, pillar, assessment, interactive=interactive)
+    return PillarPage(store, pillar, assessment, interactive=interactive, editor=editor, indicator=indicator,
+                      note=note)
 
 
 # -- home page -----------------------------------------------------------------------------
-class HomePage:
-    """All assessments with links to their pillar pages, and a form to create one."""
+def parse_team(text) -> list[dict]:
+    """Team members from "name; organisation; role" lines (role: international or national).
 
-    def __init__(self, store: Store):
+    Raises :class:`InvalidInput` listing every bad line; the store checks each field again.
+    """
+    value = parse_text(text, "Team", max_len=MAX_LONG * 8)
+    members, problems = [], []
+    for n, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(";")]
+        if len(parts) != 3:
+            problems.append(Problem(f"Team line {n}", "write: name; organisation; international or national"))
+            continue
+        members.append({"name": parts[0], "organisation": parts[1], "role": parts[2]})
+    if problems:
+        raise InvalidInput(problems, what="team")
+    return members
+
+
+class HomePage:
+    """Your name, all assessments with links to their pillar pages, and a form to create one."""
+
+    def __init__(self, store: Store, editor: str = "", note: str = ""):
         self.store = store
         label = {"description_width": "8em"}
         wide = widgets.Layout(width="32em")
+        self.user = widgets.Text(value=editor, description="Your name",
+                                 placeholder="given once: the links below carry it", style=label, layout=wide)
+        self.user_note = widgets.HTML(f'<p class="mbm-note" role="status">{html.escape(note)}</p>' if note else "")
         self.table = widgets.HTML()
         self.search = widgets.Text(description="Find country", placeholder="name or code, e.g. Kenya or KEN",
                                    style=label, layout=wide)
@@ -391,20 +558,29 @@ class HomePage:
                                            placeholder="only for user-assigned codes such as XAA",
                                            style=label, layout=wide)
         self.round = widgets.Text(description="Round", placeholder="e.g. baseline 2026", style=label, layout=wide)
-        self.user = widgets.Text(description="Your name", placeholder="required", style=label, layout=wide)
-        self.create_button = widgets.Button(description="Create assessment", button_style="primary")
+        self.team = widgets.Textarea(description="Team", placeholder="one per line: name; organisation; "
+                                     "international or national", style=label,
+                                     layout=widgets.Layout(width="48em", height="6em"))
+        self.create_button = widgets.Button(description="Create assessment", tooltip="Create the assessment")
         self.status = widgets.HTML()
         self.search.observe(self._on_search, "value")
+        self.user.observe(lambda _c: self.refresh(), "value")
         self.create_button.on_click(self.create)
         self.widget = widgets.VBox([
-            self.table,
+            self.user, self.user_note, self.table,
             widgets.HTML("<h2>New assessment</h2>"),
-            self.search, self.country, self.fictional_name, self.round, self.user,
+            self.search, self.country, self.fictional_name, self.round, self.team,
             widgets.HBox([self.create_button, self.status])])
+        self.widget.add_class("mbm-home")
         self.refresh()
 
+    def _editor(self) -> str:
+        name, _why = check_editor(self.user.value)
+        return name
+
     def refresh(self) -> None:
-        self.table.value = assessments_html(assessment_rows(self.store), list(self.store.framework.pillars))
+        self.table.value = assessments_html(assessment_rows(self.store), list(self.store.framework.pillars),
+                                            editor=self._editor())
 
     def _say(self, ok: bool, text_html: str) -> None:
         colour = "#1b5e20" if ok else "#b71c1c"
@@ -431,32 +607,30 @@ class HomePage:
             self._say(False, "not created: find the country and choose it from the matches first")
             return None
         try:
-            who = parse_text(self.user.value, "Your name", max_len=MAX_SHORT, required=True)
-        except InvalidInput as exc:
-            why = NAME_MISSING.replace(" of the form", "") if exc.problems[0].message == "is required" \
-                else str(exc.problems[0])
-            self._say(False, f"not created: {html.escape(why)}")
-            return None
-        try:
+            who = parse_editor(self.user.value)
+            team = parse_team(self.team.value)
             info = self.store.create_assessment(code, self.round.value, country_name=self.fictional_name.value or None,
-                                                by=who)
+                                                team=team, by=who)
         except InvalidInput as exc:
-            self._say(False, "not created: " + html.escape("; ".join(str(p) for p in exc.problems)))
+            why = "; ".join(str(p) for p in exc.problems).replace(" of the page", "")
+            self._say(False, "not created: " + html.escape(why))
             return None
         except WorkbookError as exc:
             self._say(False, f"not created: {html.escape(str(exc))}")
             return None
-        links = " · ".join(f'<a href="{html.escape(page_link(notebook_for(p), info.country_code, info.round))}">'
+        links = " · ".join(f'<a href="{html.escape(page_link(notebook_for(p), info.country_code, info.round, who))}">'
                            f"{html.escape(p.name)}</a>" for p in self.store.framework.pillars)
         self._say(True, f"created {html.escape(info.country_code)} {html.escape(info.label)}: open {links}")
         self.refresh()
         return info
 
 
-def open_home(db_url: str = "") -> HomePage | None:
-    """Show the home page: the assessments and the create-assessment form."""
+def open_home(db_url: str = "", *, environ: Mapping[str, str] | None = None) -> HomePage | None:
+    """Show the home page: your name, the assessments and the create-assessment form."""
     try:
-        page = HomePage(_store(db_url))
+        asked = request_parameters(environ) or {}
+        editor, note = check_editor(asked.get("editor"))
+        page = HomePage(_store(db_url), editor=editor, note=note)
     except WorkbookError as exc:
         display(HTML(problem_html("The workbook cannot open its database", str(exc), home=False)))
         return None

@@ -147,3 +147,68 @@ def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_title(title, loc="left", fontsize=10)
     return fig
+
+
+# -- comparison across countries and rounds (workbook.report.comparison) ---------------------
+def plot_heatmap(matrix, title: str = "Sub-area scores by country and round") -> Figure:
+    """A sub-area x assessment grid coloured by level, each cell with its value.
+
+    ``matrix``: a DataFrame, one row per sub-area (index: labels), one column per assessment
+    (columns: labels), values the sub-area scores (NaN: not scored). Columns keep the order
+    given (alphabetical, not ranked).
+    """
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+    rows, cols = list(matrix.index), list(matrix.columns)
+    values = matrix.to_numpy(dtype=float)
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(2.6 + 0.42 * max(len(cols), 1), 0.9 + 0.22 * max(len(rows), 1)), layout="constrained")
+        ax = fig.subplots()
+        cmap = ListedColormap([LEVEL_COLOURS[k] for k in range(1, 6)]).with_extremes(bad=NO_SCORE)
+        ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.5, vmax=5.5, aspect="auto")
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                v = values[i, j]
+                text = "–" if math.isnan(v) else f"{v:.1f}"
+                dark = not math.isnan(v) and (round(v) in (1, 5))
+                ax.text(j, i, text, ha="center", va="center", fontsize=6, color="white" if dark else "#1f2933")
+        ax.set_xticks(range(len(cols)), [_short(c, 24) for c in cols], rotation=60, ha="right")
+        ax.set_yticks(range(len(rows)), [_short(r, 44) for r in rows])
+        ax.tick_params(length=0)
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title, loc="left", fontsize=9)
+    return fig
+
+
+def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: int = 4) -> Figure:
+    """Small multiples: one bar chart of the pillar scores per assessment, on the same scale.
+
+    ``profiles``: a sequence of ``(label, pillars)`` with ``pillars`` from ``score_pillars``.
+    Panels keep the order given (alphabetical), so the chart reads as profiles, not a ranking.
+    """
+    n = max(len(profiles), 1)
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(2.0 * ncols + 0.4, 1.35 * nrows + 0.5), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(profiles):
+                ax.set_axis_off()
+                continue
+            label, pillars = profiles[k]
+            names = list(pillars["pillar"])
+            scores = [float(x) for x in pillars["score"]]
+            y = list(range(len(names)))[::-1]
+            ax.barh(y, [0 if math.isnan(s) else s for s in scores], color=[level_colour(s) for s in scores],
+                    height=0.65)
+            ax.set_yticks(y, [_short(nm, 14) for nm in names])
+            ax.set_xlim(0, 5)
+            ax.set_xticks([1, 3, 5])
+            ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+            ax.set_axisbelow(True)
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.set_title(_short(label, 30), loc="left", fontsize=7)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=9)
+    return fig

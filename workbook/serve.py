@@ -1,14 +1,37 @@
 """Serve the notebooks as a Voila app: ``workbook serve``.
 
-Voila runs as a child process of the same Python, on the notebooks folder, with our ``mbm``
-template (found through ``JUPYTER_PATH``), template and theme overrides disabled, idle kernels
-culled and a time limit on each notebook's execution. The database URL reaches the kernels
-through the environment (``WORKBOOK_DB_URL``), never through a page address.
+Voila runs as a child process of the same Python (``python -m workbook.serve``, a thin subclass of
+Voila's application, see :func:`main`), on the notebooks folder, with our ``mbm`` template (found
+through ``JUPYTER_PATH``). What the child enforces, and where each setting lives:
+
+* **Who may connect.** Bound to loopback by default. Any other address needs a token or a hashed
+  password (Jupyter server's own ``IdentityProvider``): :func:`check_exposure` refuses to start
+  without one. Secrets never appear on a command line (``ps`` shows every user's): the token
+  comes from a file (``--token-file``, mode 0600) or ``WORKBOOK_TOKEN``, reaches the child in a
+  private environment variable that the child removes before any kernel starts, and is never
+  printed, logged or written to a file.
+* **What is served.** Pages rendered from the notebooks, Voila's static assets, nothing else:
+  template and theme overrides off, no file downloads (``file_denylist=.*``: not the notebooks'
+  source, the database, nor ``outputs/``), no contents API (the folder listing is removed).
+* **Limits.** Request bodies, buffers and websocket messages are capped (:class:`ServeSettings`);
+  idle kernels are culled; each cell has an execution time limit.
+* **Preheated kernels** (``--preheat N``): N kernels per pillar notebook wait, with the
+  notebook's imports done, for the next visitor. The page address reaches them through
+  ``voila.utils.get_query_string()`` (``workbook.app.request_parameters``). The cell that waits for
+  the visitor has no time limit (the limit would otherwise break every pooled page after
+  ``execute_timeout`` seconds of quiet); every other cell keeps it.
+
+The database URL reaches the kernels through the environment (``WORKBOOK_DB_URL``), never
+through a page address.
 """
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -16,12 +39,37 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlencode
 
 from . import config, db
+from .errors import WorkbookError
 
 TEMPLATE = "mbm"
 HOME_PATH = "voila/render/home.ipynb"
+#: Where ``workbook serve`` reads a token or a hashed password when no file is given.
+TOKEN_ENV = "WORKBOOK_TOKEN"
+PASSWORD_HASH_ENV = "WORKBOOK_PASSWORD_HASH"
+#: How the secrets reach the Voila child: private names, removed by the child before kernels start.
+_CHILD_TOKEN_ENV = "_WORKBOOK_SERVE_TOKEN"
+_CHILD_PASSWORD_HASH_ENV = "_WORKBOOK_SERVE_PASSWORD_HASH"
+#: Variables that would give a secret to the Voila process or its kernels; never passed on.
+_SECRET_ENV = (TOKEN_ENV, PASSWORD_HASH_ENV, "JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE", _CHILD_TOKEN_ENV,
+               _CHILD_PASSWORD_HASH_ENV)
+MIN_TOKEN_LENGTH = 16
+#: Preheated kernels per pillar notebook unless told otherwise (see docs/deployment.md for the
+#: measurements: the first visitor of a pillar page gets it in about half the time).
+DEFAULT_PREHEAT = 1
+#: Cells that read the page address; in a preheated kernel they wait for a visitor.
+WAITS_FOR_REQUEST = re.compile(
+    r"\b(open_pillar|open_home|resolve_parameters|request_parameters|get_query_string|wait_for_request)\s*\(")
+MiB = 1024 * 1024
+
+
+class ServeError(WorkbookError):
+    """The server cannot start as asked (an exposed address without authentication, a bad secret)."""
 
 
 @dataclass(frozen=True)
@@ -37,17 +85,136 @@ class ServeSettings:
     #: Lab extensions loaded in pages: only the widget managers (both are needed for ipywidgets 8
     #: in Voila 0.5). Other installed extensions (test tools) stay out: less to load and to trust.
     extensions: tuple[str, ...] = ("@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8")
+    #: Largest request body, in bytes. Only the login form posts anything (widget edits travel
+    #: over the websocket), so 1 MiB is generous; tornado's default is 100 MB.
+    max_body_size: int = 1 * MiB
+    #: Largest amount of one request or websocket frame held in memory, in bytes.
+    max_buffer_size: int = 4 * MiB
+    #: Largest websocket message from a browser, in bytes. Widget updates are a few KB (notes are
+    #: capped at 10,000 characters); tornado's default is 10 MiB.
+    websocket_max_message_size: int = 1 * MiB
+    #: Close a keep-alive connection idle this long, and a request body not received in
+    #: ``body_timeout``, in seconds (slow clients hold no connection for tornado's default hour).
+    idle_connection_timeout: int = 120
+    body_timeout: int = 60
 
 
+# -- addresses and exposure --------------------------------------------------------------------------
 def url_for(host: str, port: int, path: str = HOME_PATH) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/{path}"
 
 
-def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSettings = ServeSettings()) -> list[str]:
-    """The Voila command line (no secrets in it: the database URL goes in the environment)."""
+def is_loopback(host: str) -> bool:
+    """True only for addresses that other machines cannot reach (``localhost``, 127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # "" (every interface) or a host name: assume reachable
+
+
+def _request_info_host(host: str) -> str:
+    """Where a preheated kernel finds the server to wait for its visitor (``VOILA_APP_IP``)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a visitor must present. Never printed: ``repr`` hides the values."""
+
+    token: str = ""
+    password_hash: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.token or self.password_hash)
+
+    def __repr__(self) -> str:
+        return f"Credentials(token={'***' if self.token else None}, password_hash={'***' if self.password_hash else None})"
+
+
+def _read_secret_file(path: str | os.PathLike, what: str) -> str:
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+        text = p.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ServeError(f"{what} file {p}: cannot read it ({exc.strerror})") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ServeError(f"{what} file {p}: other users can read it (mode {stat.filemode(mode)}); "
+                         f"run `chmod 600 {p}`")
+    if not text or "\n" in text:
+        raise ServeError(f"{what} file {p}: expected one line, found {'nothing' if not text else 'several lines'}")
+    return text
+
+
+def read_credentials(token_file: str | os.PathLike | None = None,
+                     password_hash_file: str | os.PathLike | None = None,
+                     environ: Mapping[str, str] | None = None) -> Credentials:
+    """The token and hashed password for the server: from the files if given, else the environment.
+
+    A token must have at least :data:`MIN_TOKEN_LENGTH` characters (make one with
+    ``python -c "import secrets; print(secrets.token_urlsafe(32))"``). A password is given as a
+    hash, never in clear (make one with ``python -c "from jupyter_server.auth import passwd;
+    print(passwd())"``).
+    """
+    env = os.environ if environ is None else environ
+    token = _read_secret_file(token_file, "token") if token_file else env.get(TOKEN_ENV, "").strip()
+    pw = (_read_secret_file(password_hash_file, "password hash") if password_hash_file
+          else env.get(PASSWORD_HASH_ENV, "").strip())
+    where = str(token_file) if token_file else TOKEN_ENV
+    if token and (len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token)):
+        raise ServeError(f"token from {where}: use at least {MIN_TOKEN_LENGTH} characters without spaces, e.g. "
+                         '`python -c "import secrets; print(secrets.token_urlsafe(32))"`')
+    if pw and not re.fullmatch(r"(argon2:\$argon2\w*\$\S+|sha1:[0-9a-f]+:[0-9a-f]{40})", pw):
+        raise ServeError(f"password hash from {password_hash_file or PASSWORD_HASH_ENV}: not a Jupyter password "
+                         'hash; make one with `python -c "from jupyter_server.auth import passwd; print(passwd())"`')
+    return Credentials(token, pw)
+
+
+def check_exposure(host: str, credentials: Credentials) -> None:
+    """Refuse to serve an address other machines can reach without a token or password."""
+    if not is_loopback(host) and not credentials:
+        shown = host or "every interface"
+        raise ServeError(
+            f"refusing to serve on {shown} without authentication: anyone who can reach this machine could "
+            f"read and change assessments. Give a token (--token-file FILE with mode 0600, or {TOKEN_ENV}) or a "
+            f"hashed password ({PASSWORD_HASH_ENV}); or bind to 127.0.0.1 and put an authenticating proxy in front.")
+
+
+# -- the Voila child -------------------------------------------------------------------------------
+def preheated_notebooks() -> tuple[str, ...]:
+    """Notebooks that get preheated kernels: the pillar pages, which read their address first.
+
+    The home page is left out: it does not wait for its visitor, so a preheated home page would
+    show the list of assessments as it was when its kernel started.
+    """
+    return tuple(sorted(config.PILLAR_NOTEBOOKS.values()))
+
+
+def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSettings = ServeSettings(), *,
+                  preheat: int = 0, trust_proxy_headers: bool = False) -> list[str]:
+    """The command line of the Voila child. No secrets in it: ``ps`` shows it to every user.
+
+    Parameters
+    ----------
+    host, port : address to bind.
+    settings : limits and timeouts.
+    preheat : int
+        Kernels kept ready per pillar notebook (0: a kernel starts when a page is asked for).
+    trust_proxy_headers : bool
+        Take the client address and scheme from ``X-Forwarded-*`` headers (behind a TLS proxy: the
+        login cookie is then marked ``Secure``). Off when clients connect directly: they could
+        claim any address.
+    """
+    s = settings
     cmd = [
-        sys.executable, "-m", "voila", str(config.notebooks_dir()),
+        sys.executable, "-m", "workbook.serve", str(config.notebooks_dir()),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--Voila.port={port}",
@@ -57,25 +224,144 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
         "--VoilaConfiguration.allow_theme_override=NO",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_denylist=.*",  # the notebooks folder serves no files
-        f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle_timeout}",
-        f"--MappingKernelManager.cull_interval={settings.cull_interval}",
+        f"--MappingKernelManager.cull_idle_timeout={s.cull_idle_timeout}",
+        f"--MappingKernelManager.cull_interval={s.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
-        f"--VoilaExecutor.timeout={settings.execute_timeout}",
+        f"--VoilaExecutor.timeout={s.execute_timeout}",
+        # A token login could otherwise set a password, written to a config file in the cwd.
+        "--PasswordIdentityProvider.allow_password_change=False",
+        f"--WorkbookVoila.max_body_size={s.max_body_size}",
+        f"--WorkbookVoila.max_buffer_size={s.max_buffer_size}",
+        f"--WorkbookVoila.websocket_max_message_size={s.websocket_max_message_size}",
+        f"--WorkbookVoila.idle_connection_timeout={s.idle_connection_timeout}",
+        f"--WorkbookVoila.body_timeout={s.body_timeout}",
+        f"--WorkbookVoila.trust_proxy_headers={trust_proxy_headers}",
     ]
+    if preheat > 0:
+        cmd += ["--preheat_kernel=True", f"--pool_size={preheat}"]
+        cmd += [f"--WorkbookVoila.preheat_notebooks={name}" for name in preheated_notebooks()]
     cmd += [f"--VoilaConfiguration.extension_allowlist={name}" for name in settings.extensions]
     return cmd
 
 
-def voila_env(db_url: str | None = None, base: dict | None = None) -> dict[str, str]:
-    """The child's environment: our template folder first on ``JUPYTER_PATH``, the database URL."""
-    env = dict(os.environ if base is None else base)
+def voila_env(db_url: str | None = None, base: Mapping[str, str] | None = None,
+              credentials: Credentials = Credentials(), host: str = "127.0.0.1") -> dict[str, str]:
+    """The child's environment: our template folder first on ``JUPYTER_PATH``, the database URL,
+    and the secrets under private names (the child removes them before starting kernels).
+
+    Secrets of the caller's environment (``WORKBOOK_TOKEN``, ``JUPYTER_TOKEN`` ...) are not
+    passed on: kernels inherit the server's environment.
+    """
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k not in _SECRET_ENV}
     paths = [str(config.templates_dir())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["WORKBOOK_DB_URL"] = config.db_url(db_url)
+    env["VOILA_APP_IP"] = _request_info_host(host)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    if credentials.token:
+        env[_CHILD_TOKEN_ENV] = credentials.token
+    if credentials.password_hash:
+        env[_CHILD_PASSWORD_HASH_ENV] = credentials.password_hash
     return env
 
 
+def cell_timeout(timeout: int | None):
+    """``VoilaExecutor.timeout_func`` for preheated kernels: no limit on the cell that waits for
+    the visitor (it may wait for hours), ``timeout`` seconds for every other cell."""
+    def timeout_for(cell) -> int | None:
+        return None if WAITS_FOR_REQUEST.search(cell.get("source", "")) else timeout
+    return timeout_for
+
+
+def _voila_app_class():
+    """Voila's application with our limits; imported only in the child (Voila is slow to import)."""
+    from traitlets import Bool, Integer, List, Unicode
+    from voila.app import Voila
+    from voila.tornado.contentshandler import VoilaContentsHandler
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class PageHandler(TornadoVoilaHandler):
+        """A page; a token given in its address logs in, then leaves the address.
+
+        Voila hands the address to the page's kernel (``QUERY_STRING``, ``VOILA_REQUEST_URL``):
+        the redirect keeps the token out of kernels, browser history and shared links.
+        """
+
+        async def prepare(self):
+            await super().prepare()  # authenticates; a token in the address sets the login cookie
+            if self._finished or "token" not in self.request.query_arguments or not self.current_user:
+                return
+            kept = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True) if k != "token"]
+            self.redirect(self.request.path + (f"?{urlencode(kept, quote_via=quote)}" if kept else ""))
+
+    class WorkbookVoila(Voila):
+        """Voila with request limits, no contents listing, secrets from the environment and
+        preheated kernels only for the notebooks that wait for their visitor."""
+
+        max_body_size = Integer(100 * MiB, config=True, help="Largest request body, in bytes.")
+        max_buffer_size = Integer(100 * MiB, config=True, help="Largest buffered request or frame, in bytes.")
+        websocket_max_message_size = Integer(10 * MiB, config=True, help="Largest websocket message, in bytes.")
+        idle_connection_timeout = Integer(3600, config=True, help="Close idle keep-alive connections, seconds.")
+        body_timeout = Integer(3600, config=True, help="Longest wait for a request body, seconds.")
+        trust_proxy_headers = Bool(False, config=True, help="Trust X-Forwarded-* (only behind a proxy).")
+        preheat_notebooks = List(Unicode(), config=True,
+                                 help="Notebooks with preheated kernels (with --preheat_kernel=True).")
+
+        def initialize(self, argv=None):
+            # First, before anything can start a kernel: kernels inherit this process's environment.
+            self._token = os.environ.pop(_CHILD_TOKEN_ENV, "")
+            self._password_hash = os.environ.pop(_CHILD_PASSWORD_HASH_ENV, "")
+            super().initialize(argv)
+            try:
+                check_exposure(self.ip, Credentials(self._token, self._password_hash))
+            except ServeError as exc:
+                self.log.critical(str(exc))
+                self.exit(2)
+            if self._token:
+                self.token = self._token
+            if self._password_hash:
+                self.config.PasswordIdentityProvider.hashed_password = self._password_hash
+
+        def init_settings(self):
+            if self.voila_configuration.preheat_kernel:
+                pool = self.voila_configuration.default_pool_size
+                self.config.VoilaKernelManager.kernel_pools_config = {
+                    "default": {"pool_size": 0}, **{name: {"pool_size": pool} for name in self.preheat_notebooks}}
+                limit = self.config.VoilaExecutor.get("timeout")  # a string when it came from the command line
+                self.config.VoilaExecutor.timeout_func = cell_timeout(int(limit) if limit else None)
+            return super().init_settings()
+
+        def init_handlers(self):
+            # The contents API would list the notebooks folder; no page of ours needs it.
+            return [(h[0], PageHandler, *h[2:]) if h[1] is TornadoVoilaHandler else h
+                    for h in super().init_handlers() if h[1] is not VoilaContentsHandler]
+
+        def start(self):
+            self.tornado_settings = {
+                **self.tornado_settings,
+                "websocket_max_message_size": self.websocket_max_message_size,
+                "headers": {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+                            **self.tornado_settings.get("headers", {})},
+            }
+            super().start()
+
+        def listen(self):
+            # Voila's listen() takes no HTTP server options; give them to the one call that makes it.
+            self.app.listen = functools.partial(
+                self.app.listen, max_body_size=self.max_body_size, max_buffer_size=self.max_buffer_size,
+                idle_connection_timeout=self.idle_connection_timeout, body_timeout=self.body_timeout,
+                xheaders=self.trust_proxy_headers)
+            super().listen()
+
+    return WorkbookVoila
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the Voila child (``python -m workbook.serve NOTEBOOKS_DIR [Voila options]``)."""
+    _voila_app_class().launch_instance(argv)
+
+
+# -- running it ----------------------------------------------------------------------------------
 def wait_until_up(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> bool:
     """Poll ``url`` until it answers (any HTTP status), the process exits, or time runs out."""
     deadline = time.monotonic() + timeout
@@ -103,28 +389,63 @@ def _stop(proc: subprocess.Popen, grace: float = 10.0) -> int:
     return proc.wait()
 
 
+def _warn_if_password_in_url(db_url: str | None) -> None:
+    if not db_url:
+        return
+    from sqlalchemy.engine import make_url
+    try:
+        has_password = bool(make_url(db_url).password)
+    except Exception:  # a malformed URL is reported by check_schema below
+        return
+    if has_password:
+        print("workbook: warning: the database password given with --db-url is visible to every user in `ps`; "
+              "use WORKBOOK_DB_URL or a ~/.pgpass file (see docs/deployment.md)", file=sys.stderr, flush=True)
+
+
 def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False, *,
-          db_url: str | None = None) -> int:
+          db_url: str | None = None, token_file: str | None = None, password_hash_file: str | None = None,
+          preheat: int | None = None, trust_proxy_headers: bool = False,
+          settings: ServeSettings = ServeSettings()) -> int:
     """Run the Voila app until Ctrl-C or SIGTERM; return Voila's exit status (0 when stopped).
 
     Parameters
     ----------
     host : str
-        Address to bind; the loopback default keeps the app on this machine.
+        Address to bind; the loopback default keeps the app on this machine. Any other address
+        needs a token or a hashed password.
     port : int
     open_browser : bool
         Open the home page in the default browser once the server answers.
     db_url : str, optional
         Default: ``WORKBOOK_DB_URL`` or the embedded SQLite file. Checked before starting.
+    token_file, password_hash_file : str, optional
+        Files (mode 0600) holding the token or a Jupyter password hash; default
+        ``WORKBOOK_TOKEN`` / ``WORKBOOK_PASSWORD_HASH``.
+    preheat : int, optional
+        Kernels kept ready per pillar notebook; default :data:`DEFAULT_PREHEAT`.
+    trust_proxy_headers : bool
+        Behind a TLS reverse proxy: trust its ``X-Forwarded-*`` headers.
     """
+    credentials = read_credentials(token_file, password_hash_file)
+    check_exposure(host, credentials)
+    preheat = DEFAULT_PREHEAT if preheat is None else preheat
+    if preheat < 0:
+        raise ServeError(f"--preheat {preheat}: give 0 (no preheated kernels) or more")
+    _warn_if_password_in_url(db_url)
     url = config.db_url(db_url)
     db.check_schema(db.get_engine(url))  # a clear error now, not in every page later
     home = url_for(host, port)
-    proc = subprocess.Popen(voila_command(host, port), env=voila_env(url))
+    cmd = voila_command(host, port, settings, preheat=preheat, trust_proxy_headers=trust_proxy_headers)
+    proc = subprocess.Popen(cmd, env=voila_env(url, credentials=credentials, host=host))
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_stop)
-    print(f"MBM assessment workbook: {home}", flush=True)
+    login = ""
+    if credentials.token:
+        login = f" (log in with the token{f' in {token_file}' if token_file else f' from {TOKEN_ENV}'})"
+    elif credentials.password_hash:
+        login = " (log in with the password)"
+    print(f"MBM assessment workbook: {home}{login}", flush=True)
     try:
         if open_browser and wait_until_up(home.rsplit("/voila/", 1)[0] + "/", proc=proc):
             webbrowser.open(home)
@@ -151,3 +472,7 @@ class _Stop(Exception):
 
 def _raise_stop(_signum, _frame):
     raise _Stop()
+
+
+if __name__ == "__main__":
+    main()

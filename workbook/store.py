@@ -527,6 +527,14 @@ class Store:
                              .order_by(AuditEntry.id)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=cols)
 
+    # -- added for the pages (workbook.app) ---------------------------------------------------
+    def agreed_ratings(self) -> pd.DataFrame:
+        """The agreed rating of every stored indicator of every assessment, in one query:
+        ``assessment_id``, ``indicator_id``, ``agreed`` (completion on the home page)."""
+        with self._sessions() as s:
+            rows = s.execute(select(Rating.assessment_id, Rating.indicator_id, Rating.agreed)).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=["assessment_id", "indicator_id", "agreed"])
+
 
 _retry_depth = threading.local()
 

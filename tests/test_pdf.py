@@ -1,0 +1,105 @@
+"""The printed report (WeasyPrint): the text read back holds the country, the pillars and their
+scores; pages are numbered, with the running header; the contents give page numbers; charts are
+vectors; nothing is fetched from outside.
+
+The text is read with ``pdftotext`` (Debian's poppler-utils) when it is installed, else with
+pypdf; without either the read-back tests are skipped with that reason.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from test_report import data, rich_store, rich_url  # noqa: F401 - fixtures shared with the report tests
+from test_report import FOLLOW_UP, notebooks_for
+from workbook.report import build_report, render_pdf
+from workbook.report.render import RenderError, write_pdf
+
+
+def pdf_pages_text(path) -> list[str]:
+    """The text of each page (form feeds separate pages in pdftotext's output)."""
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+        return out.stdout.split("\f")[:-1] if out.stdout.endswith("\f") else out.stdout.split("\f")
+    pypdf = pytest.importorskip("pypdf", reason="neither pdftotext (poppler-utils) nor pypdf is installed")
+    return [p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages]
+
+
+def pdf_page_count(path) -> int:
+    if shutil.which("pdfinfo"):
+        out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+    pypdf = pytest.importorskip("pypdf", reason="neither pdfinfo (poppler-utils) nor pypdf is installed")
+    return len(pypdf.PdfReader(str(path)).pages)
+
+
+@pytest.fixture(scope="module")
+def printed(data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pdf")
+    html = build_report(data, notebooks_for(data), folder / "report.html", pdf=folder / "report.pdf")
+    return folder / "report.pdf", html
+
+
+@pytest.fixture(scope="module")
+def pages(printed):
+    return pdf_pages_text(printed[0])
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_pdf_text_holds_country_pillars_and_scores(data, printed, pages):
+    assert printed[0].read_bytes().startswith(b"%PDF-")
+    text = squash(" ".join(pages))
+    assert data.info.country_name in text and data.info.round in text
+    for p in data.scores.pillars.itertuples():
+        assert p.pillar in text
+        assert f"{p.score:.2f}" in text, p.pillar
+
+
+def test_pages_are_numbered_with_a_running_header(data, pages):
+    n = len(pages)
+    assert n > 20
+    assert "Page 1 of" in squash(pages[0]) and f"Page {n} of {n}" in squash(pages[-1])
+    for k, page in enumerate(pages[1:], start=2):
+        assert f"Page {k} of {n}" in squash(page)
+        assert f"{data.info.country_name} (fictional) · {FOLLOW_UP} · DRAFT" in squash(page), k
+
+
+def test_contents_give_the_page_of_each_chapter(data, pages):
+    contents = next(p for p in pages if "Contents" in p and "Executive summary" in p)
+    found = dict((squash(m.group(1)).rstrip(" ."), int(m.group(2)))
+                 for m in re.finditer(r"^\s*(\S.*?)[ .]{3,}(\d+)\s*$", contents, re.M))
+    for chapter in ("Executive summary", "Methodology", *[p.name for p in data.framework.pillars], "Road map",
+                    "Donor map", "Annex A. Ratings and evidence"):
+        assert chapter in found, (chapter, found)
+        page = pages[found[chapter] - 1]
+        assert chapter in squash(page), f"{chapter} is not on page {found[chapter]}"
+    assert list(found.values()) == sorted(found.values())
+
+
+def test_charts_are_vectors_and_the_document_count_matches(printed, pages):
+    pypdf = pytest.importorskip("pypdf", reason="pypdf reads the page resources")
+    reader = pypdf.PdfReader(str(printed[0]))
+    assert len(reader.pages) == len(pages) == pdf_page_count(printed[0])
+    assert all(len(p.images) == 0 for p in reader.pages), "charts must be vector drawings, not raster images"
+
+
+@pytest.mark.parametrize("snippet", ['<img src="https://example.org/x.png" alt="x">',
+                                     '<link rel="stylesheet" href="http://example.org/x.css">',
+                                     '<img src="file:///etc/hostname" alt="x">'])
+def test_the_pdf_renderer_fetches_nothing_from_outside(snippet):
+    with pytest.raises(RenderError, match=r"Error fetching .*(example\.org|file:).* refused"):
+        render_pdf(f"<html><body><p>x</p>{snippet}</body></html>")
+
+
+def test_a_pdf_is_written_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "x.pdf"
+    with pytest.raises(RenderError):
+        write_pdf('<html><body><img src="https://example.org/x.png" alt="x"></body></html>', target)
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert write_pdf("<html><body><p>ok</p></body></html>", target) == 1 and target.is_file()

@@ -1,0 +1,118 @@
+"""The two-page donor brief: where a country stands and where support is needed.
+
+Page 1: the profile (chart and pillar scores), strengths, main gaps and data quality. Page 2:
+priority gaps nobody funds, the short-term road map (or the top suggested actions), the
+initiatives already running and, after a follow-up round, the change since the baseline.
+Lists are cut to fixed lengths and long titles shortened, so the brief always prints on two
+A4 pages (tests check the page count).
+"""
+from __future__ import annotations
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_notebook
+
+from .country import data_quality, html_cell, main_gaps, report_metadata, strengths
+from .data import ReportData
+from .html import Numbering, e, figure, format_date, format_score, format_share, items, missing, table, text_or_dash
+
+MAX_ROWS = 5
+MAX_TEXT = 80
+
+
+def _short(text, n: int = MAX_TEXT) -> str:
+    text = text_or_dash(text)
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _page1(data: ReportData, n: Numbering) -> str:
+    from ..charts import describe_scores, figure_svg, plot_profile
+    info = data.info
+    p = data.scores.pillars
+    q = data_quality(data)
+    status = "final" if info.status == "final" else f"{info.status}: results may still change"
+    head = (f'<header class="mbm-cover" aria-label="Brief heading"><p class="mbm-running">{e(data.running_title)}</p>'
+            f"<h1>{e(data.country_label)}: donor brief</h1>"
+            f'<p class="mbm-subtitle">Migration and border management capacity, {e(info.round)} '
+            f'(<span class="mbm-status">{e(status)}</span>; framework {e(info.framework_version)}; '
+            f"{e(data.generated.isoformat())})</p>"
+            + ('<p><span class="mbm-fictional">Fictional country: demonstration data</span></p>'
+               if info.fictional else "") + "</header>")
+    alt = "Capacity profile by pillar. " + describe_scores(p["pillar"], p["score"])
+    chart = figure(figure_svg(plot_profile(p, title="Capacity profile (a profile, not a ranking)")), alt,
+                   n.figure("Capacity profile by pillar (weighted scores, levels 1 to 5)"))
+    scores = table(n.table("Pillar scores"), ["Pillar", "Score", "Completion", "Confidence"],
+                   [[r.pillar, format_score(r.score), format_share(r.completion), r.confidence or "none"]
+                    for r in p.itertuples()], numeric=(1, 2))
+    quality = (f"{q['n_rated']} of {q['n_applicable']} applicable indicators rated "
+               f"({format_share(q['completion'])}); confidence {q['high']} high, {q['medium']} medium, "
+               f"{q['low']} low; {q['flagged']} indicators flagged.")
+    return (head + '<h2 id="profile">Where capacity stands</h2>' + chart + scores
+            + '<div class="mbm-columns"><div><h2 id="strengths">Strengths</h2>'
+            + items([_short(s) for s in strengths(data)[:4]], "No sub-area at 3.5 or above yet.")
+            + '</div><div><h2 id="gaps">Main gaps</h2>'
+            + items([_short(g, 110) for g in main_gaps(data)[:4]], "No gap to a long-term target.")
+            + f'</div></div><h2 id="quality">Data quality</h2><p>{e(quality)}</p>')
+
+
+def _page2(data: ReportData, n: Numbering) -> str:
+    label = {sid: f"{sid} {sa.name}" for sid, sa in data.framework.subareas.items()}
+    parts = ['<section class="mbm-page2" aria-labelledby="support"><h2 id="support">Where support is needed</h2>']
+    dm = data.donor_map
+    if dm is not None and len(dm.unfunded):
+        parts.append(table(n.table("Priority gaps with no initiative and no committed funding"),
+                           ["Sub-area", "Priority", "Gap", "Note"],
+                           [[_short(label[r.subarea_id], 60), f"{r.priority:.1f}", f"{r.gap_long:.1f}", r.note]
+                            for r in dm.unfunded.head(MAX_ROWS).itertuples()], numeric=(1, 2)))
+    else:
+        parts.append("<p>Every priority sub-area has an initiative or committed funding.</p>")
+    road = data.roadmap
+    parts.append('<h2 id="next-steps">Next steps (short term)</h2>')
+    if road is not None and len(road.table):
+        short = road.table[road.table["horizon"] == "short"].head(MAX_ROWS)
+        short = short if len(short) else road.table.head(MAX_ROWS)
+        parts.append(table(n.table("Road map: first recommendations"),
+                           ["Recommendation", "Sub-area", "Lead agency", "Funding", "End"],
+                           [[_short(f"{r.order}. {r.title}", 70), r.subarea_id, _short(r.lead_agency, 30),
+                             text_or_dash(r.funding_status), format_date(r.end)] for r in short.itertuples()]))
+    elif data.suggestions is not None and len(data.suggestions):
+        parts.append("<p>No recommendation recorded yet; the top suggested actions for the highest-priority "
+                     "gaps:</p>")
+        parts.append(table(n.table("Suggested actions (not yet adopted)"), ["Action", "Sub-area", "Type", "Cost"],
+                           [[_short(r.title, 70), r.subarea_id, r.action_type.replace("_", " "), r.cost_band]
+                            for r in data.suggestions.head(MAX_ROWS).itertuples()]))
+    else:
+        parts.append("<p>No recommendation recorded and none suggested.</p>")
+    parts.append('<h2 id="initiatives">Support already under way</h2>')
+    if dm is not None and len(dm.initiatives):
+        ini = dm.initiatives.head(MAX_ROWS)
+        parts.append(table(n.table("Initiatives recorded"), ["Initiative", "Donor", "Budget", "Period"],
+                           [[_short(r.title, 60), _short(r.donor, 30),
+                             "–" if missing(r.budget) else f"{float(r.budget):,.0f} {text_or_dash(r.currency)}",
+                             f"{format_date(r.start_date)} to {format_date(r.end_date)}"] for r in ini.itertuples()]))
+        if len(dm.overlaps):
+            parts.append(f"<p>{len(dm.overlaps)} pair(s) of initiatives of different donors address the same "
+                         "sub-area at the same time: see the donor map in the full report.</p>")
+    else:
+        parts.append("<p>No capacity-building initiative is recorded for this country.</p>")
+    fu = data.follow_up
+    if fu is not None:
+        parts.append(f'<h2 id="change">Change since {e(fu.baseline)}</h2>')
+        parts.append(table(n.table("Change per pillar"), ["Pillar", fu.baseline, fu.followup, "Change"],
+                           [[r.pillar, format_score(r.baseline), format_score(r.followup),
+                             "n/a" if missing(r.change) else f"{r.change:+.2f}"] for r in fu.comparison.pillars.itertuples()],
+                           numeric=(1, 2, 3)))
+    team = ", ".join(name for name, _o, _r in data.info.team[:6])
+    parts.append(f'<p class="mbm-running">Assessment team: {e(team or "not recorded")}. The full country '
+                 "report holds the methodology, every rating with its evidence and the complete road map.</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def compose_brief(data: ReportData) -> NotebookNode:
+    """The donor brief as a notebook of outputs (render with :func:`~workbook.report.render_html`)."""
+    n = Numbering()
+    nb = new_notebook()
+    nb.metadata["title"] = f"{data.country_label}: donor brief, {data.info.round}"
+    nb.metadata["mbm"] = report_metadata(data, "brief")
+    nb.cells = [html_cell(_page1(data, n), "brief-page-1"), html_cell(_page2(data, n), "brief-page-2")]
+    return nb
