@@ -64,3 +64,12 @@ def test_cli_status(demo_url, capsys):
     assert main(["status", "XAT"]) == 0
     out = capsys.readouterr().out
     assert "draft -> in_review" in out and "Maria" in out
+
+
+def test_report_cover_shows_status_and_signoffs(store, xat):
+    from workbook.report import load_report_data
+    from workbook.report.country import cover_html
+    _to_final(store, xat)
+    cover = cover_html(load_report_data("XAT", "baseline 2026", store=store))
+    assert "final: endorsed results" in cover
+    assert "validated: Ana Ferreira (national counterpart, Atlantis Border Police)" in cover

@@ -373,6 +373,7 @@ def _hash_assessment(h, store, info) -> None:
                          "framework": [info.framework_id, info.framework_version]}, default=str).encode())
     h.update(store.ratings_frame(info.id).to_csv(index=False).encode())
     h.update(store.evidence_frame(info.id).to_csv(index=False).encode())
+    h.update(store.signoffs(info.id).to_csv(index=False).encode())  # the cover shows the sign-offs
 
 
 def fingerprint(store, info, job: CountryJob, roadmap_store=None) -> str:

@@ -67,6 +67,11 @@ def cover_html(data: ReportData) -> str:
              ("Status", Markup(f'<span class="mbm-status mbm-status-{e(info.status)}">{e(status)}</span>')),
              ("Framework", f"{data.framework.title}, {info.framework_id} version {info.framework_version}"),
              ("Team", team)]
+    if data.signoffs is not None and len(data.signoffs):
+        steps = [f"{r.to_status.replace('_', ' ')}: {r.name} ({r.role.replace('_', ' ')}"
+                 f"{', ' + r.organisation if r.organisation else ''}), {format_date(r.at)}"
+                 for r in data.signoffs.itertuples(index=False)]
+        facts.append(("Sign-off", "; ".join(steps)))
     rows = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
     return (f'<header class="mbm-cover" aria-label="Cover">'
             f'<p class="mbm-running">{e(data.running_title)}</p>'

@@ -37,6 +37,7 @@ class ReportData:
     suggestions: pd.DataFrame | None = None
     follow_up: object | None = None  # workbook.roadmap.FollowUp
     exposure: dict | None = None
+    signoffs: pd.DataFrame | None = None  # the review trail (Store.signoffs)
 
     @property
     def title(self) -> str:
@@ -85,7 +86,8 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     ratings = store.ratings_frame(info.id)
     evidence = store.evidence_frame(info.id)
     scores = score_assessment(store.framework, ratings, evidence, as_of=as_of)
-    data = ReportData(info, store.framework, scores, as_of or dt.date.today(), ratings, evidence)
+    data = ReportData(info, store.framework, scores, as_of or dt.date.today(), ratings, evidence,
+                      signoffs=store.signoffs(info.id))
     if not roadmap:
         return data
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, suggest_recommendations
@@ -104,4 +106,4 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     if earlier:
         follow = rm.follow_up(info.country_code, earlier[0].round, info.round)
     return ReportData(info, store.framework, scores, data.generated, ratings, evidence, targets, road, donors,
-                      suggestions, follow, rm.get_exposure(info.id))
+                      suggestions, follow, rm.get_exposure(info.id), data.signoffs)
