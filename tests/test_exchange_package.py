@@ -13,11 +13,34 @@ from workbook.errors import InvalidInput
 from workbook.exchange import export_file, import_file
 from workbook.exchange.package import build_package
 from workbook.framework import DEFAULT_FRAMEWORK, parse_framework
+from workbook.roadmap import RoadmapStore
 from workbook.store import Store
+
+
+def add_roadmap(store: Store, assessment_id: int) -> list[int]:
+    """Three recommendations (the third needs the first two), exposure and a target edit."""
+    rm = RoadmapStore(store)
+    ids = rm.add_recommendations(assessment_id, [
+        {"key": "law", "subarea_id": "ADM.1", "indicator_id": "ADM.1.1", "target_level": 5,
+         "action_type": "legislation", "title": "Adopt the border management law", "description": "Draft and adopt.",
+         "lead_agency": "Ministry of Interior", "partners": ["IOM", "UNODC"], "cost_band": "medium",
+         "amount": 125000.5, "currency": "USD", "funding_status": "pipeline", "horizon": "short",
+         "completion_indicator": "Law published", "deadline": "2027-06-30", "status": "in_progress"},
+        {"key": "sop", "subarea_id": "ADM.1", "target_level": 5, "action_type": "sop",
+         "title": "Write the joint SOPs", "horizon": "long"},
+        {"subarea_id": "ADM.1", "target_level": 5, "action_type": "training", "title": "Train the officers",
+         "horizon": "long", "prerequisites": ["law", "sop"]},
+    ], by="Planner")
+    rm.set_exposure(assessment_id, 3, reason="busy land border", by="Planner")
+    rm.set_target(assessment_id, "ADM.1", long_term=5, reason="the government aims high", by="Planner")
+    rm.update_recommendation(ids[1], {"status": "done"}, by="Planner")  # version 2
+    return ids
 
 
 @pytest.fixture
 def xat(demo_store):
+    info = demo_store.get_assessment("XAT")
+    add_roadmap(demo_store, info.id)
     return demo_store.get_assessment("XAT")
 
 
@@ -44,13 +67,20 @@ def edit(path, change) -> None:
 
 def test_package_contents(package, demo_store, xat):
     data = json.loads(package.read_text(encoding="utf-8"))
-    assert data["format"] == "mbm-workbook-package" and data["format_version"] == 1
+    assert data["format"] == "mbm-workbook-package"
     assert data["framework"] == {"id": demo_store.framework.id, "version": demo_store.framework.version}
     assert data["assessment"]["country_code"] == "XAT" and data["assessment"]["fictional"] is True
     assert len(data["assessment"]["team"]) == 4
     assert len(data["ratings"]) == len(demo_store.framework.indicators)
     assert sum(len(r["evidence"]) for r in data["ratings"]) == len(demo_store.evidence_frame(xat.id))
-    assert data["recommendations"] == []  # the extension point for the recommendations module
+    assert data["format_version"] == 2
+    recs = data["recommendations"]
+    assert [r["key"] for r in recs] == ["R1", "R2", "R3"]
+    assert recs[2]["prerequisites"] == ["R1", "R2"] and recs[0]["prerequisites"] == []
+    assert recs[0]["partners"] == ["IOM", "UNODC"] and recs[0]["amount"] == 125000.5
+    assert recs[0]["deadline"] == "2027-06-30" and recs[1]["status"] == "done" and recs[1]["version"] == 2
+    assert data["exposure"]["level"] == 3 and data["exposure"]["reason"] == "busy land border"
+    assert [t["subarea_id"] for t in data["targets"]] == ["ADM.1"]
     assert data["audit"]
 
 
@@ -68,6 +98,52 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
     assert other.ratings_frame(copy.id)[cols].equals(demo_store.ratings_frame(xat.id)[cols])
     drop = ["evidence_id"]
     assert other.evidence_frame(copy.id).drop(columns=drop).equals(demo_store.evidence_frame(xat.id).drop(columns=drop))
+    # and the road map: every field, prerequisites remapped to the new ids, exposure and targets
+    rm, rm2 = RoadmapStore(demo_store), RoadmapStore(other)
+    old, new = rm.recommendations_frame(xat.id), rm2.recommendations_frame(copy.id)
+    assert len(new) == 3
+    ids = dict(zip(old["id"], new["id"]))
+    assert [[ids[p] for p in pre] for pre in old["prerequisites"]] == list(new["prerequisites"])
+    cols = [c for c in old.columns if c not in ("id", "assessment_id", "prerequisites")]
+    assert new[cols].equals(old[cols])
+    assert rm2.get_exposure(copy.id) == rm.get_exposure(xat.id)
+    assert rm2.target_overrides(copy.id).equals(rm.target_overrides(xat.id))
+    assert rm2.targets(copy.id).equals(rm.targets(xat.id))
+
+
+def test_version_1_package_without_roadmap_still_imports(package, tmp_path):
+    def old(data):
+        data["format_version"] = 1
+        data["recommendations"] = []
+        del data["exposure"], data["targets"]
+    edit(package, old)
+    other = other_store(tmp_path)
+    assert import_file(other, package, by="importer").created
+    copy = other.get_assessment("XAT")
+    assert RoadmapStore(other).recommendations_frame(copy.id).empty
+    assert RoadmapStore(other).get_exposure(copy.id)["is_set"] is False
+
+
+def test_merge_adds_recommendations_not_yet_there(package, demo_store, xat, tmp_path):
+    def change(data):
+        data["recommendations"].append({"key": "R9", "subarea_id": "ADM.1", "target_level": 5,
+                                        "action_type": "coordination", "title": "Set up a border committee",
+                                        "horizon": "short", "prerequisites": ["R1"], "version": 4,
+                                        "updated_by": "Field team"})
+    edit(package, change)
+    rm = RoadmapStore(demo_store)
+    before = rm.recommendations_frame(xat.id)
+    dry = import_file(demo_store, package, dry_run=True, by="importer")
+    assert "would add 1 recommendation(s) not yet here" in dry.report and "Set up a border committee" in dry.report
+    assert len(rm.recommendations_frame(xat.id)) == 3
+    import_file(demo_store, package, by="importer")
+    after = rm.recommendations_frame(xat.id)
+    assert len(after) == 4 and after.iloc[:3][["id", "title", "version"]].equals(before[["id", "title", "version"]])
+    added = after.iloc[3]
+    assert added["title"] == "Set up a border committee" and added["version"] == 1 and added["updated_by"] == "importer"
+    assert list(added["prerequisites"]) == [before["id"][0]]  # R1 is the existing "Adopt the border..." record
+    import_file(demo_store, package, by="importer")  # importing again adds nothing
+    assert len(rm.recommendations_frame(xat.id)) == 4
 
 
 def test_dry_run_into_another_database_writes_nothing(package, tmp_path):
@@ -105,7 +181,13 @@ def test_merge_into_the_same_database(package, demo_store, xat):
      "is in the future"),
     (lambda d: d["ratings"][3].update(colour="red"), "ratings[3].colour: Extra inputs are not permitted"),
     (lambda d: d["assessment"]["team"][0].update(role="boss"), "assessment.team[0].role: 'boss' is not a role"),
-    (lambda d: d["recommendations"].append({"text": "Adopt a border law"}), "cannot store recommendations yet"),
+    (lambda d: d["recommendations"].append({"text": "Adopt a border law"}), "recommendations[3].text: Extra inputs"),
+    (lambda d: d["recommendations"][2].update(prerequisites=["R1", "R7"]),
+     "recommendations[2].prerequisites[1]: 'R7' is not the key of a recommendation in this package"),
+    (lambda d: d["recommendations"][0].update(prerequisites=["R3"]), "prerequisite cycle"),
+    (lambda d: d["recommendations"][1].update(horizon="someday"), "recommendations[1].horizon"),
+    (lambda d: d["exposure"].update(level=7), "exposure.level"),
+    (lambda d: d["targets"][0].update(subarea_id="ZZZ.9"), "targets[0].subarea_id: unknown sub-area 'ZZZ.9'"),
 ])
 def test_bad_package_is_located_and_nothing_written(package, tmp_path, change, expected):
     edit(package, change)
@@ -159,8 +241,12 @@ def test_split_indicator_must_be_rated_afresh(package, tmp_path):
     other = other_store(tmp_path, framework=fw)
     with pytest.raises(InvalidInput, match=r"ratings\[0\].indicator_id: ADM.1.1 was split into ADM.1.9, ADM.1.2"):
         import_file(other, package, by="importer")
-    # with nothing rated on it, the old indicator is simply left out
+    with pytest.raises(InvalidInput, match=r"recommendations\[0\].indicator_id: ADM.1.1 was split into ADM.1.9, "
+                                           r"ADM.1.2 in a later framework version: point the recommendation"):
+        import_file(other, package, by="importer")
+    # with nothing rated on it, the old indicator is simply left out; the recommendation is re-pointed
     edit(package, lambda d: d["ratings"][0].update(national=None, external=None, agreed=None, notes="", evidence=[]))
+    edit(package, lambda d: d["recommendations"][0].update(indicator_id="ADM.1.9"))
     import_file(other, package, by="importer")
     copy = other.get_assessment("XAT")
     assert other.get_rating(copy.id, "ADM.1.9")["version"] == 0

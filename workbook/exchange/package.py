@@ -7,8 +7,13 @@ transaction, plus an audit entry saying it was imported. Into a database that ha
 ratings are merged like any other import: values changed in the database after the package's
 copy of them are conflicts, skipped unless ``overwrite``; evidence not yet on file is added.
 
-``recommendations`` is an empty list for now: the extension point for the recommendations
-module (a package reader ignores what it cannot yet store, and says so).
+Since format version 2 the package also carries the road map of the assessment: its
+recommendations (every field, with version, times and author; prerequisites name other
+recommendations of the package by their ``key``, and get the new ids on import), the exposure
+and the target overrides. Merged into an existing assessment, the package's recommendations
+that are not there yet (same sub-area, indicator and title) are added; exposure and targets are
+left as they are here (a note says when they differ). Version 1 packages (without these keys)
+still import.
 """
 from __future__ import annotations
 
@@ -25,13 +30,19 @@ from sqlalchemy.orm import Session, selectinload
 from ..countries import resolve_country
 from ..errors import InvalidInput, NotFound, Problem
 from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_date, parse_rating, parse_role, parse_round, parse_text
-from ..models import Assessment, AuditEntry, Evidence, Rating, TeamMember, utcnow
+from ..actions import find_cycles, format_cycle
+from ..models import (Assessment, AssessmentExposure, AuditEntry, Evidence, Rating, Recommendation,
+                      RecommendationPrerequisite, SubareaTarget, TeamMember, utcnow)
+from ..roadmap.fields import EXPOSURES, parse_level
+from ..roadmap.records import RECOMMENDATION_FIELDS, RoadmapStore, _Context
 from ..store import AssessmentInfo, Store
 from .plan import RATING_FIELDS, Base, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, \
     plan_import
 
 FORMAT = "mbm-workbook-package"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Fields of a recommendation that are its values (``prerequisites`` are package keys).
+REC_VALUES = tuple(k for k in RECOMMENDATION_FIELDS if k != "prerequisites")
 
 
 def _utc_naive(v: dt.datetime) -> dt.datetime:
@@ -99,16 +110,66 @@ class PkgFramework(_Model):
     version: str
 
 
+class PkgRecommendation(_Model):
+    """One recommendation; ``key`` names it inside the package (``R1``, ``R2``, ... in export
+    order) and ``prerequisites`` lists the keys of the recommendations it needs first."""
+
+    key: str
+    subarea_id: str
+    indicator_id: str | None = None
+    target_level: int
+    action_type: str
+    title: str
+    description: str = ""
+    lead_agency: str = ""
+    partners: list[str] = []
+    cost_band: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    funding_status: str = "gap"
+    horizon: str
+    prerequisites: list[str] = []
+    completion_indicator: str = ""
+    deadline: dt.date | None = None
+    status: str = "open"
+    source_action_id: str | None = None
+    version: int = Field(default=1, ge=1)
+    created_at: Time | None = None
+    updated_at: Time | None = None
+    updated_by: str = ""
+
+
+class PkgExposure(_Model):
+    level: int
+    reason: str
+    version: int = Field(default=1, ge=1)
+    updated_at: Time | None = None
+    updated_by: str = ""
+
+
+class PkgTarget(_Model):
+    subarea_id: str
+    short_term: int | None = None
+    short_reason: str = ""
+    long_term: int | None = None
+    long_reason: str = ""
+    version: int = Field(default=1, ge=0)
+    updated_at: Time | None = None
+    updated_by: str = ""
+
+
 class Package(_Model):
-    """Schema of the JSON package (format_version 1)."""
+    """Schema of the JSON package (format_version 2; version 1 had no road map)."""
 
     format: Literal["mbm-workbook-package"]
-    format_version: Literal[1]
+    format_version: Literal[1, 2]
     exported_at: Time
     framework: PkgFramework
     assessment: PkgAssessment
     ratings: list[PkgRating] = []
-    recommendations: list[dict] = []
+    recommendations: list[PkgRecommendation] = []
+    exposure: PkgExposure | None = None
+    targets: list[PkgTarget] = []
     audit: list[PkgAudit] = []
 
 
@@ -128,6 +189,20 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                                    .options(selectinload(Rating.evidence))),
                          key=lambda r: (order.get(r.indicator_id, len(order)), r.indicator_id))
         audit = s.scalars(select(AuditEntry).where(AuditEntry.assessment_id == a.id).order_by(AuditEntry.id)).all()
+        recs = s.scalars(select(Recommendation).where(Recommendation.assessment_id == a.id)
+                         .order_by(Recommendation.id)).all()
+        keys = {r.id: f"R{n + 1}" for n, r in enumerate(recs)}
+        needs: dict[int, list[int]] = {}
+        if recs:
+            for rid, pid in s.execute(select(RecommendationPrerequisite.recommendation_id,
+                                             RecommendationPrerequisite.prerequisite_id)
+                                      .where(RecommendationPrerequisite.recommendation_id.in_(keys))
+                                      .order_by(RecommendationPrerequisite.recommendation_id,
+                                                RecommendationPrerequisite.prerequisite_id)):
+                needs.setdefault(rid, []).append(pid)
+        exposure = s.get(AssessmentExposure, a.id)
+        overrides = s.scalars(select(SubareaTarget).where(SubareaTarget.assessment_id == a.id)
+                              .order_by(SubareaTarget.subarea_id)).all()
         return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -145,8 +220,17 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                                        "reference": e.reference, "supplied_by": e.supplied_by,
                                        "created_at": _iso(e.created_at)} for e in r.evidence]}
                         for r in ratings],
-            # Extension point: the recommendations module will fill this list.
-            "recommendations": [],
+            "recommendations": [{"key": keys[r.id], **{k: _iso(getattr(r, k)) for k in REC_VALUES},
+                                 "partners": list(r.partners or []),
+                                 "prerequisites": [keys[p] for p in needs.get(r.id, [])],
+                                 "version": r.version, "created_at": _iso(r.created_at),
+                                 "updated_at": _iso(r.updated_at), "updated_by": r.updated_by} for r in recs],
+            "exposure": None if exposure is None else {
+                "level": exposure.level, "reason": exposure.reason, "version": exposure.version,
+                "updated_at": _iso(exposure.updated_at), "updated_by": exposure.updated_by},
+            "targets": [{"subarea_id": t.subarea_id, "short_term": t.short_term, "short_reason": t.short_reason,
+                         "long_term": t.long_term, "long_reason": t.long_reason, "version": t.version,
+                         "updated_at": _iso(t.updated_at), "updated_by": t.updated_by} for t in overrides],
             "audit": [{"at": _iso(x.at), "who": x.who, "entity": x.entity, "entity_key": x.entity_key,
                        "field": x.field, "old": x.old, "new": x.new} for x in audit],
         }
@@ -235,10 +319,121 @@ def _checked(store: Store, pkg: Package, name: str) -> tuple[list[tuple[str, Pkg
             except InvalidInput as exc:
                 problems += exc.problems
         out.append((ind_id, r, where))
-    if pkg.recommendations:
-        problems.append(Problem(f"{name}: recommendations", "this installation cannot store recommendations yet: "
-                                                            "update the workbook"))
     return out, problems, mapping
+
+
+def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tuple[list[dict], list[Problem]]:
+    """Check the package's recommendations, exposure and targets. Returns the recommendations
+    as clean values (``key``, ``values``, ``prerequisites`` as keys, ``meta``) and the problems.
+
+    Target levels are not compared with the current scores: the package is a record of what
+    was decided, and a done recommendation may well be below the level reached since."""
+    fw = store.framework
+    problems: list[Problem] = []
+    roadmap = RoadmapStore(store)
+    ctx = _Context({}, {})
+    out, keys = [], {}
+    for i, r in enumerate(pkg.recommendations):
+        where = f"{name}: recommendations[{i}]"
+        if r.key in keys:
+            problems.append(Problem(f"{where}.key", f"key {r.key!r} is used twice (also at {keys[r.key]})"))
+        keys.setdefault(r.key, where)
+        fields = {k: getattr(r, k) for k in REC_VALUES}
+        if r.indicator_id:
+            ind_id, problem = map_indicator(fw, mapping, r.indicator_id, f"{where}.indicator_id", has_values=True)
+            split = mapping.get(r.indicator_id.strip(), [])
+            if len(split) > 1:
+                problem = Problem(f"{where}.indicator_id", f"{r.indicator_id} was split into {', '.join(split)} in a "
+                                                           "later framework version: point the recommendation at one "
+                                                           "of them, or leave the indicator out for the whole sub-area")
+            if problem:
+                problems.append(problem)
+            fields["indicator_id"] = ind_id  # None after a problem: reported once, above
+        clean, _, found = roadmap._clean_recommendation(fields, where, ctx, check_target=False)
+        problems += found
+        try:
+            parse_text(r.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
+        except InvalidInput as exc:
+            problems += exc.problems
+        out.append({"key": r.key, "values": clean, "prerequisites": list(dict.fromkeys(r.prerequisites)),
+                    "meta": r, "where": where})
+    edges = {}
+    for rec in out:
+        edges[rec["key"]] = []
+        for k, ref in enumerate(rec["prerequisites"]):
+            if ref not in keys:
+                problems.append(Problem(f"{rec['where']}.prerequisites[{k}]",
+                                        f"{ref!r} is not the key of a recommendation in this package"))
+            elif ref == rec["key"]:
+                problems.append(Problem(f"{rec['where']}.prerequisites[{k}]", "a recommendation cannot need itself"))
+            else:
+                edges[rec["key"]].append(ref)
+    for cycle in find_cycles(edges):
+        problems.append(Problem(keys.get(cycle[0], f"{name}: recommendations"),
+                                f"prerequisite cycle: {format_cycle(cycle)}"))
+    if pkg.exposure is not None:
+        e, where = pkg.exposure, f"{name}: exposure"
+        for check in (lambda: parse_level(e.level, f"{where}.level", allowed=EXPOSURES),
+                      lambda: parse_text(e.reason, f"{where}.reason", max_len=MAX_LONG, required=True),
+                      lambda: parse_text(e.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)):
+            try:
+                check()
+            except InvalidInput as exc:
+                problems += exc.problems
+    seen: dict[str, str] = {}
+    for i, t in enumerate(pkg.targets):
+        where = f"{name}: targets[{i}]"
+        if t.subarea_id not in fw.subareas:
+            problems.append(Problem(f"{where}.subarea_id", f"unknown sub-area {t.subarea_id!r}"))
+        elif t.subarea_id in seen:
+            problems.append(Problem(f"{where}.subarea_id", f"{t.subarea_id} appears twice (also at {seen[t.subarea_id]})"))
+        seen.setdefault(t.subarea_id, where)
+        for check in (lambda: parse_level(t.short_term, f"{where}.short_term", required=False),
+                      lambda: parse_level(t.long_term, f"{where}.long_term", required=False),
+                      lambda: parse_text(t.short_reason, f"{where}.short_reason", max_len=MAX_LONG),
+                      lambda: parse_text(t.long_reason, f"{where}.long_reason", max_len=MAX_LONG),
+                      lambda: parse_text(t.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)):
+            try:
+                check()
+            except InvalidInput as exc:
+                problems += exc.problems
+    return out, problems
+
+
+def _rec_identity(values: dict) -> tuple:
+    """What makes a package's recommendation "already there" in an existing assessment."""
+    return values.get("subarea_id"), values.get("indicator_id"), " ".join((values.get("title") or "").split()).casefold()
+
+
+def _write_recommendations(s: Session, assessment_id: int, recs: list[dict], existing: dict[str, int], *,
+                           now: dt.datetime, who: str | None = None) -> dict[str, int]:
+    """Insert ``recs`` with their prerequisites (package keys, or keys in ``existing`` already
+    stored); returns key -> new id. With ``who`` they are new here (version 1, audited as
+    created by ``who``); without, they are recreated as they were."""
+    ids = dict(existing)
+    new = {}
+    for rec in recs:
+        m = rec["meta"]
+        if who is None:
+            extra = {"version": m.version, "created_at": m.created_at or now, "updated_at": m.updated_at or now,
+                     "updated_by": m.updated_by.strip()}
+        else:
+            extra = {"version": 1, "created_at": now, "updated_at": now, "updated_by": who}
+        row = Recommendation(assessment_id=assessment_id, **rec["values"], **extra)
+        s.add(row)
+        s.flush()
+        ids[rec["key"]] = new[rec["key"]] = row.id
+        if who is not None:
+            s.add(AuditEntry(assessment_id=assessment_id, entity="recommendation", entity_key=f"#{row.id}",
+                             field="created", old=None, new=rec["values"]["title"], who=who, at=now))
+    for rec in recs:
+        pre = list(dict.fromkeys(ids[k] for k in rec["prerequisites"]))
+        for p in pre:
+            s.add(RecommendationPrerequisite(recommendation_id=new[rec["key"]], prerequisite_id=p))
+        if pre and who is not None:
+            s.add(AuditEntry(assessment_id=assessment_id, entity="recommendation", entity_key=f"#{new[rec['key']]}",
+                             field="prerequisites", old=None, new=", ".join(f"#{p}" for p in pre), who=who, at=now))
+    return new
 
 
 def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | None]:
@@ -247,7 +442,9 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
     path = Path(path)
     pkg = load_package(path)
     name = path.name
-    rows, problems, _ = _checked(store, pkg, name)
+    rows, problems, mapping = _checked(store, pkg, name)
+    recs, found = _checked_roadmap(store, pkg, name, mapping)
+    problems += found
     a = pkg.assessment
     try:
         info = store.get_assessment(a.country_code, a.round)
@@ -287,13 +484,58 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
                        country=info.country_code, round=info.round)
     if [m.name for m in pkg.assessment.team] != [m[0] for m in info.team]:
         plan.notes.append("the package's team differs from this installation's; the team was left as it is here")
+    _plan_roadmap(store, pkg, plan, info.id, recs)
     return pkg, plan
+
+
+def _plan_roadmap(store: Store, pkg: Package, plan: ImportPlan, assessment_id: int, recs: list[dict]) -> None:
+    """Merge rule for the road map: recommendations not there yet are added; exposure and
+    targets are left as they are here, with a note when they differ."""
+    with Session(store.engine) as s:
+        stored = s.scalars(select(Recommendation).where(Recommendation.assessment_id == assessment_id)).all()
+        here = {_rec_identity({"subarea_id": r.subarea_id, "indicator_id": r.indicator_id, "title": r.title}): r.id
+                for r in stored}
+        exposure = s.get(AssessmentExposure, assessment_id)
+        overrides = {t.subarea_id: (t.short_term, t.long_term) for t in
+                     s.scalars(select(SubareaTarget).where(SubareaTarget.assessment_id == assessment_id))}
+    existing = {rec["key"]: here[_rec_identity(rec["values"])] for rec in recs if _rec_identity(rec["values"]) in here}
+    new = [rec for rec in recs if rec["key"] not in existing]
+    if existing:
+        plan.notes.append(f"{len(existing)} recommendation(s) of the package are already here (same sub-area, "
+                          "indicator and title) and were left as they are here")
+    ours = None if exposure is None else exposure.level
+    if pkg.exposure is not None and pkg.exposure.level != ours:
+        plan.notes.append(f"the package's exposure ({pkg.exposure.level}) differs from this installation's "
+                          f"({ours or 'not set'}); it was left as it is here")
+    theirs = {t.subarea_id: (t.short_term, t.long_term) for t in pkg.targets}
+    if pkg.targets and theirs != overrides:
+        plan.notes.append("the package's target overrides differ from this installation's; they were left as "
+                          "they are here")
+    if not new:
+        return
+
+    def add(by: str) -> int:
+        now = utcnow()
+        with Session(store.engine) as s, s.begin():
+            a = s.get(Assessment, assessment_id)
+            if a.status == "final":
+                raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"),
+                                   what=plan.source)
+            _write_recommendations(s, assessment_id, new, existing, now=now, who=parse_text(by, "by", required=True))
+            a.updated_at = now
+        return len(new)
+
+    plan.extra.append((f"add {len(new)} recommendation(s) not yet here:",
+                       [f"  {rec['where'].split(': ', 1)[-1]} ({rec['key']}): {rec['values']['title']}" for rec in new],
+                       add))
 
 
 def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> AssessmentInfo:
     """Create the package's assessment as it was, in one transaction (it must not exist yet)."""
     fw = store.framework
     rows, problems, mapping = _checked(store, pkg, source)
+    recs, found = _checked_roadmap(store, pkg, source, mapping)
+    problems += found
     who = parse_text(by, "by", required=True)
     if problems:
         raise InvalidInput(problems, what=source)
@@ -324,6 +566,16 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
                          evidence=[Evidence(type=e.type, source=e.source.strip(), date=e.date,
                                             reference=e.reference.strip(), supplied_by=e.supplied_by.strip(),
                                             created_at=e.created_at or now) for e in r.evidence]))
+        _write_recommendations(s, row.id, recs, {}, now=now)
+        if pkg.exposure is not None:
+            e = pkg.exposure
+            s.add(AssessmentExposure(assessment_id=row.id, level=e.level, reason=e.reason.strip(), version=e.version,
+                                     updated_at=e.updated_at or now, updated_by=e.updated_by.strip()))
+        for t in pkg.targets:
+            s.add(SubareaTarget(assessment_id=row.id, subarea_id=t.subarea_id, short_term=t.short_term,
+                                short_reason=t.short_reason.strip(), long_term=t.long_term,
+                                long_reason=t.long_reason.strip(), version=t.version,
+                                updated_at=t.updated_at or now, updated_by=t.updated_by.strip()))
         for x in pkg.audit:
             s.add(AuditEntry(assessment_id=row.id, entity=x.entity[:20], entity_key=x.entity_key[:40],
                              field=x.field[:40], old=x.old, new=x.new, who=x.who[:120], at=x.at or now))
@@ -341,4 +593,6 @@ def describe_new(pkg: Package, source: str, *, dry_run: bool) -> str:
     return (f"{source} (assessment package) -> {a.country_code} {a.round}\n"
             f"{'would create' if dry_run else 'created'} {a.country_code} {a.country_name}"
             f"{' (fictional)' if a.fictional else ''}, round {a.round!r}: team of {len(a.team)}, "
-            f"{len(pkg.ratings)} rated indicator(s), {n_ev} evidence record(s), {len(pkg.audit)} audit entries")
+            f"{len(pkg.ratings)} rated indicator(s), {n_ev} evidence record(s), "
+            f"{len(pkg.recommendations)} recommendation(s), {len(pkg.targets)} target override(s), "
+            f"exposure {'set' if pkg.exposure else 'not set'}, {len(pkg.audit)} audit entries")

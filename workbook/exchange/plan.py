@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,10 +95,13 @@ class ImportPlan:
     notes: list[str] = field(default_factory=list)
     suggested_by: str = ""
     versions: dict[str, int] = field(default_factory=dict)  # stored rating versions when planned
+    #: Further writes beyond ratings and evidence (a package's recommendations): each is
+    #: (heading, detail lines, write(by) -> count), run by :func:`apply_plan` after the ratings.
+    extra: list[tuple[str, list[str], Callable[[str], int]]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.changes or self.conflicts or self.evidence)
+        return not (self.changes or self.conflicts or self.evidence or self.extra)
 
     def describe(self, *, overwrite: bool = False, dry_run: bool = False) -> str:
         """A plain-text account of the plan, for the command line and the dry run."""
@@ -120,6 +124,9 @@ class ImportPlan:
         lines += [f"  {e.location}: {e.indicator_id} {e.values['type']}: {e.values['source']}" for e in self.evidence]
         if self.duplicates:
             lines.append(f"{len(self.duplicates)} evidence record(s) in the file are already on file and were left out")
+        for heading, details, _ in self.extra:
+            lines.append(f"{verb} {heading}")
+            lines += details
         return "\n".join(lines)
 
 
@@ -251,7 +258,8 @@ def apply_plan(store: Store, plan: ImportPlan, *, by: str, overwrite: bool = Fal
     """Write the plan in one transaction (:meth:`Store.save_many`); return indicators changed.
 
     Conflicts are written only with ``overwrite``. Nothing is written when the store rejects
-    any row.
+    any row. The plan's ``extra`` writes (a package's recommendations) follow, each in its own
+    transaction.
     """
     if plan.assessment_id is None:
         raise InvalidInput(Problem("assessment", f"{plan.country} {plan.round} does not exist"), what="import")
@@ -260,8 +268,11 @@ def apply_plan(store: Store, plan: ImportPlan, *, by: str, overwrite: bool = Fal
         rows.setdefault(c.indicator_id, {"indicator_id": c.indicator_id})[c.field] = c.new
     for e in plan.evidence:
         rows.setdefault(e.indicator_id, {"indicator_id": e.indicator_id}).setdefault("evidence", []).append(e.values)
-    if not rows:
-        return 0
-    for ind_id, row in rows.items():  # refuse the batch if anything changed since the plan was made
-        row["expected_version"] = plan.versions.get(ind_id, 0)
-    return store.save_many(plan.assessment_id, list(rows.values()), by=by)
+    changed = 0
+    if rows:
+        for ind_id, row in rows.items():  # refuse the batch if anything changed since the plan was made
+            row["expected_version"] = plan.versions.get(ind_id, 0)
+        changed = store.save_many(plan.assessment_id, list(rows.values()), by=by)
+    for _, _, write in plan.extra:
+        write(by)
+    return changed
