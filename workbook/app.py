@@ -135,7 +135,8 @@ def _resolve(country, round, asked: dict | None) -> tuple[str, str]:
     return country, round
 
 
-def _check_country(value) -> str:
+def check_country(value) -> str:
+    """A country code from a page address, upper-cased, or a located error."""
     v = value.strip() if isinstance(value, str) else ""
     if not COUNTRY_RE.fullmatch(v):
         shown = value if isinstance(value, str) and len(value) <= 40 else repr(value)[:40]
@@ -501,7 +502,7 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
         pillar = store.framework.pillar(pillar_id)
         asked = request_parameters(environ)  # a preheated kernel waits here for its visitor
         country, round = _resolve(country, round, asked)
-        code = _check_country(country)
+        code = check_country(country)
         rnd = parse_round(round) if isinstance(round, str) and round.strip() else None
         if asked:
             editor, note = check_editor(asked.get("editor"))

@@ -39,7 +39,7 @@ from IPython.display import HTML, display
 
 from . import charts
 from .actions import ACTION_TYPES
-from .app import (COUNTRY_RE, HOME_NOTEBOOK, TABLE_CSS, notebook_for, page_link, problem_html,
+from .app import (HOME_NOTEBOOK, TABLE_CSS, check_country, notebook_for, page_link, problem_html,
                   resolve_parameters)
 from .errors import Conflict, InvalidInput, NotFound, Problem, WorkbookError
 from .forms import NAME_MISSING
@@ -1007,15 +1007,6 @@ class RoadmapPage:
                 f"Road map: {e(summary)} · {e(expo)}</p>")
 
 
-def _country(value) -> str:
-    v = value.strip() if isinstance(value, str) else ""
-    if not COUNTRY_RE.fullmatch(v):
-        shown = value if isinstance(value, str) and len(value) <= 40 else repr(value)[:40]
-        raise InvalidInput(Problem("country", f"{shown!r} is not a three-letter country code such as XAT"),
-                           what="page address")
-    return v.upper()
-
-
 def open_roadmap(country: str, round: str, db_url: str = "", interactive: bool = True, *,
                  environ: Mapping[str, str] | None = None) -> RoadmapPage:
     """Open the road-map page of one assessment.
@@ -1037,7 +1028,7 @@ def open_roadmap(country: str, round: str, db_url: str = "", interactive: bool =
     try:
         country, round = resolve_parameters(country, round, environ)
         store = Store(db_url or None)
-        code = _country(country)
+        code = check_country(country)
         rnd = parse_round(round) if isinstance(round, str) and round.strip() else None
         assessment = store.get_assessment(code, rnd)
     except WorkbookError as exc:

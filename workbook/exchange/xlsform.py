@@ -27,9 +27,10 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import InvalidInput, NotFound, Problem
 from ..framework import Framework
-from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_date, parse_rating, parse_text
+from ..inputs import MAX_NOTES, MAX_SHORT, parse_rating, parse_text
 from ..store import AssessmentInfo, Store
-from .plan import Base, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
+from .plan import (EVIDENCE_CHECKS, Base, FileEvidence, FileRating, ImportPlan, check_evidence, framework_mapping,
+                   map_indicator, plan_import)
 from .xlsx import _stored, open_xlsx
 
 RATERS = (("national", "National self-rating"), ("external", "External (international) rating"),
@@ -335,27 +336,18 @@ def _read_evidence(table: _Table, fw: Framework, mapping, problems: list[Problem
                                         else f"{table.name}!row {r}")
         if problem:
             problems.append(problem)
-        values, ok = {}, ind_id is not None
-        checks = {"type": ("ev_type", lambda v, w: parse_text(v, w, required=True)),
-                  "source": ("ev_source", lambda v, w: parse_text(v, w, max_len=MAX_LONG, required=True)),
-                  "date": ("ev_date", lambda v, w: parse_date(v, w)),
-                  "reference": ("ev_reference", lambda v, w: parse_text(v, w, max_len=MAX_LONG)),
-                  "supplied_by": ("ev_supplied_by", lambda v, w: parse_text(v, w, max_len=MAX_SHORT))}
-        for key, (col, check) in checks.items():
-            where = table.where(r, col) if col in table.columns else f"{table.name}!row {r} {col}"
-            raw = table.get(row, col)
-            if isinstance(raw, (int, float)) and key != "date":
-                raw = str(raw)
-            try:
-                values[key] = check(raw, where)
-            except InvalidInput as exc:
-                problems += exc.problems
-                ok = False
-                continue
-            if key == "type" and values[key] not in etypes:
-                problems.append(Problem(where, f"{values[key]!r} is not an evidence type; use one of "
-                                               + ", ".join(sorted(etypes))))
-                ok = False
+        columns = {key: f"ev_{key}" for key in EVIDENCE_CHECKS}
+
+        def value_of(key, row=row):
+            raw = table.get(row, columns[key])
+            return str(raw) if isinstance(raw, (int, float)) and key != "date" else raw
+
+        def where_of(key, r=r):
+            col = columns[key]
+            return table.where(r, col) if col in table.columns else f"{table.name}!row {r} {col}"
+
+        values = check_evidence(value_of, where_of, etypes, problems)
+        ok = ind_id is not None and values is not None
         if ok:
             out.append(FileEvidence(ind_id, values, f"{table.name}!row {r}"))
     return out

@@ -34,10 +34,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, Problem
-from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_date, parse_rating, parse_text
+from ..inputs import MAX_NOTES, parse_rating, parse_text
 from ..models import Evidence, Rating
 from ..store import AssessmentInfo, Store
-from .plan import (EVIDENCE_FIELDS, RATING_FIELDS, Base, FileEvidence, FileRating, ImportPlan, framework_mapping,
+from .plan import (EVIDENCE_FIELDS, check_evidence, RATING_FIELDS, Base, FileEvidence, FileRating, ImportPlan, framework_mapping,
                    map_indicator, plan_import)
 
 FORMAT = "mbm-workbook-xlsx"
@@ -496,26 +496,9 @@ def _read_evidence(ws, fw, mapping, exported: dict, problems: list[Problem]) -> 
         ind_id, problem = map_indicator(fw, mapping, _cell_text(raw["indicator_id"]), loc)
         if problem:
             problems.append(problem)
-        values, ok = {}, ind_id is not None
-        checks = {
-            "type": lambda w: parse_text(_cell_text(raw["type"]), w, required=True),
-            "source": lambda w: parse_text(_cell_text(raw["source"]), w, max_len=MAX_LONG, required=True),
-            "date": lambda w: parse_date(raw["date"], w),
-            "reference": lambda w: parse_text(_cell_text(raw["reference"]), w, max_len=MAX_LONG),
-            "supplied_by": lambda w: parse_text(_cell_text(raw["supplied_by"]), w, max_len=MAX_SHORT),
-        }
-        for key, check in checks.items():
-            where = f"{ws.title}!{letter[key]}{r}"
-            try:
-                values[key] = check(where)
-            except InvalidInput as exc:
-                problems += exc.problems
-                ok = False
-                continue
-            if key == "type" and values[key] not in etypes:
-                problems.append(Problem(where, f"{values[key]!r} is not an evidence type; use one of "
-                                               + ", ".join(sorted(etypes))))
-                ok = False
+        values = check_evidence(lambda key: raw[key] if key == "date" else _cell_text(raw[key]),
+                                lambda key, r=r: f"{ws.title}!{letter[key]}{r}", etypes, problems)
+        ok = ind_id is not None and values is not None
         if ok:
             out.append(FileEvidence(ind_id, values, f"{ws.title}!row {r}"))
     return out
