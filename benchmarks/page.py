@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from workbook import config, db, serve  # noqa: E402
 from workbook.demo import load_demo  # noqa: E402
+from workbook.processes import free_port, stop_group  # noqa: E402
 from workbook.store import Store  # noqa: E402
 
 NOTEBOOK = "administration.ipynb"
@@ -49,29 +48,13 @@ CHANGE_JS = """async ([selector, level]) => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(cmd: list[str], env: dict, url: str, log: Path) -> subprocess.Popen:
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     if not serve.wait_until_up(url, timeout=120, proc=proc):
-        stop(proc)
+        stop_group(proc)
         sys.exit(f"server did not start: {' '.join(cmd[:4])}\n{log.read_text()[-3000:]}")
     return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def measure(browser, url: str, n_subareas: int, indicator_id: str, subarea_id: str, *, loads: int, changes: int,
@@ -129,7 +112,7 @@ def main(argv=None) -> int:
                                              len(pillar.subareas), ind.id, sa.id, loads=args.loads,
                                              changes=args.changes, pause=args.pause)
             finally:
-                stop(ours)
+                stop_group(ours)
             port = free_port()
             plain = start([sys.executable, "-m", "voila", str(config.notebooks_dir() / NOTEBOOK), "--no-browser",
                            f"--port={port}", "--Voila.ip=127.0.0.1"], env, f"http://127.0.0.1:{port}/",
@@ -139,7 +122,7 @@ def main(argv=None) -> int:
                                                  ind.id, sa.id, loads=args.loads, changes=args.changes,
                                                  pause=args.pause)
             finally:
-                stop(plain)
+                stop_group(plain)
         finally:
             browser.close()
     med = {k: (statistics.median(v[0]), statistics.median(v[1]) if v[1] else float("nan")) for k, v in results.items()}

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -21,6 +19,7 @@ import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
 from workbook import db, serve
+from workbook.processes import free_port, stop_group
 from workbook.store import Store
 
 pytestmark = pytest.mark.browser
@@ -28,12 +27,6 @@ ROUND = "baseline 2026"
 LOCAL = "127.0.0.1"
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WAIT = 90_000  # ms: the first page of a fresh server starts a kernel
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOCAL, 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +52,7 @@ def _serve(db_url: str, log_path: Path):
             pytest.fail(f"the server did not answer:\n{log_path.read_text()}")
         yield base
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        except ProcessLookupError:
-            pass
+        stop_group(proc)
 
 
 @pytest.fixture

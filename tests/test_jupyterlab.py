@@ -6,7 +6,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
-from tests.test_browser import LOCAL, free_port
+from tests.test_browser import LOCAL
 from workbook import config, serve
+from workbook.processes import free_port, stop_group
 from workbook.store import Store
 
 pytestmark = pytest.mark.browser
@@ -46,14 +46,7 @@ def lab(demo_url, tmp_path):
             pytest.fail(f"JupyterLab did not answer:\n{log_path.read_text()}")
         yield base, token, root
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        except ProcessLookupError:
-            pass
+        stop_group(proc)
 
 
 def test_a_pillar_notebook_runs_in_jupyterlab_and_shows_the_form(lab, demo_url):

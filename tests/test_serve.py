@@ -12,7 +12,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,15 +23,10 @@ import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
 from workbook import config, serve
+from workbook.processes import free_port, process_tree, stop_group
 
 LOCAL = "127.0.0.1"
 ROUND = "baseline 2026"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOCAL, 0))
-        return s.getsockname()[1]
 
 
 # -- the command line and the environment (no server) ------------------------------------------------
@@ -135,17 +129,6 @@ def test_cli_refuses_an_exposed_address_without_a_token(demo_url):
 
 
 # -- a served app with a token --------------------------------------------------------------------------
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    except ProcessLookupError:
-        pass
-
-
 class Served:
     def __init__(self, base: str, token: str, proc: subprocess.Popen, log: Path, notebooks: Path):
         self.base, self.token, self.proc, self.log, self.notebooks = base, token, proc, log, notebooks
@@ -187,7 +170,7 @@ def served(demo_db_template, tmp_path_factory):
             pytest.fail(f"the server did not answer:\n{log.read_text()}")
         yield Served(base, token, proc, log, notebooks)
     finally:
-        _kill_group(proc)
+        stop_group(proc)
 
 
 def test_pages_need_the_token(served):
@@ -307,23 +290,6 @@ def test_a_too_large_websocket_message_is_refused(served):
     assert closed.value.rcvd is None or closed.value.rcvd.code == 1009  # 1009: message too big
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d.name))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
-
-
 def test_the_token_is_on_no_command_line_and_in_no_kernel(served):
     assert served.get("/voila/render/home.ipynb")[0] == 200  # at least one kernel running
     token = served.token.encode()
@@ -333,7 +299,7 @@ def test_the_token_is_on_no_command_line_and_in_no_kernel(served):
                 assert token not in (d / "cmdline").read_bytes(), (d / "cmdline").read_bytes()
             except OSError:
                 continue
-    procs = _descendants(served.proc.pid)
+    procs = process_tree(served.proc.pid)
     kernels = [p for p in procs if b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes()]
     assert kernels, "no kernel found under the server"
     for pid in kernels:
@@ -386,4 +352,4 @@ def test_preheated_page_reads_its_address_even_after_a_quiet_spell(demo_url, tmp
                 browser.close()
         assert "Using pre-heated kernel" in log.read_text()
     finally:
-        _kill_group(proc)
+        stop_group(proc)
