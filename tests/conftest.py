@@ -1,10 +1,13 @@
 """Shared fixtures. Every test gets its own database; WORKBOOK_DB_URL points at it so that
-subprocesses (CLI, papermill kernels, Voila) use it too.
+subprocesses (CLI, papermill kernels, Voila) use it too. (``module_demo_url`` is one per test module,
+not in WORKBOOK_DB_URL: for a server that the module's tests share.)
 
-``db_url``, ``store`` and ``demo_store`` run each test on SQLite and on PostgreSQL. The
-PostgreSQL server comes from ``WORKBOOK_TEST_PG_URL`` (``tools/with-postgres`` starts one; ``make
-test`` uses it); without it the PostgreSQL variants are skipped with that reason. ``demo_url`` is
-a SQLite demo database for tests that start other processes.
+``db_url``, ``store``, ``demo_store``, ``demo_url`` (for tests that start other processes: papermill
+kernels, Voila, the batch, CLI subprocesses), ``blank_url`` and the module-scoped ``module_demo_url``
+(one server per module and backend) run each test on SQLite and on PostgreSQL. The PostgreSQL server
+comes from ``WORKBOOK_TEST_PG_URL`` (``tools/with-postgres`` starts one; ``make test`` uses it);
+without it the PostgreSQL variants are skipped with that reason. A test about SQLite itself can leave
+PostgreSQL out: ``@pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)``, with a comment why.
 """
 from __future__ import annotations
 
@@ -57,9 +60,11 @@ class _PostgresDatabases:
         return self.templates[kind]
 
     def create(self, kind: str) -> str:
+        """A new database: "blank" (never migrated), "empty" (migrated) or "demo" (demo loaded)."""
         name = f"mbm_test_{uuid.uuid4().hex[:12]}"
+        template = "" if kind == "blank" else f' TEMPLATE "{self.template(kind)}"'
         with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
         return self.url(name)
 
     def drop(self, url: str) -> None:
@@ -94,6 +99,23 @@ def demo_db_template(tmp_path_factory) -> Path:
     return path
 
 
+def new_database(kind: str, backend: str, request, path: Path) -> str:
+    """A new "blank", "empty" or "demo" database on ``backend`` (SQLite: the file ``path``), dropped or
+    disposed of when ``request``'s scope ends. Module-scoped fixtures use it directly."""
+    if backend == "postgresql":
+        dbs = request.getfixturevalue("pg_databases")
+        url = dbs.create(kind)
+        request.addfinalizer(lambda: dbs.drop(url))
+        return url
+    url = f"sqlite:///{path}"
+    if kind == "demo":
+        shutil.copy(request.getfixturevalue("demo_db_template"), path)
+    elif kind == "empty":
+        db.upgrade(url)
+    request.addfinalizer(lambda: db.get_engine(url).dispose())
+    return url
+
+
 def _use(url: str, tmp_path: Path, monkeypatch) -> str:
     monkeypatch.setenv("WORKBOOK_DB_URL", url)
     monkeypatch.setenv("WORKBOOK_HOME", str(tmp_path / "home"))
@@ -101,25 +123,19 @@ def _use(url: str, tmp_path: Path, monkeypatch) -> str:
 
 
 def _database(kind: str, backend: str, request, tmp_path: Path, monkeypatch) -> str:
-    if backend == "postgresql":
-        dbs = request.getfixturevalue("pg_databases")
-        url = dbs.create(kind)
-        request.addfinalizer(lambda: dbs.drop(url))
-        return _use(url, tmp_path, monkeypatch)
-    path = tmp_path / "workbook.db"
-    url = f"sqlite:///{path}"
-    if kind == "demo":
-        shutil.copy(request.getfixturevalue("demo_db_template"), path)
-    else:
-        db.upgrade(url)
-    request.addfinalizer(lambda: db.get_engine(url).dispose())
-    return _use(url, tmp_path, monkeypatch)
+    return _use(new_database(kind, backend, request, tmp_path / "workbook.db"), tmp_path, monkeypatch)
 
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path, monkeypatch) -> str:
     """An empty, migrated database (SQLite and PostgreSQL)."""
     return _database("empty", request.param, request, tmp_path, monkeypatch)
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_url(request, tmp_path, monkeypatch) -> str:
+    """An empty database that was never migrated (SQLite and PostgreSQL)."""
+    return _database("blank", request.param, request, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -133,7 +149,14 @@ def demo_store(request, tmp_path, monkeypatch) -> Store:
     return Store(_database("demo", request.param, request, tmp_path, monkeypatch))
 
 
-@pytest.fixture
+@pytest.fixture(params=BACKENDS)
 def demo_url(request, tmp_path, monkeypatch) -> str:
-    """A SQLite demo database, for tests that start other processes."""
-    return _database("demo", "sqlite", request, tmp_path, monkeypatch)
+    """A demo database (SQLite and PostgreSQL) in WORKBOOK_DB_URL, for tests that start other processes."""
+    return _database("demo", request.param, request, tmp_path, monkeypatch)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_demo_url(request, tmp_path_factory) -> str:
+    """A demo database (SQLite and PostgreSQL) for one test module's shared server, one per module and
+    backend (the tests change it). Not in WORKBOOK_DB_URL: hand it to the server yourself."""
+    return new_database("demo", request.param, request, tmp_path_factory.mktemp("module-demo") / "workbook.db")

@@ -366,8 +366,7 @@ def test_home_completion_counts_as_scoring_does(demo_store):
                                                      int(scores.pillars["n_applicable"].sum()))
 
 
-def test_home_on_a_database_without_schema_says_so(tmp_path, monkeypatch, shown):
-    monkeypatch.setenv("WORKBOOK_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+def test_home_on_a_database_without_schema_says_so(blank_url, shown):
     assert app.open_home("") is None
     assert "workbook db upgrade" in html_of(shown[0]) and 'role="alert"' in html_of(shown[0])
 

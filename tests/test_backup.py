@@ -1,13 +1,10 @@
 """Backup and restore: restore into an empty database and compare everything."""
 from __future__ import annotations
 
-import uuid
-
 import pandas as pd
 import pytest
-from sqlalchemy import text
 
-from workbook import db
+from tests.conftest import new_database
 from workbook.backup import backup, restore
 from workbook.cli import main
 from workbook.errors import WorkbookError
@@ -26,16 +23,7 @@ def _everything(store: Store) -> dict:
 @pytest.fixture
 def empty_target(request, demo_store, tmp_path):
     """An empty (never migrated) database on the same backend as demo_store."""
-    url = demo_store.engine.url
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{tmp_path / 'restored.db'}"
-    dbs = request.getfixturevalue("pg_databases")
-    name = f"mbm_restore_{uuid.uuid4().hex[:10]}"
-    with dbs.admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    target = dbs.url(name)
-    request.addfinalizer(lambda: dbs.drop(target))
-    return target
+    return new_database("blank", demo_store.engine.url.get_backend_name(), request, tmp_path / "restored.db")
 
 
 def test_backup_and_restore_round_trip(demo_store, empty_target, tmp_path):
@@ -67,13 +55,12 @@ def test_restore_replace_brings_back_old_state(tmp_path, demo_url):
     assert Store(demo_url).get_rating(xat, "INF.1.1") == before
 
 
-def test_cli_backup_restore(demo_url, tmp_path, monkeypatch, capsys):
+def test_cli_backup_restore(demo_store, empty_target, tmp_path, capsys):
     out = tmp_path / "cli.backup"
-    assert main(["backup", "--output", str(out)]) == 0
+    assert main(["backup", "--output", str(out)]) == 0  # the demo database, in WORKBOOK_DB_URL
     assert "backup written" in capsys.readouterr().out
-    target = f"sqlite:///{tmp_path / 'new.db'}"
+    target = empty_target
     assert main(["--db-url", target, "restore", str(out)]) == 0
     assert [a.country_code for a in Store(target).list_assessments()] == ["XAT", "XBO", "XSY"]
     assert main(["--db-url", target, "restore", str(out)]) == 2
     assert "already holds assessments" in capsys.readouterr().err
-    db.get_engine(target).dispose()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -18,7 +17,7 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
-from workbook import db, serve
+from workbook import serve
 from workbook.processes import free_port, stop_group
 from workbook.store import Store
 
@@ -27,16 +26,6 @@ ROUND = "baseline 2026"
 LOCAL = "127.0.0.1"
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WAIT = 90_000  # ms: the first page of a fresh server starts a kernel
-
-
-@pytest.fixture(scope="module")
-def module_demo_url(demo_db_template, tmp_path_factory) -> str:
-    """This module's own copy of the demo database (the tests here change it)."""
-    path = tmp_path_factory.mktemp("browser") / "demo.db"
-    shutil.copy(demo_db_template, path)
-    url = f"sqlite:///{path}"
-    yield url
-    db.get_engine(url).dispose()
 
 
 def _serve(db_url: str, log_path: Path):
@@ -71,7 +60,8 @@ def server(demo_url, tmp_path):
 
 @pytest.fixture(scope="module")
 def app_server(module_demo_url, tmp_path_factory):
-    """One server for this module's tests, on the module's copy of the demo database."""
+    """One server for this module's tests and backend, on the module's own demo database (conftest's
+    module_demo_url: SQLite and PostgreSQL)."""
     if not chromium_available():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
     yield from _serve(module_demo_url, tmp_path_factory.mktemp("serve") / "serve.log")

@@ -6,9 +6,8 @@ from workbook.cli import main
 from workbook.store import Store
 
 
-def test_upgrade_and_demo_are_idempotent(tmp_path, monkeypatch, capsys):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("WORKBOOK_DB_URL", url)
+def test_upgrade_and_demo_are_idempotent(blank_url, capsys):
+    url = blank_url  # in WORKBOOK_DB_URL
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "upgrade"]) == 0
     assert main(["demo", "--quiet"]) == 0
@@ -19,8 +18,7 @@ def test_upgrade_and_demo_are_idempotent(tmp_path, monkeypatch, capsys):
     assert [(a.country_code, a.fictional) for a in assessments] == [("XAT", True), ("XBO", True), ("XSY", True)]
 
 
-def test_demo_on_empty_database_says_what_to_do(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("WORKBOOK_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+def test_demo_on_empty_database_says_what_to_do(blank_url, capsys):
     assert main(["demo", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "run `workbook db upgrade` first" in err and "Traceback" not in err

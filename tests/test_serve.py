@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
+from tests.conftest import BACKENDS, CHROMIUM, CHROMIUM_ARGS, chromium_available, new_database
 from workbook import config, serve
 from workbook.processes import free_port, process_tree, stop_group
 
@@ -147,19 +147,24 @@ class Served:
             conn.close()
 
 
-@pytest.fixture(scope="module")
-def served(demo_db_template, tmp_path_factory):
-    """`workbook serve` with WORKBOOK_TOKEN, the database and an outputs folder inside the notebooks folder."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request, demo_db_template, tmp_path_factory):
+    """`workbook serve` with WORKBOOK_TOKEN, the database and an outputs folder inside the notebooks folder.
+    On PostgreSQL the app's database is on the server and the SQLite file lies there all the same (a
+    stray local copy), so that what is not served is checked on both backends."""
     root = tmp_path_factory.mktemp("served")
     notebooks = root / "notebooks"
     shutil.copytree(config.notebooks_dir(), notebooks)
     shutil.copy(demo_db_template, notebooks / "workbook.db")
     (notebooks / "outputs").mkdir()
     (notebooks / "outputs" / "XAT.html").write_text("<p>secret report</p>")
+    url = f"sqlite:///{notebooks / 'workbook.db'}"
+    if request.param == "postgresql":
+        url = new_database("demo", "postgresql", request, notebooks / "workbook.db")
     token = secrets.token_urlsafe(32)
     port = free_port()
     log = root / "serve.log"
-    env = {**os.environ, "WORKBOOK_DB_URL": f"sqlite:///{notebooks / 'workbook.db'}", "WORKBOOK_TOKEN": token,
+    env = {**os.environ, "WORKBOOK_DB_URL": url, "WORKBOOK_TOKEN": token,
            "WORKBOOK_NOTEBOOKS": str(notebooks), "WORKBOOK_HOME": str(root / "home")}
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port), "--no-browser"],
