@@ -124,10 +124,11 @@ def test_skip_unchanged_force_rebuilds_and_a_change_in_data_rebuilds(demo_url, n
     out = tmp_path / "outputs"
     built = []
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
-    monkeypatch.setattr("workbook.report.build_report", lambda data, executed, path, pdf=None: built.append(1)
+    monkeypatch.setattr("workbook.report.build_report", lambda data, executed, path, pdf=None, **kw: built.append(1)
                         or [Path(p).write_text("<html></html>") for p in (path, pdf) if p])
     monkeypatch.setattr("workbook.report.build_brief",
-                        lambda data, path, pdf=None: [Path(p).write_text("brief") for p in (path, pdf) if p])
+                        lambda data, path, pdf=None, **kw: [Path(p).write_text("brief")
+                                                                       for p in (path, pdf) if p])
     job = CountryJob(**{**job_for(demo_url, notebooks, out, "XBO").__dict__, "brief": True})
     manifest = out / "XBO" / "baseline-2026" / "manifest.json"
     assert run_country(job).status == "ok"
@@ -218,7 +219,7 @@ def test_a_failure_mid_report_leaves_no_report_folder(demo_url, notebooks, tmp_p
     out = tmp_path / "outputs"
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
 
-    def half_written(data, executed, path, pdf=None):
+    def half_written(data, executed, path, pdf=None, **kw):
         Path(path).write_text("<html><body><h1>half", encoding="utf-8")
         raise OSError("disk full")
     monkeypatch.setattr("workbook.report.build_report", half_written)
@@ -238,8 +239,8 @@ def test_a_failure_keeps_the_last_good_report(demo_url, notebooks, tmp_path, mon
     out = tmp_path / "outputs"
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
     monkeypatch.setattr("workbook.report.build_report",
-                        lambda data, executed, path, pdf=None: Path(path).write_text("<html>good</html>"))
-    monkeypatch.setattr("workbook.report.build_brief", lambda data, path, pdf=None: None)
+                        lambda data, executed, path, pdf=None, **kw: Path(path).write_text("<html>good</html>"))
+    monkeypatch.setattr("workbook.report.build_brief", lambda data, path, pdf=None, **kw: None)
     job = job_for(demo_url, notebooks, out)
     assert run_country(job).status == "ok"
     final = out / "XAT" / "baseline-2026"
@@ -271,8 +272,8 @@ def test_temporary_folders_of_killed_runs_are_removed(demo_url, notebooks, tmp_p
         p.mkdir(parents=True)
         (p / "report.html").write_text("half")
     monkeypatch.setattr(batch, "execute_pillar", fake_execute)
-    monkeypatch.setattr("workbook.report.build_report", lambda d, e, path, pdf=None: Path(path).write_text("ok"))
-    monkeypatch.setattr("workbook.report.build_brief", lambda d, path, pdf=None: None)
+    monkeypatch.setattr("workbook.report.build_report", lambda d, e, path, pdf=None, **kw: Path(path).write_text("ok"))
+    monkeypatch.setattr("workbook.report.build_brief", lambda d, path, pdf=None, **kw: None)
     assert run_country(job_for(demo_url, notebooks, out)).status == "ok"
     assert not stale.exists()
     assert alive.exists(), "a folder of a live process is someone else's work in progress"

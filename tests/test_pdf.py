@@ -1,6 +1,6 @@
-"""The printed report (WeasyPrint): the text read back holds the country, the pillars and their
-scores; pages are numbered, with the running header; the contents give page numbers; charts are
-vectors; nothing is fetched from outside.
+"""The printed report, from both PDF engines (Chromium and WeasyPrint): the text read back holds
+the country, the pillars and their scores; pages are numbered, with the running header; the
+contents give page numbers; charts are vectors; nothing is fetched from outside.
 
 The text is read with ``pdftotext`` (Debian's poppler-utils) when it is installed, else with
 pypdf; without either the read-back tests are skipped with that reason.
@@ -15,8 +15,12 @@ import pytest
 
 from test_report import data, rich_store, rich_url  # noqa: F401 - fixtures shared with the report tests
 from test_report import FOLLOW_UP, notebooks_for
-from workbook.report import build_report, render_pdf
-from workbook.report.render import RenderError, write_pdf
+from conftest import chromium_available
+from workbook.report import build_report, chromium
+from workbook.report.render import RenderError, pdf_engine, write_pdf
+
+NEEDS_CHROMIUM = pytest.mark.skipif(not chromium_available(), reason="Chromium not installed")
+ENGINES = [pytest.param("chromium", marks=NEEDS_CHROMIUM), "weasyprint"]
 
 
 def pdf_pages_text(path) -> list[str]:
@@ -36,10 +40,15 @@ def pdf_page_count(path) -> int:
     return len(pypdf.PdfReader(str(path)).pages)
 
 
-@pytest.fixture(scope="module")
-def printed(data, tmp_path_factory):
+@pytest.fixture(scope="module", params=ENGINES)
+def printed(request, data, tmp_path_factory):
     folder = tmp_path_factory.mktemp("pdf")
-    html = build_report(data, notebooks_for(data), folder / "report.html", pdf=folder / "report.pdf")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WORKBOOK_PDF_ENGINE", request.param)
+    try:
+        html = build_report(data, notebooks_for(data), folder / "report.html", pdf=folder / "report.pdf")
+    finally:
+        mp.undo()
     return folder / "report.pdf", html
 
 
@@ -89,17 +98,54 @@ def test_charts_are_vectors_and_the_document_count_matches(printed, pages):
     assert all(len(p.images) == 0 for p in reader.pages), "charts must be vector drawings, not raster images"
 
 
-@pytest.mark.parametrize("snippet", ['<img src="https://example.org/x.png" alt="x">',
-                                     '<link rel="stylesheet" href="http://example.org/x.css">',
-                                     '<img src="file:///etc/hostname" alt="x">'])
-def test_the_pdf_renderer_fetches_nothing_from_outside(snippet):
+OUTSIDE = ['<img src="https://example.org/x.png" alt="x">', '<link rel="stylesheet" href="http://example.org/x.css">',
+           '<img src="file:///etc/hostname" alt="x">']
+
+
+# WeasyPrint does not load iframes at all; a browser would
+@pytest.mark.parametrize("engine,snippet", [pytest.param("chromium", s, marks=NEEDS_CHROMIUM) for s in OUTSIDE]
+                         + [("weasyprint", s) for s in OUTSIDE]
+                         + [pytest.param("chromium", '<iframe src="http://example.org/" title="x"></iframe>',
+                                         marks=NEEDS_CHROMIUM)])
+def test_no_engine_prints_a_document_that_asks_for_outside_resources(engine, snippet, tmp_path):
     with pytest.raises(RenderError, match=r"Error fetching .*(example\.org|file:).* refused"):
-        render_pdf(f"<html><body><p>x</p>{snippet}</body></html>")
+        write_pdf(f"<html><body><p>x</p>{snippet}</body></html>", tmp_path / "x.pdf", engine=engine)
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_a_pdf_is_written_whole_or_not_at_all(tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_pdf_is_written_whole_or_not_at_all(engine, tmp_path):
     target = tmp_path / "x.pdf"
     with pytest.raises(RenderError):
-        write_pdf('<html><body><img src="https://example.org/x.png" alt="x"></body></html>', target)
+        write_pdf('<html><body><img src="https://example.org/x.png" alt="x"></body></html>', target, engine=engine)
     assert not target.exists() and list(tmp_path.iterdir()) == []
-    assert write_pdf("<html><body><p>ok</p></body></html>", target) == 1 and target.is_file()
+    assert write_pdf("<html><body><p>ok</p></body></html>", target, engine=engine) == 1 and target.is_file()
+
+
+def test_the_engine_is_chosen_by_argument_environment_or_what_is_installed(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBOOK_PDF_ENGINE", "weasyprint")
+    assert pdf_engine() == "weasyprint" and pdf_engine("chromium") == "chromium"
+    monkeypatch.setenv("WORKBOOK_PDF_ENGINE", "auto")
+    monkeypatch.setenv("WORKBOOK_CHROMIUM", str(tmp_path / "no-such-browser"))
+    assert pdf_engine() == "weasyprint"  # auto: no Chromium, WeasyPrint prints
+    monkeypatch.setenv("WORKBOOK_PDF_ENGINE", "latex")
+    with pytest.raises(RenderError, match="unknown PDF engine 'latex': use one of auto, chromium, weasyprint"):
+        pdf_engine()
+
+
+def test_contents_pages_follow_the_outline_forward():
+    outline = [("Summary", 3), ("Administration", 5), ("Findings", 6), ("Operations", 8), ("Findings", 9)]
+    assert chromium.contents_pages(["Summary", "Operations", "Findings", "Missing", None], outline) == [3, 8, 9, None, None]
+
+
+@NEEDS_CHROMIUM
+def test_a_browser_that_died_is_started_again(tmp_path):
+    import psutil
+    assert write_pdf("<html><body><p>one</p></body></html>", tmp_path / "1.pdf", engine="chromium") == 1
+    browsers = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
+    assert browsers
+    for p in browsers:
+        p.kill()
+    psutil.wait_procs(browsers, timeout=10)
+    assert write_pdf("<html><body><p>two</p></body></html>", tmp_path / "2.pdf", engine="chromium") == 1
+    assert "two" in " ".join(pdf_pages_text(tmp_path / "2.pdf"))

@@ -92,6 +92,7 @@ class CountryJob:
     formats: tuple[str, ...] = FORMATS
     brief: bool = True
     engine: str = WARM_ENGINE
+    pdf_engine: str = "auto"  # chromium, weasyprint or auto (see workbook.report.render)
 
     @property
     def final_dir(self) -> Path:
@@ -248,10 +249,16 @@ def shutdown_warm_kernel() -> None:
         warm.shutdown()
 
 
-def _shutdown_all_at_exit(kernels: list) -> None:
+def _shutdown_all_at_exit(kernels: list, timeout: float = 10) -> None:
+    # each in a thread of its own, with a time limit: an exit must never wait on an event loop
+    # that something else left behind; a kernel that does not stop in time is killed
     for k in kernels:
-        with contextlib.suppress(Exception):
-            k.shutdown()
+        t = threading.Thread(target=k.shutdown, daemon=True, name="mbm-kernel-shutdown")
+        t.start()
+        t.join(timeout)
+        if t.is_alive():
+            with contextlib.suppress(Exception):
+                k.km.provisioner.process.kill()
 
 
 _ALL_WARM: list[_WarmKernel] = []
@@ -380,12 +387,12 @@ def fingerprint(store, info, job: CountryJob, roadmap_store=None) -> str:
     """A hash of what a country's outputs show: the assessment's data, its road map
     (recommendations, initiatives, targets, exposure), the earlier rounds it is compared with,
     the framework, the pillar notebooks, the templates, the code that renders them
-    (``REPORT_MODULES``) and the formats asked for."""
+    (``REPORT_MODULES``), the formats asked for and the engine that prints the PDF."""
     from .report.data import earlier_rounds
     from .roadmap import RoadmapStore
     rm = roadmap_store or RoadmapStore(store)
     h = hashlib.sha256()
-    h.update(json.dumps({"formats": list(job.formats), "brief": job.brief}).encode())
+    h.update(json.dumps({"formats": list(job.formats), "brief": job.brief, "pdf": _pdf_engine(job)}).encode())
     _hash_assessment(h, store, info)
     h.update(store.framework.model_dump_json(by_alias=True).encode())
     for frame in (rm.recommendations_frame(info.id), rm.initiatives_frame(info.country_code),
@@ -399,6 +406,12 @@ def fingerprint(store, info, job: CountryJob, roadmap_store=None) -> str:
     _hash_files(h, (nb_dir / n for n in PILLAR_NOTEBOOKS.values()), nb_dir)
     _hash_code(h)
     return h.hexdigest()
+
+
+def _pdf_engine(job) -> str | None:
+    """The engine that prints this job's PDFs (None without PDFs)."""
+    from .report.render import pdf_engine
+    return pdf_engine(job.pdf_engine) if "pdf" in job.formats else None
 
 
 def _read_manifest(folder: Path) -> dict:
@@ -540,16 +553,18 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list) -> Cou
     html = tmp / "report.html" if "html" in job.formats else None
     pdf = tmp / "report.pdf" if "pdf" in job.formats else None
     with _step(steps, "report"):
-        report.build_report(data, executed, html, pdf=pdf)
+        report.build_report(data, executed, html, pdf=pdf, pdf_engine=job.pdf_engine)
     if job.brief:
         with _step(steps, "brief"):
-            report.build_brief(data, tmp / "brief.html" if html else None, pdf=tmp / "brief.pdf" if pdf else None)
+            report.build_brief(data, tmp / "brief.html" if html else None, pdf=tmp / "brief.pdf" if pdf else None,
+                               pdf_engine=job.pdf_engine)
     seconds = time.perf_counter() - start
     # the manifest goes last: a folder with a manifest is a finished one
     (tmp / MANIFEST).write_text(json.dumps({
         "country": job.country, "round": job.round, "fingerprint": stamp,
         "framework": f"{info.framework_id} {info.framework_version}",
         "notebooks": list(PILLAR_NOTEBOOKS.values()), "outputs": job.outputs(), "engine": job.engine,
+        "pdf_engine": _pdf_engine(job),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(seconds, 2), "steps": {k: round(v, 2) for k, v in steps}}, indent=2),
         encoding="utf-8")
@@ -568,6 +583,7 @@ class ComparisonJob:
     db_url: str | None = field(default=None, repr=False)
     force: bool = False
     formats: tuple[str, ...] = FORMATS
+    pdf_engine: str = "auto"
 
     @property
     def final_dir(self) -> Path:
@@ -584,7 +600,7 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
             store, _rm = _worker_stores(job.db_url)
             wanted = set(job.countries)
             infos = [a for a in store.list_assessments() if a.country_code in wanted]
-            h = hashlib.sha256(json.dumps({"formats": list(job.formats)}).encode())
+            h = hashlib.sha256(json.dumps({"formats": list(job.formats), "pdf": _pdf_engine(job)}).encode())
             for info in infos:
                 _hash_assessment(h, store, info)
             h.update(store.framework.model_dump_json(by_alias=True).encode())
@@ -598,7 +614,8 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
             data = [report.load_report_data(a.country_code, a.round, store=store, roadmap=False) for a in infos]
             final.mkdir(parents=True, exist_ok=True)
             report.build_comparison(data, final / "comparison.html" if "html" in job.formats else None,
-                                    pdf=final / "comparison.pdf" if "pdf" in job.formats else None)
+                                    pdf=final / "comparison.pdf" if "pdf" in job.formats else None,
+                                    pdf_engine=job.pdf_engine)
             report.atomic_write(final / MANIFEST, json.dumps({
                 "fingerprint": stamp, "assessments": [f"{a.country_code} {a.round}" for a in infos],
                 "outputs": names, "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
@@ -613,7 +630,7 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
 def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, round: str | None = None,
               output_dir: str | Path | None = None, notebooks_dir: str | Path | None = None,
               db_url: str | None = None, force: bool = False, formats: Sequence[str] = FORMATS,
-              brief: bool = True, engine: str = WARM_ENGINE) -> list[CountryJob]:
+              brief: bool = True, engine: str = WARM_ENGINE, pdf_engine: str = "auto") -> list[CountryJob]:
     """One job per country, checked up front: every problem is reported at once.
 
     Unknown countries, countries without the requested round, unknown formats and notebooks
@@ -638,6 +655,14 @@ def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, rou
             check_parameters(path, ("country", "round", "interactive"))
         except UnknownParameter as exc:
             problems.append(Problem("", str(exc)))
+    if "pdf" in formats:
+        from .report import chromium
+        from .report.render import PDF_ENGINES
+        if pdf_engine not in PDF_ENGINES:
+            problems.append(Problem("--pdf-engine", f"{pdf_engine!r}: choose from {', '.join(PDF_ENGINES)}"))
+        elif pdf_engine == "chromium" and not chromium.available():
+            problems.append(Problem("--pdf-engine", "chromium: Chromium or Playwright is not installed (install "
+                                                    "Debian's chromium, set WORKBOOK_CHROMIUM, or use weasyprint)"))
     store = Store(db_url)
     framework_pillars = [p.id for p in store.framework.pillars]
     if sorted(framework_pillars) != sorted(PILLAR_NOTEBOOKS):
@@ -669,7 +694,8 @@ def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, rou
         raise InvalidInput(problems, what="batch")
     url = config.db_url(db_url)
     fmts = tuple(f for f in FORMATS if f in formats)
-    return [CountryJob(c, r, str(out_dir), str(nb_dir), url, force, fmts, brief, engine) for c, r in pairs]
+    return [CountryJob(c, r, str(out_dir), str(nb_dir), url, force, fmts, brief, engine, pdf_engine)
+            for c, r in pairs]
 
 
 class InlineExecutor(cf.Executor):
@@ -808,6 +834,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--engine", choices=sorted(ENGINES), default="warm",
                         help="papermill engine: 'warm' keeps one kernel per worker (default); 'nbclient' "
                              "starts a kernel per notebook, as the papermill command does")
+    parser.add_argument("--pdf-engine", choices=["auto", "chromium", "weasyprint"],
+                        default=os.environ.get("WORKBOOK_PDF_ENGINE") or "auto",
+                        help="what prints the PDFs: headless Chromium (fast), WeasyPrint (no browser needed) "
+                             "or auto: Chromium when installed (default: WORKBOOK_PDF_ENGINE, else auto)")
     parser.add_argument("--output-dir", default=None, metavar="DIR",
                         help="where <ISO3>/<round>/ folders go (default: WORKBOOK_OUTPUTS, else ./outputs)")
     parser.add_argument("--force", action="store_true",
@@ -838,11 +868,12 @@ def main(args) -> int:
     formats = getattr(args, "formats", FORMATS)
     jobs = plan_jobs(args.country, all_countries=args.all, round=args.round, output_dir=args.output_dir,
                      db_url=getattr(args, "db_url", None), force=args.force, formats=formats,
-                     brief=not getattr(args, "no_brief", False), engine=ENGINES[getattr(args, "engine", "warm")])
+                     brief=not getattr(args, "no_brief", False), engine=ENGINES[getattr(args, "engine", "warm")],
+                     pdf_engine=getattr(args, "pdf_engine", "auto"))
     comparison = None
     if not getattr(args, "no_comparison", False):
         comparison = ComparisonJob(tuple(sorted({j.country for j in jobs})), jobs[0].output_dir, jobs[0].db_url,
-                                   args.force, jobs[0].formats)
+                                   args.force, jobs[0].formats, jobs[0].pdf_engine)
     progress = False if args.quiet else None
     if getattr(args, "scheduler", None):
         with dask_executor(args.scheduler) as ex:

@@ -2,7 +2,8 @@
 
 Each is composed as a notebook of outputs and rendered with our nbconvert template
 (``templates/nbconvert/templates/mbm_report``) to HTML; the PDF is printed from that same HTML
-with WeasyPrint (no LaTeX, no browser, nothing downloaded). In short::
+with headless Chromium where it is installed, else WeasyPrint (no LaTeX, nothing downloaded; see
+``workbook.report.render``). In short::
 
     from workbook import report
     data = report.load_report_data("XAT")                      # read and scored once
@@ -32,30 +33,32 @@ __all__ = ["REPORT_TAG", "ReportData", "ReportError", "TEMPLATE_NAME", "atomic_w
            "load_report_data", "render_html", "render_pdf", "template_dir", "write_pdf"]
 
 
-def _write(nb: NotebookNode, path: str | Path | None, pdf: str | Path | None) -> str:
+def _write(nb: NotebookNode, path: str | Path | None, pdf: str | Path | None, pdf_engine: str | None) -> str:
     text = render_html(nb)
     if path is not None:
         atomic_write(path, text)
     if pdf is not None:
-        write_pdf(text, pdf)
+        write_pdf(text, pdf, pdf_engine)
     return text
 
 
 def build_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode | str | Path],
-                 path: str | Path | None, *, pdf: str | Path | None = None) -> str:
+                 path: str | Path | None, *, pdf: str | Path | None = None, pdf_engine: str | None = None) -> str:
     """Compose and render the country report: HTML to ``path`` and/or PDF to ``pdf``.
 
     Returns the HTML. Each file is written atomically (a temporary sibling, then a rename).
+    ``pdf_engine``: ``chromium``, ``weasyprint`` or ``auto`` (default: ``WORKBOOK_PDF_ENGINE``).
     """
-    return _write(compose_report(data, pillar_notebooks), path, pdf)
+    return _write(compose_report(data, pillar_notebooks), path, pdf, pdf_engine)
 
 
-def build_brief(data: ReportData, path: str | Path | None, *, pdf: str | Path | None = None) -> str:
+def build_brief(data: ReportData, path: str | Path | None, *, pdf: str | Path | None = None,
+                pdf_engine: str | None = None) -> str:
     """The two-page donor brief of one country (HTML and/or PDF)."""
-    return _write(compose_brief(data), path, pdf)
+    return _write(compose_brief(data), path, pdf, pdf_engine)
 
 
 def build_comparison(assessments: Sequence[ReportData], path: str | Path | None, *,
-                     pdf: str | Path | None = None) -> str:
+                     pdf: str | Path | None = None, pdf_engine: str | None = None) -> str:
     """The comparison report across countries and rounds (HTML and/or PDF)."""
-    return _write(compose_comparison(assessments), path, pdf)
+    return _write(compose_comparison(assessments), path, pdf, pdf_engine)
