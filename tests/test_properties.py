@@ -11,6 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mutations import mutate
 from workbook import db
 from workbook.cli import main
 from workbook.countries import resolve_country
@@ -109,16 +110,6 @@ def framework_data():
     return data
 
 
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node[:3]):      # a few items per list keeps the search focused
-            yield from _paths(v, prefix + (i,))
-
-
 MUTATION = st.tuples(st.integers(0, 10**6), st.sampled_from(["delete", "replace"]), ANY)
 
 
@@ -126,16 +117,7 @@ MUTATION = st.tuples(st.integers(0, 10**6), st.sampled_from(["delete", "replace"
 @given(st.lists(MUTATION, min_size=1, max_size=3))
 def test_mutated_framework_gives_located_errors(mutations):
     doc = copy.deepcopy(framework_data())
-    for index, action, value in mutations:
-        paths = [p for p in _paths(doc) if p]
-        path = paths[index % len(paths)]
-        parent = doc
-        for part in path[:-1]:
-            parent = parent[part]
-        if action == "delete" and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = value
+    mutate(doc, mutations)
     try:
         text = yaml.safe_dump(doc)
     except yaml.YAMLError:

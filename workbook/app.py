@@ -629,9 +629,12 @@ class HomePage:
 def open_home(db_url: str = "", *, environ: Mapping[str, str] | None = None) -> HomePage | None:
     """Show the home page: your name, the assessments and the create-assessment form."""
     try:
-        asked = request_parameters(environ) or {}
+        try:
+            asked, address_note = request_parameters(environ) or {}, ""
+        except InvalidInput as exc:  # a bad address is no reason to hide the list: say it was not used
+            asked, address_note = {}, f"the page address was not used ({exc.problems[0].message})"
         editor, note = check_editor(asked.get("editor"))
-        page = HomePage(_store(db_url), editor=editor, note=note)
+        page = HomePage(_store(db_url), editor=editor, note=note or address_note)
     except WorkbookError as exc:
         display(HTML(problem_html("The workbook cannot open its database", str(exc), home=False)))
         return None
