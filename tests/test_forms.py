@@ -260,6 +260,36 @@ def test_evidence_add_edit_remove_is_stored_and_audited(store, empty):
     assert editor.widget not in ed.widget.children
 
 
+def test_a_stale_evidence_edit_is_refused_with_their_values_shown_and_yours_kept_in_the_message(store, empty):
+    ana, max_ = first_editor(form_for(store, empty)), first_editor(form_for(store, empty, name="Max Weber"))
+    mine = ana.toggle_evidence()
+    mine.type.value, mine.source.value = "sop", "Checks manual"
+    mine.save_button.click()
+    [rec] = store.evidence_frame(empty.id).to_dict("records")
+    theirs = max_.toggle_evidence()
+    for editor in (mine, theirs):
+        editor.set_records([rec])
+        editor.record.value = str(rec["evidence_id"])
+    mine.reference.value = "SOP-1"  # a different field: both saves are kept
+    mine.save_button.click()
+    theirs.supplied_by.value = "Border Police"
+    theirs.save_button.click()
+    assert mine.state == SAVED and theirs.state == SAVED, (mine.message, theirs.message)
+    row = store.evidence_frame(empty.id).to_dict("records")[0]
+    assert (row["reference"], row["supplied_by"]) == ("SOP-1", "Border Police")
+    mine.source.value = "Checks manual (Ana)"
+    mine.save_button.click()
+    theirs.source.value = "Checks manual (Max)"  # from a view loaded before Ana's change
+    theirs.save_button.click()
+    assert theirs.state == FAILED and "someone else changed this evidence record" in theirs.message
+    assert "What you typed:" in theirs.message and "Checks manual (Max)" in theirs.message
+    assert store.evidence_frame(empty.id)["source"].tolist() == ["Checks manual (Ana)"]
+    assert theirs.source.value == "Checks manual (Ana)", "the stored value is shown after the refusal"
+    theirs.source.value = "Checks manual (Max)"  # now based on what is stored: saved
+    theirs.save_button.click()
+    assert theirs.state == SAVED and store.evidence_frame(empty.id)["source"].tolist() == ["Checks manual (Max)"]
+
+
 @pytest.mark.parametrize("fields, expected", [
     ({"type": "law", "source": "", "date": "2024-01-01"}, "source: is required"),
     ({"type": "law", "source": "Law", "date": (dt.date.today() + dt.timedelta(days=3)).isoformat()},

@@ -137,6 +137,34 @@ def test_evidence_add_update_remove(store, xat):
     assert fields == ["added", "source", "removed"]
 
 
+def test_evidence_edits_by_two_people_never_overwrite_each_other_silently(store, xat):
+    eid = store.add_evidence(xat.id, "INF.2.1", type="sop", source="Alert list SOP", date="2025-03-01",
+                             reference="SOP-7", by="Ana")
+    loaded = store.evidence_frame(xat.id).to_dict("records")[0]  # both open the record
+    seen = {k: loaded[k] for k in ("type", "source", "date", "reference", "supplied_by")}
+    # Ana changes the source; Max, from the same view, changes the reference and sends every field
+    store.update_evidence(eid, by="Ana", expected=seen, **{**seen, "source": "Alert list SOP, 2025"})
+    store.update_evidence(eid, by="Max", expected=seen, **{**seen, "date": "2025-03-01", "reference": "SOP-7b"})
+    row = store.evidence_frame(xat.id).to_dict("records")[0]
+    assert (row["source"], row["reference"]) == ("Alert list SOP, 2025", "SOP-7b"), "both changes kept"
+    # Max changes the source too, from his stale view: refused, Ana's value is reported
+    with pytest.raises(Conflict, match=r"someone else changed this evidence record .*\(source\)") as exc:
+        store.update_evidence(eid, by="Max", expected=seen, **{**seen, "source": "Max's title"})
+    assert exc.value.current["source"] == "Alert list SOP, 2025"
+    # the same change made by both is no conflict; a stale removal is refused, a fresh one works
+    store.update_evidence(eid, by="Max", expected=seen, **{**seen, "source": "Alert list SOP, 2025"})
+    with pytest.raises(Conflict, match="nothing was removed"):
+        store.remove_evidence(eid, by="Max", expected=seen)
+    assert len(store.evidence_frame(xat.id)) == 1
+    fresh = store.evidence_frame(xat.id).to_dict("records")[0]
+    store.remove_evidence(eid, by="Max", expected={k: fresh[k] for k in seen})
+    assert store.evidence_frame(xat.id).empty
+    with pytest.raises(NotFound, match="someone may have removed it"):
+        store.update_evidence(eid, by="Ana", expected=seen, source="again")
+    fields = store.audit_frame(xat.id).query("entity == 'evidence'")[["field", "who"]].values.tolist()
+    assert fields == [["added", "Ana"], ["source", "Ana"], ["reference", "Max"], ["removed", "Max"]]
+
+
 @pytest.mark.parametrize("fields, where", [
     ({"type": "sop", "source": "", "date": "2025-01-01"}, "INF.2.1.evidence.source"),
     ({"type": "sop", "source": "SOP", "date": (dt.date.today() + dt.timedelta(days=1)).isoformat()},

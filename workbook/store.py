@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,6 +27,7 @@ from .inputs import (MAX_LONG, MAX_NOTES, MAX_SHORT, collect, parse_date, parse_
 from .models import Assessment, AuditEntry, Evidence, Rating, SignOff, TeamMember, utcnow
 
 RATING_FIELDS = ("national", "external", "agreed", "notes")
+EVIDENCE_FIELDS = ("type", "source", "date", "reference", "supplied_by")
 RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds between attempts when the database is briefly unreachable
 _TRANSIENT = ("database is locked", "could not connect", "connection refused", "connection failed",
               "server closed the connection", "terminating connection", "connection reset", "timeout expired",
@@ -34,6 +36,17 @@ STATUSES = ("draft", "in_review", "validated", "final")
 TRANSITIONS = (("draft", "in_review"), ("in_review", "draft"), ("in_review", "validated"),
                ("validated", "draft"), ("validated", "final"), ("final", "draft"))
 SIGN_OFF_ROLES = ("team", "team_leader", "national_counterpart", "reviewer")
+
+
+def _evidence_key(value) -> str:
+    """An evidence field's value for comparison: text stripped, dates as YYYY-MM-DD, empty as ""."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return "" if pd.isna(value) else value.isoformat()[:10]
+    if isinstance(value, float) and value != value:
+        return ""
+    return str(value).strip()
 
 
 @dataclass(frozen=True)
@@ -463,14 +476,42 @@ class Store:
                              field="added", old=None, new=f"{values['type']}: {values['source']}", who=who))
             return e.id
 
-    def update_evidence(self, evidence_id: int, *, by: str, **fields) -> None:
+    @staticmethod
+    def _evidence_now(e: Evidence) -> dict:
+        return {k: getattr(e, k) for k in EVIDENCE_FIELDS}
+
+    @staticmethod
+    def _evidence_changed_since(now: Mapping, expected: Mapping | None) -> list[str]:
+        """The fields whose stored value differs from what the editor loaded (``expected``)."""
+        if expected is None:
+            return []
+        return [k for k in EVIDENCE_FIELDS if k in expected and _evidence_key(now[k]) != _evidence_key(expected[k])]
+
+    def update_evidence(self, evidence_id: int, *, by: str, expected: Mapping | None = None, **fields) -> None:
+        """Change an evidence record's fields.
+
+        ``expected``: the record as the editor loaded it. Then only the fields the editor changed
+        are written (someone else's change to another field stays), and a field that someone
+        else changed meanwhile refuses the write with :class:`Conflict` holding the stored values.
+        Without it the given fields are written as they are.
+        """
         who = parse_text(by, "by", required=True)
         with self._sessions.begin() as s:
             e = s.get(Evidence, evidence_id)
             if e is None:
-                raise NotFound(f"no evidence record {evidence_id}")
-            merged = {k: getattr(e, k) for k in ("type", "source", "date", "reference", "supplied_by")} | fields
-            values = self._evidence_values(merged, f"{e.rating.indicator_id}.evidence#{evidence_id}")
+                raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
+            now = self._evidence_now(e)
+            where = f"{e.rating.indicator_id}.evidence#{evidence_id}"
+            if expected is not None:
+                fields = {k: v for k, v in fields.items()
+                          if k not in expected or _evidence_key(v) != _evidence_key(expected[k])}
+            values = self._evidence_values(now | fields, where)
+            clash = [k for k in self._evidence_changed_since(now, expected)
+                     if k in fields and _evidence_key(values[k]) != _evidence_key(now[k])]
+            if clash:
+                raise Conflict(f"someone else changed this evidence record since you opened it "
+                               f"({', '.join(k.replace('_', ' ') for k in clash)}); their values are shown, "
+                               "nothing was saved", current=now)
             a = self._writable(s, e.rating.assessment_id)
             for k, v in values.items():
                 old = getattr(e, k)
@@ -481,12 +522,19 @@ class Store:
                                      who=who))
                     setattr(e, k, v)
 
-    def remove_evidence(self, evidence_id: int, *, by: str) -> None:
+    def remove_evidence(self, evidence_id: int, *, by: str, expected: Mapping | None = None) -> None:
+        """Remove an evidence record; with ``expected`` (the record as the editor loaded it), a
+        record someone else changed meanwhile is not removed (:class:`Conflict`)."""
         who = parse_text(by, "by", required=True)
         with self._sessions.begin() as s:
             e = s.get(Evidence, evidence_id)
             if e is None:
-                raise NotFound(f"no evidence record {evidence_id}")
+                raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
+            changed = self._evidence_changed_since(self._evidence_now(e), expected)
+            if changed:
+                raise Conflict(f"someone else changed this evidence record since you opened it "
+                               f"({', '.join(k.replace('_', ' ') for k in changed)}); their values are shown, "
+                               "nothing was removed", current=self._evidence_now(e))
             a = self._writable(s, e.rating.assessment_id)
             s.add(AuditEntry(assessment_id=a.id, entity="evidence", entity_key=f"{e.rating.indicator_id}#{e.id}",
                              field="removed", old=f"{e.type}: {e.source}", new=None, who=who))

@@ -11,9 +11,9 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from ..errors import InvalidInput, WorkbookError
+from ..errors import Conflict, InvalidInput, WorkbookError
 from ..framework import Framework
-from ..store import Store
+from ..store import EVIDENCE_FIELDS, Store
 from .common import FAILED, SAVED, Look, choice_in, parse_editor, status_html
 
 NEW = "new"
@@ -143,10 +143,15 @@ class EvidenceEditor:
                 self.store.add_evidence(self.assessment_id, self.indicator_id, by=who, **self.fields())
                 done = "evidence record added"
             else:
-                self.store.update_evidence(int(rec["evidence_id"]), by=who, **self.fields())
+                self.store.update_evidence(int(rec["evidence_id"]), by=who, expected=_loaded(rec), **self.fields())
                 done = "evidence record saved"
         except InvalidInput as exc:
             self._say(FAILED, "not saved: " + "; ".join(_short(p) for p in exc.problems))
+            return False
+        except Conflict as exc:
+            yours = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.fields().items() if v)
+            self._on_change()  # reload: the stored values (theirs) are shown
+            self._say(FAILED, f"not saved: {exc}. What you typed: {yours or 'nothing'}")
             return False
         except WorkbookError as exc:
             self._say(FAILED, f"not saved: {exc}")
@@ -164,9 +169,13 @@ class EvidenceEditor:
             if rec is None:
                 self._say(FAILED, "not removed: choose a record first")
                 return False
-            self.store.remove_evidence(int(rec["evidence_id"]), by=who)
+            self.store.remove_evidence(int(rec["evidence_id"]), by=who, expected=_loaded(rec))
         except InvalidInput as exc:
             self._say(FAILED, "not removed: " + "; ".join(_short(p) for p in exc.problems))
+            return False
+        except Conflict as exc:
+            self._on_change()
+            self._say(FAILED, f"not removed: {exc}")
             return False
         except WorkbookError as exc:
             self._say(FAILED, f"not removed: {exc}")
@@ -175,6 +184,11 @@ class EvidenceEditor:
         self._say(SAVED, "evidence record removed")
         self._on_change()
         return True
+
+
+def _loaded(rec: dict) -> dict:
+    """The record as this page loaded it: the store refuses a save over someone else's change."""
+    return {k: rec.get(k) for k in EVIDENCE_FIELDS}
 
 
 def _short(problem) -> str:
