@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from workbook.report.chromium import CHROMIUM_ARGS, executable  # noqa: E402
 from workbook import config, db, serve  # noqa: E402
 from workbook.demo import load_demo  # noqa: E402
 from workbook.processes import free_port, stop_group  # noqa: E402
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     env = {**os.environ, "WORKBOOK_DB_URL": url_db}
     results = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=executable() or "/usr/bin/chromium", args=list(CHROMIUM_ARGS))
         try:
             port = free_port()
             ours = start([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port), "--no-browser"],

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workbook import config, serve  # noqa: E402
 from workbook.processes import free_port, process_tree, stop_group  # noqa: E402
+from workbook.report.chromium import CHROMIUM_ARGS as PRINT_ARGS  # noqa: E402
+from workbook.report.chromium import executable  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM = executable() or "/usr/bin/chromium"
+CHROMIUM_ARGS = list(PRINT_ARGS)
 ROUND = "baseline 2026"
 COUNTRY = "XAT"
 HEADER = f"{COUNTRY} Atlantis (fictional), {ROUND}"  # the assessment header of the demo country

@@ -8,11 +8,17 @@ kernels, Voila, the batch, CLI subprocesses), ``blank_url`` and the module-scope
 comes from ``WORKBOOK_TEST_PG_URL`` (``tools/with-postgres`` starts one; ``make test`` uses it);
 without it the PostgreSQL variants are skipped with that reason. A test about SQLite itself can leave
 PostgreSQL out: ``@pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)``, with a comment why.
+
+Also here: ``rich_url``/``rich_store``/``data`` (the report tests' demo database with a road map,
+initiatives and a follow-up round; helpers in ``report_support.py``), and ``chromium``/``server``
+(a ``workbook serve`` on the test's demo database, for browser tests).
 """
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -20,13 +26,17 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from workbook import db
+from workbook import db, serve
 from workbook.demo import load_demo
+from workbook.processes import free_port, stop_group
+from workbook.report.chromium import CHROMIUM_ARGS as PRINT_ARGS
+from workbook.report.chromium import executable as chromium_executable
 from workbook.store import Store
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+from report_support import FOLLOW_UP, load_data, rich_database
+
+CHROMIUM = chromium_executable() or "/usr/bin/chromium"
+CHROMIUM_ARGS = list(PRINT_ARGS)  # the flags the PDF printer uses: headless-safe, nothing fetched in the background
 PG_ADMIN_URL = os.environ.get("WORKBOOK_TEST_PG_URL", "")
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -160,3 +170,53 @@ def module_demo_url(request, tmp_path_factory) -> str:
     """A demo database (SQLite and PostgreSQL) for one test module's shared server, one per module and
     backend (the tests change it). Not in WORKBOOK_DB_URL: hand it to the server yourself."""
     return new_database("demo", request.param, request, tmp_path_factory.mktemp("module-demo") / "workbook.db")
+
+
+# -- the report tests' rich demo database (tests/report_support.py builds it once per session) --
+@pytest.fixture(scope="session")
+def rich_url(tmp_path_factory, demo_db_template) -> str:
+    """The demo countries; XAT with recommendations, two overlapping initiatives and a follow-up round
+    (with recommendations of its own)."""
+    return rich_database(str(demo_db_template), str(tmp_path_factory.getbasetemp() / "rich"))
+
+
+@pytest.fixture(scope="session")
+def rich_store(rich_url) -> Store:
+    return Store(rich_url)
+
+
+@pytest.fixture(scope="session")
+def data(rich_url):
+    """XAT's follow-up round: every chapter has something to show."""
+    return load_data(rich_url, "XAT", FOLLOW_UP)
+
+
+# -- a served app, for the browser tests ------------------------------------------------------
+def serve_app(db_url: str, log_path: Path):
+    """`workbook serve` on a free port in its own process group; the whole group is killed at the end."""
+    port = free_port()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port), "--no-browser"],
+                                env={**os.environ, "WORKBOOK_DB_URL": db_url}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not serve.wait_until_up(f"{base}/", timeout=120, proc=proc):
+            pytest.fail(f"the server did not answer:\n{log_path.read_text()}")
+        yield base
+    finally:
+        stop_group(proc)
+
+
+@pytest.fixture
+def chromium():
+    """The Chromium executable (skips without it)."""
+    if not chromium_available():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(demo_url, tmp_path):
+    """`workbook serve` on the test's own demo database (SQLite and PostgreSQL); yields its base URL."""
+    yield from serve_app(demo_url, tmp_path / "serve.log")

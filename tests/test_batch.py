@@ -19,7 +19,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 from papermill.exceptions import PapermillExecutionError
 
-from test_report import ReportPage, check_heading_order, remote_loads
+from report_support import ReportPage, check_heading_order, remote_loads
 from workbook import batch, config
 from workbook.batch import (CountryJob, InlineExecutor, PILLAR_NOTEBOOKS, UnknownParameter, check_parameters,
                             execute_pillar, plan_jobs, run_batch, run_country, shutdown_warm_kernel)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from test_pdf import pdf_page_count, pdf_pages_text
-from test_report import data, rich_store, rich_url  # noqa: F401 - fixtures shared with the report tests
-from test_report import FOLLOW_UP, ReportPage, check_heading_order, remote_loads
+from report_support import (FOLLOW_UP, ReportPage, check_heading_order, pdf_page_count, pdf_pages_text,
+                            remote_loads)
 from workbook.report import build_brief, load_report_data, render_pdf
 
 

@@ -4,10 +4,7 @@ users see them: rating with evidence and reloading, two people on one indicator,
 and an axe-core audit."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
@@ -16,9 +13,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
-from workbook import serve
-from workbook.processes import free_port, stop_group
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available, serve_app
 from workbook.store import Store
 
 pytestmark = pytest.mark.browser
@@ -28,43 +23,13 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 WAIT = 90_000  # ms: the first page of a fresh server starts a kernel
 
 
-def _serve(db_url: str, log_path: Path):
-    """`workbook serve` on a free port in its own process group; the whole group is killed at the end."""
-    port = free_port()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port), "--no-browser"],
-                                env={**os.environ, "WORKBOOK_DB_URL": db_url}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://{LOCAL}:{port}"
-    try:
-        if not serve.wait_until_up(f"{base}/", timeout=120, proc=proc):
-            pytest.fail(f"the server did not answer:\n{log_path.read_text()}")
-        yield base
-    finally:
-        stop_group(proc)
-
-
-@pytest.fixture
-def chromium():
-    """The Chromium executable (skips without it). Other test modules import this fixture."""
-    if not chromium_available():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
-    return CHROMIUM
-
-
-@pytest.fixture
-def server(demo_url, tmp_path):
-    """A server on the test's own demo database (other test modules import this fixture)."""
-    yield from _serve(demo_url, tmp_path / "serve.log")
-
-
 @pytest.fixture(scope="module")
 def app_server(module_demo_url, tmp_path_factory):
     """One server for this module's tests and backend, on the module's own demo database (conftest's
     module_demo_url: SQLite and PostgreSQL)."""
     if not chromium_available():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
-    yield from _serve(module_demo_url, tmp_path_factory.mktemp("serve") / "serve.log")
+    yield from serve_app(module_demo_url, tmp_path_factory.mktemp("serve") / "serve.log")
 
 
 @pytest.fixture(scope="module")

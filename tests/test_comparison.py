@@ -5,9 +5,7 @@ import re
 
 import pytest
 
-from test_pdf import pdf_pages_text
-from test_report import rich_store, rich_url  # noqa: F401 - fixtures shared with the report tests
-from test_report import FOLLOW_UP, ReportPage, check_heading_order, remote_loads
+from report_support import FOLLOW_UP, ReportPage, check_heading_order, pdf_pages_text, remote_loads
 from workbook.report import build_comparison, load_report_data
 
 

@@ -3,41 +3,22 @@ the country, the pillars and their scores; pages are numbered, with the running 
 contents give page numbers; charts are vectors; nothing is fetched from outside.
 
 The text is read with ``pdftotext`` (Debian's poppler-utils) when it is installed, else with
-pypdf; without either the read-back tests are skipped with that reason.
+pypdf (``report_support.pdf_pages_text``); without either the read-back tests are skipped with
+that reason.
 """
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
-from test_report import data, rich_store, rich_url  # noqa: F401 - fixtures shared with the report tests
-from test_report import FOLLOW_UP, notebooks_for
 from conftest import chromium_available
+from report_support import FOLLOW_UP, notebooks_for, pdf_page_count, pdf_pages_text
 from workbook.report import build_report, chromium
 from workbook.report.render import RenderError, pdf_engine, write_pdf
 
 NEEDS_CHROMIUM = pytest.mark.skipif(not chromium_available(), reason="Chromium not installed")
 ENGINES = [pytest.param("chromium", marks=NEEDS_CHROMIUM), "weasyprint"]
-
-
-def pdf_pages_text(path) -> list[str]:
-    """The text of each page (form feeds separate pages in pdftotext's output)."""
-    if shutil.which("pdftotext"):
-        out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
-        return out.stdout.split("\f")[:-1] if out.stdout.endswith("\f") else out.stdout.split("\f")
-    pypdf = pytest.importorskip("pypdf", reason="neither pdftotext (poppler-utils) nor pypdf is installed")
-    return [p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages]
-
-
-def pdf_page_count(path) -> int:
-    if shutil.which("pdfinfo"):
-        out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-        return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
-    pypdf = pytest.importorskip("pypdf", reason="neither pdfinfo (poppler-utils) nor pypdf is installed")
-    return len(pypdf.PdfReader(str(path)).pages)
 
 
 @pytest.fixture(scope="module", params=ENGINES)

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available
-from test_report import data, rich_store, rich_url  # noqa: F401 - fixtures shared with the report tests
-from test_report import notebooks_for
+from report_support import notebooks_for
 from workbook.report import compose_brief, compose_comparison, compose_report, load_report_data, render_html
 
 pytestmark = pytest.mark.browser

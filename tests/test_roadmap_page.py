@@ -9,7 +9,6 @@ import pytest
 from ipywidgets.widgets import widget as widget_module
 
 from tests.conftest import CHROMIUM_ARGS
-from tests.test_browser import chromium, server  # noqa: F401 (fixtures)
 from workbook import roadmap_page as rp
 from workbook.errors import NotFound
 from workbook.roadmap import RoadmapStore
