@@ -205,6 +205,15 @@ def test_a_notebook_without_our_parameters_fails_the_plan(demo_url, notebooks):
         plan_jobs(["XAT"])
 
 
+def test_the_plan_takes_the_pdf_engine_from_the_argument_or_the_environment(demo_url, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_PDF_ENGINE", "weasyprint")
+    assert {j.pdf_engine for j in plan_jobs(["XAT"])} == {"weasyprint"}
+    assert {j.pdf_engine for j in plan_jobs(["XAT"], pdf_engine="auto")} == {"auto"}
+    monkeypatch.setenv("WORKBOOK_PDF_ENGINE", "latex")
+    with pytest.raises(InvalidInput, match="--pdf-engine: unknown PDF engine 'latex'"):
+        plan_jobs(["XAT"])
+
+
 # -- atomic writes, retries, executors (no kernels: papermill replaced) -------------------------
 def fake_execute(notebook, output, parameters, **kwargs):
     shutil.copy(notebook, output)

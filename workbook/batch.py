@@ -92,7 +92,7 @@ class CountryJob:
     formats: tuple[str, ...] = FORMATS
     brief: bool = True
     engine: str = WARM_ENGINE
-    pdf_engine: str = "auto"  # chromium, weasyprint or auto (see workbook.report.render)
+    pdf_engine: str = "auto"  # chromium, weasyprint or auto (see workbook.report.render); plan_jobs sets it
 
     @property
     def final_dir(self) -> Path:
@@ -630,11 +630,12 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
 def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, round: str | None = None,
               output_dir: str | Path | None = None, notebooks_dir: str | Path | None = None,
               db_url: str | None = None, force: bool = False, formats: Sequence[str] = FORMATS,
-              brief: bool = True, engine: str = WARM_ENGINE, pdf_engine: str = "auto") -> list[CountryJob]:
+              brief: bool = True, engine: str = WARM_ENGINE, pdf_engine: str | None = None) -> list[CountryJob]:
     """One job per country, checked up front: every problem is reported at once.
 
     Unknown countries, countries without the requested round, unknown formats and notebooks
     whose parameters cell does not declare ours raise (the CLI exits with status 2); nothing runs.
+    ``pdf_engine`` None: ``WORKBOOK_PDF_ENGINE``, else ``auto``.
     """
     from .store import Store
     if bool(countries) == bool(all_countries):
@@ -655,12 +656,14 @@ def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, rou
             check_parameters(path, ("country", "round", "interactive"))
         except UnknownParameter as exc:
             problems.append(Problem("", str(exc)))
-    if "pdf" in formats:
-        from .report import chromium
-        from .report.render import PDF_ENGINES
-        if pdf_engine not in PDF_ENGINES:
-            problems.append(Problem("--pdf-engine", f"{pdf_engine!r}: choose from {', '.join(PDF_ENGINES)}"))
-        elif pdf_engine == "chromium" and not chromium.available():
+    from .report import chromium
+    from .report.render import RenderError, requested_engine
+    try:
+        pdf_engine = requested_engine(pdf_engine)
+    except RenderError as exc:
+        problems.append(Problem("--pdf-engine", str(exc)))
+    else:
+        if "pdf" in formats and pdf_engine == "chromium" and not chromium.available():
             problems.append(Problem("--pdf-engine", "chromium: Chromium or Playwright is not installed (install "
                                                     "Debian's chromium, set WORKBOOK_CHROMIUM, or use weasyprint)"))
     store = Store(db_url)
@@ -834,8 +837,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--engine", choices=sorted(ENGINES), default="warm",
                         help="papermill engine: 'warm' keeps one kernel per worker (default); 'nbclient' "
                              "starts a kernel per notebook, as the papermill command does")
-    parser.add_argument("--pdf-engine", choices=["auto", "chromium", "weasyprint"],
-                        default=os.environ.get("WORKBOOK_PDF_ENGINE") or "auto",
+    parser.add_argument("--pdf-engine", choices=["auto", "chromium", "weasyprint"], default=None,
                         help="what prints the PDFs: headless Chromium (fast), WeasyPrint (no browser needed) "
                              "or auto: Chromium when installed (default: WORKBOOK_PDF_ENGINE, else auto)")
     parser.add_argument("--output-dir", default=None, metavar="DIR",
@@ -869,7 +871,7 @@ def main(args) -> int:
     jobs = plan_jobs(args.country, all_countries=args.all, round=args.round, output_dir=args.output_dir,
                      db_url=getattr(args, "db_url", None), force=args.force, formats=formats,
                      brief=not getattr(args, "no_brief", False), engine=ENGINES[getattr(args, "engine", "warm")],
-                     pdf_engine=getattr(args, "pdf_engine", "auto"))
+                     pdf_engine=getattr(args, "pdf_engine", None))
     comparison = None
     if not getattr(args, "no_comparison", False):
         comparison = ComparisonJob(tuple(sorted({j.country for j in jobs})), jobs[0].output_dir, jobs[0].db_url,

@@ -79,13 +79,20 @@ def render_pdf(html_text: str):
         raise RenderError(f"{exc} refused: reports load nothing from the network or the disk") from None
 
 
-def pdf_engine(requested: str | None = None) -> str:
-    """The engine that will print: ``requested``, else ``WORKBOOK_PDF_ENGINE``, else ``auto``
-    (Chromium when it is installed, else WeasyPrint)."""
-    from . import chromium
+def requested_engine(requested: str | None = None) -> str:
+    """The engine asked for: ``requested``, else ``WORKBOOK_PDF_ENGINE``, else ``auto`` (checked,
+    not resolved: ``auto`` stays ``auto``)."""
     name = (requested or os.environ.get("WORKBOOK_PDF_ENGINE") or "auto").strip().lower()
     if name not in PDF_ENGINES:
         raise RenderError(f"unknown PDF engine {name!r}: use one of {', '.join(PDF_ENGINES)}")
+    return name
+
+
+def pdf_engine(requested: str | None = None) -> str:
+    """The engine that will print: :func:`requested_engine`, with ``auto`` resolved (Chromium when
+    it is installed, else WeasyPrint)."""
+    from . import chromium
+    name = requested_engine(requested)
     if name == "auto":
         return "chromium" if chromium.available() else "weasyprint"
     return name
