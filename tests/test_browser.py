@@ -260,3 +260,41 @@ def test_home_page_keeps_the_name_and_passes_the_axe_audit(app_server, page):
     expect(page).to_have_url(pillar_url(app_server, "operations.ipynb", "XBO", editor="Lena Horvat"))
     expect(page.get_by_role("textbox", name="Your name")).to_have_value("Lena Horvat", timeout=WAIT)
     expect(page.get_by_text("XBO Borduria (fictional), baseline 2026").first).to_be_visible()
+
+
+def test_the_name_lasts_for_the_browser_session_without_the_address_carrying_it(app_server, browser):
+    """A name given once (here: typed on the home page) fills "Your name" on a page opened later
+    from an address without ``editor=`` (a bookmark, a typed address), and the kernel uses it: the
+    header's links are rebuilt with it. Another browser session starts without a name."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context()
+    context.set_default_navigation_timeout(WAIT)
+    try:
+        page = context.new_page()
+        page.goto(f"{app_server}/voila/render/home.ipynb")
+        name = page.get_by_role("textbox", name="Your name")
+        expect(name).to_be_editable(timeout=WAIT)
+        name.press_sequentially("Amira Haddad")
+        page.goto(pillar_url(app_server, "information_management.ipynb", "XSY"))  # no editor= in the address
+        expect(page.get_by_role("textbox", name="Your name")).to_have_value("Amira Haddad", timeout=WAIT)
+        header_link = page.locator(".mbm-nav a", has_text="All assessments")
+        expect(header_link).to_have_attribute("href", "home.ipynb?editor=Amira%20Haddad", timeout=30_000)
+        # a name in the address is kept too, and the field can still be changed by hand
+        page.goto(pillar_url(app_server, "operations.ipynb", "XSY", editor="Amira H."))
+        expect(page.get_by_role("textbox", name="Your name")).to_have_value("Amira H.", timeout=WAIT)
+        page.goto(pillar_url(app_server, "regulatory_framework.ipynb", "XSY"))
+        expect(page.get_by_role("textbox", name="Your name")).to_have_value("Amira H.", timeout=WAIT)
+    finally:
+        context.close()
+    other = browser.new_context()
+    other.set_default_navigation_timeout(WAIT)
+    try:
+        page = other.new_page()
+        page.goto(pillar_url(app_server, "information_management.ipynb", "XSY"))
+        field = page.get_by_role("textbox", name="Your name")
+        expect(field).to_be_editable(timeout=WAIT)
+        page.wait_for_timeout(500)  # time for the session script to have run, had it anything to fill
+        expect(field).to_have_value("")
+    finally:
+        other.close()

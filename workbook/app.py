@@ -42,7 +42,7 @@ from IPython.display import HTML, display
 from . import config
 from .countries import is_user_assigned, search_countries
 from .errors import InvalidInput, NotFound, Problem, WorkbookError
-from .forms import PillarForm, Snapshot, load_snapshot, parse_editor
+from .forms import EDITOR_FIELD_CLASS, PillarForm, Snapshot, load_snapshot, parse_editor
 from .forms.pillar import subarea_summary
 from .framework import Pillar
 from .inputs import MAX_LONG, parse_round, parse_text
@@ -550,6 +550,7 @@ class HomePage:
         wide = widgets.Layout(width="32em")
         self.user = widgets.Text(value=editor, description="Your name",
                                  placeholder="given once: the links below carry it", style=label, layout=wide)
+        self.user.add_class(EDITOR_FIELD_CLASS)  # remembered for the browser session by our Voila template
         self.user_note = widgets.HTML(f'<p class="mbm-note" role="status">{html.escape(note)}</p>' if note else "")
         self.table = widgets.HTML()
         self.search = widgets.Text(description="Find country", placeholder="name or code, e.g. Kenya or KEN",

@@ -14,6 +14,9 @@ from ..framework import Framework
 from ..inputs import MAX_SHORT, parse_text
 
 NOT_RATED = ""
+#: Class of every "Your name" field: the Voila template (mbm.macro.html.j2, ``session_name``) keeps
+#: the name typed there for the browser session and writes it into such a field when it is empty.
+EDITOR_FIELD_CLASS = "mbm-editor-name"
 NAME_MISSING = "enter your name in “Your name” at the top of the page first"
 DISAGREEMENT_GAP = 1
 #: Seconds of quiet typing before notes are saved; ratings and evidence are saved at once.

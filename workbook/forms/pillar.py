@@ -15,7 +15,7 @@ import ipywidgets as widgets
 from ..errors import NotFound
 from ..framework import Pillar, SubArea
 from ..store import AssessmentInfo, Store
-from .common import Look, running_loop
+from .common import EDITOR_FIELD_CLASS, Look, running_loop
 from .indicator import IndicatorEditor
 from .snapshot import Snapshot, load_snapshot
 
@@ -113,6 +113,7 @@ class PillarForm:
         self.user = widgets.Text(value=editor if isinstance(editor, str) else "", description="Your name",
                                  placeholder="required before saving", style=look.label,
                                  layout=widgets.Layout(width="24em"))
+        self.user.add_class(EDITOR_FIELD_CLASS)  # our Voila template fills it from the browser session
         intro = look.html_widget('<p class="mbm-help">Open a sub-area to rate its indicators. Every change is saved '
                                  "as you make it (notes a second after you stop typing); the line under each "
                                  "indicator says whether it was saved.</p>")
