@@ -58,18 +58,24 @@ def start(cmd: list[str], env: dict, url: str, log: Path) -> subprocess.Popen:
 
 
 def measure(browser, url: str, n_subareas: int, indicator_id: str, subarea_id: str, *, loads: int, changes: int,
-            pause: float) -> tuple[list[float], list[float]]:
-    load_times, change_times = [], []
+            pause: float) -> tuple[list[float], list[float], list[tuple[float, float]]]:
+    """Load times, rating-change times, and per load the two phases before the widgets: the page's
+    HTML received (the server ran the notebook) and the kernel websocket opened (Voila's scripts ran)."""
+    load_times, change_times, phases = [], [], []
     for i in range(loads):
         time.sleep(pause)  # let a preheated pool refill, as between two visitors
         context = browser.new_context()
         context.route("**/*", lambda route: route.abort() if not route.request.url.startswith(
             ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else route.continue_())
         page = context.new_page()
+        opened: list[float] = []
+        page.on("websocket", lambda _ws: opened.append(time.perf_counter()))
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit")
         page.wait_for_function(READY_JS, arg=n_subareas, timeout=120_000, polling=10)
         load_times.append(time.perf_counter() - t0)
+        html_end = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd") / 1000
+        phases.append((html_end, (opened[0] - t0) if opened else float("nan")))
         if i == loads - 1:  # rating changes on the last page
             page.get_by_role("button", name=f"▸ {subarea_id}", exact=False).first.click()
             selector = f".mbm-indicator:has(#mbm-ind-{indicator_id.replace('.', '-')})"
@@ -80,7 +86,7 @@ def measure(browser, url: str, n_subareas: int, indicator_id: str, subarea_id: s
                     change_times.append(ms / 1000)
                 page.wait_for_timeout(200)
         context.close()
-    return load_times, change_times
+    return load_times, change_times, phases
 
 
 def main(argv=None) -> int:
@@ -125,13 +131,19 @@ def main(argv=None) -> int:
                 stop_group(plain)
         finally:
             browser.close()
-    med = {k: (statistics.median(v[0]), statistics.median(v[1]) if v[1] else float("nan")) for k, v in results.items()}
+    # the first load of each server starts its kernels: reported, but left out of the phase medians
+    med = {k: (statistics.median(v[0]), statistics.median(v[1]) if v[1] else float("nan"),
+               statistics.median(p[0] for p in v[2][1:] or v[2]), statistics.median(p[1] for p in v[2][1:] or v[2]))
+           for k, v in results.items()}
     print(f"pillar page {NOTEBOOK} ({QUERY}), {args.loads} loads, {args.changes} rating changes, {os.cpu_count()} CPUs")
-    print(f"{'':24}{'our app':>10}{'plain Voila':>13}{'ratio':>8}")
+    print(f"{'':28}{'our app':>10}{'plain Voila':>13}{'ratio':>8}")
     for i, label in enumerate(("page interactive (s)", "rating -> chart (s)")):
         a, b = med["our app"][i], med["plain Voila"][i]
-        print(f"{label:24}{a:>10.3f}{b:>13.3f}{b / a if a else float('nan'):>7.2f}x")
-    for k, (loads, changes) in results.items():
+        print(f"{label:28}{a:>10.3f}{b:>13.3f}{b / a if a else float('nan'):>7.2f}x")
+    print("where a load's time goes (medians, loads after the first):")
+    for label, i in (("  page HTML received (s)", 2), ("  kernel websocket open (s)", 3)):
+        print(f"{label:28}{med['our app'][i]:>10.3f}{med['plain Voila'][i]:>13.3f}")
+    for k, (loads, changes, _phases) in results.items():
         print(f"  {k}: loads {[round(x, 2) for x in loads]}, changes {[round(x, 3) for x in changes]}")
     print("targets: page interactive < 1.5 s, rating -> chart < 0.3 s")
     return 0
