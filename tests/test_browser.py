@@ -298,3 +298,71 @@ def test_the_name_lasts_for_the_browser_session_without_the_address_carrying_it(
         expect(field).to_have_value("")
     finally:
         other.close()
+
+
+def _kernel_pids(kernel_id: str) -> list[int]:
+    """Processes started with this kernel's connection file (kernel-<id>.json)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if f"kernel-{kernel_id}.json" in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+def test_a_page_whose_kernel_dies_says_so_stops_taking_input_and_keeps_what_was_saved(app_server, page,
+                                                                                    module_demo_url):
+    """Killing the page's kernel (the server restarts it, without the page's widgets): the page says
+    that nothing more would be saved, its content becomes inert, and a reload shows the saved rating."""
+    import json
+    import os
+    import signal
+
+    from playwright.sync_api import expect
+
+    store = Store(module_demo_url)
+    xat = store.get_assessment("XAT", ROUND)
+    sa = store.framework.pillar("INF").subareas[0]
+    ind = sa.indicators[0]
+    level = "2" if store.get_rating(xat.id, ind.id)["agreed"] != "2" else "3"
+    page.goto(pillar_url(app_server, "information_management.ipynb", "XAT", editor="Field Assessor"))
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("Field Assessor", timeout=WAIT)
+    open_subarea(page, sa)
+    block = rate(page, ind, level)
+    expect(block.locator(".mbm-status")).to_contain_text("saved", timeout=30_000)
+    assert page.get_by_role("alert").count() == 0
+    kernel_id = json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
+    pids = _kernel_pids(kernel_id)
+    assert pids, f"no process for kernel {kernel_id}"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("would not be saved", timeout=30_000)
+    expect(alert.get_by_role("button", name="Reload the page")).to_be_focused()
+    assert page.locator("#mbm-main").evaluate("el => el.inert") is True
+    alert.get_by_role("button", name="Reload the page").click()
+    open_subarea(page, sa)
+    active = editor_of(page, ind).locator(".widget-toggle-buttons button.mod-active")
+    expect(active).to_have_text(level, timeout=WAIT)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert store.get_rating(xat.id, ind.id)["agreed"] == level
+
+
+def test_a_page_whose_server_stops_says_it_lost_the_connection(page, module_demo_url, tmp_path):
+    from playwright.sync_api import expect
+
+    running = serve_app(module_demo_url, tmp_path / "serve.log")
+    base = next(running)
+    try:
+        page.goto(pillar_url(base, "operations.ipynb", "XAT", editor="Field Assessor"))
+        expect(page.get_by_role("textbox", name="Your name")).to_have_value("Field Assessor", timeout=WAIT)
+    finally:
+        running.close()  # stops the server and its kernels
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("lost its connection to the server", timeout=30_000)
+    expect(alert).to_contain_text("would not be saved")
+    assert page.locator("#mbm-main").evaluate("el => el.inert") is True
