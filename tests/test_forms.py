@@ -260,6 +260,41 @@ def test_evidence_add_edit_remove_is_stored_and_audited(store, empty):
     assert editor.widget not in ed.widget.children
 
 
+def test_evidence_being_typed_survives_a_refresh_of_the_page(store, empty):
+    """A save elsewhere on the page (or someone else's change read in) re-reads every indicator; the
+    fields of a record being typed, new or chosen, are kept until it is added, saved or abandoned."""
+    form = form_for(store, empty)
+    first, second = form.open(form.pillar.subareas[0].id)[:2]
+    editor = first.toggle_evidence()
+    editor.type.value, editor.source.value, editor.date.value = "sop", "Draft SOP, half typed", "2025-02-01"
+    second.agreed.value = "3"  # saved, and the page re-reads and re-scores
+    assert second.state == SAVED, second.message
+    assert (editor.type.value, editor.source.value, editor.date.value) == ("sop", "Draft SOP, half typed", "2025-02-01")
+    assert editor.record.value == "new" and editor.save_button.description == "Add record"
+    editor.save_button.click()
+    assert editor.state == SAVED and editor.source.value == "", editor.message
+    [rec] = store.evidence_frame(empty.id).to_dict("records")
+    assert rec["source"] == "Draft SOP, half typed"
+    editor.record.value = str(rec["evidence_id"])
+    editor.reference.value = "SOP-3, typed"
+    store.add_evidence(empty.id, first.indicator.id, type="interview", source="Someone else's record",
+                       date="2025-03-01", by="Kwame Mensah")
+    form.refresh()  # their record is listed; the one being edited keeps what was typed
+    assert editor.record.value == str(rec["evidence_id"]) and editor.reference.value == "SOP-3, typed"
+    assert len(editor.record.options) == 3
+    store.update_evidence(int(rec["evidence_id"]), by="Kwame Mensah", reference="SOP-3 (K)")
+    form.refresh()  # their change to the record being edited is read in; the typing is kept ...
+    assert editor.reference.value == "SOP-3, typed"
+    editor.save_button.click()  # ... and saving it is refused: checked against what the typing started from
+    assert editor.state == FAILED and "SOP-3, typed" in editor.message, editor.message
+    assert editor.reference.value == "SOP-3 (K)", "theirs is shown after the refusal"
+    assert store.evidence_frame(empty.id).set_index("evidence_id").loc[rec["evidence_id"], "reference"] == "SOP-3 (K)"
+    editor.record.value = "new"  # abandoning the edit: the fields follow the choice again
+    assert editor.reference.value == "" and editor.source.value == ""
+    editor.record.value = str(rec["evidence_id"])
+    assert editor.source.value == "Draft SOP, half typed" and editor.reference.value == "SOP-3 (K)"
+
+
 def test_a_stale_evidence_edit_is_refused_with_their_values_shown_and_yours_kept_in_the_message(store, empty):
     ana, max_ = first_editor(form_for(store, empty)), first_editor(form_for(store, empty, name="Max Weber"))
     mine = ana.toggle_evidence()

@@ -87,6 +87,9 @@ class EvidenceEditor:
              widgets.HBox([self.save_button, self.remove_button, self.status], layout=look.row)],
             layout=look.box)
         self.widget.add_class("mbm-evidence-editor")
+        self._quiet = False
+        self._base: dict | None = None
+        self._shown: dict = {}
         self.record.observe(self._on_record, "value")
         self.save_button.on_click(self.save)
         self.remove_button.on_click(self.remove)
@@ -94,17 +97,35 @@ class EvidenceEditor:
 
     # -- display ------------------------------------------------------------------------------
     def set_records(self, records: list[dict]) -> None:
-        """Show the stored records; keeps the chosen one when it still exists."""
+        """Show the stored records; keeps the chosen one when it still exists.
+
+        The fields follow the chosen record, unless something was typed in them since they were
+        filled: then they keep what was typed (a re-read after any save on the page, or someone
+        else's change read in, never wipes a record being typed). Saving it is still checked
+        against the record as it was when the typing started.
+        """
         self.records = list(records)
         chosen = self.record.value
+        typing = self.fields() != self._shown
         options = [("new record", NEW)] + [(record_label(self.store.framework, r), str(r["evidence_id"]))
                                            for r in self.records]
-        self.record.options = options
-        self.record.value = chosen if chosen in {v for _, v in options} else NEW
-        self._fill()
+        self._quiet = True  # new options may move the value: that is not the user choosing
+        try:
+            self.record.options = options
+            self.record.value = chosen if chosen in {v for _, v in options} else NEW
+        finally:
+            self._quiet = False
+        if not typing:
+            self._fill()
+        elif self.record.value != chosen:  # the record being edited was removed meanwhile
+            self._base = None
+            self._buttons(None)
+            self._say(FAILED, "the record you were editing was removed by someone else; "
+                              "Add record adds what you typed as a new one")
 
     def _on_record(self, _change) -> None:
-        self._fill()
+        if not self._quiet:
+            self._fill()
 
     def _chosen(self) -> dict | None:
         value = choice_in(self.record.value, {NEW} | {str(r["evidence_id"]) for r in self.records}, "Record")
@@ -121,8 +142,19 @@ class EvidenceEditor:
         self.date.value = f"{rec['date']:%Y-%m-%d}" if rec.get("date") else ""
         self.reference.value = rec.get("reference") or ""
         self.supplied_by.value = rec.get("supplied_by") or ""
+        self._base = rec or None
+        self._shown = self.fields()
+        self._buttons(rec)
+
+    def _buttons(self, rec: dict | None) -> None:
         self.save_button.description = "Save record" if rec else "Add record"
         self.remove_button.disabled = not rec
+
+    def _as_loaded(self, rec: dict) -> dict:
+        """The chosen record as it was when its fields were filled (the store refuses a change
+        made over someone else's since then)."""
+        base = self._base if self._base and self._base.get("evidence_id") == rec.get("evidence_id") else rec
+        return _loaded(base)
 
     def _say(self, state: str, text: str) -> None:
         self.state, self.message = state, text
@@ -143,14 +175,16 @@ class EvidenceEditor:
                 self.store.add_evidence(self.assessment_id, self.indicator_id, by=who, **self.fields())
                 done = "evidence record added"
             else:
-                self.store.update_evidence(int(rec["evidence_id"]), by=who, expected=_loaded(rec), **self.fields())
+                self.store.update_evidence(int(rec["evidence_id"]), by=who, expected=self._as_loaded(rec),
+                                           **self.fields())
                 done = "evidence record saved"
         except InvalidInput as exc:
             self._say(FAILED, "not saved: " + "; ".join(_short(p) for p in exc.problems))
             return False
         except Conflict as exc:
             yours = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.fields().items() if v)
-            self._on_change()  # reload: the stored values (theirs) are shown
+            self._on_change()  # reload, then show the stored values (theirs); yours are in the message
+            self._fill()
             self._say(FAILED, f"not saved: {exc}. What you typed: {yours or 'nothing'}")
             return False
         except WorkbookError as exc:
@@ -160,6 +194,7 @@ class EvidenceEditor:
             self.record.value = NEW  # ready for the next record
         self._say(SAVED, done)
         self._on_change()
+        self._fill()  # what is stored now (a new record: empty fields for the next one)
         return True
 
     def remove(self, _button=None) -> bool:
@@ -169,12 +204,13 @@ class EvidenceEditor:
             if rec is None:
                 self._say(FAILED, "not removed: choose a record first")
                 return False
-            self.store.remove_evidence(int(rec["evidence_id"]), by=who, expected=_loaded(rec))
+            self.store.remove_evidence(int(rec["evidence_id"]), by=who, expected=self._as_loaded(rec))
         except InvalidInput as exc:
             self._say(FAILED, "not removed: " + "; ".join(_short(p) for p in exc.problems))
             return False
         except Conflict as exc:
             self._on_change()
+            self._fill()
             self._say(FAILED, f"not removed: {exc}")
             return False
         except WorkbookError as exc:
@@ -183,6 +219,7 @@ class EvidenceEditor:
         self.record.value = NEW
         self._say(SAVED, "evidence record removed")
         self._on_change()
+        self._fill()
         return True
 
 
