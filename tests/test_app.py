@@ -13,7 +13,7 @@ from ipywidgets.widgets import widget as widget_module
 import workbook.app as app
 from workbook import charts, config, serve
 from workbook.errors import InvalidInput, NotFound
-from workbook.forms import SAVED
+from workbook.forms import CONFLICT, FAILED, SAVED
 
 ROUND = "baseline 2026"
 VOILA = {"VOILA_PREHEAT": "False", "VOILA_REQUEST_URL": "http://127.0.0.1:8866/voila/render/x.ipynb"}
@@ -414,3 +414,71 @@ def test_template_extends_lab_and_loads_nothing_from_other_hosts():
     for path in TEMPLATE_DIR.rglob("*"):
         if path.is_file():
             assert not re.search(r"(src|href)=\"(https?:)?//", path.read_text()), path
+
+
+class FakeLoop:
+    """``call_later`` recorded, run by hand."""
+
+    def __init__(self):
+        self.calls = []
+
+    def call_later(self, delay, fn):
+        handle = type("Handle", (), {"cancelled": False, "cancel": lambda h: setattr(h, "cancelled", True)})()
+        self.calls.append((delay, fn, handle))
+        return handle
+
+    def run_due(self):
+        due, self.calls = [c for c in self.calls if not c[2].cancelled], []
+        for _delay, fn, _handle in due:
+            fn()
+
+
+def test_an_open_page_reads_in_what_others_save_and_keeps_what_is_unsaved(demo_store, shown):
+    q = voila("country=XBO&round=baseline%202026")
+    mine = app.open_pillar("ADM", "XAT", "", "", environ=q)  # no name given yet on my page
+    theirs = app.open_pillar("ADM", "XAT", "", "", environ=voila("country=XBO&round=baseline%202026&editor=Kwame"))
+    mine.form()
+    theirs.form()
+    sa = mine.pillar.subareas[0]
+    first, second = mine.form_widget.open(sa.id)[:2]
+    their_first, their_second = theirs.form_widget.open(sa.id)[:2]
+    assert mine.check_for_changes() is False, "nothing saved since the page was read"
+    new_level = "1" if first.agreed.value != "1" else "2"
+    chart_before = mine._chart.value
+    their_first.agreed.value = new_level
+    assert their_first.state == SAVED, their_first.message
+    assert mine.check_for_changes() is True
+    assert first.agreed.value == new_level and first.version == their_first.version
+    assert mine._chart.value != chart_before, "the chart follows their rating"
+    assert mine.check_for_changes() is False
+    second.notes.value = "my notes, typed before giving my name"
+    assert second.state == FAILED and "name" in second.message, second.message
+    their_second.national.value = "5" if second.national.value != "5" else "4"
+    assert their_second.state == SAVED, their_second.message
+    assert mine.check_for_changes() is True
+    assert second.notes.value == "my notes, typed before giving my name", "unsaved typing is never replaced"
+    mine.form_widget.user.value = "Ana Ferreira"
+    second.notes.value += "."
+    assert second.state == CONFLICT and their_second.national.value in second.message, second.message
+
+
+def test_the_page_checks_for_changes_on_the_kernel_loop_until_stopped(demo_store, shown):
+    page = app.open_pillar("ADM", "XBO", ROUND, "", environ=voila("country=XBO"))
+    assert page._watch is None, "no running loop here: no timer"
+    loop = FakeLoop()
+    assert page.watch(every=15, loop=loop) is True
+    [(delay, _fn, _h)] = loop.calls
+    assert delay == 15
+    checked = []
+    page.check_for_changes = lambda: checked.append(1) or False
+    loop.run_due()
+    loop.run_due()
+    assert checked == [1, 1] and len(loop.calls) == 1, "each check schedules the next"
+    page.check_for_changes = lambda: 1 / 0  # a failing refresh is said on the page; watching goes on
+    loop.run_due()
+    assert "Changes by others could not be shown" in page._header.value and len(loop.calls) == 1
+    page.stop_watching()
+    assert loop.calls[0][2].cancelled
+    loop.run_due()
+    assert loop.calls == []
+    assert page.watch(every=0, loop=loop) is False, "0: no watching"

@@ -366,3 +366,35 @@ def test_a_page_whose_server_stops_says_it_lost_the_connection(page, module_demo
     expect(alert).to_contain_text("lost its connection to the server", timeout=30_000)
     expect(alert).to_contain_text("would not be saved")
     assert page.locator("#mbm-main").evaluate("el => el.inert") is True
+
+
+def test_an_open_page_shows_what_someone_else_saves_without_being_touched(app_server, browser, module_demo_url):
+    from playwright.sync_api import expect
+
+    store = Store(module_demo_url)
+    xsy = store.get_assessment("XSY", ROUND)
+    sa = store.framework.pillar("OPS").subareas[1]
+    ind = sa.indicators[0]
+    level = "4" if store.get_rating(xsy.id, ind.id)["agreed"] != "4" else "2"
+    contexts = [browser.new_context(), browser.new_context()]
+    try:
+        pages = []
+        for c, name in zip(contexts, ("Ana Ferreira", "Kwame Mensah")):
+            c.set_default_navigation_timeout(WAIT)
+            p = c.new_page()
+            p.goto(pillar_url(app_server, "operations.ipynb", "XSY", editor=name))
+            expect(p.get_by_role("textbox", name="Your name")).to_have_value(name, timeout=WAIT)
+            open_subarea(p, sa)
+            pages.append(p)
+        ana, kwame = pages
+        watched = editor_of(kwame, ind).locator(".widget-toggle-buttons button.mod-active")
+        block = rate(ana, ind, level)
+        expect(block.locator(".mbm-status")).to_contain_text("by Ana Ferreira", timeout=30_000)
+        # Kwame does nothing: within the page's check interval (15 s) his page shows it
+        expect(watched).to_have_text(level, timeout=40_000)
+        expect(kwame.locator("figure.mbm-chart img")).to_have_attribute(
+            "alt", ana.locator("figure.mbm-chart img").get_attribute("alt"))  # the same scores as Ana's page
+        expect(kwame.locator(".mbm-assessment")).to_have_text(ana.locator(".mbm-assessment").text_content())
+    finally:
+        for c in contexts:
+            c.close()

@@ -43,6 +43,7 @@ from . import config
 from .countries import is_user_assigned, search_countries
 from .errors import InvalidInput, NotFound, Problem, WorkbookError
 from .forms import EDITOR_FIELD_CLASS, PillarForm, Snapshot, load_snapshot, parse_editor
+from .forms.common import running_loop
 from .forms.pillar import subarea_summary
 from .framework import Pillar
 from .inputs import MAX_LONG, parse_round, parse_text
@@ -50,6 +51,8 @@ from .scoring import Scores
 from .store import AssessmentInfo, Store
 
 HOME_NOTEBOOK = "home.ipynb"
+#: How often an open pillar page looks for changes saved by others, in seconds (one small query).
+WATCH_SECONDS = 15.0
 QUERY_KEYS = ("country", "round", "editor", "indicator")
 MAX_QUERY_FIELDS = 10
 COUNTRY_RE = re.compile(r"[A-Za-z]{3}")
@@ -330,12 +333,16 @@ class PillarPage:
         self.snapshot: Snapshot | None = None
         self._form: PillarForm | None = None
         self._header = self._table = self._chart = None
+        self._seen = 0
+        self._watch = None
         if assessment is not None:
+            self._seen = store.last_change_id(assessment.id)  # first: a change after it is read in later
             self.snapshot = load_snapshot(store, assessment.id)
             if interactive:
                 self._header = widgets.HTML(self._header_html())
                 self._table = widgets.HTML(self._table_html())
                 self._chart = widgets.HTML(self._chart_html())
+                self.watch()
 
     @property
     def ok(self) -> bool:
@@ -450,6 +457,47 @@ class PillarPage:
             self._chart.value = self._chart_html()  # first: the chart is what a rating change should move
             self._table.value = self._table_html()
             self._header.value = self._header_html()
+
+    # -- other people's changes -------------------------------------------------------------------
+    def check_for_changes(self) -> bool:
+        """Re-read the page when anyone saved a change to this assessment since it was last read;
+        True when it did. Values being typed here are kept (the form only takes newer values into
+        indicators with nothing pending). A database that does not answer is tried again next time."""
+        if not self.ok:
+            return False
+        try:
+            latest = self.store.last_change_id(self.assessment.id)
+        except WorkbookError:
+            return False
+        if latest == self._seen:
+            return False
+        self._seen = latest  # before reading: a change landing during the read is seen next time
+        self.refresh()
+        return True
+
+    def watch(self, every: float = WATCH_SECONDS, loop=None) -> bool:
+        """Check for other people's changes every ``every`` seconds while the kernel runs (in Voila
+        and JupyterLab; not in batch runs or plain Python, where there is no running loop)."""
+        loop = loop or running_loop()
+        if loop is None or every <= 0:
+            return False
+        self.stop_watching()
+
+        def tick():
+            try:
+                self.check_for_changes()
+            except Exception as exc:  # never let a failed refresh stop the watching
+                self._header.value = self._header_html() + problem_html(
+                    "Changes by others could not be shown", str(exc), home=False)
+            self._watch = loop.call_later(every, tick)
+
+        self._watch = loop.call_later(every, tick)
+        return True
+
+    def stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
 
     def _on_saved(self, _indicator_id: str) -> None:
         self.snapshot = self._form.snapshot

@@ -566,6 +566,13 @@ class Store:
                              .order_by(Rating.indicator_id, Evidence.id)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=cols)
 
+    def last_change_id(self, assessment_id: int) -> int:
+        """The audit log's newest entry for an assessment (0 when none): it moves with every change
+        anyone saves, so a page compares it to see whether it must re-read."""
+        with self._sessions() as s:
+            return int(s.execute(select(func.max(AuditEntry.id)).where(AuditEntry.assessment_id == assessment_id))
+                       .scalar() or 0)
+
     def audit_frame(self, assessment_id: int) -> pd.DataFrame:
         cols = ["at", "who", "entity", "entity_key", "field", "old", "new"]
         with self._sessions() as s:

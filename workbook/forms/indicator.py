@@ -184,11 +184,13 @@ class IndicatorEditor:
         self.status.value = status_html(state, text)
 
     def show(self, stored: dict, scored: dict, records: list[dict]) -> None:
-        """New data after any save on the page: derived values and evidence always; the
-        stored values too when someone saved a newer version and nothing is waiting here."""
+        """New data after any save on the page, or changes by others read in: derived values and
+        evidence always; the stored values too when someone saved a newer version and nothing
+        changed here is unsaved (waiting, or refused: no name, a bad value). Unsaved values stay;
+        their save then meets the newer version as a conflict, with both shown."""
         self.scored, self.records = scored, list(records)
         if (int(stored.get("version") or 0) > self.version and self.state != CONFLICT
-                and not self._autosave_notes.pending):
+                and not self._autosave_notes.pending and not self._dirty):
             self._load(stored)
         self._render()
         if self.evidence_editor is not None:
