@@ -482,3 +482,18 @@ def test_the_page_checks_for_changes_on_the_kernel_loop_until_stopped(demo_store
     loop.run_due()
     assert loop.calls == []
     assert page.watch(every=0, loop=loop) is False, "0: no watching"
+
+
+def test_a_page_opened_again_in_the_same_kernel_replaces_the_old_ones_watching(demo_store, shown):
+    """In JupyterLab a cell run again makes a new page: the old one stops checking."""
+    loop = FakeLoop()
+    old = app.open_pillar("ADM", "XBO", ROUND, "", environ=voila("country=XBO"))
+    other = app.open_pillar("OPS", "XBO", ROUND, "", environ=voila("country=XBO"))
+    assert old.watch(loop=loop) and other.watch(loop=loop)
+    new = app.open_pillar("ADM", "XBO", ROUND, "", environ=voila("country=XBO"))
+    assert new.watch(loop=loop)
+    assert old._watch is None and other._watch is not None and new._watch is not None
+    assert [h.cancelled for _d, _f, h in loop.calls] == [True, False, False]
+    new.stop_watching()
+    other.stop_watching()
+    assert app._WATCHING == {}

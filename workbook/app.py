@@ -53,6 +53,8 @@ from .store import AssessmentInfo, Store
 HOME_NOTEBOOK = "home.ipynb"
 #: How often an open pillar page looks for changes saved by others, in seconds (one small query).
 WATCH_SECONDS = 15.0
+#: The page watching each (pillar, assessment) in this kernel (see :meth:`PillarPage.watch`).
+_WATCHING: dict[tuple[str, int], "PillarPage"] = {}
 QUERY_KEYS = ("country", "round", "editor", "indicator")
 MAX_QUERY_FIELDS = 10
 COUNTRY_RE = re.compile(r"[A-Za-z]{3}")
@@ -482,6 +484,13 @@ class PillarPage:
         if loop is None or every <= 0:
             return False
         self.stop_watching()
+        # One watcher per pillar and assessment in a kernel: a cell run again in JupyterLab
+        # replaces its page, and the old page's checks stop with it.
+        key = (self.pillar.id, self.assessment.id)
+        previous = _WATCHING.get(key)
+        if previous is not None and previous is not self:
+            previous.stop_watching()
+        _WATCHING[key] = self
 
         def tick():
             try:
@@ -498,6 +507,8 @@ class PillarPage:
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
+        if self.ok and _WATCHING.get((self.pillar.id, self.assessment.id)) is self:
+            del _WATCHING[(self.pillar.id, self.assessment.id)]
 
     def _on_saved(self, _indicator_id: str) -> None:
         self.snapshot = self._form.snapshot
