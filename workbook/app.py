@@ -8,8 +8,8 @@ A pillar notebook is a parameters cell and four calls::
 Where the values come from: the notebook's defaults, replaced by papermill's parameters in
 batch runs; in Voila, ``country`` and ``round`` from the page address
 (``?country=XAT&round=baseline%202026``) win. The address may also carry ``editor`` (the name
-of the person editing, given once on the home page and carried by every link after that) and
-``indicator`` (open that indicator's sub-area). The database URL never comes from the address,
+of the person editing; the pages' own links do not: the browser session keeps the name, see
+``session_name`` in the Voila template) and ``indicator`` (open that indicator's sub-area). The database URL never comes from the address,
 and every value from it is checked before use.
 
 What is shown: in interactive use (Voila, JupyterLab) the header, the form, the scores table
@@ -268,9 +268,11 @@ def chart_html(subareas: pd.DataFrame, pillar_name: str, caption: str) -> str:
             f'<figcaption style="font-size:0.9em;color:#444">{html.escape(caption)}</figcaption></figure>')
 
 
-def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = "Assessments",
-                     editor: str = "") -> str:
-    """The list of assessments with completion, last change and one link per pillar page."""
+def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = "Assessments") -> str:
+    """The list of assessments with completion, last change and one link per pillar page.
+
+    Links carry no name: the browser session does (see ``session_name`` in the Voila template),
+    so a link copied and sent to a colleague never makes their changes appear as yours."""
     e = html.escape
     if not rows:
         return ('<p class="mbm-empty">No assessments yet. Create one below, or load the fictional demo '
@@ -278,7 +280,7 @@ def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = 
     body = []
     for r in rows:
         a: AssessmentInfo = r["info"]
-        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round, editor))}" '
+        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}" '
                            f'aria-label="{e(p.name)}, {e(a.country_code)} {e(a.round)}">{e(p.name)}</a>'
                            for p in pillars)
         body.append(f'<tr><th scope="row">{e(a.country_code)} {e(a.country_name)}'
@@ -393,7 +395,6 @@ class PillarPage:
         if self._form is None:
             self._form = PillarForm(self.store, self.assessment, self.pillar, snapshot=self.snapshot,
                                     on_saved=self._on_saved, editor=self.editor)
-            self._form.user.observe(self._on_editor, "value")
         return self._form
 
     @property
@@ -408,22 +409,14 @@ class PillarPage:
     def _summaries(self) -> dict[str, str]:
         return {r["subarea_id"]: subarea_summary(r) for _, r in self.subareas.iterrows()}
 
-    def _current_editor(self) -> str:
-        """The name to carry in links: the one typed, when it is a valid name."""
-        typed = self._form.user.value if self._form is not None else self.editor
-        name, _why = check_editor(typed)
-        return name
-
     def _header_html(self) -> str:
         e, a, p = html.escape, self.assessment, self.pillar_row
-        editor = self._current_editor()
-        nav = [f'<a href="{e(HOME_NOTEBOOK + ("?" + urlencode({"editor": editor}, quote_via=quote) if editor else ""))}">'
-               "All assessments</a>"]
+        nav = [f'<a href="{e(HOME_NOTEBOOK)}">All assessments</a>']  # no name in links: see assessments_html
         for other in self.store.framework.pillars:
             if other.id == self.pillar.id:
                 nav.append(f'<strong aria-current="page">{e(other.name)}</strong>')
             else:
-                nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round, editor))}">'
+                nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round))}">'
                            f"{e(other.name)}</a>")
         team = ", ".join(f"{n} ({r})" for n, _, r in a.team)
         note = f'<p class="mbm-note" role="status">{e(self.note)}</p>' if self.note else ""
@@ -513,9 +506,6 @@ class PillarPage:
     def _on_saved(self, _indicator_id: str) -> None:
         self.snapshot = self._form.snapshot
         self._redraw()
-
-    def _on_editor(self, _change) -> None:
-        self._header.value = self._header_html()  # links carry the new name
 
 
 def _known_assessment_links(store: Store | None, notebook: str) -> list[tuple[str, str]]:
@@ -608,7 +598,7 @@ class HomePage:
         label = {"description_width": "8em"}
         wide = widgets.Layout(width="32em")
         self.user = widgets.Text(value=editor, description="Your name",
-                                 placeholder="given once: the links below carry it", style=label, layout=wide)
+                                 placeholder="given once per browser session", style=label, layout=wide)
         self.user.add_class(EDITOR_FIELD_CLASS)  # remembered for the browser session by our Voila template
         self.user_note = widgets.HTML(f'<p class="mbm-note" role="status">{html.escape(note)}</p>' if note else "")
         self.table = widgets.HTML()
@@ -625,7 +615,6 @@ class HomePage:
         self.create_button = widgets.Button(description="Create assessment", tooltip="Create the assessment")
         self.status = widgets.HTML()
         self.search.observe(self._on_search, "value")
-        self.user.observe(lambda _c: self.refresh(), "value")
         self.create_button.on_click(self.create)
         self.widget = widgets.VBox([
             self.user, self.user_note, self.table,
@@ -635,13 +624,8 @@ class HomePage:
         self.widget.add_class("mbm-home")
         self.refresh()
 
-    def _editor(self) -> str:
-        name, _why = check_editor(self.user.value)
-        return name
-
     def refresh(self) -> None:
-        self.table.value = assessments_html(assessment_rows(self.store), list(self.store.framework.pillars),
-                                            editor=self._editor())
+        self.table.value = assessments_html(assessment_rows(self.store), list(self.store.framework.pillars))
 
     def _say(self, ok: bool, text_html: str) -> None:
         colour = "#1b5e20" if ok else "#b71c1c"
@@ -679,7 +663,7 @@ class HomePage:
         except WorkbookError as exc:
             self._say(False, f"not created: {html.escape(str(exc))}")
             return None
-        links = " · ".join(f'<a href="{html.escape(page_link(notebook_for(p), info.country_code, info.round, who))}">'
+        links = " · ".join(f'<a href="{html.escape(page_link(notebook_for(p), info.country_code, info.round))}">'
                            f"{html.escape(p.name)}</a>" for p in self.store.framework.pillars)
         self._say(True, f"created {html.escape(info.country_code)} {html.escape(info.label)}: open {links}")
         self.refresh()
