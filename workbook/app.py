@@ -9,8 +9,8 @@ Where the values come from: the notebook's defaults, replaced by papermill's par
 batch runs; in Voila, ``country`` and ``round`` from the page address
 (``?country=XAT&round=baseline%202026``) win. The address may also carry ``editor`` (the name
 of the person editing; the pages' own links do not: the browser session keeps the name, see
-``session_name`` in the Voila template) and ``indicator`` (open that indicator's sub-area). The database URL never comes from the address,
-and every value from it is checked before use.
+``session_name`` in the Voila template) and ``indicator`` (open that indicator's sub-area). The
+database URL never comes from the address, and every value from it is checked before use.
 
 What is shown: in interactive use (Voila, JupyterLab) the header, the form, the scores table
 and the chart are widgets that update after every save. In batch runs (``interactive=False``)
@@ -479,11 +479,10 @@ class PillarPage:
         self.stop_watching()
         # One watcher per pillar and assessment in a kernel: a cell run again in JupyterLab
         # replaces its page, and the old page's checks stop with it.
-        key = (self.pillar.id, self.assessment.id)
-        previous = _WATCHING.get(key)
+        previous = _WATCHING.get(self._watch_key)
         if previous is not None and previous is not self:
             previous.stop_watching()
-        _WATCHING[key] = self
+        _WATCHING[self._watch_key] = self
 
         def tick():
             try:
@@ -500,8 +499,12 @@ class PillarPage:
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
-        if self.ok and _WATCHING.get((self.pillar.id, self.assessment.id)) is self:
-            del _WATCHING[(self.pillar.id, self.assessment.id)]
+        if self.ok and _WATCHING.get(self._watch_key) is self:
+            del _WATCHING[self._watch_key]
+
+    @property
+    def _watch_key(self) -> tuple[str, int]:
+        return self.pillar.id, self.assessment.id
 
     def _on_saved(self, _indicator_id: str) -> None:
         self.snapshot = self._form.snapshot

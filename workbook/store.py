@@ -487,6 +487,12 @@ class Store:
             return []
         return [k for k in EVIDENCE_FIELDS if k in expected and _evidence_key(now[k]) != _evidence_key(expected[k])]
 
+    @staticmethod
+    def _evidence_conflict(fields: list[str], now: Mapping, done: str) -> Conflict:
+        return Conflict(f"someone else changed this evidence record since you opened it "
+                        f"({', '.join(k.replace('_', ' ') for k in fields)}); their values are shown, "
+                        f"nothing was {done}", current=dict(now))
+
     def update_evidence(self, evidence_id: int, *, by: str, expected: Mapping | None = None, **fields) -> None:
         """Change an evidence record's fields.
 
@@ -509,9 +515,7 @@ class Store:
             clash = [k for k in self._evidence_changed_since(now, expected)
                      if k in fields and _evidence_key(values[k]) != _evidence_key(now[k])]
             if clash:
-                raise Conflict(f"someone else changed this evidence record since you opened it "
-                               f"({', '.join(k.replace('_', ' ') for k in clash)}); their values are shown, "
-                               "nothing was saved", current=now)
+                raise self._evidence_conflict(clash, now, "saved")
             a = self._writable(s, e.rating.assessment_id)
             for k, v in values.items():
                 old = getattr(e, k)
@@ -530,11 +534,10 @@ class Store:
             e = s.get(Evidence, evidence_id)
             if e is None:
                 raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
-            changed = self._evidence_changed_since(self._evidence_now(e), expected)
+            now = self._evidence_now(e)
+            changed = self._evidence_changed_since(now, expected)
             if changed:
-                raise Conflict(f"someone else changed this evidence record since you opened it "
-                               f"({', '.join(k.replace('_', ' ') for k in changed)}); their values are shown, "
-                               "nothing was removed", current=self._evidence_now(e))
+                raise self._evidence_conflict(changed, now, "removed")
             a = self._writable(s, e.rating.assessment_id)
             s.add(AuditEntry(assessment_id=a.id, entity="evidence", entity_key=f"{e.rating.indicator_id}#{e.id}",
                              field="removed", old=f"{e.type}: {e.source}", new=None, who=who))

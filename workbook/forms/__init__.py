@@ -9,14 +9,14 @@ store and on the editors' ``state`` and ``message``.
 """
 from __future__ import annotations
 
-from .common import (CLEAN, CONFLICT, EDITOR_FIELD_CLASS, FAILED, NAME_MISSING, NOT_RATED, SAVED, SAVING, Autosave, Look, differ,
-                     parse_editor, rating_options)
+from .common import (CLEAN, CONFLICT, EDITOR_FIELD_CLASS, FAILED, NAME_MISSING, NOT_RATED, SAVED, SAVING,
+                     Autosave, Look, differ, parse_editor, rating_options)
 from .evidence import EvidenceEditor, evidence_list_html
 from .indicator import IndicatorEditor, derived_html, indicator_html, rules_for
 from .pillar import PillarForm, flag_reasons, progress_html, subarea_summary
 from .snapshot import Snapshot, load_snapshot
 
-__all__ = ["CLEAN", "CONFLICT", "EDITOR_FIELD_CLASS", "FAILED", "NAME_MISSING", "NOT_RATED", "SAVED", "SAVING", "Autosave",
-           "EvidenceEditor", "IndicatorEditor", "Look", "PillarForm", "Snapshot", "derived_html", "differ",
+__all__ = ["CLEAN", "CONFLICT", "EDITOR_FIELD_CLASS", "FAILED", "NAME_MISSING", "NOT_RATED", "SAVED", "SAVING",
+           "Autosave", "EvidenceEditor", "IndicatorEditor", "Look", "PillarForm", "Snapshot", "derived_html", "differ",
            "evidence_list_html", "flag_reasons", "indicator_html", "load_snapshot", "parse_editor",
            "progress_html", "rating_options", "rules_for", "subarea_summary"]

@@ -156,6 +156,12 @@ class EvidenceEditor:
         base = self._base if self._base and self._base.get("evidence_id") == rec.get("evidence_id") else rec
         return _loaded(base)
 
+    def _reload(self) -> None:
+        """After a save, a removal or a refusal: the page re-reads, and the fields show what is
+        stored for the chosen record (what was typed is done with, or quoted in the message)."""
+        self._on_change()
+        self._fill()
+
     def _say(self, state: str, text: str) -> None:
         self.state, self.message = state, text
         self.status.value = status_html(state, text, "mbm-evidence-status")
@@ -183,8 +189,7 @@ class EvidenceEditor:
             return False
         except Conflict as exc:
             yours = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.fields().items() if v)
-            self._on_change()  # reload, then show the stored values (theirs); yours are in the message
-            self._fill()
+            self._reload()  # the stored values (theirs) are shown; yours are in the message
             self._say(FAILED, f"not saved: {exc}. What you typed: {yours or 'nothing'}")
             return False
         except WorkbookError as exc:
@@ -193,8 +198,7 @@ class EvidenceEditor:
         if rec is None:
             self.record.value = NEW  # ready for the next record
         self._say(SAVED, done)
-        self._on_change()
-        self._fill()  # what is stored now (a new record: empty fields for the next one)
+        self._reload()  # what is stored now (a new record: empty fields for the next one)
         return True
 
     def remove(self, _button=None) -> bool:
@@ -209,8 +213,7 @@ class EvidenceEditor:
             self._say(FAILED, "not removed: " + "; ".join(_short(p) for p in exc.problems))
             return False
         except Conflict as exc:
-            self._on_change()
-            self._fill()
+            self._reload()
             self._say(FAILED, f"not removed: {exc}")
             return False
         except WorkbookError as exc:
@@ -218,8 +221,7 @@ class EvidenceEditor:
             return False
         self.record.value = NEW
         self._say(SAVED, "evidence record removed")
-        self._on_change()
-        self._fill()
+        self._reload()
         return True
 
 
