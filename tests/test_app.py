@@ -244,11 +244,13 @@ def test_the_address_gives_the_editor_and_an_indicator_and_links_carry_no_name(d
 
 def test_every_name_field_is_one_the_template_keeps_for_the_browser_session(demo_store, shown):
     """The Voila template's session script finds the "Your name" fields by this class."""
+    from workbook import roadmap_page
     from workbook.forms import EDITOR_FIELD_CLASS
     page = app.open_pillar("ADM", "XAT", ROUND, "", environ=voila(""))
     page.form()
     home = app.open_home("", environ=voila(""))
-    for field in (page.form_widget.user, home.user):
+    roadmap = roadmap_page.open_roadmap("XAT", "", "", environ=voila(""))
+    for field in (page.form_widget.user, home.user, roadmap.user):
         assert EDITOR_FIELD_CLASS in field._dom_classes and field.description == "Your name"
     script = (config.templates_dir() / "voila" / "templates" / "mbm" / "mbm.macro.html.j2").read_text()
     assert f'".{EDITOR_FIELD_CLASS} input"' in script and f'closest(".{EDITOR_FIELD_CLASS}")' in script

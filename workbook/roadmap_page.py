@@ -42,7 +42,7 @@ from .actions import ACTION_TYPES
 from .app import (HOME_NOTEBOOK, TABLE_CSS, check_country, notebook_for, page_link, problem_html,
                   resolve_parameters)
 from .errors import Conflict, InvalidInput, NotFound, Problem, WorkbookError
-from .forms import NAME_MISSING
+from .forms import EDITOR_FIELD_CLASS, NAME_MISSING
 from .inputs import MAX_SHORT, parse_round, parse_text
 from .roadmap import RoadmapStore
 from .roadmap.fields import COST_BANDS, FUNDING_STATUSES, HORIZONS, STATUSES
@@ -920,6 +920,7 @@ class RoadmapPage:
             self.sections.append(self.followup)
         self.user = widgets.Text(description="Your name", placeholder="required before saving",
                                  style={"description_width": "5.5em"}, layout=widgets.Layout(width="24em"))
+        self.user.add_class(EDITOR_FIELD_CLASS)  # filled from the browser session by our Voila template
         self._header = widgets.HTML(self._header_html())
         self.tabs = widgets.Tab(children=[s.box for s in self.sections], titles=[s.title for s in self.sections])
         self.tabs.observe(self._on_tab, "selected_index")
