@@ -364,12 +364,6 @@ def test_jobs_are_picklable_and_hide_the_database_url():
     assert "secret" not in repr(job)
 
 
-@pytest.mark.parametrize("round_name, slug", [("baseline 2026", "baseline-2026"), ("Follow-up (2027/1)", "follow-up-2027-1"),
-                                              ("...", "round")])
-def test_round_slugs(round_name, slug):
-    assert batch.slugify(round_name) == slug
-
-
 # -- the warm-kernel engine ---------------------------------------------------------------------
 def tiny_notebook(path: Path, *cells: str) -> Path:
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",

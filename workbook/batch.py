@@ -7,11 +7,11 @@ process pool by default, or a Dask cluster with ``--scheduler tcp://HOST:PORT`` 
 :func:`run_batch`). A job and its result are small picklable dataclasses, and the worker reads
 the database itself, so the same code runs on one machine or on a cluster.
 
-Per country the worker writes ``<output-dir>/<ISO3>/<round-slug>/``: the executed notebooks,
-``report.html``/``report.pdf``, ``brief.html``/``brief.pdf`` (``--format``) and
-``manifest.json``. It builds everything in a hidden temporary sibling folder and renames it into
+Per country the worker writes ``<output-dir>/<ISO3>/<round folder>/`` (the folder exports use
+too: :func:`workbook.config.round_dir`): the executed notebooks, ``report.html``/``report.pdf``,
+``brief.html``/``brief.pdf`` (``--format``) and ``manifest.json``. It builds everything in a hidden temporary sibling folder and renames it into
 place only when complete, so a killed batch never leaves a half-written report that looks
-complete. A failing country keeps its notebooks and an ``error.json`` in ``<round-slug>.failed/``
+complete. A failing country keeps its notebooks and an ``error.json`` in ``<round folder>.failed/``
 (the last good report stays where it was), and the other countries go on. A country whose data,
 road map, framework, notebooks, templates and code have not changed since its last report is
 skipped unless ``force`` is set. The comparison report of the batch's countries goes to
@@ -37,7 +37,6 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -96,7 +95,7 @@ class CountryJob:
 
     @property
     def final_dir(self) -> Path:
-        return Path(self.output_dir) / self.country / slugify(self.round)
+        return config.round_dir(self.country, self.round, self.output_dir)
 
     def outputs(self) -> list[str]:
         """The files a finished country folder holds besides the notebooks and the manifest."""
@@ -139,12 +138,6 @@ class CountryResult:
 
 
 # -- helpers --------------------------------------------------------------------------------
-def slugify(round: str) -> str:
-    """A round name as a folder name: ``"baseline 2026"`` -> ``"baseline-2026"``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", round.strip().lower()).strip("-")
-    return slug or "round"
-
-
 def check_parameters(notebook: str | Path, parameters: Iterable[str]) -> None:
     """Raise :class:`UnknownParameter` unless every name is in the notebook's parameters cell.
 

@@ -9,10 +9,15 @@ overrides it.
     ``~/.local/share/mbm-workbook``.
 ``WORKBOOK_OUTPUTS``
     Folder for generated notebooks and reports. Default: ``outputs`` in the current folder.
+
+Where a round's outputs go is one rule, :func:`round_dir`: batch reports, exports and the
+road-map export of a round all land in ``<outputs>/<ISO3>/<round folder>/``.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import unicodedata
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +57,58 @@ def templates_dir() -> Path:
 
 def outputs_dir() -> Path:
     return Path(os.environ.get("WORKBOOK_OUTPUTS", "outputs")).resolve()
+
+
+# -- where a round's outputs go ----------------------------------------------------------------
+#: Longest readable part of a round's folder name, in characters (with the hash: 51 at most, well
+#: under every file system's limit of 255 bytes for a name, even in a four-byte script).
+ROUND_SLUG_CHARS = 40
+ROUND_HASH_CHARS = 10
+#: Names Windows refuses for a file or folder, whatever follows a dot.
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def _slug(text: str) -> str:
+    """Letters, digits and combining marks of any script, case-folded and NFKC-normalised; every
+    other run of characters (spaces, punctuation, symbols, controls) becomes one ``-``."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    out: list[str] = []
+    for ch in folded:
+        kind = unicodedata.category(ch)[0]
+        if kind in "LN" or (kind == "M" and out and out[-1] != "-"):
+            out.append(ch)
+        elif out and out[-1] != "-":
+            out.append("-")
+    slug = unicodedata.normalize("NFC", "".join(out).strip("-"))
+    if len(slug) > ROUND_SLUG_CHARS:
+        slug = slug[:ROUND_SLUG_CHARS].rstrip("-")
+        while slug and unicodedata.category(slug[-1])[0] == "M":  # never end on a mark cut from its letter
+            slug = slug[:-1]
+    return slug
+
+
+def round_folder(round: str) -> str:
+    """The folder name of a round's outputs: readable, and never the same for two different rounds.
+
+    The name is the round case-folded, with each run of characters that are not letters or digits
+    (of any script) made a ``-``: ``"baseline 2026"`` gives ``baseline-2026``, ``"تقييم 2027"``
+    gives ``تقييم-2027``. When that loses something (capitals, punctuation, another normal form,
+    a cut), a hash of the exact name follows after ``_``, which no readable part contains:
+    ``"Follow-up 2028"`` gives ``follow-up-2028_<10 hex digits>``. So two different rounds of a
+    country never share a folder, even on file systems that ignore case (Windows, macOS) or
+    Unicode normal forms (macOS); the name holds no character that Windows or macOS refuse, no
+    reserved device name (``con``, ``lpt1``...) and stays far below length limits.
+    """
+    slug = _slug(round)
+    lossless = (slug and round == slug.replace("-", " ") and slug.upper().casefold() == slug
+                and slug not in _RESERVED)
+    if lossless:
+        return slug
+    digest = hashlib.sha256(round.encode("utf-8")).hexdigest()[:ROUND_HASH_CHARS]
+    return f"{slug or 'round'}_{digest}"
+
+
+def round_dir(country: str, round: str, root: str | Path | None = None) -> Path:
+    """``<root>/<ISO3>/<round folder>``: where batch reports, exports and the road-map export of one
+    round go (``root``: default :func:`outputs_dir`)."""
+    return (Path(root) if root is not None else outputs_dir()) / country / round_folder(round)

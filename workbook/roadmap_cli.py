@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import csv
 import getpass
-import re
 from pathlib import Path
 
 import pandas as pd
 
-from .config import outputs_dir
+from .config import round_dir
 from .errors import InvalidInput, Problem
 from .roadmap import RoadmapStore
 from .roadmap.fields import HORIZONS, parse_plan_date
@@ -76,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     x = sub.add_parser("export", help="write the road map (or another table) as CSV")
     x.add_argument("--what", choices=list(EXPORTS), default="roadmap", help="which table (default: roadmap)")
     x.add_argument("--output", "-o", default=None, metavar="PATH",
-                   help="file to write (default: outputs/<ISO3>/<round>/<ISO3>-<round>-<what>.csv)")
+                   help="file to write (default: outputs/<ISO3>/<round folder>/<ISO3>-<round folder>-<what>.csv)")
     x.add_argument("--plan-start", default=None, metavar="YYYY-MM-DD", help="for the road map's dates")
 
 
@@ -224,9 +223,8 @@ def _export(rm, info, args) -> int:
         frame = rm.suggest(info.id)
     else:  # argparse checks choices; this guards direct calls
         raise InvalidInput(Problem("--what", f"{what!r} is not one of {', '.join(EXPORTS)}"), what="roadmap export")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", info.round).strip("-")
-    out = Path(args.output) if args.output else \
-        outputs_dir() / info.country_code / slug / f"{info.country_code}-{slug}-{what}.csv"
+    folder = round_dir(info.country_code, info.round)
+    out = Path(args.output) if args.output else folder / f"{info.country_code}-{folder.name}-{what}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = frame.map(_safe) if len(frame) else frame
     frame.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")

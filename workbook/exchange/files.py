@@ -3,12 +3,11 @@ recognises a file (workbook export, KoboToolbox/ODK submissions, JSON package) a
 from __future__ import annotations
 
 import getpass
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import outputs_dir
+from ..config import round_dir
 from ..errors import InvalidInput, Problem
 from ..store import AssessmentInfo, Store
 from . import package, xlsform, xlsx
@@ -19,9 +18,10 @@ FORMATS = {"xlsx": ("Excel workbook", ".xlsx"), "xlsform": ("XLSForm", "-xlsform
 
 
 def default_output(info: AssessmentInfo, fmt: str) -> Path:
-    """``outputs/<ISO3>/<round>/<ISO3>-<round><suffix>``, the round made safe for file names."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", info.round).strip("-")
-    return outputs_dir() / info.country_code / slug / f"{info.country_code}-{slug}{FORMATS[fmt][1]}"
+    """``outputs/<ISO3>/<round folder>/<ISO3>-<round folder><suffix>``: the round's folder of
+    :func:`workbook.config.round_dir`, where the batch writes its reports too."""
+    folder = round_dir(info.country_code, info.round)
+    return folder / f"{info.country_code}-{folder.name}{FORMATS[fmt][1]}"
 
 
 def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None) -> Path:
