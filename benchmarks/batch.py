@@ -36,7 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbook import config, db  # noqa: E402
+from workbook import config  # noqa: E402
+from workbook.store import db  # noqa: E402
 from workbook.store import Store  # noqa: E402
 
 ROUND = "baseline 2026"

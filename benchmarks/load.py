@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from workbook import db  # noqa: E402
+from workbook.store import db  # noqa: E402
 from workbook.errors import Conflict  # noqa: E402
 from workbook.store import Store  # noqa: E402
 

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbook.report.chromium import CHROMIUM_ARGS, executable  # noqa: E402
-from workbook import config, db, serve  # noqa: E402
-from workbook.demo import load_demo  # noqa: E402
+from workbook import config, serve  # noqa: E402
+from workbook.store import db  # noqa: E402
+from workbook.store.demo import load_demo  # noqa: E402
 from workbook.processes import free_port, stop_group  # noqa: E402
 from workbook.store import Store  # noqa: E402
 

@@ -26,8 +26,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from workbook import db, serve
-from workbook.demo import load_demo
+from workbook import serve
+from workbook.store import db
+from workbook.store.demo import load_demo
 from workbook.processes import free_port, stop_group
 from workbook.report.chromium import CHROMIUM_ARGS as PRINT_ARGS
 from workbook.report.chromium import executable as chromium_executable

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbook.actions import (DEFAULT_ACTIONS, STEPS, ActionLibraryError, find_cycles, format_cycle, load_actions,
+from workbook.roadmap.library import (DEFAULT_ACTIONS, STEPS, ActionLibraryError, find_cycles, format_cycle, load_actions,
                               parse_actions)
 from workbook.errors import InvalidInput, NotFound
 from workbook.framework import load_framework

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import new_database
-from workbook.backup import backup, restore
+from workbook.store.backup import backup, restore
 from workbook.cli import main
 from workbook.errors import WorkbookError
 from workbook.store import Store

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from workbook import db
+from workbook.store import db
 from workbook.errors import InvalidInput
 from workbook.exchange import export_file, import_file
 from workbook.exchange.package import build_package

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from pyxform.xls2xform import convert
 
-from workbook import db
+from workbook.store import db
 from workbook.errors import InvalidInput
 from workbook.exchange import export_file, import_file
 from workbook.exchange.xlsform import build_xlsform

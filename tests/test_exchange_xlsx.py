@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from workbook import db
+from workbook.store import db
 from workbook.errors import InvalidInput
 from workbook.exchange import export_file, import_file
 from workbook.exchange.xlsx import EVIDENCE, META

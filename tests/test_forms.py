@@ -510,7 +510,7 @@ def test_demo_values_are_loaded_into_the_widgets(demo_store):
 def test_final_assessment_is_read_only(store, empty):
     from sqlalchemy import update
 
-    from workbook.models import Assessment
+    from workbook.store.models import Assessment
     with store.engine.begin() as conn:
         conn.execute(update(Assessment).where(Assessment.id == empty.id).values(status="final"))
     ed = first_editor(form_for(store, empty))

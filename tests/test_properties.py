@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mutations import mutate
-from workbook import db
+from workbook.store import db
 from workbook.cli import main
 from workbook.countries import resolve_country
 from workbook.errors import FrameworkError, InvalidInput

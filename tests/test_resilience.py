@@ -13,8 +13,11 @@ import time
 import pytest
 from sqlalchemy.engine import make_url
 
-from workbook import store as store_module
+from workbook.store import base as store_base
+from sqlalchemy.exc import OperationalError
+
 from workbook.errors import Conflict, Unavailable
+from workbook.roadmap import RoadmapStore
 from workbook.store import Store
 
 CONTESTED = ["ADM.1.1", "OPS.2.1"]
@@ -140,7 +143,16 @@ class FlakyProxy:
         self.server.close()
 
 
-def test_postgres_briefly_unavailable_is_retried(store):
+def _save_rating(st: Store, aid: int) -> bool:
+    return st.save_rating(aid, "INF.1.1", agreed="3", by="test")["agreed"] == "3"
+
+
+def _set_exposure(st: Store, aid: int) -> bool:
+    return RoadmapStore(st).set_exposure(aid, 3, reason="busy crossings", by="test")["level"] == 3
+
+
+@pytest.mark.parametrize("write", [_save_rating, _set_exposure], ids=["assessment store", "road-map store"])
+def test_postgres_briefly_unavailable_is_retried(store, write):
     url = store.engine.url
     if url.get_backend_name() != "postgresql":
         pytest.skip("the network outage is a PostgreSQL scenario (SQLite waits on its busy timeout)")
@@ -149,15 +161,14 @@ def test_postgres_briefly_unavailable_is_retried(store):
     try:
         flaky_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         flaky = Store(flaky_url, check=False)
-        saved = flaky.save_rating(a.id, "INF.1.1", agreed="3", by="test")
-        assert saved["agreed"] == "3" and proxy.refused >= 1
+        assert write(flaky, a.id) and proxy.refused >= 1
         flaky.engine.dispose()
     finally:
         proxy.close()
 
 
 def test_unreachable_database_gives_clear_error(monkeypatch):
-    monkeypatch.setattr(store_module, "RETRY_DELAYS", (0.05, 0.05))
+    monkeypatch.setattr(store_base, "RETRY_DELAYS", (0.05, 0.05))
     with socket.create_server(("127.0.0.1", 0)) as s:
         port = s.getsockname()[1]          # a port that closes before anyone connects
     url = make_url(f"postgresql+psycopg://nobody:secret@127.0.0.1:{port}/mbm").render_as_string(hide_password=False)
@@ -168,8 +179,56 @@ def test_unreachable_database_gives_clear_error(monkeypatch):
     assert "secret" not in message
 
 
+class BlinkingSessions:
+    """A session factory whose first ``fail`` sessions lose their connection (a transient error)."""
+
+    def __init__(self, sessions, fail: int):
+        self.sessions, self.fail, self.calls = sessions, fail, 0
+
+    def _blink(self):
+        self.calls += 1
+        if self.calls <= self.fail:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    def __call__(self):
+        self._blink()
+        return self.sessions()
+
+    def begin(self):
+        self._blink()
+        return self.sessions.begin()
+
+
+def test_road_map_writes_and_reads_are_retried_on_a_transient_error(store, monkeypatch):
+    monkeypatch.setattr(store_base, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    a = store.create_assessment("XOU", "outage", country_name="Outland", by="test")
+    rm = RoadmapStore(store)
+    rm._sessions = BlinkingSessions(rm._sessions, fail=2)
+    assert rm.set_exposure(a.id, 3, reason="busy crossings", by="test")["level"] == 3
+    assert rm._sessions.calls > 2
+    rm._sessions = BlinkingSessions(rm._sessions.sessions, fail=1)
+    rid = rm.add_recommendation(a.id, {"subarea_id": "ADM.1", "target_level": 3, "action_type": "training",
+                                       "title": "Train the trainers", "horizon": "short"}, by="test")
+    assert rm.get_recommendation(rid)["title"] == "Train the trainers"
+    assert len(rm.recommendations_frame(a.id)) == 1, "a retried write is written once"
+
+
+def test_road_map_store_on_an_unreachable_database_raises_unavailable(monkeypatch):
+    monkeypatch.setattr(store_base, "RETRY_DELAYS", (0.05, 0.05))
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]          # a port that closes before anyone connects
+    url = make_url(f"postgresql+psycopg://nobody:secret@127.0.0.1:{port}/mbm").render_as_string(hide_password=False)
+    rm = RoadmapStore(Store(url, check=False))
+    for call in (lambda: rm.set_exposure(1, 2, reason="r", by="test"), lambda: rm.recommendations_frame(1),
+                 lambda: rm.add_initiative(1, {"donor": "D", "title": "T", "start_date": "2026-01-01",
+                                               "end_date": "2026-12-31", "subareas": ["ADM.1"]}, by="test")):
+        with pytest.raises(Unavailable) as err:
+            call()
+        assert "is not reachable (tried 3 times" in str(err.value) and "secret" not in str(err.value)
+
+
 def test_sqlite_lock_held_briefly_is_waited_out(tmp_path):
-    from workbook import db
+    from workbook.store import db
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     db.upgrade(url)
     st = Store(url)

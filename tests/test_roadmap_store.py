@@ -9,10 +9,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, update
 
 from test_actions import complete_library
-from workbook import db
-from workbook.actions import DEFAULT_ACTIONS
+from workbook.store import db
+from workbook.roadmap.library import DEFAULT_ACTIONS
 from workbook.errors import Conflict, InvalidInput, NotFound
-from workbook.models import Assessment, Base
+from workbook.store.models import Assessment, Base
 from workbook.roadmap import RoadmapStore
 
 ROADMAP_TABLES = {"subarea_target", "assessment_exposure", "recommendation", "recommendation_prerequisite",

@@ -13,7 +13,7 @@ from workbook import config
 from workbook.batch import plan_jobs
 from workbook.cli import main as cli_main
 from workbook.exchange.files import default_output, export_file
-from workbook.models import Assessment
+from workbook.store.models import Assessment
 from workbook.store import Store
 
 ROUNDS = ["Follow-up 2028", "Évaluation 2027", "تقييم 2027"]

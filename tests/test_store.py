@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from workbook import db
+from workbook.store import db
 from workbook.errors import Conflict, InvalidInput, NotFound, WorkbookError
-from workbook.models import Base
+from workbook.store.models import Base
 from workbook.store import Store
 
 TEAM = [{"name": "Ana", "organisation": "Border Police", "role": "national"},

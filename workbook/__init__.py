@@ -15,7 +15,7 @@ from .errors import Conflict, FrameworkError, InvalidInput, NotFound, WorkbookEr
 from .framework import Framework, load_framework
 from .scoring import Scores, score_assessment
 from .store import Store
-from .actions import load_actions
+from .roadmap.library import load_actions
 from .roadmap import RoadmapStore
 
 __version__ = "0.1.0"

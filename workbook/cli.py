@@ -23,7 +23,7 @@ def _cmd_framework_check(args) -> int:
 
 
 def _cmd_db_upgrade(args) -> int:
-    from . import db
+    from .store import db
     rev = db.upgrade(args.db_url)
     url = db.get_engine(args.db_url).url.render_as_string(hide_password=True)
     print(f"database {url} is at schema revision {rev}")
@@ -33,7 +33,7 @@ def _cmd_db_upgrade(args) -> int:
 def _cmd_demo(args) -> int:
     from tqdm import tqdm
 
-    from .demo import DEMO_COUNTRIES, load_demo
+    from .store.demo import DEMO_COUNTRIES, load_demo
     from .store import Store
     store = Store(args.db_url)
     with tqdm(total=len(DEMO_COUNTRIES), desc="demo data", unit="country", disable=args.quiet or None) as bar:
@@ -44,14 +44,14 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_backup(args) -> int:
-    from .backup import backup
+    from .store.backup import backup
     path = backup(args.output, args.db_url)
     print(f"backup written to {path} ({path.stat().st_size:,} bytes)")
     return 0
 
 
 def _cmd_restore(args) -> int:
-    from .backup import restore
+    from .store.backup import restore
     restore(args.file, args.db_url, replace=args.replace)
     print(f"restored {args.file}")
     return 0

@@ -2,10 +2,25 @@
 
 Every error a user can cause derives from :class:`WorkbookError` and carries a message that
 says where the problem is, so the CLI, the notebooks and the Voila app can show it as is.
+
+An input is checked whole before it is refused: :class:`Problems` collects the problems of
+every field (each check raises :class:`InvalidInput` naming its field), and raises them
+together, so a person fixes a file or a form once, not once per mistake::
+
+    problems = Problems()
+    who = problems.take(parse_text, by, "by", required=True)
+    with problems.collect():
+        level = parse_level(value, "level")
+    problems.raise_if_any(what="exposure")
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class WorkbookError(Exception):
@@ -32,6 +47,53 @@ class InvalidInput(WorkbookError):
         lines = "\n".join(f"  - {p}" for p in self.problems)
         n = len(self.problems)
         super().__init__(f"{what}: {n} problem{'s' if n != 1 else ''}\n{lines}")
+
+
+class Problems:
+    """The problems of one input, collected before raising once (see the module docstring)."""
+
+    def __init__(self, problems: Iterable[Problem] = ()):
+        self.items: list[Problem] = list(problems)
+
+    def add(self, location: str, message: str) -> None:
+        self.items.append(Problem(location, message))
+
+    def append(self, problem: Problem) -> None:
+        self.items.append(problem)
+
+    def extend(self, problems: Iterable[Problem] | InvalidInput) -> None:
+        self.items.extend(problems.problems if isinstance(problems, InvalidInput) else problems)
+
+    def take(self, check: Callable[..., T], *args, **kwargs) -> T | None:
+        """``check(*args, **kwargs)``; when it raises :class:`InvalidInput` its problems are kept
+        and None is returned."""
+        try:
+            return check(*args, **kwargs)
+        except InvalidInput as exc:
+            self.items.extend(exc.problems)
+            return None
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[None]:
+        """Keep the problems of an :class:`InvalidInput` raised in the block (the rest of the block
+        is skipped) and go on after it."""
+        try:
+            yield
+        except InvalidInput as exc:
+            self.items.extend(exc.problems)
+
+    def raise_if_any(self, *, what: str = "input") -> None:
+        if self.items:
+            raise InvalidInput(self.items, what=what)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.items)
 
 
 class FrameworkError(InvalidInput):

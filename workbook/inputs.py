@@ -2,13 +2,19 @@
 
 Each ``parse_*`` function returns a clean value or raises :class:`InvalidInput` naming the
 field. They never trust the type they are given: a browser can send any widget value.
+
+The fields of a rating and of an evidence record are declared here once, with the rule that
+checks each (:data:`RATING_RULES`, :data:`EVIDENCE_RULES`): the store and every importer check
+them with :func:`check_fields` and :func:`check_evidence`, collecting every problem of an
+input in a :class:`~workbook.errors.Problems` before it is refused.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 
-from .errors import InvalidInput, Problem
+from .errors import InvalidInput, Problem, Problems
 from .framework import CODES
 
 MAX_NOTES = 10_000
@@ -85,15 +91,45 @@ def parse_role(value, field: str = "role") -> str:
     return v
 
 
-def collect(*checks) -> list:
-    """Run zero-argument checks, collecting every problem before raising once."""
-    results, problems = [], []
-    for check in checks:
-        try:
-            results.append(check())
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            results.append(None)
-    if problems:
-        raise InvalidInput(problems)
-    return results
+# -- field rules: ``rule(value, location)`` gives the clean value or raises InvalidInput ---------
+Rule = Callable[[object, str], object]
+
+
+def text_rule(max_len: int = MAX_SHORT, *, required: bool = False) -> Rule:
+    """The rule of a text field of at most ``max_len`` characters."""
+    return lambda value, where: parse_text(value, where, max_len=max_len, required=required)
+
+
+#: The values people give an indicator: three ratings and notes (the rating table's columns).
+RATING_FIELDS = ("national", "external", "agreed", "notes")
+RATING_RULES: dict[str, Rule] = {"national": parse_rating, "external": parse_rating, "agreed": parse_rating,
+                                 "notes": text_rule(MAX_NOTES)}
+#: The fields of an evidence record. The type must also be one of the framework's evidence types
+#: (:func:`check_evidence`).
+EVIDENCE_FIELDS = ("type", "source", "date", "reference", "supplied_by")
+EVIDENCE_RULES: dict[str, Rule] = {"type": text_rule(required=True), "source": text_rule(MAX_LONG, required=True),
+                                   "date": parse_date, "reference": text_rule(MAX_LONG),
+                                   "supplied_by": text_rule(MAX_SHORT)}
+
+
+def check_fields(rules: Mapping[str, Rule], value_of: Callable[[str], object], where_of: Callable[[str], str],
+                 problems: Problems) -> dict:
+    """Each field checked by its rule; the clean values of the fields that passed (the problems of
+    the others go to ``problems``). ``value_of(key)`` reads a field, ``where_of(key)`` names it."""
+    clean: dict = {}
+    for key, rule in rules.items():
+        with problems.collect():
+            clean[key] = rule(value_of(key), where_of(key))
+    return clean
+
+
+def check_evidence(value_of: Callable[[str], object], where_of: Callable[[str], str], evidence_types,
+                   problems: Problems) -> dict | None:
+    """One evidence record checked field by field (every field, to report them all); its clean
+    values, or None when anything is wrong (the problems go to ``problems``)."""
+    before = len(problems)
+    values = check_fields(EVIDENCE_RULES, value_of, where_of, problems)
+    if "type" in values and values["type"] not in evidence_types:
+        problems.add(where_of("type"), f"{values['type']!r} is not an evidence type; use one of "
+                     + ", ".join(sorted(evidence_types)))
+    return values if len(problems) == before else None

@@ -38,14 +38,14 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from . import charts
-from .actions import ACTION_TYPES
+from .roadmap.library import ACTION_TYPES
 from .app import (HOME_NOTEBOOK, TABLE_CSS, check_country, notebook_for, page_link, problem_html,
                   resolve_parameters)
 from .errors import Conflict, InvalidInput, NotFound, Problem, WorkbookError
 from .forms import EDITOR_FIELD_CLASS, NAME_MISSING
 from .inputs import MAX_SHORT, parse_round, parse_text
 from .roadmap import RoadmapStore
-from .roadmap.fields import COST_BANDS, FUNDING_STATUSES, HORIZONS, STATUSES
+from .roadmap.fields import COST_BANDS, FUNDING_STATUSES, HORIZONS, RECOMMENDATION_STATUSES
 from .roadmap.sequence import HORIZON_NAMES
 from .store import AssessmentInfo, Store
 
@@ -574,7 +574,7 @@ class RecommendationsSection(_Section):
         self.completion_indicator = widgets.Text(description="Completion indicator", style=label, layout=wide,
                                                  placeholder="how the team will know it is done")
         self.deadline = widgets.Text(description="Deadline", placeholder="YYYY-MM-DD", style=label, layout=half)
-        self.status_ = widgets.Dropdown(options=[(s.replace("_", " "), s) for s in STATUSES], value="open",
+        self.status_ = widgets.Dropdown(options=[(s.replace("_", " "), s) for s in RECOMMENDATION_STATUSES], value="open",
                                         description="Status", style=label, layout=half)
         self.save_button = widgets.Button(description="Save recommendation", button_style="primary",
                                           layout=widgets.Layout(width="auto"))

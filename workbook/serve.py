@@ -44,7 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
-from . import config, db
+from . import config
+from .store import db
 from .errors import WorkbookError
 
 TEMPLATE = "mbm"

@@ -28,16 +28,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..countries import resolve_country
-from ..errors import InvalidInput, NotFound, Problem
-from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_date, parse_rating, parse_role, parse_round, parse_text
-from ..actions import find_cycles, format_cycle
-from ..models import (Assessment, AssessmentExposure, AuditEntry, Evidence, Rating, Recommendation,
+from ..errors import InvalidInput, NotFound, Problem, Problems
+from ..inputs import (MAX_LONG, MAX_SHORT, RATING_FIELDS, RATING_RULES, check_evidence, check_fields, parse_rating,
+                      parse_role, parse_round, parse_text)
+from ..roadmap.library import find_cycles, format_cycle
+from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Evidence, Rating, Recommendation,
                       RecommendationPrerequisite, SubareaTarget, TeamMember, utcnow)
-from ..roadmap.fields import EXPOSURES, parse_level
-from ..roadmap.records import RECOMMENDATION_FIELDS, RoadmapStore, _Context
+from ..roadmap.fields import EXPOSURES, RECOMMENDATION_FIELDS, RecommendationContext, check_recommendation, parse_level
 from ..store import AssessmentInfo, Store
-from .plan import RATING_FIELDS, Base, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, \
-    plan_import
+from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
 
 FORMAT = "mbm-workbook-package"
 FORMAT_VERSION = 2
@@ -281,7 +280,7 @@ def _checked(store: Store, pkg: Package, name: str) -> tuple[list[tuple[str, Pkg
     """Validate every value of the package against this installation; map indicator ids."""
     fw = store.framework
     mapping = framework_mapping(fw, pkg.framework.id, pkg.framework.version, f"{name}: framework")
-    problems: list[Problem] = []
+    problems = Problems()
     etypes = {t.id for t in fw.evidence_types}
     out, seen = [], {}
     for i, r in enumerate(pkg.ratings):
@@ -297,29 +296,13 @@ def _checked(store: Store, pkg: Package, name: str) -> tuple[list[tuple[str, Pkg
             problems.append(Problem(f"{where}.indicator_id", f"{ind_id} appears twice (also at {seen[ind_id]})"))
             continue
         seen[ind_id] = where
-        for k in ("national", "external", "agreed"):
-            try:
-                parse_rating(getattr(r, k), f"{where}.{k}")
-            except InvalidInput as exc:
-                problems += exc.problems
-        checks = [lambda: parse_text(r.notes, f"{where}.notes", max_len=MAX_NOTES),
-                  lambda: parse_text(r.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)]
+        check_fields(RATING_RULES, lambda k, r=r: getattr(r, k), lambda k, w=where: f"{w}.{k}", problems)
+        problems.take(parse_text, r.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
         for j, e in enumerate(r.evidence):
-            ew = f"{where}.evidence[{j}]"
-            checks += [lambda e=e, ew=ew: parse_text(e.source, f"{ew}.source", max_len=MAX_LONG, required=True),
-                       lambda e=e, ew=ew: parse_date(e.date, f"{ew}.date"),
-                       lambda e=e, ew=ew: parse_text(e.reference, f"{ew}.reference", max_len=MAX_LONG),
-                       lambda e=e, ew=ew: parse_text(e.supplied_by, f"{ew}.supplied_by", max_len=MAX_SHORT)]
-            if e.type not in etypes:
-                problems.append(Problem(f"{ew}.type", f"{e.type!r} is not an evidence type; use one of "
-                                                      + ", ".join(sorted(etypes))))
-        for check in checks:
-            try:
-                check()
-            except InvalidInput as exc:
-                problems += exc.problems
+            check_evidence(lambda k, e=e: getattr(e, k), lambda k, w=f"{where}.evidence[{j}]": f"{w}.{k}", etypes,
+                           problems)
         out.append((ind_id, r, where))
-    return out, problems, mapping
+    return out, problems.items, mapping
 
 
 def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tuple[list[dict], list[Problem]]:
@@ -329,9 +312,8 @@ def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tu
     Target levels are not compared with the current scores: the package is a record of what
     was decided, and a done recommendation may well be below the level reached since."""
     fw = store.framework
-    problems: list[Problem] = []
-    roadmap = RoadmapStore(store)
-    ctx = _Context({}, {})
+    problems = Problems()
+    ctx = RecommendationContext()
     out, keys = [], {}
     for i, r in enumerate(pkg.recommendations):
         where = f"{name}: recommendations[{i}]"
@@ -349,12 +331,9 @@ def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tu
             if problem:
                 problems.append(problem)
             fields["indicator_id"] = ind_id  # None after a problem: reported once, above
-        clean, _, found = roadmap._clean_recommendation(fields, where, ctx, check_target=False)
-        problems += found
-        try:
-            parse_text(r.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
-        except InvalidInput as exc:
-            problems += exc.problems
+        clean, _, found = check_recommendation(fw, fields, where, ctx, check_target=False)
+        problems.extend(found)
+        problems.take(parse_text, r.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
         out.append({"key": r.key, "values": clean, "prerequisites": list(dict.fromkeys(r.prerequisites)),
                     "meta": r, "where": where})
     edges = {}
@@ -373,13 +352,9 @@ def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tu
                                 f"prerequisite cycle: {format_cycle(cycle)}"))
     if pkg.exposure is not None:
         e, where = pkg.exposure, f"{name}: exposure"
-        for check in (lambda: parse_level(e.level, f"{where}.level", allowed=EXPOSURES),
-                      lambda: parse_text(e.reason, f"{where}.reason", max_len=MAX_LONG, required=True),
-                      lambda: parse_text(e.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)):
-            try:
-                check()
-            except InvalidInput as exc:
-                problems += exc.problems
+        problems.take(parse_level, e.level, f"{where}.level", allowed=EXPOSURES)
+        problems.take(parse_text, e.reason, f"{where}.reason", max_len=MAX_LONG, required=True)
+        problems.take(parse_text, e.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
     seen: dict[str, str] = {}
     for i, t in enumerate(pkg.targets):
         where = f"{name}: targets[{i}]"
@@ -388,16 +363,12 @@ def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tu
         elif t.subarea_id in seen:
             problems.append(Problem(f"{where}.subarea_id", f"{t.subarea_id} appears twice (also at {seen[t.subarea_id]})"))
         seen.setdefault(t.subarea_id, where)
-        for check in (lambda: parse_level(t.short_term, f"{where}.short_term", required=False),
-                      lambda: parse_level(t.long_term, f"{where}.long_term", required=False),
-                      lambda: parse_text(t.short_reason, f"{where}.short_reason", max_len=MAX_LONG),
-                      lambda: parse_text(t.long_reason, f"{where}.long_reason", max_len=MAX_LONG),
-                      lambda: parse_text(t.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)):
-            try:
-                check()
-            except InvalidInput as exc:
-                problems += exc.problems
-    return out, problems
+        problems.take(parse_level, t.short_term, f"{where}.short_term", required=False)
+        problems.take(parse_level, t.long_term, f"{where}.long_term", required=False)
+        problems.take(parse_text, t.short_reason, f"{where}.short_reason", max_len=MAX_LONG)
+        problems.take(parse_text, t.long_reason, f"{where}.long_reason", max_len=MAX_LONG)
+        problems.take(parse_text, t.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
+    return out, problems.items
 
 
 def _rec_identity(values: dict) -> tuple:
@@ -442,40 +413,31 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
     path = Path(path)
     pkg = load_package(path)
     name = path.name
-    rows, problems, mapping = _checked(store, pkg, name)
+    rows, found, mapping = _checked(store, pkg, name)
+    problems = Problems(found)
     recs, found = _checked_roadmap(store, pkg, name, mapping)
-    problems += found
+    problems.extend(found)
     a = pkg.assessment
     try:
         info = store.get_assessment(a.country_code, a.round)
     except NotFound:
         info = None
     if info is None:
-        try:
-            resolve_country(a.country_code, a.country_name, field=f"{name}: assessment.country_code")
-        except InvalidInput as exc:
-            problems += exc.problems
-        try:
+        problems.take(resolve_country, a.country_code, a.country_name, field=f"{name}: assessment.country_code")
+        with problems.collect():
             parse_round(a.round, f"{name}: assessment.round")
             parse_text(a.country_name, f"{name}: assessment.country_name", required=True)
-        except InvalidInput as exc:
-            problems += exc.problems
         for i, m in enumerate(a.team):
             w = f"{name}: assessment.team[{i}]"
-            for check in (lambda: parse_text(m.name, f"{w}.name", required=True),
-                          lambda: parse_text(m.organisation, f"{w}.organisation", max_len=200),
-                          lambda: parse_role(m.role, f"{w}.role")):
-                try:
-                    check()
-                except InvalidInput as exc:
-                    problems += exc.problems
-    if problems:
-        raise InvalidInput(problems, what=name)
+            problems.take(parse_text, m.name, f"{w}.name", required=True)
+            problems.take(parse_text, m.organisation, f"{w}.organisation", max_len=200)
+            problems.take(parse_role, m.role, f"{w}.role")
+    problems.raise_if_any(what=name)
     if info is None:
         return pkg, None
     ratings = [FileRating(ind_id, {k: (getattr(r, k) if k == "notes" else parse_rating(getattr(r, k)), where)
                                    for k in RATING_FIELDS},
-                          Base(updated_at=r.updated_at)) for ind_id, r, where in rows]
+                          ExportBaseline(updated_at=r.updated_at)) for ind_id, r, where in rows]
     evidence = [FileEvidence(ind_id, {"type": e.type, "source": e.source.strip(), "date": e.date,
                                       "reference": e.reference.strip(), "supplied_by": e.supplied_by.strip()},
                              f"{where}.evidence[{j}]")
@@ -533,12 +495,12 @@ def _plan_roadmap(store: Store, pkg: Package, plan: ImportPlan, assessment_id: i
 def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> AssessmentInfo:
     """Create the package's assessment as it was, in one transaction (it must not exist yet)."""
     fw = store.framework
-    rows, problems, mapping = _checked(store, pkg, source)
+    rows, found, mapping = _checked(store, pkg, source)
+    problems = Problems(found)
     recs, found = _checked_roadmap(store, pkg, source, mapping)
-    problems += found
+    problems.extend(found)
     who = parse_text(by, "by", required=True)
-    if problems:
-        raise InvalidInput(problems, what=source)
+    problems.raise_if_any(what=source)
     a = pkg.assessment
     country = resolve_country(a.country_code, a.country_name)
     now = utcnow()

@@ -17,43 +17,13 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, Problem
 from ..framework import Framework
-from ..inputs import MAX_LONG, MAX_SHORT, parse_date, parse_text
-from ..models import Evidence, Rating
+from ..inputs import EVIDENCE_FIELDS
 from ..store import Store
-
-RATING_FIELDS = ("national", "external", "agreed", "notes")
-EVIDENCE_FIELDS = ("type", "source", "date", "reference", "supplied_by")
-EVIDENCE_CHECKS = {
-    "type": lambda v, w: parse_text(v, w, required=True),
-    "source": lambda v, w: parse_text(v, w, max_len=MAX_LONG, required=True),
-    "date": lambda v, w: parse_date(v, w),
-    "reference": lambda v, w: parse_text(v, w, max_len=MAX_LONG),
-    "supplied_by": lambda v, w: parse_text(v, w, max_len=MAX_SHORT),
-}
-
-
-def check_evidence(value_of: Callable[[str], object], where_of: Callable[[str], str], etypes: set[str],
-                   problems: list[Problem]) -> dict | None:
-    """Check one evidence row of a file, field by field; add located problems and return the clean
-    values, or None when any field is wrong (every field is still checked, to report them all)."""
-    values, ok = {}, True
-    for key, check in EVIDENCE_CHECKS.items():
-        where = where_of(key)
-        try:
-            values[key] = check(value_of(key), where)
-        except InvalidInput as exc:
-            problems += exc.problems
-            ok = False
-            continue
-        if key == "type" and values[key] not in etypes:
-            problems.append(Problem(where, f"{values[key]!r} is not an evidence type; use one of "
-                                           + ", ".join(sorted(etypes))))
-            ok = False
-    return values if ok else None
+from ..store.models import Evidence, Rating
 
 
 @dataclass(frozen=True)
-class Base:
+class ExportBaseline:
     """What the file was made from, for one indicator: the basis of conflict detection.
 
     ``version`` is the rating's version when a file was exported from this database;
@@ -72,7 +42,7 @@ class FileRating:
 
     indicator_id: str
     values: dict[str, tuple[str | None, str]]
-    base: Base | None = None
+    base: ExportBaseline | None = None
 
 
 @dataclass(frozen=True)
@@ -228,7 +198,7 @@ def _evidence_key(indicator_id: str, values: dict) -> tuple:
     return (indicator_id,) + tuple(values.get(k) or None for k in EVIDENCE_FIELDS)
 
 
-def _changed_since(base: Base | None, db: Rating | None, field_name: str) -> bool:
+def _changed_since(base: ExportBaseline | None, db: Rating | None, field_name: str) -> bool:
     """Was this rating changed in the database after the file was made?"""
     if db is None:
         return False

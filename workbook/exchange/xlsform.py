@@ -25,13 +25,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from ..errors import InvalidInput, NotFound, Problem
+from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
-from ..inputs import MAX_NOTES, MAX_SHORT, parse_rating, parse_text
+from ..inputs import EVIDENCE_FIELDS, MAX_NOTES, MAX_SHORT, check_evidence, parse_rating, parse_text
 from ..store import AssessmentInfo, Store
-from .plan import (EVIDENCE_CHECKS, Base, FileEvidence, FileRating, ImportPlan, check_evidence, framework_mapping,
-                   map_indicator, plan_import)
-from .xlsx import _stored, open_xlsx
+from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
+from .xlsx import open_xlsx, stored_values
 
 RATERS = (("national", "National self-rating"), ("external", "External (international) rating"),
           ("agreed", "Agreed rating"))
@@ -57,7 +56,7 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
     """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``."""
     fw: Framework = store.framework
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    stored = _stored(store, info.id).ratings
+    stored = stored_values(store, info.id).ratings
     versions = " ".join(f"{i}:{stored[i].version if i in stored else 0}" for i in fw.indicators)
     survey: list[dict] = [
         {"type": "calculate", "name": "wb_country", "calculation": _literal(info.country_code)},
@@ -205,7 +204,7 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
         raise InvalidInput(Problem(path.name, "no such file"), what="import")
     main, ev_table = _read_tables(path)
     fw = store.framework
-    problems: list[Problem] = []
+    problems = Problems()
     if not main.rows:
         raise InvalidInput(Problem(main.name, "the export holds no submissions"), what="import")
     if "rater" not in main.columns:
@@ -251,12 +250,11 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
             info = store.get_assessment(code, rnd)
         except NotFound as exc:
             problems.append(Problem(f"{main.name}: assessment", str(exc)))
-    if problems:
-        raise InvalidInput(problems, what=path.name)
+    problems.raise_if_any(what=path.name)
 
     # one value per indicator and field; two submissions that disagree are a problem
     chosen: dict[tuple[str, str], tuple[str, str]] = {}
-    bases: dict[str, Base] = {}
+    bases: dict[str, ExportBaseline] = {}
     assessors: list[str] = []
     indices: dict[str, int] = {}
     for key in main.columns:
@@ -276,13 +274,11 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
                 ind, _, v = part.partition(":")
                 if v.isdigit():
                     row_base[ind] = int(v)
-        try:
-            rater = parse_text(main.get(row, "rater"), main.where(r, "rater"), required=True)
-            if rater not in dict(RATERS):
-                raise InvalidInput(Problem(main.where(r, "rater"), f"{rater!r} is not a rater; use national, "
-                                                                    "external or agreed"))
-        except InvalidInput as exc:
-            problems += exc.problems
+        rater = problems.take(parse_text, main.get(row, "rater"), main.where(r, "rater"), required=True)
+        if rater is None:
+            continue
+        if rater not in dict(RATERS):
+            problems.add(main.where(r, "rater"), f"{rater!r} is not a rater; use national, external or agreed")
             continue
         who = main.get(row, "assessor")
         if who and str(who).strip() not in assessors:
@@ -297,12 +293,8 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
                 if raw is None:
                     continue
                 where = main.where(r, col)
-                try:
-                    v = parse(raw, where)
-                except InvalidInput as exc:
-                    problems += exc.problems
-                    continue
-                if v is None:
+                v = problems.take(parse, raw, where)
+                if v is None:  # empty, or refused (the problem is kept)
                     continue
                 prev = chosen.get((ind_id, fld))
                 if prev and prev[0] != v:
@@ -311,13 +303,12 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
                     continue
                 chosen[(ind_id, fld)] = (v, where)
                 if key.replace("_", ".") in row_base:
-                    bases[ind_id] = Base(version=row_base[key.replace("_", ".")])
+                    bases[ind_id] = ExportBaseline(version=row_base[key.replace("_", ".")])
     ratings: dict[str, FileRating] = {}
     for (ind_id, fld), (v, where) in chosen.items():
         ratings.setdefault(ind_id, FileRating(ind_id, {}, bases.get(ind_id))).values[fld] = (v, where)
     evidence = _read_evidence(ev_table, fw, mapping, problems) if ev_table else []
-    if problems:
-        raise InvalidInput(problems, what=path.name)
+    problems.raise_if_any(what=path.name)
     plan = plan_import(store, info.id, list(ratings.values()), evidence, source=path.name,
                        kind="KoboToolbox/ODK submissions", country=info.country_code, round=info.round)
     plan.notes += notes
@@ -325,7 +316,7 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
     return plan
 
 
-def _read_evidence(table: _Table, fw: Framework, mapping, problems: list[Problem]) -> list[FileEvidence]:
+def _read_evidence(table: _Table, fw: Framework, mapping, problems: Problems) -> list[FileEvidence]:
     etypes = {t.id for t in fw.evidence_types}
     out = []
     for r, row in enumerate(table.rows, start=2):
@@ -336,7 +327,7 @@ def _read_evidence(table: _Table, fw: Framework, mapping, problems: list[Problem
                                         else f"{table.name}!row {r}")
         if problem:
             problems.append(problem)
-        columns = {key: f"ev_{key}" for key in EVIDENCE_CHECKS}
+        columns = {key: f"ev_{key}" for key in EVIDENCE_FIELDS}
 
         def value_of(key, row=row):
             raw = table.get(row, columns[key])

@@ -33,12 +33,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput, NotFound, Problem
-from ..inputs import MAX_NOTES, parse_rating, parse_text
-from ..models import Evidence, Rating
+from ..errors import InvalidInput, NotFound, Problem, Problems
+from ..inputs import EVIDENCE_FIELDS, RATING_FIELDS, RATING_RULES, check_evidence, parse_rating
+from ..store.models import Evidence, Rating
 from ..store import AssessmentInfo, Store
-from .plan import (EVIDENCE_FIELDS, check_evidence, RATING_FIELDS, Base, FileEvidence, FileRating, ImportPlan, framework_mapping,
-                   map_indicator, plan_import)
+from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
 
 FORMAT = "mbm-workbook-xlsx"
 FORMAT_VERSION = 1
@@ -105,12 +104,14 @@ def _header(ws, columns) -> None:
 
 
 @dataclass(frozen=True)
-class _Stored:
+class StoredValues:
+    """The ratings and evidence records of an assessment as they are stored (for exports)."""
+
     ratings: dict[str, Rating]
     evidence: list[tuple[int, str, dict]]  # record id, indicator id, values
 
 
-def _stored(store: Store, assessment_id: int) -> _Stored:
+def stored_values(store: Store, assessment_id: int) -> StoredValues:
     with Session(store.engine) as s:
         ratings = {r.indicator_id: r for r in s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
         rows = s.execute(select(Evidence.id, Rating.indicator_id, *(getattr(Evidence, k) for k in EVIDENCE_FIELDS))
@@ -118,7 +119,7 @@ def _stored(store: Store, assessment_id: int) -> _Stored:
                          .where(Rating.assessment_id == assessment_id)
                          .order_by(Rating.indicator_id, Evidence.id)).all()
         s.expunge_all()
-    return _Stored(ratings, [(r[0], r[1], dict(zip(EVIDENCE_FIELDS, r[2:]))) for r in rows])
+    return StoredValues(ratings, [(r[0], r[1], dict(zip(EVIDENCE_FIELDS, r[2:]))) for r in rows])
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
     """Write the Excel workbook of one assessment to ``path``; return the path."""
     fw = store.framework
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    data = _stored(store, info.id)
+    data = stored_values(store, info.id)
     wb = Workbook()
     _readme(wb.active, store, info, now)
 
@@ -234,7 +235,7 @@ def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime) -> None:
     _protect(ws)
 
 
-def _evidence_sheet(ws, fw, data: _Stored) -> None:
+def _evidence_sheet(ws, fw, data: StoredValues) -> None:
     _header(ws, EVIDENCE_COLUMNS)
     ws.freeze_panes = "C2"
     row = 1
@@ -270,7 +271,7 @@ def _evidence_sheet(ws, fw, data: _Stored) -> None:
     _protect(ws)
 
 
-def _meta_sheet(ws, store: Store, info: AssessmentInfo, now: dt.datetime, data: _Stored) -> None:
+def _meta_sheet(ws, store: Store, info: AssessmentInfo, now: dt.datetime, data: StoredValues) -> None:
     fw = store.framework
     pairs = [("format", FORMAT), ("format_version", FORMAT_VERSION), ("country", info.country_code),
              ("round", info.round), ("framework_id", fw.id), ("framework_version", fw.version),
@@ -333,7 +334,7 @@ def _level(v, where: str) -> str | None:
     return parse_rating(v, where)
 
 
-def _read_meta(ws, name: str) -> tuple[dict, dict[str, Base], dict[int, tuple[str, dict]]]:
+def _read_meta(ws, name: str) -> tuple[dict, dict[str, ExportBaseline], dict[int, tuple[str, dict]]]:
     meta = {}
     for k, v in ws.iter_rows(min_row=1, max_col=2, values_only=True):
         if k:
@@ -345,10 +346,10 @@ def _read_meta(ws, name: str) -> tuple[dict, dict[str, Base], dict[int, tuple[st
         raise InvalidInput(Problem(f"{name}: sheet {META}", f"export format {meta.get('format_version')} is not "
                                                             f"supported (this version reads {FORMAT_VERSION})"),
                            what="import")
-    bases: dict[str, Base] = {}
+    bases: dict[str, ExportBaseline] = {}
     for row in ws.iter_rows(min_row=2, min_col=4, max_col=3 + len(META_RATING_COLUMNS), values_only=True):
         if row[0]:
-            bases[row[0]] = Base(version=int(row[1] or 0),
+            bases[row[0]] = ExportBaseline(version=int(row[1] or 0),
                                  values={k: _cell_text(v) for k, v in zip(RATING_FIELDS, row[2:])})
     exported: dict[int, tuple[str, dict]] = {}
     for row in ws.iter_rows(min_row=2, min_col=11, max_col=10 + len(META_EVIDENCE_COLUMNS), values_only=True):
@@ -357,7 +358,7 @@ def _read_meta(ws, name: str) -> tuple[dict, dict[str, Base], dict[int, tuple[st
     return meta, bases, exported
 
 
-def _extra_columns(ws, ncols: int, problems: list[Problem]) -> None:
+def _extra_columns(ws, ncols: int, problems: Problems) -> None:
     """One problem per column beyond the workbook's own that holds anything."""
     for col in ws.iter_cols(min_col=ncols + 1, max_col=max(ws.max_column, ncols)):
         for cell in col:
@@ -371,7 +372,7 @@ def _extra_columns(ws, ncols: int, problems: list[Problem]) -> None:
                 break
 
 
-def _check_headers(ws, columns, problems: list[Problem]) -> bool:
+def _check_headers(ws, columns, problems: Problems) -> bool:
     ok = True
     for c, (_, header, *_) in enumerate(columns, start=1):
         found = ws.cell(row=1, column=c).value
@@ -408,7 +409,7 @@ def read_xlsx(store: Store, path: str | Path, wb=None) -> ImportPlan:
         raise InvalidInput(Problem(f"{name}: assessment", f"{exc}; the file was exported for {country} {round_!r}"),
                            what="import") from None
 
-    problems: list[Problem] = []
+    problems = Problems()
     expected = [s for s in str(meta.get("sheets") or "").split("|") if s]
     for extra in sorted(set(wb.sheetnames) - set(expected) - {README, EVIDENCE, LISTS, META}):
         problems.append(Problem(extra, "this sheet is not part of the exported workbook; move its ratings into the "
@@ -441,15 +442,9 @@ def read_xlsx(store: Store, path: str | Path, wb=None) -> ImportPlan:
             values = {}
             for key in RATING_FIELDS:
                 where = f"{sheet}!{get_column_letter(_col(key))}{r}"
-                try:
-                    if key == "notes":
-                        v = parse_text(_cell_text(raw[key]), where, max_len=MAX_NOTES)
-                    else:
-                        v = _level(raw[key], where)
-                except InvalidInput as exc:
-                    problems += exc.problems
-                    continue
-                values[key] = (v, where)
+                with problems.collect():
+                    values[key] = (RATING_RULES["notes"](_cell_text(raw[key]), where) if key == "notes"
+                                   else _level(raw[key], where), where)
             ratings.append(FileRating(ind_id, values, bases.get(str(raw["indicator_id"]).strip())))
 
     evidence: list[FileEvidence] = []
@@ -457,8 +452,7 @@ def read_xlsx(store: Store, path: str | Path, wb=None) -> ImportPlan:
         problems.append(Problem(EVIDENCE, "the sheet is missing: export a fresh workbook, or copy the sheet back"))
     else:
         evidence = _read_evidence(wb[EVIDENCE], fw, mapping, exported_evidence, problems)
-    if problems:
-        raise InvalidInput(problems, what=f"{name}")
+    problems.raise_if_any(what=name)
     return plan_import(store, info.id, ratings, evidence, source=name, kind="Excel workbook", country=info.country_code,
                        round=info.round)
 
@@ -473,7 +467,7 @@ def _same_record(record: tuple[str, dict]) -> tuple:
     return tuple(out)
 
 
-def _read_evidence(ws, fw, mapping, exported: dict, problems: list[Problem]) -> list[FileEvidence]:
+def _read_evidence(ws, fw, mapping, exported: dict, problems: Problems) -> list[FileEvidence]:
     if not _check_headers(ws, EVIDENCE_COLUMNS, problems):
         return []
     _extra_columns(ws, len(EVIDENCE_COLUMNS), problems)

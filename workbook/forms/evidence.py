@@ -13,7 +13,8 @@ import ipywidgets as widgets
 
 from ..errors import Conflict, InvalidInput, WorkbookError
 from ..framework import Framework
-from ..store import EVIDENCE_FIELDS, Store
+from ..inputs import EVIDENCE_FIELDS
+from ..store import Store
 from .common import FAILED, SAVED, Look, choice_in, parse_editor, status_html
 
 NEW = "new"

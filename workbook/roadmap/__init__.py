@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from .donors import DonorMap, covered_recommendations, map_donors, overlapping_initiatives, unfunded_gaps
 from .followup import Comparison, FollowUp, compare_scores, status_counts, status_on, targeted_changes
-from .records import INITIATIVE_FIELDS, RECOMMENDATION_FIELDS, RoadmapStore
+from .fields import INITIATIVE_FIELDS, RECOMMENDATION_FIELDS
+from .store import RoadmapStore
 from .sequence import Roadmap, build_roadmap, check_schedule, sequence_recommendations
 from .suggest import suggest_recommendations
 from .targets import compute_targets, current_level, priority

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..actions import find_cycles, format_cycle
+from .library import find_cycles, format_cycle
 from ..errors import InvalidInput, Problem
 
 SHORT_MONTHS = 18

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..actions import ActionLibrary
+from .library import ActionLibrary
 from ..errors import InvalidInput, Problem
 from ..framework import Framework
 from .targets import indicator_levels
@@ -27,7 +27,7 @@ def suggest_recommendations(framework: Framework, library: ActionLibrary, indica
     Parameters
     ----------
     framework, library
-        The framework and the action library (:func:`workbook.actions.load_actions`).
+        The framework and the action library (:func:`workbook.roadmap.library.load_actions`).
     indicators : DataFrame
         ``Scores.indicators`` of the assessment (the capped level is the current level).
     targets : DataFrame

@@ -1,7 +1,7 @@
 """Alembic environment: the engine comes from workbook.db (never from a config file)."""
 from alembic import context
 
-from workbook.models import Base
+from workbook.store.models import Base
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from . import db
-from .errors import WorkbookError
+from ..errors import WorkbookError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"

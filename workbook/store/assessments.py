@@ -7,32 +7,25 @@ nothing. Ratings carry a ``version``: a save based on an older version is refuse
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
 from . import db
-from .countries import resolve_country
-from .errors import Conflict, InvalidInput, NotFound, Problem, Unavailable
-from .framework import Framework, load_framework
-from .inputs import (MAX_LONG, MAX_NOTES, MAX_SHORT, collect, parse_date, parse_rating, parse_role,
-                     parse_round, parse_text)
+from ..countries import resolve_country
+from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
+from ..framework import Framework, load_framework
+from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, RATING_FIELDS, RATING_RULES, check_evidence, check_fields,
+                      parse_role, parse_round, parse_text)
+from .base import StoreBase
 from .models import Assessment, AuditEntry, Evidence, Rating, SignOff, TeamMember, utcnow
 
-RATING_FIELDS = ("national", "external", "agreed", "notes")
-EVIDENCE_FIELDS = ("type", "source", "date", "reference", "supplied_by")
-RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds between attempts when the database is briefly unreachable
-_TRANSIENT = ("database is locked", "could not connect", "connection refused", "connection failed",
-              "server closed the connection", "terminating connection", "connection reset", "timeout expired",
-              "connection timed out", "the database system is starting up", "the database system is shutting down")
-STATUSES = ("draft", "in_review", "validated", "final")
+#: Review states of an assessment, in workflow order (not the statuses of recommendations).
+REVIEW_STATUSES = ("draft", "in_review", "validated", "final")
 TRANSITIONS = (("draft", "in_review"), ("in_review", "draft"), ("in_review", "validated"),
                ("validated", "draft"), ("validated", "final"), ("final", "draft"))
 SIGN_OFF_ROLES = ("team", "team_leader", "national_counterpart", "reviewer")
@@ -95,8 +88,8 @@ def _rating_dict(r: Rating | None) -> dict:
             "version": r.version, "updated_by": r.updated_by, "updated_at": r.updated_at}
 
 
-class Store:
-    """Open a database (``url`` or ``WORKBOOK_DB_URL`` or the embedded SQLite default).
+class Store(StoreBase):
+    """The assessment store. Open a database (``url`` or ``WORKBOOK_DB_URL`` or the embedded SQLite default).
 
     Parameters
     ----------
@@ -109,41 +102,31 @@ class Store:
     """
 
     def __init__(self, url: str | None = None, framework: Framework | None = None, *, check: bool = True):
-        self.engine = db.get_engine(url)
+        self.engine = db.get_engine(url)  # first: an unreachable database is reported with its URL
         if check:
             db.check_schema(self.engine)
-        self.framework = framework or load_framework()
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        super().__init__(self.engine, framework or load_framework())
 
     # -- assessments ------------------------------------------------------------------------
     def create_assessment(self, country: str, round: str, *, country_name: str | None = None,
                           team: list[dict] | None = None, by: str = "") -> AssessmentInfo:
         """Create an assessment. ``team`` is a list of ``{name, organisation, role}``."""
-        problems: list[Problem] = []
+        problems = Problems()
         members = []
-        c = rnd = who = None
-        try:
-            c, rnd, who = collect(lambda: resolve_country(country, country_name),
-                                  lambda: parse_round(round),
-                                  lambda: parse_text(by, "by", required=True))
-        except InvalidInput as exc:
-            problems += exc.problems
+        c = problems.take(resolve_country, country, country_name)
+        rnd = problems.take(parse_round, round)
+        who = problems.take(self._who, by)
         for i, m in enumerate(team or []):
             if not isinstance(m, dict):
-                problems.append(Problem(f"team[{i}]", "expected a mapping with name, organisation, role"))
+                problems.add(f"team[{i}]", "expected a mapping with name, organisation, role")
                 continue
             unknown = set(m) - {"name", "organisation", "role"}
             if unknown:
-                problems.append(Problem(f"team[{i}]", f"unknown keys {sorted(unknown)}"))
-            try:
-                members.append(collect(lambda: parse_text(m.get("name"), f"team[{i}].name", required=True),
-                                       lambda: parse_text(m.get("organisation"), f"team[{i}].organisation",
-                                                          max_len=200),
-                                       lambda: parse_role(m.get("role"), f"team[{i}].role")))
-            except InvalidInput as exc:
-                problems += exc.problems
-        if problems:
-            raise InvalidInput(problems, what="new assessment")
+                problems.add(f"team[{i}]", f"unknown keys {sorted(unknown)}")
+            members.append((problems.take(parse_text, m.get("name"), f"team[{i}].name", required=True),
+                            problems.take(parse_text, m.get("organisation"), f"team[{i}].organisation", max_len=200),
+                            problems.take(parse_role, m.get("role"), f"team[{i}].role")))
+        problems.raise_if_any(what="new assessment")
         fw = self.framework
         with self._sessions.begin() as s:
             a = Assessment(country_code=c.code, country_name=c.name, fictional=c.fictional, round=rnd,
@@ -192,20 +175,15 @@ class Store:
         reopening a final assessment needs a reason in ``comment``. Every step is kept as a
         sign-off (shown in reports) and in the audit log.
         """
-        problems: list[Problem] = []
-        try:
-            who, org, note = collect(lambda: parse_text(by, "by", required=True),
-                                     lambda: parse_text(organisation, "organisation", max_len=200),
-                                     lambda: parse_text(comment, "comment", max_len=MAX_LONG))
-        except InvalidInput as exc:
-            problems += exc.problems
-            who = org = note = None
-        if to_status not in STATUSES:
-            problems.append(Problem("status", f"{to_status!r} is not a status; use one of {', '.join(STATUSES)}"))
+        problems = Problems()
+        who = problems.take(self._who, by)
+        org = problems.take(parse_text, organisation, "organisation", max_len=200)
+        note = problems.take(parse_text, comment, "comment", max_len=MAX_LONG)
+        if to_status not in REVIEW_STATUSES:
+            problems.add("status", f"{to_status!r} is not a status; use one of {', '.join(REVIEW_STATUSES)}")
         if role not in SIGN_OFF_ROLES:
-            problems.append(Problem("role", f"{role!r} is not a role; use one of {', '.join(SIGN_OFF_ROLES)}"))
-        if problems:
-            raise InvalidInput(problems, what="status change")
+            problems.add("role", f"{role!r} is not a role; use one of {', '.join(SIGN_OFF_ROLES)}")
+        problems.raise_if_any(what="status change")
         with self._sessions.begin() as s:
             a = self._assessment(s, assessment_id)
             step = (a.status, to_status)
@@ -238,12 +216,6 @@ class Store:
                              .where(SignOff.assessment_id == assessment_id).order_by(SignOff.id)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=cols)
 
-    def _assessment(self, s: Session, assessment_id: int) -> Assessment:
-        a = s.get(Assessment, assessment_id)
-        if a is None:
-            raise NotFound(f"no assessment with id {assessment_id}")
-        return a
-
     # -- ratings ----------------------------------------------------------------------------
     def get_rating(self, assessment_id: int, indicator_id: str) -> dict:
         """Stored values of one indicator (``version`` 0 when never saved)."""
@@ -261,31 +233,15 @@ class Store:
         written and :class:`Conflict` is raised with the stored values. Returns the new values.
         """
         unknown = set(changes) - set(RATING_FIELDS)
-        problems = [Problem(k, f"unknown field; use one of {', '.join(RATING_FIELDS)}") for k in sorted(unknown)]
-        clean: dict = {}
-        checks = []
-        for key in ("national", "external", "agreed"):
-            if key in changes:
-                checks.append((key, lambda k=key: parse_rating(changes[k], f"{indicator_id}.{k}")))
-        if "notes" in changes:
-            checks.append(("notes", lambda: parse_text(changes["notes"], f"{indicator_id}.notes",
-                                                       max_len=MAX_NOTES)))
-        checks.append(("by", lambda: parse_text(by, "by", required=True)))
-        for key, fn in checks:
-            try:
-                clean[key] = fn()
-            except InvalidInput as exc:
-                problems += exc.problems
+        problems = Problems(Problem(k, f"unknown field; use one of {', '.join(RATING_FIELDS)}") for k in sorted(unknown))
+        clean = self._rating_values(changes, indicator_id, problems)
+        who = problems.take(self._who, by)
         try:
             self.framework.indicator(indicator_id)
         except NotFound as exc:
-            problems.append(Problem("indicator", str(exc)))
-        if expected_version is not None and (isinstance(expected_version, bool)
-                                             or not isinstance(expected_version, int)):
-            problems.append(Problem("expected_version", "must be a whole number"))
-        if problems:
-            raise InvalidInput(problems, what=f"rating {indicator_id}")
-        who = clean.pop("by")
+            problems.add("indicator", str(exc))
+        problems.extend(self._check_version(expected_version))
+        problems.raise_if_any(what=f"rating {indicator_id}")
         with self._sessions.begin() as s:
             self._writable(s, assessment_id)
             r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
@@ -329,51 +285,34 @@ class Store:
         refused, and so the whole batch, when the stored version differs). Every problem of every row is reported at once. Returns
         the number of indicators changed.
         """
-        problems: list[Problem] = []
+        problems = Problems()
         plan = []
         for n, row in enumerate(rows):
             where = f"row {n + 1}"
             if not isinstance(row, dict):
-                problems.append(Problem(where, "expected a mapping"))
+                problems.add(where, "expected a mapping")
                 continue
             ind_id = row.get("indicator_id")
             try:
                 self.framework.indicator(ind_id)
             except (NotFound, TypeError):
-                problems.append(Problem(f"{where}.indicator_id", f"unknown indicator {ind_id!r}"))
+                problems.add(f"{where}.indicator_id", f"unknown indicator {ind_id!r}")
                 continue
             unknown = set(row) - set(RATING_FIELDS) - {"indicator_id", "evidence", "expected_version"}
-            problems += [Problem(f"{ind_id}.{k}", "unknown field") for k in sorted(unknown)]
-            values = {}
-            for key in ("national", "external", "agreed"):
-                if key in row:
-                    try:
-                        values[key] = parse_rating(row[key], f"{ind_id}.{key}")
-                    except InvalidInput as exc:
-                        problems += exc.problems
-            if "notes" in row:
-                try:
-                    values["notes"] = parse_text(row["notes"], f"{ind_id}.notes", max_len=MAX_NOTES)
-                except InvalidInput as exc:
-                    problems += exc.problems
+            problems.extend(Problem(f"{ind_id}.{k}", "unknown field") for k in sorted(unknown))
+            values = self._rating_values(row, ind_id, problems)
             evidence = []
             for k, e in enumerate(row.get("evidence") or []):
                 try:
-                    evidence.append(self._evidence_values(dict(e), f"{ind_id}.evidence[{k}]"))
-                except InvalidInput as exc:
-                    problems += exc.problems
+                    with problems.collect():
+                        evidence.append(self._evidence_values(dict(e), f"{ind_id}.evidence[{k}]"))
                 except (TypeError, ValueError):
-                    problems.append(Problem(f"{ind_id}.evidence[{k}]", "expected a mapping"))
+                    problems.add(f"{ind_id}.evidence[{k}]", "expected a mapping")
             expected = row.get("expected_version")
-            if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
-                problems.append(Problem(f"{ind_id}.expected_version", "must be a whole number"))
+            problems.extend(self._check_version(expected, f"{ind_id}.expected_version"))
             plan.append((ind_id, values, evidence, expected))
-        try:
-            who = parse_text(by, "by", required=True)
-        except InvalidInput as exc:
-            problems += exc.problems
-        if problems:
-            raise InvalidInput(problems, what="ratings")
+        who = problems.take(self._who, by)
+        problems.raise_if_any(what="ratings")
         changed_count = 0
         now = utcnow()
         with self._sessions.begin() as s:
@@ -417,6 +356,12 @@ class Store:
         return changed_count
 
     @staticmethod
+    def _rating_values(changes: dict, indicator_id: str, problems: Problems) -> dict:
+        """The rated fields present in ``changes``, checked by their rules."""
+        rules = {k: rule for k, rule in RATING_RULES.items() if k in changes}
+        return check_fields(rules, changes.get, lambda k: f"{indicator_id}.{k}", problems)
+
+    @staticmethod
     def _conflict_message(indicator_id: str, current: dict) -> str:
         when = current["updated_at"].strftime("%Y-%m-%d %H:%M") if current["updated_at"] else "just now"
         values = ", ".join(f"{k} {current[k] or '-'}" for k in ("national", "external", "agreed"))
@@ -424,42 +369,19 @@ class Store:
                 f"since you opened it (now: {values}); your change was not saved. Review their values and "
                 "save again.")
 
-    def _writable(self, s: Session, assessment_id: int) -> Assessment:
-        a = self._assessment(s, assessment_id)
-        if a.status == "final":
-            raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"))
-        return a
-
     # -- evidence ---------------------------------------------------------------------------
     def _evidence_values(self, fields: dict, where: str) -> dict:
-        etypes = {t.id for t in self.framework.evidence_types}
-        allowed = {"type", "source", "date", "reference", "supplied_by"}
-        problems = [Problem(f"{where}.{k}", "unknown field") for k in sorted(set(fields) - allowed)]
-
-        def etype():
-            v = parse_text(fields.get("type"), f"{where}.type", required=True)
-            if v not in etypes:
-                raise InvalidInput(Problem(f"{where}.type", f"{v!r} is not an evidence type; use one of "
-                                                            + ", ".join(sorted(etypes))))
-            return v
-        try:
-            t, src, date, ref, sup = collect(
-                etype,
-                lambda: parse_text(fields.get("source"), f"{where}.source", max_len=MAX_LONG, required=True),
-                lambda: parse_date(fields.get("date"), f"{where}.date"),
-                lambda: parse_text(fields.get("reference"), f"{where}.reference", max_len=MAX_LONG),
-                lambda: parse_text(fields.get("supplied_by"), f"{where}.supplied_by", max_len=MAX_SHORT))
-        except InvalidInput as exc:
-            raise InvalidInput(problems + exc.problems, what="evidence") from None
-        if problems:
-            raise InvalidInput(problems, what="evidence")
-        return {"type": t, "source": src, "date": date, "reference": ref, "supplied_by": sup}
+        problems = Problems(Problem(f"{where}.{k}", "unknown field") for k in sorted(set(fields) - set(EVIDENCE_FIELDS)))
+        values = check_evidence(fields.get, lambda k: f"{where}.{k}", {t.id for t in self.framework.evidence_types},
+                                problems)
+        problems.raise_if_any(what="evidence")
+        return values
 
     def add_evidence(self, assessment_id: int, indicator_id: str, *, by: str, **fields) -> int:
         """Attach an evidence record to an indicator; returns its id."""
         self.framework.indicator(indicator_id)
         values = self._evidence_values(fields, f"{indicator_id}.evidence")
-        who = parse_text(by, "by", required=True)
+        who = self._who(by)
         with self._sessions.begin() as s:
             self._writable(s, assessment_id)
             r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
@@ -501,7 +423,7 @@ class Store:
         else changed meanwhile refuses the write with :class:`Conflict` holding the stored values.
         Without it the given fields are written as they are.
         """
-        who = parse_text(by, "by", required=True)
+        who = self._who(by)
         with self._sessions.begin() as s:
             e = s.get(Evidence, evidence_id)
             if e is None:
@@ -529,7 +451,7 @@ class Store:
     def remove_evidence(self, evidence_id: int, *, by: str, expected: Mapping | None = None) -> None:
         """Remove an evidence record; with ``expected`` (the record as the editor loaded it), a
         record someone else changed meanwhile is not removed (:class:`Conflict`)."""
-        who = parse_text(by, "by", required=True)
+        who = self._who(by)
         with self._sessions.begin() as s:
             e = s.get(Evidence, evidence_id)
             if e is None:
@@ -592,45 +514,3 @@ class Store:
         with self._sessions() as s:
             rows = s.execute(select(Rating.assessment_id, Rating.indicator_id, Rating.agreed)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=["assessment_id", "indicator_id", "agreed"])
-
-
-_retry_depth = threading.local()
-
-
-def _transient(exc: DBAPIError) -> bool:
-    text = str(exc.orig if exc.orig is not None else exc).lower()
-    return bool(exc.connection_invalidated) or any(t in text for t in _TRANSIENT)
-
-
-def _retrying(method):
-    """Retry a whole store call when the database is briefly unavailable (each call is one
-    transaction, so a retry never half-applies); then raise :class:`Unavailable`."""
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        if getattr(_retry_depth, "n", 0):  # nested call: the outermost call retries
-            return method(self, *args, **kwargs)
-        _retry_depth.n = 1
-        try:
-            waited = 0.0
-            for delay in (*RETRY_DELAYS, None):
-                try:
-                    return method(self, *args, **kwargs)
-                except DBAPIError as exc:
-                    if not _transient(exc):
-                        raise
-                    if delay is None:
-                        url = self.engine.url.render_as_string(hide_password=True)
-                        cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-                        raise Unavailable(f"the database {url} is not reachable (tried {len(RETRY_DELAYS) + 1} "
-                                          f"times over {waited:.1f} s): {cause}. Nothing was saved; try again "
-                                          "when it is back.") from None
-                    time.sleep(delay)
-                    waited += delay
-        finally:
-            _retry_depth.n = 0
-    return wrapper
-
-
-for _name, _member in list(vars(Store).items()):
-    if callable(_member) and (not _name.startswith("_") or _name == "__init__"):
-        setattr(Store, _name, _retrying(_member))

@@ -18,10 +18,10 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from .errors import InvalidInput, NotFound, Problem
-from .framework import Framework, describe_path, load_framework, yaml_lines
+from ..errors import InvalidInput, NotFound, Problem
+from ..framework import Framework, describe_path, load_framework, yaml_lines
 
-DEFAULT_ACTIONS = Path(__file__).parent / "data" / "actions.yaml"
+DEFAULT_ACTIONS = Path(__file__).parent.parent / "data" / "actions.yaml"
 
 #: The action types, in the order reports list them.
 ACTION_TYPES: tuple[str, ...] = ("legislation", "policy_strategy", "sop", "training", "staffing",

@@ -14,34 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
-from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
-from ..actions import ACTION_ID, ACTION_TYPES, ActionLibrary, find_cycles, format_cycle, load_actions
-from ..errors import Conflict, InvalidInput, NotFound, Problem
-from ..inputs import MAX_LONG, MAX_NOTES, parse_text
-from ..models import (Assessment, AssessmentExposure, AuditEntry, Initiative, InitiativeScope, Recommendation,
-                      RecommendationPrerequisite, SubareaTarget, utcnow)
+from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
+from ..inputs import MAX_LONG, parse_text
 from ..scoring import Scores, score_assessment
-from ..store import Store
+from ..store import Store, StoreBase
+from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Initiative, InitiativeScope, Recommendation,
+                            RecommendationPrerequisite, SubareaTarget, utcnow)
 from . import donors, followup, sequence, suggest, targets
-from .fields import (COST_BANDS, EXPOSURES, FUNDING_STATUSES, HORIZONS, STATUSES, parse_amount, parse_choice,
-                     parse_currency, parse_id_list, parse_level, parse_names, parse_plan_date)
+from .fields import (EXPOSURES, HORIZONS, INITIATIVE_FIELDS, RECOMMENDATION_FIELDS, TRACKING_FIELDS, RecommendationContext,
+                     check_initiative, check_recommendation, parse_choice, parse_level)
+from .library import ActionLibrary, find_cycles, format_cycle, load_actions
 
-#: Fields of a recommendation, in the order forms and tables show them.
-RECOMMENDATION_FIELDS = ("subarea_id", "indicator_id", "target_level", "action_type", "title", "description",
-                         "lead_agency", "partners", "cost_band", "amount", "currency", "funding_status", "horizon",
-                         "prerequisites", "completion_indicator", "deadline", "status", "source_action_id")
-#: Columns of a suggestion frame that are for reading only; saving ignores them.
-DISPLAY_ONLY = ("priority", "reason")
-#: What may still change once the assessment is final: the tracker stays live.
-TRACKING_FIELDS = ("status", "funding_status")
-INITIATIVE_FIELDS = ("donor", "implementer", "title", "budget", "currency", "start_date", "end_date", "subareas",
-                     "indicators", "notes")
-MAX_AGENCY = 200
 _UNSET = object()
 
 
@@ -64,30 +52,11 @@ def _as_id(value, what: str) -> int:
     raise NotFound(f"no {what} {value!r}")
 
 
-def _blank_to_none(fields: dict) -> dict:
-    """Rows from a DataFrame carry NaN/NaT for empty cells: read them as empty."""
-    out = {}
-    for k, v in fields.items():
-        try:
-            empty = v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and v != v)
-        except TypeError:
-            empty = False
-        out[k] = None if empty else v
-    return out
-
-
-@dataclass
-class _Context:
-    """What checking a recommendation needs to know about its assessment."""
-
-    indicator_levels: dict[str, int]
-    subarea_levels: dict[str, int]
-    edges: dict[str, list[str]] = field(default_factory=dict)  # "#id" -> ["#id", ...]
-    titles: dict[str, str] = field(default_factory=dict)
-
-
-class RoadmapStore:
+class RoadmapStore(StoreBase):
     """Targets, exposure, recommendations and initiatives of the assessments in ``store``.
+
+    Like every store (:class:`~workbook.store.StoreBase`), its calls are retried when the
+    database is briefly unreachable, then raise :class:`~workbook.errors.Unavailable`.
 
     Parameters
     ----------
@@ -99,10 +68,9 @@ class RoadmapStore:
     """
 
     def __init__(self, store: Store, library: ActionLibrary | None = None):
+        super().__init__(store.engine, store.framework)
         self.store = store
-        self.framework = store.framework
         self._library = library
-        self._sessions = sessionmaker(store.engine, expire_on_commit=False)
 
     @property
     def library(self) -> ActionLibrary:
@@ -111,29 +79,6 @@ class RoadmapStore:
         return self._library
 
     # -- helpers ----------------------------------------------------------------------------
-    def _assessment(self, s: Session, assessment_id: int) -> Assessment:
-        a = s.get(Assessment, assessment_id)
-        if a is None:
-            raise NotFound(f"no assessment with id {assessment_id}")
-        return a
-
-    def _writable(self, s: Session, assessment_id: int) -> Assessment:
-        a = self._assessment(s, assessment_id)
-        if a.status == "final":
-            raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"))
-        return a
-
-    @staticmethod
-    def _who(by) -> str:
-        return parse_text(by, "by", required=True)
-
-    @staticmethod
-    def _check_version(expected_version) -> list[Problem]:
-        if expected_version is not None and (isinstance(expected_version, bool)
-                                             or not isinstance(expected_version, int)):
-            return [Problem("expected_version", "must be a whole number")]
-        return []
-
     def scores(self, assessment_id: int) -> Scores:
         """The assessment scored with :func:`workbook.scoring.score_assessment`."""
         st = self.store
@@ -160,17 +105,11 @@ class RoadmapStore:
     def set_exposure(self, assessment_id: int, level, *, reason: str, by: str,
                      expected_version: int | None = None) -> dict:
         """Set the country's exposure (1 low, 2 medium, 3 high: traffic volume, threat) with a reason."""
-        problems = self._check_version(expected_version)
-        clean = {}
-        for key, fn in (("level", lambda: parse_level(level, "exposure", allowed=EXPOSURES)),
-                        ("reason", lambda: parse_text(reason, "reason", max_len=MAX_LONG, required=True)),
-                        ("by", lambda: self._who(by))):
-            try:
-                clean[key] = fn()
-            except InvalidInput as exc:
-                problems += exc.problems
-        if problems:
-            raise InvalidInput(problems, what="exposure")
+        problems = Problems(self._check_version(expected_version))
+        clean = {"level": problems.take(parse_level, level, "exposure", allowed=EXPOSURES),
+                 "reason": problems.take(parse_text, reason, "reason", max_len=MAX_LONG, required=True),
+                 "by": problems.take(self._who, by)}
+        problems.raise_if_any(what="exposure")
         now = utcnow()
         with self._sessions.begin() as s:
             self._writable(s, assessment_id)
@@ -228,7 +167,7 @@ class RoadmapStore:
         ``None`` puts a target back to its default. A target may not be below the sub-area's
         current level. ``expected_version`` is the ``target_version`` the user saw.
         """
-        problems = self._check_version(expected_version)
+        problems = Problems(self._check_version(expected_version))
         if subarea_id not in self.framework.subareas:
             problems.append(Problem("subarea_id", f"unknown sub-area {subarea_id!r}"))
         if short_term is _UNSET and long_term is _UNSET:
@@ -240,23 +179,16 @@ class RoadmapStore:
         for key, value in (("short_term", short_term), ("long_term", long_term)):
             if value is _UNSET:
                 continue
-            try:
+            with problems.collect():
                 v = parse_level(value, f"{subarea_id}.{key}", required=False)
-            except InvalidInput as exc:
-                problems += exc.problems
-                continue
-            if v is not None and current is not None and v < current:
-                problems.append(Problem(f"{subarea_id}.{key}",
-                                        f"target {v} is below the current level {current} of {subarea_id}"))
-            values[key] = v
-        try:
-            why = parse_text(reason, "reason", max_len=MAX_LONG,
-                             required=any(v is not None for v in values.values()))
-            who = self._who(by)
-        except InvalidInput as exc:
-            problems += exc.problems
-        if problems:
-            raise InvalidInput(problems, what=f"target {subarea_id}")
+                if v is not None and current is not None and v < current:
+                    problems.add(f"{subarea_id}.{key}", f"target {v} is below the current level {current} of "
+                                                        f"{subarea_id}")
+                values[key] = v
+        why = problems.take(parse_text, reason, "reason", max_len=MAX_LONG,
+                            required=any(v is not None for v in values.values()))
+        who = problems.take(self._who, by)
+        problems.raise_if_any(what=f"target {subarea_id}")
         now = utcnow()
         with self._sessions.begin() as s:
             self._writable(s, assessment_id)
@@ -295,8 +227,8 @@ class RoadmapStore:
         return row[row["subarea_id"] == subarea_id].iloc[0].to_dict()
 
     # -- recommendations: checking ---------------------------------------------------------
-    def _context(self, s: Session, assessment_id: int, scores: Scores) -> _Context:
-        ctx = _Context(targets.indicator_levels(scores.indicators), targets.subarea_levels(scores.subareas))
+    def _context(self, s: Session, assessment_id: int, scores: Scores) -> RecommendationContext:
+        ctx = RecommendationContext(targets.indicator_levels(scores.indicators), targets.subarea_levels(scores.subareas))
         recs = s.scalars(select(Recommendation).where(Recommendation.assessment_id == assessment_id)).all()
         for r in recs:
             ctx.edges[f"#{r.id}"] = []
@@ -309,94 +241,8 @@ class RoadmapStore:
                 ctx.edges[f"#{rid}"].append(f"#{pid}")
         return ctx
 
-    def _clean_recommendation(self, fields: dict, where: str, ctx: _Context, *,
-                              check_target: bool = True) -> tuple[dict, list, list[Problem]]:
-        """Check one recommendation; returns (clean values, prerequisite references, problems).
-
-        ``check_target``: compare the target with the current level (on creation, and when the
-        target, sub-area or indicator changes; not when only the status moves, since by then the
-        country may well have passed the target).
-        """
-        fw = self.framework
-        fields = _blank_to_none(fields)
-        problems: list[Problem] = []
-        clean: dict = {}
-        unknown = set(fields) - set(RECOMMENDATION_FIELDS) - set(DISPLAY_ONLY) - {"key"}
-        problems += [Problem(f"{where}.{k}", f"unknown field; use {', '.join(RECOMMENDATION_FIELDS)}")
-                     for k in sorted(unknown)]
-
-        def check(key, fn):
-            try:
-                clean[key] = fn(fields.get(key), f"{where}.{key}")
-            except InvalidInput as exc:
-                problems.extend(exc.problems)
-
-        def subarea(v, loc):
-            v = parse_text(v, loc, required=True)
-            if v not in fw.subareas:
-                raise InvalidInput(Problem(loc, f"unknown sub-area {v!r}"))
-            return v
-
-        def indicator(v, loc):
-            v = parse_text(v, loc) or None
-            if v is not None and v not in fw.indicators:
-                raise InvalidInput(Problem(loc, f"unknown indicator {v!r}"))
-            return v
-
-        def source(v, loc):
-            v = parse_text(v, loc, max_len=40) or None
-            if v is None:
-                return v
-            if self._library is not None:
-                try:
-                    self._library.action(v)
-                except NotFound as exc:
-                    raise InvalidInput(Problem(loc, str(exc))) from None
-            elif not ACTION_ID.fullmatch(v):
-                raise InvalidInput(Problem(loc, f"{v!r} is not an action id like 'ADM.1.1-s3-a'"))
-            return v
-
-        check("subarea_id", subarea)
-        check("indicator_id", indicator)
-        check("target_level", lambda v, loc: parse_level(v, loc))
-        check("action_type", lambda v, loc: parse_choice(v, loc, ACTION_TYPES))
-        check("title", lambda v, loc: parse_text(v, loc, max_len=MAX_LONG, required=True))
-        check("description", lambda v, loc: parse_text(v, loc, max_len=MAX_NOTES))
-        check("lead_agency", lambda v, loc: parse_text(v, loc, max_len=MAX_AGENCY))
-        check("partners", parse_names)
-        check("cost_band", lambda v, loc: parse_choice(v, loc, COST_BANDS, default="") or None)
-        check("amount", parse_amount)
-        check("currency", parse_currency)
-        check("funding_status", lambda v, loc: parse_choice(v, loc, FUNDING_STATUSES, default="gap"))
-        check("horizon", lambda v, loc: parse_choice(v, loc, HORIZONS))
-        check("completion_indicator", lambda v, loc: parse_text(v, loc, max_len=MAX_LONG))
-        check("deadline", parse_plan_date)
-        check("status", lambda v, loc: parse_choice(v, loc, STATUSES, default="open"))
-        check("source_action_id", source)
-        refs = []
-        try:
-            refs = parse_id_list(fields.get("prerequisites"), f"{where}.prerequisites")
-        except InvalidInput as exc:
-            problems += exc.problems
-        sid, iid, level = clean.get("subarea_id"), clean.get("indicator_id"), clean.get("target_level")
-        if sid and iid and fw.subarea_of(iid).id != sid:
-            problems.append(Problem(f"{where}.indicator_id", f"{iid} belongs to sub-area {fw.subarea_of(iid).id}, "
-                                                             f"not {sid}"))
-        elif sid and level is not None and check_target:
-            current = ctx.indicator_levels.get(iid) if iid else ctx.subarea_levels.get(sid)
-            if current is not None and level < current:
-                problems.append(Problem(f"{where}.target_level", f"target level {level} is below the current level "
-                                                                 f"{current} of {iid or sid}"))
-        if "amount" in clean and "currency" in clean:
-            if clean["amount"] is not None and clean["currency"] is None:
-                problems.append(Problem(f"{where}.currency", "is required with an amount (ISO 4217, e.g. USD)"))
-            if clean["amount"] is None and clean["currency"] is not None:
-                problems.append(Problem(f"{where}.amount", f"a currency ({clean['currency']}) is given without an "
-                                                           "amount"))
-        return clean, refs, problems
-
     @staticmethod
-    def _cycle_problems(ctx: _Context, locate: dict[str, str]) -> list[Problem]:
+    def _cycle_problems(ctx: RecommendationContext, locate: dict[str, str]) -> list[Problem]:
         out = []
         for cycle in find_cycles(ctx.edges):
             labels = [f"{n} ({ctx.titles.get(n, '')})" if ctx.titles.get(n) else n for n in cycle]
@@ -415,11 +261,8 @@ class RoadmapStore:
         """
         if isinstance(rows, pd.DataFrame):
             rows = rows.to_dict("records")
-        problems: list[Problem] = []
-        try:
-            who = self._who(by)
-        except InvalidInput as exc:
-            problems += exc.problems
+        problems = Problems()
+        who = problems.take(self._who, by)
         scores = self.scores(assessment_id)
         with self._sessions() as s:
             self._assessment(s, assessment_id)
@@ -436,8 +279,8 @@ class RoadmapStore:
                 if str(key) in keys:
                     problems.append(Problem(f"{where}.key", f"key {key!r} is used twice"))
                 keys[str(key)] = node
-            clean, refs, found = self._clean_recommendation(row, where, ctx)
-            problems += found
+            clean, refs, found = check_recommendation(self.framework, row, where, ctx, library=self._library)
+            problems.extend(found)
             plan.append((node, clean, refs, where))
             locate[node] = where
             ctx.titles[node] = clean.get("title") or ""
@@ -453,9 +296,8 @@ class RoadmapStore:
                     problems.append(Problem(f"{where}.prerequisites[{k}]", "a recommendation cannot need itself"))
                 else:
                     ctx.edges[node].append(target)
-        problems += [p for p in self._cycle_problems(ctx, locate) if p.location in locate.values()]
-        if problems:
-            raise InvalidInput(problems, what="recommendations")
+        problems.extend(p for p in self._cycle_problems(ctx, locate) if p.location in locate.values())
+        problems.raise_if_any(what="recommendations")
         now = utcnow()
         ids: dict[str, int] = {}
         with self._sessions.begin() as s:
@@ -480,7 +322,7 @@ class RoadmapStore:
         return [ids[node] for node, _, _, _ in plan]
 
     @staticmethod
-    def _resolve(ref, keys: dict[str, str], ctx: _Context) -> str | None:
+    def _resolve(ref, keys: dict[str, str], ctx: RecommendationContext) -> str | None:
         if isinstance(ref, str) and ref in keys:
             return keys[ref]
         if isinstance(ref, str) and ref.lstrip("#").isdigit():
@@ -520,15 +362,12 @@ class RoadmapStore:
         """
         current = self.get_recommendation(rec_id)
         rec_id, aid = current["id"], current["assessment_id"]
-        problems = self._check_version(expected_version)
+        problems = Problems(self._check_version(expected_version))
         if not isinstance(changes, dict):
             raise InvalidInput(Problem(f"recommendation #{rec_id}", "expected a mapping of fields to change"))
         unknown = set(changes) - set(RECOMMENDATION_FIELDS)
-        problems += [Problem(f"#{rec_id}.{k}", "unknown field (or one that cannot be changed)") for k in sorted(unknown)]
-        try:
-            who = self._who(by)
-        except InvalidInput as exc:
-            problems += exc.problems
+        problems.extend(Problem(f"#{rec_id}.{k}", "unknown field (or one that cannot be changed)") for k in sorted(unknown))
+        who = problems.take(self._who, by)
         scores = self.scores(aid)
         with self._sessions() as s:
             a = self._assessment(s, aid)
@@ -542,8 +381,9 @@ class RoadmapStore:
         merged = {k: current[k] for k in RECOMMENDATION_FIELDS} | {k: v for k, v in changes.items()
                                                                  if k in RECOMMENDATION_FIELDS}
         retarget = bool({"target_level", "subarea_id", "indicator_id"} & set(changes))
-        clean, refs, found = self._clean_recommendation(merged, f"#{rec_id}", ctx, check_target=retarget)
-        problems += found
+        clean, refs, found = check_recommendation(self.framework, merged, f"#{rec_id}", ctx, library=self._library,
+                                                 check_target=retarget)
+        problems.extend(found)
         node = f"#{rec_id}"
         ctx.titles[node] = clean.get("title") or ctx.titles.get(node, "")
         if "prerequisites" in changes:
@@ -557,10 +397,9 @@ class RoadmapStore:
                     problems.append(Problem(f"#{rec_id}.prerequisites[{k}]", "a recommendation cannot need itself"))
                 else:
                     ctx.edges[node].append(target)
-            problems += [p for p in self._cycle_problems(ctx, {node: f"#{rec_id}.prerequisites"})
-                         if p.location == f"#{rec_id}.prerequisites"]
-        if problems:
-            raise InvalidInput(problems, what=f"recommendation #{rec_id}")
+            problems.extend(p for p in self._cycle_problems(ctx, {node: f"#{rec_id}.prerequisites"})
+                            if p.location == f"#{rec_id}.prerequisites")
+        problems.raise_if_any(what=f"recommendation #{rec_id}")
         new_pre = sorted({int(t[1:]) for t in ctx.edges[node]})
         changed = {k: v for k, v in clean.items() if k in changes and current[k] != v}
         pre_changed = "prerequisites" in changes and new_pre != current["prerequisites"]
@@ -637,60 +476,6 @@ class RoadmapStore:
         return h[["at", "recommendation_id", "old", "new", "who"]].reset_index(drop=True)
 
     # -- initiatives -----------------------------------------------------------------------
-    def _clean_initiative(self, fields: dict, where: str) -> tuple[dict, list[tuple[str, str | None]], list[Problem]]:
-        fw = self.framework
-        fields = _blank_to_none(fields)
-        problems: list[Problem] = []
-        clean: dict = {}
-        unknown = set(fields) - set(INITIATIVE_FIELDS)
-        problems += [Problem(f"{where}.{k}", f"unknown field; use {', '.join(INITIATIVE_FIELDS)}")
-                     for k in sorted(unknown)]
-
-        def check(key, fn):
-            try:
-                clean[key] = fn(fields.get(key), f"{where}.{key}")
-            except InvalidInput as exc:
-                problems.extend(exc.problems)
-
-        check("donor", lambda v, loc: parse_text(v, loc, max_len=MAX_AGENCY, required=True))
-        check("implementer", lambda v, loc: parse_text(v, loc, max_len=MAX_AGENCY))
-        check("title", lambda v, loc: parse_text(v, loc, max_len=MAX_LONG, required=True))
-        check("budget", parse_amount)
-        check("currency", parse_currency)
-        check("start_date", lambda v, loc: parse_plan_date(v, loc, required=True))
-        check("end_date", lambda v, loc: parse_plan_date(v, loc, required=True))
-        check("notes", lambda v, loc: parse_text(v, loc, max_len=MAX_NOTES))
-        start, end = clean.get("start_date"), clean.get("end_date")
-        if start and end and end < start:
-            problems.append(Problem(f"{where}.end_date", f"the initiative ends {end.isoformat()}, before it starts "
-                                                         f"{start.isoformat()}"))
-        if "budget" in clean and "currency" in clean:
-            if clean["budget"] is not None and clean["currency"] is None:
-                problems.append(Problem(f"{where}.currency", "is required with a budget (ISO 4217, e.g. EUR)"))
-            if clean["budget"] is None and clean["currency"] is not None:
-                problems.append(Problem(f"{where}.budget", f"a currency ({clean['currency']}) is given without a "
-                                                           "budget"))
-        scope: list[tuple[str, str | None]] = []
-        try:
-            subareas = parse_id_list(fields.get("subareas"), f"{where}.subareas")
-            indicators = parse_id_list(fields.get("indicators"), f"{where}.indicators")
-        except InvalidInput as exc:
-            problems += exc.problems
-            subareas = indicators = []
-        for k, sid in enumerate(subareas):
-            if sid not in fw.subareas:
-                problems.append(Problem(f"{where}.subareas[{k}]", f"unknown sub-area {sid!r}"))
-            elif (sid, None) not in scope:
-                scope.append((sid, None))
-        for k, iid in enumerate(indicators):
-            if iid not in fw.indicators:
-                problems.append(Problem(f"{where}.indicators[{k}]", f"unknown indicator {iid!r}"))
-            elif (fw.subarea_of(iid).id, iid) not in scope:
-                scope.append((fw.subarea_of(iid).id, iid))
-        if not subareas and not indicators:
-            problems.append(Problem(f"{where}.subareas", "name at least one sub-area or indicator it addresses"))
-        return clean, scope, problems
-
     def add_initiatives(self, assessment_id: int, rows: list[dict], *, by: str) -> list[int]:
         """Record initiatives of the assessment's country in ONE transaction; returns their ids.
 
@@ -699,21 +484,17 @@ class RoadmapStore:
         """
         if isinstance(rows, pd.DataFrame):
             rows = rows.to_dict("records")
-        problems: list[Problem] = []
-        try:
-            who = self._who(by)
-        except InvalidInput as exc:
-            problems += exc.problems
+        problems = Problems()
+        who = problems.take(self._who, by)
         plan = []
         for n, row in enumerate(rows):
             if not isinstance(row, dict):
                 problems.append(Problem(f"initiatives[{n}]", "expected a mapping of initiative fields"))
                 continue
-            clean, scope, found = self._clean_initiative(row, f"initiatives[{n}]")
-            problems += found
+            clean, scope, found = check_initiative(self.framework, row, f"initiatives[{n}]")
+            problems.extend(found)
             plan.append((clean, scope))
-        if problems:
-            raise InvalidInput(problems, what="initiatives")
+        problems.raise_if_any(what="initiatives")
         now = utcnow()
         ids = []
         with self._sessions.begin() as s:
@@ -755,16 +536,12 @@ class RoadmapStore:
         """Change some fields of an initiative; the whole record is checked again."""
         current = self.get_initiative(initiative_id)
         initiative_id = current["id"]
-        problems = self._check_version(expected_version)
-        try:
-            who = self._who(by)
-        except InvalidInput as exc:
-            problems += exc.problems
+        problems = Problems(self._check_version(expected_version))
+        who = problems.take(self._who, by)
         merged = {k: current[k] for k in INITIATIVE_FIELDS} | dict(changes)
-        clean, scope, found = self._clean_initiative(merged, f"I{initiative_id}")
-        problems += found
-        if problems:
-            raise InvalidInput(problems, what=f"initiative I{initiative_id}")
+        clean, scope, found = check_initiative(self.framework, merged, f"I{initiative_id}")
+        problems.extend(found)
+        problems.raise_if_any(what=f"initiative I{initiative_id}")
         changed = {k: v for k, v in clean.items() if current[k] != v}
         scope_changed = scope != current["scope"]
         if expected_version is not None and expected_version != current["version"]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from .errors import NotFound
-from .store import Store
+from ..errors import NotFound
+from .assessments import Store
 
 DEMO_ROUND = "baseline 2026"
 DEMO_USER = "demo loader"
