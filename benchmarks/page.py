@@ -19,14 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # support.processes: the tests' process helpers
 
 from workbook.report.chromium import CHROMIUM_ARGS, executable  # noqa: E402
 from workbook import config, serve  # noqa: E402
 from workbook.store import db  # noqa: E402
 from workbook.store.demo import load_demo  # noqa: E402
-from workbook.processes import free_port, stop_group  # noqa: E402
+from support.processes import free_port, stop_group  # noqa: E402
 from workbook.store import Store  # noqa: E402
 
 NOTEBOOK = "administration.ipynb"

@@ -27,9 +27,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # support.processes
 
 from workbook import config, serve  # noqa: E402
-from workbook.processes import free_port, process_tree, stop_group  # noqa: E402
+from support.processes import free_port, process_tree, stop_group  # noqa: E402
 from workbook.report.chromium import CHROMIUM_ARGS as PRINT_ARGS  # noqa: E402
 from workbook.report.chromium import executable  # noqa: E402
 

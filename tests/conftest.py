@@ -10,91 +10,28 @@ without it the PostgreSQL variants are skipped with that reason. A test about SQ
 PostgreSQL out: ``@pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)``, with a comment why.
 
 Also here: ``rich_url``/``rich_store``/``data`` (the report tests' demo database with a road map,
-initiatives and a follow-up round; helpers in ``report_support.py``), and ``chromium``/``server``
-(a ``workbook serve`` on the test's demo database, for browser tests).
+initiatives and a follow-up round; helpers in ``support/reports.py``), and ``chromium``/``server``
+(a ``workbook serve`` on the test's demo database, for browser tests). The helpers behind them
+are in ``support/`` (``databases``, ``browser``, ``reports``).
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from workbook import serve
-from workbook.store import db
+from support.browser import CHROMIUM, chromium_available, serve_app
+from support.databases import BACKENDS, PG_ADMIN_URL, PostgresDatabases, new_database
+from support.reports import FOLLOW_UP, load_data, rich_database
+from workbook.store import Store, db
 from workbook.store.demo import load_demo
-from workbook.processes import free_port, stop_group
-from workbook.report.chromium import CHROMIUM_ARGS as PRINT_ARGS
-from workbook.report.chromium import executable as chromium_executable
-from workbook.store import Store
-
-from report_support import FOLLOW_UP, load_data, rich_database
-
-CHROMIUM = chromium_executable() or "/usr/bin/chromium"
-CHROMIUM_ARGS = list(PRINT_ARGS)  # the flags the PDF printer uses: headless-safe, nothing fetched in the background
-PG_ADMIN_URL = os.environ.get("WORKBOOK_TEST_PG_URL", "")
-BACKENDS = ["sqlite", "postgresql"]
-
-
-def chromium_available() -> bool:
-    return os.path.exists(CHROMIUM)
-
-
-class _PostgresDatabases:
-    """Creates databases from templates (fast: a file copy inside the server) and drops them."""
-
-    def __init__(self, admin_url: str):
-        self.admin_url = admin_url
-        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        self.templates: dict[str, str] = {}
-
-    def url(self, name: str) -> str:
-        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
-
-    def template(self, kind: str) -> str:
-        if kind not in self.templates:
-            name = f"mbm_tpl_{kind}_{uuid.uuid4().hex[:8]}"
-            with self.admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = self.url(name)
-            db.upgrade(url)
-            if kind == "demo":
-                load_demo(Store(url))
-            db.get_engine(url).dispose()
-            self.templates[kind] = name
-        return self.templates[kind]
-
-    def create(self, kind: str) -> str:
-        """A new database: "blank" (never migrated), "empty" (migrated) or "demo" (demo loaded)."""
-        name = f"mbm_test_{uuid.uuid4().hex[:12]}"
-        template = "" if kind == "blank" else f' TEMPLATE "{self.template(kind)}"'
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
-        return self.url(name)
-
-    def drop(self, url: str) -> None:
-        db.get_engine(url).dispose()
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-
-    def close(self) -> None:
-        with self.admin.connect() as conn:
-            for name in self.templates.values():
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def pg_databases():
     if not PG_ADMIN_URL:
         pytest.skip("PostgreSQL not configured: set WORKBOOK_TEST_PG_URL or run through tools/with-postgres")
-    dbs = _PostgresDatabases(PG_ADMIN_URL)
+    dbs = PostgresDatabases(PG_ADMIN_URL)
     yield dbs
     dbs.close()
 
@@ -108,23 +45,6 @@ def demo_db_template(tmp_path_factory) -> Path:
     load_demo(Store(url))
     db.get_engine(url).dispose()
     return path
-
-
-def new_database(kind: str, backend: str, request, path: Path) -> str:
-    """A new "blank", "empty" or "demo" database on ``backend`` (SQLite: the file ``path``), dropped or
-    disposed of when ``request``'s scope ends. Module-scoped fixtures use it directly."""
-    if backend == "postgresql":
-        dbs = request.getfixturevalue("pg_databases")
-        url = dbs.create(kind)
-        request.addfinalizer(lambda: dbs.drop(url))
-        return url
-    url = f"sqlite:///{path}"
-    if kind == "demo":
-        shutil.copy(request.getfixturevalue("demo_db_template"), path)
-    elif kind == "empty":
-        db.upgrade(url)
-    request.addfinalizer(lambda: db.get_engine(url).dispose())
-    return url
 
 
 def _use(url: str, tmp_path: Path, monkeypatch) -> str:
@@ -173,7 +93,7 @@ def module_demo_url(request, tmp_path_factory) -> str:
     return new_database("demo", request.param, request, tmp_path_factory.mktemp("module-demo") / "workbook.db")
 
 
-# -- the report tests' rich demo database (tests/report_support.py builds it once per session) --
+# -- the report tests' rich demo database (tests/support/reports.py builds it once per session) --
 @pytest.fixture(scope="session")
 def rich_url(tmp_path_factory, demo_db_template) -> str:
     """The demo countries; XAT with recommendations, two overlapping initiatives and a follow-up round
@@ -193,22 +113,6 @@ def data(rich_url):
 
 
 # -- a served app, for the browser tests ------------------------------------------------------
-def serve_app(db_url: str, log_path: Path):
-    """`workbook serve` on a free port in its own process group; the whole group is killed at the end."""
-    port = free_port()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "workbook.cli", "serve", "--port", str(port), "--no-browser"],
-                                env={**os.environ, "WORKBOOK_DB_URL": db_url}, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if not serve.wait_until_up(f"{base}/", timeout=120, proc=proc):
-            pytest.fail(f"the server did not answer:\n{log_path.read_text()}")
-        yield base
-    finally:
-        stop_group(proc)
-
-
 @pytest.fixture
 def chromium():
     """The Chromium executable (skips without it)."""

@@ -9,6 +9,17 @@ overrides it.
     ``~/.local/share/mbm-workbook``.
 ``WORKBOOK_OUTPUTS``
     Folder for generated notebooks and reports. Default: ``outputs`` in the current folder.
+``WORKBOOK_PDF_ENGINE``
+    What prints the PDF reports: ``auto`` (default: Chromium when installed, else WeasyPrint),
+    ``chromium`` or ``weasyprint`` (:data:`PDF_ENGINES`; see ``workbook.report.render``).
+``WORKBOOK_CHROMIUM``
+    The Chromium that prints the PDFs. Default: ``chromium`` on the PATH, else Debian's path.
+``WORKBOOK_NOTEBOOKS``, ``WORKBOOK_TEMPLATES``
+    The notebooks folder the app and the batch run, and our Voila and nbconvert templates.
+    Default: ``notebooks/`` and ``templates/`` of the source tree.
+``WORKBOOK_TOKEN``, ``WORKBOOK_PASSWORD_HASH``
+    The app's access token or hashed password (``workbook serve``; files with
+    ``--token-file``/``--password-hash-file`` are preferred; see ``workbook.serve``).
 
 Where a round's outputs go is one rule, :func:`round_dir`: batch reports, exports and the
 road-map export of a round all land in ``<outputs>/<ISO3>/<round folder>/``.
@@ -21,6 +32,7 @@ import unicodedata
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PDF_ENGINES = ("auto", "chromium", "weasyprint")
 
 # Pillar id -> its notebook in the notebooks folder (ids are stable; pillar names may be reworded).
 PILLAR_NOTEBOOKS = {
@@ -29,6 +41,16 @@ PILLAR_NOTEBOOKS = {
     "REG": "regulatory_framework.ipynb",
     "INF": "information_management.ipynb",
 }
+
+
+def default_user(fallback: str = "command line") -> str:
+    """Who is at the keyboard, for the audit log when no name is given: the login name, else
+    ``fallback`` (some containers have none)."""
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return fallback
 
 
 def home_dir() -> Path:

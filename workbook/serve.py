@@ -17,7 +17,7 @@ through ``JUPYTER_PATH``). What the child enforces, and where each setting lives
   idle kernels are culled; each cell has an execution time limit.
 * **Preheated kernels** (``--preheat N``): N kernels per pillar notebook wait, with the
   notebook's imports done, for the next visitor. The page address reaches them through
-  ``voila.utils.get_query_string()`` (``workbook.app.request_parameters``). The cell that waits for
+  ``voila.utils.get_query_string()`` (``workbook.pages.address.request_parameters``). The cell that waits for
   the visitor has no time limit (the limit would otherwise break every pooled page after
   ``execute_timeout`` seconds of quiet); every other cell keeps it.
 

@@ -2,12 +2,11 @@
 recognises a file (workbook export, KoboToolbox/ODK submissions, JSON package) and imports it."""
 from __future__ import annotations
 
-import getpass
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import round_dir
+from ..config import default_user, round_dir
 from ..errors import InvalidInput, Problem
 from ..store import AssessmentInfo, Store
 from . import package, xlsform, xlsx
@@ -74,13 +73,6 @@ def detect_kind(path: Path) -> str:
                        what="import")
 
 
-def _default_by() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "import"
-
-
 def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwrite: bool = False,
                 by: str | None = None, country: str | None = None, round: str | None = None) -> ImportResult:
     """Import a file into the store. Every problem in it is reported at once
@@ -96,7 +88,7 @@ def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwr
         if plan is None:
             if dry_run:
                 return ImportResult(package.describe_new(pkg, path.name, dry_run=True), created=False)
-            package.create_from_package(store, pkg, source=path.name, by=by or _default_by())
+            package.create_from_package(store, pkg, source=path.name, by=by or default_user("import"))
             return ImportResult(package.describe_new(pkg, path.name, dry_run=False), created=True)
     elif kind == "xlsx":
         plan = xlsx.read_xlsx(store, path)
@@ -106,6 +98,6 @@ def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwr
     skipped = 0 if overwrite else len(plan.conflicts)
     if dry_run:
         return ImportResult(report + "\ndry run: nothing was saved", skipped_conflicts=skipped, plan=plan)
-    changed = apply_plan(store, plan, by=by or plan.suggested_by or _default_by(), overwrite=overwrite)
+    changed = apply_plan(store, plan, by=by or plan.suggested_by or default_user("import"), overwrite=overwrite)
     return ImportResult(report + f"\nsaved in one transaction: {changed} indicator(s) changed",
                         changed=changed, skipped_conflicts=skipped, plan=plan)

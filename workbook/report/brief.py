@@ -11,9 +11,11 @@ from __future__ import annotations
 from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
-from .country import data_quality, html_cell, main_gaps, report_metadata, strengths
+from ..present.charts import profile_chart
+from ..present.html import e, figure, format_date, format_score, format_share, items, missing, table, text_or_dash
+from .country import data_quality, main_gaps, strengths
 from .data import ReportData
-from .html import Numbering, e, figure, format_date, format_score, format_share, items, missing, table, text_or_dash
+from .parts import Numbering, html_cell, report_metadata
 
 MAX_ROWS = 5
 MAX_TEXT = 80
@@ -25,7 +27,6 @@ def _short(text, n: int = MAX_TEXT) -> str:
 
 
 def _page1(data: ReportData, n: Numbering) -> str:
-    from ..charts import describe_scores, figure_svg, plot_profile
     info = data.info
     p = data.scores.pillars
     q = data_quality(data)
@@ -37,8 +38,7 @@ def _page1(data: ReportData, n: Numbering) -> str:
             f"{e(data.generated.isoformat())})</p>"
             + ('<p><span class="mbm-fictional">Fictional country: demonstration data</span></p>'
                if info.fictional else "") + "</header>")
-    alt = "Capacity profile by pillar. " + describe_scores(p["pillar"], p["score"])
-    chart = figure(figure_svg(plot_profile(p, title="Capacity profile (a profile, not a ranking)")), alt,
+    chart = figure(profile_chart(p, title="Capacity profile (a profile, not a ranking)"),
                    n.figure("Capacity profile by pillar (weighted scores, levels 1 to 5)"))
     scores = table(n.table("Pillar scores"), ["Pillar", "Score", "Completion", "Confidence"],
                    [[r.pillar, format_score(r.score), format_share(r.completion), r.confidence or "none"]

@@ -14,9 +14,10 @@ import pandas as pd
 from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
-from .country import html_cell
+from ..present.charts import heatmap_chart, profiles_chart
+from ..present.html import e, figure, format_score, format_share, table
 from .data import ReportData
-from .html import Numbering, e, figure, format_score, format_share, table
+from .parts import Numbering, html_cell
 
 HEATMAP_COLUMNS = 20
 PROFILES_PER_FIGURE = 24
@@ -46,7 +47,6 @@ def _chunks(seq, size):
 
 def compose_comparison(assessments: Sequence[ReportData], *, generated: dt.date | None = None) -> NotebookNode:
     """The comparison report as a notebook of outputs."""
-    from ..charts import figure_svg, plot_heatmap, plot_profiles
     if not assessments:
         raise ValueError("a comparison needs at least one assessment")
     ordered = _ordered(assessments)
@@ -75,20 +75,14 @@ def compose_comparison(assessments: Sequence[ReportData], *, generated: dt.date 
              "<p>Each cell is a sub-area's score (levels 1 to 5; a dash: not scored), coloured by level.</p>"]
     for k, cols in enumerate(_chunks(list(matrix.columns), HEATMAP_COLUMNS), start=1):
         part = matrix[cols]
-        alt = "Heat map of sub-area scores. " + " ".join(
-            f"{c}: " + "; ".join(f"{r.split(' ', 1)[0]} {format_score(v, 1)}" for r, v in part[c].items()) + "."
-            for c in cols)
         title = "Sub-area scores by country and round" + (f" (panel {k})" if len(matrix.columns) > HEATMAP_COLUMNS else "")
-        parts.append(figure(figure_svg(plot_heatmap(part, title)), alt,
+        parts.append(figure(heatmap_chart(part, title),
                             n.figure(f"Sub-area scores, {cols[0]} to {cols[-1]} (alphabetical)")))
     profiles = [(_label(d), d.scores.pillars) for d in ordered]
     parts.append('<h2 id="profiles" class="mbm-chapter">Pillar profiles side by side</h2>'
                  "<p>One small chart per assessment, all on the same scale, in alphabetical order.</p>")
     for k, group in enumerate(_chunks(profiles, PROFILES_PER_FIGURE), start=1):
-        alt = "Pillar profiles. " + " ".join(
-            f"{label}: " + "; ".join(f"{p}: {format_score(s, 1)}" for p, s in zip(pil["pillar"], pil["score"])) + "."
-            for label, pil in group)
-        parts.append(figure(figure_svg(plot_profiles(group)), alt,
+        parts.append(figure(profiles_chart(group),
                             n.figure(f"Pillar profiles, {group[0][0]} to {group[-1][0]} (alphabetical)")))
     pillars = [p.name for p in fw.pillars]
     rows = []

@@ -16,13 +16,14 @@ from pathlib import Path
 import nbformat
 from markupsafe import Markup
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbformat.v4 import new_code_cell, new_notebook
 
 from ..errors import WorkbookError
 from ..scoring import STALE_AFTER_YEARS
 from .data import CROSSWALK_REFS, ReportData
-from .html import (Numbering, e, figure, format_date, format_score, format_share, items, missing, table,
-                   text_or_dash)
+from ..present.charts import describe_levels, dumbbell_chart, gantt_chart, profile_chart
+from ..present.html import e, figure, format_date, format_score, format_share, items, missing, table, text_or_dash
+from .parts import Numbering, chapter_heading, html_cell, report_metadata
 
 REPORT_TAG = "report"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -38,15 +39,6 @@ class ReportError(WorkbookError):
 
 
 # -- cells ---------------------------------------------------------------------------------
-def html_cell(markup: str, tag: str) -> NotebookNode:
-    out = new_output("display_data", data={"text/html": markup})
-    return new_code_cell(source="", outputs=[out], metadata={"tags": [tag]})
-
-
-def chapter_heading(chapter_id: str, title: str, intro: str = "") -> str:
-    return f'<h2 id="{e(chapter_id)}" class="mbm-chapter">{e(title)}</h2>' + (f"<p>{e(intro)}</p>" if intro else "")
-
-
 def _subarea_label(data: ReportData, sid: str) -> str:
     return f"{sid} {data.framework.subareas[sid].name}"
 
@@ -102,11 +94,8 @@ def pillar_table_html(pillars, caption: str) -> str:
 
 
 def profile_figure(data: ReportData, n: Numbering) -> str:
-    from ..charts import describe_scores, figure_svg, plot_profile
-    pillars = data.scores.pillars
-    alt = "Capacity profile by pillar. " + describe_scores(pillars["pillar"], pillars["score"])
-    return figure(figure_svg(plot_profile(pillars)), alt, n.figure(f"Capacity profile by pillar, {data.info.round} "
-                                                                    "(weighted scores, levels 1 to 5)"))
+    return figure(profile_chart(data.scores.pillars), n.figure(f"Capacity profile by pillar, {data.info.round} "
+                                                               "(weighted scores, levels 1 to 5)"))
 
 
 def data_quality(data: ReportData) -> dict:
@@ -317,11 +306,10 @@ def disagreements_html(data: ReportData, pillar_id: str, n: Numbering) -> str:
 def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Numbering) -> list[NotebookNode]:
     """A pillar's chapter: heading, the outputs of its executed notebook's ``report`` cells
     (numbered), findings per sub-area and disagreements."""
-    from ..charts import describe_scores
     pillar = data.framework.pillar(pillar_id)
     sub = data.scores.subareas[data.scores.subareas["pillar_id"] == pillar.id]
     p = data.scores.pillars.set_index("pillar_id").loc[pillar.id]
-    alt = f"{pillar.name}: sub-area scores. " + describe_scores(sub["subarea"], sub["score"])
+    alt = f"{pillar.name}: sub-area scores. " + describe_levels(sub["subarea"], sub["score"])
     sens = ("" if missing(p["sensitivity_low"])
             else f" (unweighted {format_score(p['unweighted'])}; sensitivity range "
                  f"{format_score(p['sensitivity_low'])} to {format_score(p['sensitivity_high'])})")
@@ -346,7 +334,6 @@ def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Nu
 
 # -- road map, donor map, follow-up ----------------------------------------------------------
 def roadmap_html(data: ReportData, n: Numbering) -> str:
-    from ..charts import figure_svg, plot_roadmap_gantt
     head = chapter_heading("roadmap", "Road map",
                            "Recommendations in the order they can be done: prerequisites first, short term "
                            "(up to 18 months) before long term (2 to 5 years), by priority.")
@@ -375,11 +362,8 @@ def roadmap_html(data: ReportData, n: Numbering) -> str:
     body = table(n.table("Sequenced recommendations"),
                  ["Recommendation", "Sub-area", "Action type", "Lead agency", "Horizon", "Start", "End", "Funding",
                   "Status", "After"], rows, cls="mbm-wide", widths=(22, 13, 9, 10, 7, 8, 8, 7, 7, 9))
-    alt = "Gantt chart of the road map. " + "; ".join(
-        f"{r.order}. {r.title}: {format_date(r.start)} to {format_date(r.end)}, {r.group}, {r.status}"
-        for r in t.itertuples()) + "."
-    body += figure(figure_svg(plot_roadmap_gantt(t)), alt, n.figure("Road map timeline (bars from start to end; "
-                                                                    "dark: short term, light: long term)"))
+    body += figure(gantt_chart(t), n.figure("Road map timeline (bars from start to end; dark: short term, light: "
+                                            "long term)"))
     if not road.problems.empty:
         body += "<h3 id=\"roadmap-problems\">Schedule problems</h3>" + items(
             f"#{r.recommendation_id} {r.title}: {r.problem}" for r in road.problems.itertuples())
@@ -435,7 +419,6 @@ def donors_html(data: ReportData, n: Numbering) -> str:
 
 
 def followup_html(data: ReportData, n: Numbering) -> str:
-    from ..charts import figure_svg, plot_followup_dumbbell
     fu = data.follow_up
     comp = fu.comparison
     head = chapter_heading("follow-up", f"Follow-up since {fu.baseline}",
@@ -446,10 +429,7 @@ def followup_html(data: ReportData, n: Numbering) -> str:
                        [[r.pillar, format_score(r.baseline), format_score(r.followup), _delta(r.change)]
                         for r in comp.pillars.itertuples()], numeric=(1, 2, 3)))
     sub = comp.subareas
-    alt = "Dumbbell chart of sub-area scores, baseline to this round. " + "; ".join(
-        f"{r.subarea}: {format_score(r.baseline, 1)} to {format_score(r.followup, 1)}" for r in sub.itertuples()) + "."
-    parts.append(figure(figure_svg(plot_followup_dumbbell(sub)), alt,
-                        n.figure(f"Sub-area scores, {fu.baseline} (grey) and {fu.followup}")))
+    parts.append(figure(dumbbell_chart(sub), n.figure(f"Sub-area scores, {fu.baseline} (grey) and {fu.followup}")))
     parts.append(table(n.table("Change per sub-area"), ["Sub-area", "Baseline", "This round", "Change", "Direction"],
                        [[f"{r.subarea_id} {r.subarea}", format_score(r.baseline), format_score(r.followup),
                          _delta(r.change), r.direction] for r in sub.itertuples()], numeric=(1, 2, 3)))
@@ -538,11 +518,6 @@ def chapters(data: ReportData) -> list[tuple[str, str]]:
     out += [("annex-ratings", "Annex A. Ratings and evidence"), ("annex-team", "Annex B. The assessment team"),
             ("annex-crosswalk", "Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11")]
     return out
-
-
-def report_metadata(data: ReportData, kind: str) -> dict:
-    return {"kind": kind, "running": data.running_title, "status": data.info.status,
-            "country": data.info.country_code, "round": data.info.round}
 
 
 def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode | str | Path]) -> NotebookNode:

@@ -55,16 +55,6 @@ class ReportData:
         return f"{self.country_label} · {self.info.round}{status}"
 
 
-def _recs_by_priority(recs: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    # the order RoadmapStore.roadmap uses: sub-area priority, then sub-area, then id
-    if recs.empty:
-        return recs.assign(priority=pd.Series(dtype=float))
-    prio = dict(zip(targets["subarea_id"], targets["priority"]))
-    recs = recs.assign(priority=[prio.get(s) for s in recs["subarea_id"]])
-    return recs.sort_values(["priority", "subarea_id", "id"], ascending=[False, True, True],
-                            na_position="last", kind="stable").reset_index(drop=True)
-
-
 def earlier_rounds(store: Store, info: AssessmentInfo) -> list[AssessmentInfo]:
     """The country's rounds created before this one, oldest first."""
     same = [a for a in store.list_assessments() if a.country_code == info.country_code and a.id != info.id]
@@ -90,12 +80,12 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
                       signoffs=store.signoffs(info.id))
     if not roadmap:
         return data
-    from ..roadmap import RoadmapStore, build_roadmap, map_donors, suggest_recommendations
+    from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations
     rm = roadmap_store or RoadmapStore(store)
     targets = rm.targets(info.id, scores)
     recs = rm.recommendations_frame(info.id)
     plan_start = info.created_at.date()
-    road = build_roadmap(_recs_by_priority(recs, targets), plan_start)
+    road = build_roadmap(order_by_priority(recs, targets), plan_start)
     donors = map_donors(targets, recs, rm.initiatives_frame(info.country_code), plan_start)
     suggestions = None
     if road.table.empty:

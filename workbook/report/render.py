@@ -28,7 +28,7 @@ from .. import config
 from ..errors import WorkbookError
 
 TEMPLATE_NAME = "mbm_report"
-PDF_ENGINES = ("auto", "chromium", "weasyprint")
+PDF_ENGINES = config.PDF_ENGINES
 
 
 class RenderError(WorkbookError):

@@ -19,12 +19,12 @@ from .donors import DonorMap, covered_recommendations, map_donors, overlapping_i
 from .followup import Comparison, FollowUp, compare_scores, status_counts, status_on, targeted_changes
 from .fields import INITIATIVE_FIELDS, RECOMMENDATION_FIELDS
 from .store import RoadmapStore
-from .sequence import Roadmap, build_roadmap, check_schedule, sequence_recommendations
+from .sequence import Roadmap, build_roadmap, check_schedule, order_by_priority, sequence_recommendations
 from .suggest import suggest_recommendations
 from .targets import compute_targets, current_level, priority
 
 __all__ = ["Comparison", "DonorMap", "FollowUp", "INITIATIVE_FIELDS", "RECOMMENDATION_FIELDS", "Roadmap",
            "RoadmapStore", "build_roadmap", "check_schedule", "compare_scores", "compute_targets",
-           "covered_recommendations", "current_level", "map_donors", "overlapping_initiatives", "priority",
+           "covered_recommendations", "current_level", "map_donors", "order_by_priority", "overlapping_initiatives", "priority",
            "sequence_recommendations", "status_counts", "status_on", "suggest_recommendations", "targeted_changes",
            "unfunded_gaps"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .sequence import LONG_MONTHS, _date, add_months, horizon_end
+from .sequence import LONG_MONTHS, add_months, as_date, horizon_end
 
 COVERED_COLUMNS = ["recommendation_id", "title", "subarea_id", "indicator_id", "horizon", "initiative_id",
                    "initiative", "donor", "match", "overlap_start", "overlap_end"]
@@ -25,12 +25,14 @@ UNFUNDED_COLUMNS = ["pillar_id", "subarea_id", "subarea", "priority", "gap_long"
                     "n_pipeline", "note"]
 
 
-def _overlap(a_start: dt.date, a_end: dt.date, b_start: dt.date, b_end: dt.date):
+def overlap(a_start: dt.date, a_end: dt.date, b_start: dt.date, b_end: dt.date):
+    """The period two periods share, ``(start, end)``, or None."""
     start, end = max(a_start, b_start), min(a_end, b_end)
     return (start, end) if start <= end else None
 
 
-def _scope(initiative: dict) -> list[tuple[str, str | None]]:
+def initiative_scope(initiative: dict) -> list[tuple[str, str | None]]:
+    """What an initiative addresses: (sub-area, indicator or None) pairs."""
     return [(s, i) for s, i in initiative.get("scope") or []]
 
 
@@ -40,7 +42,7 @@ def _same_donor(a: str, b: str) -> bool:
 
 def recommendation_window(rec: dict, plan_start: dt.date) -> tuple[dt.date, dt.date]:
     """From the plan start to the deadline, or to the end of the horizon."""
-    end = _date(rec.get("deadline")) or horizon_end(rec["horizon"], plan_start)
+    end = as_date(rec.get("deadline")) or horizon_end(rec["horizon"], plan_start)
     return plan_start, max(end, plan_start)
 
 
@@ -54,10 +56,10 @@ def covered_recommendations(recs: pd.DataFrame, initiatives: pd.DataFrame, plan_
         ws, we = recommendation_window(r, plan_start)
         rind = r.get("indicator_id") or None
         for ini in inits:
-            period = _overlap(ws, we, _date(ini["start_date"]), _date(ini["end_date"]))
+            period = overlap(ws, we, as_date(ini["start_date"]), as_date(ini["end_date"]))
             if period is None:
                 continue
-            matches = [i for s, i in _scope(ini) if s == r["subarea_id"] and (i is None or rind is None or i == rind)]
+            matches = [i for s, i in initiative_scope(ini) if s == r["subarea_id"] and (i is None or rind is None or i == rind)]
             if not matches:
                 continue
             match = "indicator" if rind is not None and rind in matches else "sub-area"
@@ -74,15 +76,15 @@ def overlapping_initiatives(initiatives: pd.DataFrame) -> pd.DataFrame:
         for b in inits[n + 1:]:
             if _same_donor(a["donor"], b["donor"]):
                 continue
-            period = _overlap(_date(a["start_date"]), _date(a["end_date"]), _date(b["start_date"]),
-                              _date(b["end_date"]))
+            period = overlap(as_date(a["start_date"]), as_date(a["end_date"]), as_date(b["start_date"]),
+                              as_date(b["end_date"]))
             if period is None:
                 continue
-            sa_a, sa_b = {s for s, _ in _scope(a)}, {s for s, _ in _scope(b)}
+            sa_a, sa_b = {s for s, _ in initiative_scope(a)}, {s for s, _ in initiative_scope(b)}
             common = sorted(sa_a & sa_b)
             if not common:
                 continue
-            ind_a, ind_b = {i for _, i in _scope(a) if i}, {i for _, i in _scope(b) if i}
+            ind_a, ind_b = {i for _, i in initiative_scope(a) if i}, {i for _, i in initiative_scope(b) if i}
             rows.append((a["id"], a["title"], a["donor"], b["id"], b["title"], b["donor"], ", ".join(common),
                          ", ".join(sorted(ind_a & ind_b)), *period))
     return pd.DataFrame(rows, columns=OVERLAP_COLUMNS)
@@ -98,8 +100,8 @@ def unfunded_gaps(targets: pd.DataFrame, recs: pd.DataFrame, initiatives: pd.Dat
     plan_end = add_months(plan_start, LONG_MONTHS)
     funded_by_initiative: set[str] = set()
     for ini in (initiatives.to_dict("records") if len(initiatives) else []):
-        if _overlap(plan_start, plan_end, _date(ini["start_date"]), _date(ini["end_date"])):
-            funded_by_initiative |= {s for s, _ in _scope(ini)}
+        if overlap(plan_start, plan_end, as_date(ini["start_date"]), as_date(ini["end_date"])):
+            funded_by_initiative |= {s for s, _ in initiative_scope(ini)}
     live = recs[recs["status"] != "dropped"] if len(recs) else recs
     committed = set(live.loc[live["funding_status"] == "committed", "subarea_id"]) if len(live) else set()
     candidates = targets[targets["priority"] > 0].sort_values(["priority", "subarea_id"], ascending=[False, True])

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..scoring import Scores
-from .donors import _overlap, _scope
-from .sequence import _date
+from .donors import initiative_scope, overlap
+from .sequence import as_date
 
 TOLERANCE = 1e-9
 TARGETED_COLUMNS = ["indicator_id", "subarea_id", "baseline", "followup", "change", "direction", "initiative_id",
@@ -68,14 +68,14 @@ def targeted_changes(indicators: pd.DataFrame, initiatives: pd.DataFrame, since:
     addresses the whole sub-area.
     """
     inits = [i for i in (initiatives.to_dict("records") if len(initiatives) else [])
-             if _overlap(since, until, _date(i["start_date"]), _date(i["end_date"]))]
+             if overlap(since, until, as_date(i["start_date"]), as_date(i["end_date"]))]
     rows = []
     for r in indicators.to_dict("records"):
         if changed_only and r["direction"] in ("same", "not comparable"):
             continue
         hits = []
         for ini in inits:
-            scope = [i for s, i in _scope(ini) if s == r["subarea_id"] and (i is None or i == r["indicator_id"])]
+            scope = [i for s, i in initiative_scope(ini) if s == r["subarea_id"] and (i is None or i == r["indicator_id"])]
             if scope:
                 hits.append((ini, "indicator" if r["indicator_id"] in scope else "sub-area"))
         base = (r["indicator_id"], r["subarea_id"], r["baseline"], r["followup"], r["change"], r["direction"])
@@ -103,7 +103,7 @@ def status_on(history: pd.DataFrame, recs: pd.DataFrame, day: dt.date) -> pd.Ser
     """Each recommendation's status at the end of ``day``, replayed from the status history."""
     out = {}
     for rid, created in zip(recs["id"], recs["created_at"]):
-        if _date(pd.Timestamp(created).date()) > day:
+        if as_date(pd.Timestamp(created).date()) > day:
             continue
         out[rid] = "open"
     if len(history):

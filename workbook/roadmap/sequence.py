@@ -115,7 +115,8 @@ class Roadmap:
         return self.problems.empty
 
 
-def _date(v) -> dt.date | None:
+def as_date(v) -> dt.date | None:
+    """A date from a frame cell (a date, a Timestamp, ISO text), or None when blank."""
     if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return None
     if hasattr(v, "to_pydatetime"):
@@ -138,7 +139,7 @@ def check_schedule(recs: pd.DataFrame) -> pd.DataFrame:
             if p.get("status") == "dropped":
                 rows.append((r["id"], r["title"], pid, f"its prerequisite #{pid} ({p['title']}) was dropped"))
                 continue
-            d, pd_ = _date(r.get("deadline")), _date(p.get("deadline"))
+            d, pd_ = as_date(r.get("deadline")), as_date(p.get("deadline"))
             if d and pd_ and d < pd_:
                 rows.append((r["id"], r["title"], pid,
                              f"deadline {d.isoformat()} is before the deadline {pd_.isoformat()} of its prerequisite "
@@ -159,6 +160,18 @@ def _slots(table: pd.DataFrame) -> dict[str, int]:
         longest[horizon] = max(longest.get(horizon, 1), depth[rid])
     window = {"short": SHORT_MONTHS, "long": LONG_MONTHS}
     return {h: max(3, window.get(h, SHORT_MONTHS) // n) for h, n in longest.items()}
+
+
+def order_by_priority(recs: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """Recommendations by their sub-area's priority (``targets`` from
+    :func:`~workbook.roadmap.targets.compute_targets`), then sub-area, then id: the order
+    :func:`build_roadmap` sequences them in. Adds a ``priority`` column."""
+    if recs.empty:
+        return recs.assign(priority=pd.Series(dtype=float))
+    prio = dict(zip(targets["subarea_id"], targets["priority"]))
+    recs = recs.assign(priority=[prio.get(s) for s in recs["subarea_id"]])
+    return recs.sort_values(["priority", "subarea_id", "id"], ascending=[False, True, True],
+                            na_position="last", kind="stable").reset_index(drop=True)
 
 
 def build_roadmap(recs: pd.DataFrame, plan_start: dt.date, *, include_dropped: bool = False) -> Roadmap:
@@ -185,7 +198,7 @@ def build_roadmap(recs: pd.DataFrame, plan_start: dt.date, *, include_dropped: b
     for r in table.to_dict("records"):
         pre = [p for p in _prereqs(r["prerequisites"]) if p in ends]
         start = max([plan_start] + [ends[p] for p in pre])
-        end = _date(r.get("deadline")) or add_months(start, slot.get(r["horizon"], SHORT_MONTHS))
+        end = as_date(r.get("deadline")) or add_months(start, slot.get(r["horizon"], SHORT_MONTHS))
         if start > end and r["id"] not in flagged:
             late.append((r["id"], r["title"], None,
                          f"cannot start before {start.isoformat()} (when its prerequisites end) but is due "

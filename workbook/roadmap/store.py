@@ -622,19 +622,10 @@ class RoadmapStore(StoreBase):
         ids = self.add_recommendations(assessment_id, rows, by=by) if rows else []
         return {"added": {r["key"]: i for r, i in zip(rows, ids)}, "already": already}
 
-    def _recs_by_priority(self, assessment_id: int, tgt: pd.DataFrame) -> pd.DataFrame:
-        recs = self.recommendations_frame(assessment_id)
-        if recs.empty:
-            return recs.assign(priority=pd.Series(dtype=float))
-        prio = dict(zip(tgt["subarea_id"], tgt["priority"]))
-        recs = recs.assign(priority=[prio.get(s) for s in recs["subarea_id"]])
-        return recs.sort_values(["priority", "subarea_id", "id"], ascending=[False, True, True],
-                                na_position="last", kind="stable").reset_index(drop=True)
-
     def roadmap(self, assessment_id: int, *, plan_start: dt.date | None = None,
                 include_dropped: bool = False) -> sequence.Roadmap:
         """The road map: recommendations by priority, prerequisites first, scheduled and checked."""
-        recs = self._recs_by_priority(assessment_id, self.targets(assessment_id))
+        recs = sequence.order_by_priority(self.recommendations_frame(assessment_id), self.targets(assessment_id))
         return sequence.build_roadmap(recs, self._plan_start(assessment_id, plan_start),
                                       include_dropped=include_dropped)
 

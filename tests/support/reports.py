@@ -1,0 +1,230 @@
+"""Helpers shared by the report tests (country report, PDF, brief, comparison, accessibility, batch):
+reading report HTML, and the rich demo database with a road map, initiatives and a follow-up round."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from workbook.pages import pillar
+from workbook.report import load_report_data
+from workbook.roadmap import RoadmapStore
+from workbook.store import Store
+
+
+# -- reading the HTML ----------------------------------------------------------------------
+URL_ATTRS = {"src", "href", "data", "srcset", "poster", "action", "formaction", "background", "xlink:href",
+             "manifest", "cite", "longdesc"}
+CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"]?)\s*(?:https?:)?//""", re.I)
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict
+    text: str = ""
+    children: list = field(default_factory=list)
+
+
+class ReportPage(HTMLParser):
+    """The parts of a report the tests look at: headings, tables, images, loads, text."""
+
+    VOID = {"meta", "img", "br", "hr", "link", "input", "source", "area", "col", "base", "wbr", "embed"}
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self.headings: list[tuple[int, str]] = []
+        self.tables: list[list[list[tuple[str, str]]]] = []  # table -> rows -> (cell tag, text)
+        self.styles: list[str] = []
+        self._stack: list[Element] = []
+        self._row: list | None = None
+        self._cell: list | None = None
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        el = Element(tag, {k: (v or "") for k, v in attrs})
+        self.elements.append(el)
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+            self.tables[-1].append(self._row)
+        elif tag in ("th", "td") and self._row is not None:
+            self._cell = [tag, ""]
+            self._row.append(self._cell)
+        if tag not in self.VOID:
+            self._stack.append(el)
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            el = self._stack.pop()
+            if re.fullmatch(r"h[1-6]", el.tag):
+                self.headings.append((int(el.tag[1]), " ".join(el.text.split())))
+            if el.tag == "style":
+                self.styles.append(el.text)
+            if el.tag == tag:
+                break
+        if tag in ("th", "td"):
+            self._cell = None
+
+    def handle_data(self, data):
+        for el in self._stack:
+            el.text += data
+        if self._cell is not None:
+            self._cell[1] += data
+
+    def find(self, tag: str) -> list[Element]:
+        return [e for e in self.elements if e.tag == tag]
+
+    def table_with_caption(self, start: str) -> list[list[tuple[str, str]]]:
+        captions = [" ".join(c.text.split()) for c in self.find("caption")]
+        for caption, table in zip(captions, self.tables):
+            if caption.startswith(start):
+                return [[(t, " ".join(x.split())) for t, x in row] for row in table]
+        raise AssertionError(f"no table captioned {start!r}; captions: {captions}")
+
+
+def remote_loads(html_text: str) -> list[str]:
+    """Every resource the page would fetch from the network (attributes, CSS urls, imports)."""
+    page = ReportPage(html_text)
+    found = []
+    for el in page.elements:
+        for name, value in el.attrs.items():
+            v = value.strip().lower()
+            if name in URL_ATTRS and (v.startswith(("http:", "https:", "//")) or "://" in v.split(",")[0]):
+                found.append(f"<{el.tag} {name}={value[:80]}>")
+            if name == "style" and CSS_URL.search(value):
+                found.append(f"<{el.tag} style={value[:80]}>")
+    found += [f"<style> {m.group(0)}" for css in page.styles for m in CSS_URL.finditer(css)]
+    return found
+
+
+def check_heading_order(headings: list[tuple[int, str]]) -> None:
+    assert headings and headings[0][0] == 1, headings[:3]
+    assert sum(1 for level, _ in headings if level == 1) == 1, "exactly one h1"
+    for (prev, _), (level, text) in zip(headings, headings[1:]):
+        assert level <= prev + 1, f"heading {text!r} jumps from h{prev} to h{level}"
+
+
+# -- inputs: a demo database with a road map, initiatives and a follow-up round ------------------
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+FOLLOW_UP = "follow-up 2027"
+INITIATIVES = [
+    {"donor": "EU", "implementer": "IOM", "title": "Border information systems phase 1", "budget": 2_000_000,
+     "currency": "EUR", "start_date": dt.date(2026, 1, 1), "end_date": dt.date(2028, 12, 31),
+     "subareas": ["INF.1", "INF.2"]},
+    {"donor": "Japan", "implementer": "UNODC", "title": "Alert list clean-up", "budget": 300_000,
+     "currency": "USD", "start_date": dt.date(2026, 6, 1), "end_date": dt.date(2027, 6, 30),
+     "subareas": ["INF.2"]},
+]
+
+
+def add_follow_up(store: Store, code: str, round_name: str = FOLLOW_UP, up_pillar: str = "INF") -> None:
+    """A later round: the baseline's ratings, one level up in one pillar."""
+    base = store.get_assessment(code, "baseline 2026")
+    later = store.create_assessment(code, round_name, country_name=base.country_name, by="test", team=[
+        {"name": n, "organisation": o, "role": r} for n, o, r in base.team])
+    ev = store.evidence_frame(base.id)
+    rows = []
+    for r in store.ratings_frame(base.id).itertuples():
+        if r.agreed is None:
+            continue
+        agreed = r.agreed
+        if agreed.isdigit() and r.pillar_id == up_pillar:
+            agreed = str(min(5, int(agreed) + 1))
+        evidence = [{"type": x.type, "source": x.source, "date": x.date, "reference": x.reference,
+                     "supplied_by": x.supplied_by} for x in ev[ev["indicator_id"] == r.indicator_id].itertuples()]
+        rows.append({"indicator_id": r.indicator_id, "agreed": agreed, "notes": r.notes, "evidence": evidence,
+                     **{k: v for k, v in (("national", r.national), ("external", r.external)) if isinstance(v, str)}})
+    store.save_many(later.id, rows, by="test")
+
+
+@functools.lru_cache(maxsize=None)
+def rich_database(template: str, folder: str) -> str:
+    # built once per session (the ``rich_url`` fixture in conftest.py)
+    path = Path(folder) / "workbook.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    store = Store(url)
+    rm = RoadmapStore(store)
+    xat = store.get_assessment("XAT", "baseline 2026")
+    rm.add_recommendations(xat.id, rm.suggest(xat.id, horizon="short", top=2).to_dict("records"), by="test")
+    rm.add_initiatives(xat.id, INITIATIVES, by="test")
+    add_follow_up(store, "XAT")
+    later = store.get_assessment("XAT", FOLLOW_UP)
+    rm.add_recommendations(later.id, rm.suggest(later.id, horizon="short", top=2).to_dict("records"), by="test")
+    return url
+
+
+@functools.lru_cache(maxsize=None)
+def load_data(url: str, code: str, round_name: str | None):
+    return load_report_data(code, round_name, store=Store(url))
+
+
+def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
+    """A pillar notebook as papermill leaves it: parameters, no-report and report cells, the
+    report cells holding what ``PillarPage.scores_table()`` and ``.chart()`` display."""
+    fw_pillar = data.framework.pillar(pillar_id)
+    sub = data.scores.subareas[data.scores.subareas["pillar_id"] == pillar_id]
+    row = data.scores.pillars.set_index("pillar_id").loc[pillar_id]
+    caption = f"{fw_pillar.name}: sub-area scores, {data.info.country_code} {data.info.label}"
+    chart = pillar.chart(sub, fw_pillar.name, quick=False)
+    nb = new_notebook()
+    nb.cells = [
+        new_markdown_cell(f"# Notebook title {pillar_id}"),
+        new_code_cell('country = "XAT"', metadata={"tags": ["parameters"]}),
+        new_code_cell('country = "XAT"\nround = ""\ninteractive = False', metadata={"tags": ["injected-parameters"]},
+                      outputs=[new_output("stream", name="stdout", text="PARAMS-OUTPUT\n")]),
+        new_code_cell("from workbook.pages import open_pillar\npage.header()", metadata={"tags": ["no-report"]},
+                      outputs=[new_output("display_data", data={"text/html": "<p>INTERACTIVE-OUTPUT</p>"})]),
+        new_code_cell("page.form()", metadata={"tags": ["no-report"]},
+                      outputs=[new_output("display_data", data={
+                          "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2,
+                                                                       "version_minor": 0},
+                          "text/plain": "VBox(children=(WIDGET-PLACEHOLDER,))"})]),
+        new_code_cell("page.scores_table()", metadata={"tags": ["report"]},
+                      outputs=[new_output("display_data", data={"text/html": pillar.scores_table_html(sub, row, caption)}),
+                               new_output("stream", name="stderr", text="STDERR-NOISE\n"),
+                               new_output("display_data", data={
+                                   "application/vnd.jupyter.widget-view+json": {"model_id": "def"},
+                                   "text/plain": "HTML(value='WIDGET-IN-REPORT')"})]),
+        new_code_cell("page.chart()", metadata={"tags": ["report"]},
+                      outputs=[new_output("display_data", data={"image/svg+xml": chart.svg, "text/plain": chart.alt},
+                                          metadata={"image/svg+xml": {"alt": chart.alt}})]),
+        new_code_cell("print('untagged')", outputs=[new_output("stream", name="stdout", text="UNTAGGED\n")]),
+    ]
+    return nb
+
+
+def notebooks_for(data) -> dict:
+    return {p.id: executed_notebook(data, p.id) for p in data.framework.pillars}
+
+
+# -- reading PDFs -----------------------------------------------------------------------------
+def pdf_pages_text(path) -> list[str]:
+    """The text of each page (form feeds separate pages in pdftotext's output)."""
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+        return out.stdout.split("\f")[:-1] if out.stdout.endswith("\f") else out.stdout.split("\f")
+    pypdf = pytest.importorskip("pypdf", reason="neither pdftotext (poppler-utils) nor pypdf is installed")
+    return [p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages]
+
+
+def pdf_page_count(path) -> int:
+    if shutil.which("pdfinfo"):
+        out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+    pypdf = pytest.importorskip("pypdf", reason="neither pdfinfo (poppler-utils) nor pypdf is installed")
+    return len(pypdf.PdfReader(str(path)).pages)

@@ -1,0 +1,64 @@
+"""The comparison report across countries and rounds: profiles side by side, not a ranking."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from support.reports import FOLLOW_UP, ReportPage, check_heading_order, pdf_pages_text, remote_loads
+from workbook.report import build_comparison, load_report_data
+
+
+@pytest.fixture(scope="module")
+def assessments(rich_store):
+    return [load_report_data(a.country_code, a.round, store=rich_store, roadmap=False)
+            for a in rich_store.list_assessments()]
+
+
+@pytest.fixture(scope="module")
+def built(assessments, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("comparison")
+    html = build_comparison(assessments, folder / "comparison.html", pdf=folder / "comparison.pdf")
+    return html, ReportPage(html), folder / "comparison.pdf"
+
+
+def label(d) -> str:
+    return f"{d.info.country_code} {d.info.round}"
+
+
+def test_every_country_and_round_alphabetically_not_ranked(assessments, built):
+    html, page, _ = built
+    check_heading_order(page.headings)
+    rows = page.table_with_caption("Table 1. Pillar scores by assessment")[1:]
+    expected = sorted(assessments, key=lambda d: (d.info.country_name.lower(), d.info.created_at))
+    assert [r[0][1] for r in rows] == [f"{d.info.country_name} ({d.info.country_code}), {d.info.round}" for d in expected]
+    assert any(d.info.round == FOLLOW_UP for d in assessments)
+    for row, d in zip(rows, expected):
+        for cell, p in zip(row[1:5], d.scores.pillars.itertuples()):
+            assert float(cell[1]) == pytest.approx(p.score, abs=0.005)
+    assert "not a ranking" in html
+    assert not re.search(r"\brank", html.replace("not a ranking", ""), re.I)
+
+
+def test_heat_map_and_profiles_state_their_values(assessments, built):
+    html, page, _ = built
+    imgs = page.find("img")
+    assert len(imgs) == 2
+    heat, profiles = imgs[0].attrs["alt"], imgs[1].attrs["alt"]
+    for d in assessments:
+        sub = d.scores.subareas
+        part = re.search(re.escape(label(d)) + r": (.*?)\.(?: [A-Z]{3} |$)", heat).group(1)
+        for s in sub.itertuples():
+            value = "not scored" if s.score != s.score else f"{s.score:.1f}"
+            assert f"{s.subarea_id} {value}" in part
+        for p in d.scores.pillars.itertuples():
+            assert f"{p.pillar}: {p.score:.1f}" in profiles
+    assert [f.text.split(". ", 1)[0] for f in page.find("figcaption")] == ["Figure 1", "Figure 2"]
+    assert remote_loads(html) == [] and not page.find("script")
+
+
+def test_the_comparison_prints(assessments, built):
+    text = " ".join(" ".join(pdf_pages_text(built[2])).split())
+    assert "Comparison of capacity profiles" in text
+    for d in assessments:
+        assert d.info.country_name in text

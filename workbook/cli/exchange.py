@@ -1,0 +1,55 @@
+"""``workbook export`` and ``workbook import``: files for field work, out and back in.
+``import`` exits with 1 when it skipped conflicting values, 0 otherwise."""
+from __future__ import annotations
+
+import argparse
+
+from . import LibraryChoices
+
+
+def register(sub) -> None:
+    exp = sub.add_parser("export", help="export an assessment: Excel workbook (xlsx), KoboToolbox/ODK form "
+                                        "(xlsform) or single-file package (json)")
+    exp.add_argument("country", help="ISO 3166-1 alpha-3 code of the assessment, e.g. XAT")
+    exp.add_argument("--format", dest="format", default="xlsx", metavar="FORMAT",
+                     choices=LibraryChoices("workbook.exchange.files", "FORMATS"),
+                     help="%(choices)s. xlsx: Excel workbook for national experts; xlsform: form for "
+                          "KoboToolbox/ODK Collect; json: single-file assessment package (default: xlsx)")
+    exp.add_argument("--round", default=None, help="assessment round (default: the latest)")
+    exp.add_argument("--output", "-o", default=None,
+                     help="file to write (default: outputs/<ISO3>/<round folder>/<ISO3>-<round folder>.<ext>)")
+    exp.set_defaults(run=run_export)
+
+    imp = sub.add_parser("import", help="import a filled workbook, KoboToolbox/ODK submissions or a package; "
+                                        "--dry-run shows the changes")
+    imp.add_argument("file", help="an Excel workbook from `workbook export`, a KoboToolbox/ODK submissions "
+                                  "export (CSV or XLSX), or an assessment package (.json)")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; save nothing")
+    imp.add_argument("--overwrite", action="store_true",
+                     help="also replace ratings changed in the database since the file was exported "
+                          "(they are listed and skipped otherwise)")
+    imp.add_argument("--by", default=None,
+                     help="who is importing, for the audit log (default: the assessors named in submissions, "
+                          "else your login name)")
+    imp.add_argument("--country", default=None, help="for submissions exports that do not say their country")
+    imp.add_argument("--round", default=None, help="for submissions exports that do not say their round")
+    imp.set_defaults(run=run_import)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from ..exchange.files import FORMATS, export_file
+    from ..store import Store
+    store = Store(args.db_url)
+    info = store.get_assessment(args.country, args.round)
+    path = export_file(store, info, args.format, args.output)
+    print(f"wrote {FORMATS[args.format][0]} of {info.label}: {path}")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from ..exchange.files import import_file
+    from ..store import Store
+    result = import_file(Store(args.db_url), args.file, dry_run=args.dry_run, overwrite=args.overwrite, by=args.by,
+                         country=args.country, round=args.round)
+    print(result.report)
+    return 1 if result.skipped_conflicts else 0

@@ -1,0 +1,238 @@
+"""The evidence list editor of one indicator: add, edit and remove records.
+
+Every value is checked in Python before it is stored (the store checks again): the record
+chosen must be one of this indicator's, the type one of the framework's, the date not in
+the future, the source given, the texts within their limits.
+"""
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+import ipywidgets as widgets
+
+from ...errors import Conflict, InvalidInput, WorkbookError
+from ...framework import Framework
+from ...inputs import EVIDENCE_FIELDS
+from ...store import Store
+from .common import FAILED, SAVED, Look, choice_in, parse_editor, status_html
+
+NEW = "new"
+
+
+def record_label(framework: Framework, rec: dict) -> str:
+    names = {t.id: t.name for t in framework.evidence_types}
+    source = rec["source"] if len(rec["source"]) <= 50 else rec["source"][:49] + "…"
+    when = f" ({rec['date']:%Y-%m-%d})" if rec.get("date") else ""
+    return f"{names.get(rec['type'], rec['type'])}: {source}{when}"
+
+
+def evidence_list_html(framework: Framework, records: list[dict]) -> str:
+    """The evidence records as a small table (or a sentence when there are none)."""
+    e = html.escape
+    if not records:
+        return '<p class="mbm-evidence-none" style="margin:0.2em 0">No evidence recorded yet.</p>'
+    names = {t.id: f"{t.name} ({t.strength})" for t in framework.evidence_types}
+    body = []
+    for r in records:
+        date = f'{r["date"]:%Y-%m-%d}' if r.get("date") else "–"
+        body.append(f'<tr><td>{e(names.get(r["type"], r["type"]))}</td><td>{e(r["source"])}</td><td>{date}</td>'
+                    f'<td>{e(r.get("reference") or "–")}</td><td>{e(r.get("supplied_by") or "–")}</td></tr>')
+    return ('<table class="mbm-table mbm-evidence"><thead><tr><th scope="col">Type</th><th scope="col">Source</th>'
+            '<th scope="col">Date</th><th scope="col">Reference</th><th scope="col">Supplied by</th></tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+class EvidenceEditor:
+    """Choose a record (or "new record"), fill the fields, then Add/Save or Remove.
+
+    Parameters
+    ----------
+    store : Store
+    assessment_id : int
+    indicator_id : str
+    records : list of dict
+        This indicator's records (``Snapshot.records`` shape).
+    user : callable
+        Returns the name typed in "Your name".
+    on_change : callable
+        Called after a record was added, changed or removed (to reload and re-score).
+    look : Look
+    """
+
+    def __init__(self, store: Store, assessment_id: int, indicator_id: str, records: list[dict], *,
+                 user: Callable[[], str], on_change: Callable[[], None], look: Look):
+        fw = store.framework
+        self.store, self.assessment_id, self.indicator_id = store, assessment_id, indicator_id
+        self._user, self._on_change = user, on_change
+        self.records: list[dict] = []
+        self.state, self.message = "", ""
+        ind = indicator_id
+        self.record = widgets.Dropdown(description="Record", options=[("new record", NEW)], value=NEW,
+                                       style=look.label, layout=look.select)
+        self.type = widgets.Dropdown(description="Type", options=[("choose a type", "")] +
+                                     [(f"{t.name} ({t.strength})", t.id) for t in fw.evidence_types],
+                                     style=look.label, layout=look.select)
+        self.source = widgets.Text(description="Source", placeholder="document, interview, site visited",
+                                   style=look.label, layout=look.full)
+        self.date = widgets.Text(description="Date", placeholder="YYYY-MM-DD", style=look.label, layout=look.select)
+        self.reference = widgets.Text(description="Reference", placeholder="file, link or page",
+                                      style=look.label, layout=look.full)
+        self.supplied_by = widgets.Text(description="Supplied by", placeholder="who gave it",
+                                        style=look.label, layout=look.select)
+        self.save_button = look.button_widget("Add record", f"Add an evidence record to {ind}")
+        self.remove_button = look.button_widget("Remove record", f"Remove the chosen evidence record of {ind}")
+        self.status = look.html_widget(status_html("", "", "mbm-evidence-status"))
+        self.widget = widgets.VBox(
+            [self.record, self.type, self.source, self.date, self.reference, self.supplied_by,
+             widgets.HBox([self.save_button, self.remove_button, self.status], layout=look.row)],
+            layout=look.box)
+        self.widget.add_class("mbm-evidence-editor")
+        self._quiet = False
+        self._base: dict | None = None
+        self._shown: dict = {}
+        self.record.observe(self._on_record, "value")
+        self.save_button.on_click(self.save)
+        self.remove_button.on_click(self.remove)
+        self.set_records(records)
+
+    # -- display ------------------------------------------------------------------------------
+    def set_records(self, records: list[dict]) -> None:
+        """Show the stored records; keeps the chosen one when it still exists.
+
+        The fields follow the chosen record, unless something was typed in them since they were
+        filled: then they keep what was typed (a re-read after any save on the page, or someone
+        else's change read in, never wipes a record being typed). Saving it is still checked
+        against the record as it was when the typing started.
+        """
+        self.records = list(records)
+        chosen = self.record.value
+        typing = self.fields() != self._shown
+        options = [("new record", NEW)] + [(record_label(self.store.framework, r), str(r["evidence_id"]))
+                                           for r in self.records]
+        self._quiet = True  # new options may move the value: that is not the user choosing
+        try:
+            self.record.options = options
+            self.record.value = chosen if chosen in {v for _, v in options} else NEW
+        finally:
+            self._quiet = False
+        if not typing:
+            self._fill()
+        elif self.record.value != chosen:  # the record being edited was removed meanwhile
+            self._base = None
+            self._buttons(None)
+            self._say(FAILED, "the record you were editing was removed by someone else; "
+                              "Add record adds what you typed as a new one")
+
+    def _on_record(self, _change) -> None:
+        if not self._quiet:
+            self._fill()
+
+    def _chosen(self) -> dict | None:
+        value = choice_in(self.record.value, {NEW} | {str(r["evidence_id"]) for r in self.records}, "Record")
+        return None if value == NEW else next(r for r in self.records if str(r["evidence_id"]) == value)
+
+    def _fill(self) -> None:
+        try:
+            rec = self._chosen()
+        except InvalidInput:
+            rec = None
+        rec = rec or {}
+        self.type.value = rec.get("type") if rec.get("type") in {v for _, v in self.type.options} else ""
+        self.source.value = rec.get("source") or ""
+        self.date.value = f"{rec['date']:%Y-%m-%d}" if rec.get("date") else ""
+        self.reference.value = rec.get("reference") or ""
+        self.supplied_by.value = rec.get("supplied_by") or ""
+        self._base = rec or None
+        self._shown = self.fields()
+        self._buttons(rec)
+
+    def _buttons(self, rec: dict | None) -> None:
+        self.save_button.description = "Save record" if rec else "Add record"
+        self.remove_button.disabled = not rec
+
+    def _as_loaded(self, rec: dict) -> dict:
+        """The chosen record as it was when its fields were filled (the store refuses a change
+        made over someone else's since then)."""
+        base = self._base if self._base and self._base.get("evidence_id") == rec.get("evidence_id") else rec
+        return _loaded(base)
+
+    def _reload(self) -> None:
+        """After a save, a removal or a refusal: the page re-reads, and the fields show what is
+        stored for the chosen record (what was typed is done with, or quoted in the message)."""
+        self._on_change()
+        self._fill()
+
+    def _say(self, state: str, text: str) -> None:
+        self.state, self.message = state, text
+        self.status.value = status_html(state, text, "mbm-evidence-status")
+
+    # -- actions ------------------------------------------------------------------------------
+    def fields(self) -> dict:
+        """The typed values, as text; the store validates them (type, source, date, lengths)."""
+        return {"type": self.type.value, "source": self.source.value, "date": self.date.value,
+                "reference": self.reference.value, "supplied_by": self.supplied_by.value}
+
+    def save(self, _button=None) -> bool:
+        """Add a new record, or save the chosen one. Never raises for a user error."""
+        try:
+            who = parse_editor(self._user())
+            rec = self._chosen()
+            if rec is None:
+                self.store.add_evidence(self.assessment_id, self.indicator_id, by=who, **self.fields())
+                done = "evidence record added"
+            else:
+                self.store.update_evidence(int(rec["evidence_id"]), by=who, expected=self._as_loaded(rec),
+                                           **self.fields())
+                done = "evidence record saved"
+        except InvalidInput as exc:
+            self._say(FAILED, "not saved: " + "; ".join(_short(p) for p in exc.problems))
+            return False
+        except Conflict as exc:
+            yours = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.fields().items() if v)
+            self._reload()  # the stored values (theirs) are shown; yours are in the message
+            self._say(FAILED, f"not saved: {exc}. What you typed: {yours or 'nothing'}")
+            return False
+        except WorkbookError as exc:
+            self._say(FAILED, f"not saved: {exc}")
+            return False
+        if rec is None:
+            self.record.value = NEW  # ready for the next record
+        self._say(SAVED, done)
+        self._reload()  # what is stored now (a new record: empty fields for the next one)
+        return True
+
+    def remove(self, _button=None) -> bool:
+        try:
+            who = parse_editor(self._user())
+            rec = self._chosen()
+            if rec is None:
+                self._say(FAILED, "not removed: choose a record first")
+                return False
+            self.store.remove_evidence(int(rec["evidence_id"]), by=who, expected=self._as_loaded(rec))
+        except InvalidInput as exc:
+            self._say(FAILED, "not removed: " + "; ".join(_short(p) for p in exc.problems))
+            return False
+        except Conflict as exc:
+            self._reload()
+            self._say(FAILED, f"not removed: {exc}")
+            return False
+        except WorkbookError as exc:
+            self._say(FAILED, f"not removed: {exc}")
+            return False
+        self.record.value = NEW
+        self._say(SAVED, "evidence record removed")
+        self._reload()
+        return True
+
+
+def _loaded(rec: dict) -> dict:
+    """The record as this page loaded it: the store refuses a save over someone else's change."""
+    return {k: rec.get(k) for k in EVIDENCE_FIELDS}
+
+
+def _short(problem) -> str:
+    """"ADM.1.1.evidence.date: ..." reads better on the page as "date: ..."."""
+    loc = problem.location.rsplit(".", 1)[-1] if problem.location else ""
+    loc = loc.replace("supplied_by", "supplied by")
+    return f"{loc}: {problem.message}" if loc else problem.message

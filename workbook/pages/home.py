@@ -1,0 +1,179 @@
+"""The home page: your name, every assessment with its completion and links to its pillar pages,
+and a form to create an assessment. The notebook ``notebooks/home.ipynb`` calls
+:func:`open_home`.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import HTML, display
+from markupsafe import Markup
+
+from ..countries import is_user_assigned, search_countries
+from ..errors import InvalidInput, Problems, WorkbookError
+from ..framework import Pillar
+from ..inputs import MAX_LONG, parse_text
+from ..present.html import TABLE_CSS, e, format_completion, table
+from ..present.palette import FAILED, OK
+from ..store import AssessmentInfo, Store
+from .address import COUNTRY_RE, check_editor, notebook_for, open_store, page_link, problem_html, request_parameters
+from .forms import EDITOR_FIELD_CLASS, parse_editor
+
+
+def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = "Assessments") -> str:
+    """The list of assessments with completion, last change and one link per pillar page.
+
+    Links carry no name: the browser session does (see ``session_name`` in the Voila template),
+    so a link copied and sent to a colleague never makes their changes appear as yours."""
+    if not rows:
+        return ('<p class="mbm-empty">No assessments yet. Create one below, or load the fictional demo '
+                "countries with <code>workbook demo</code>.</p>")
+    body = []
+    for r in rows:
+        a: AssessmentInfo = r["info"]
+        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}" '
+                           f'aria-label="{e(p.name)}, {e(a.country_code)} {e(a.round)}">{e(p.name)}</a>'
+                           for p in pillars)
+        body.append([f"{a.country_code} {a.country_name}" + (" (fictional)" if a.fictional else ""), a.round,
+                     format_completion(r["n_rated"], r["n_applicable"]), f"{a.updated_at:%Y-%m-%d %H:%M} UTC",
+                     Markup(links)])
+    return TABLE_CSS + table(caption, ["Country", "Round", "Completion", "Last change", "Open a pillar"], body,
+                             numeric=(2,), cls="mbm-table mbm-assessments")
+
+
+def completion_counts(framework, agreed: pd.DataFrame) -> dict[int, tuple[int, int]]:
+    """Rated and applicable indicators per assessment, from ``(assessment_id, indicator_id,
+    agreed)`` rows, by the scoring rules: NA is not applicable; levels and IE are rated."""
+    rated_codes = {str(lv) for lv in range(1, 6)} | {"IE"}
+    known = set(framework.indicators)
+    out: dict[int, tuple[int, int]] = {}
+    df = agreed[agreed["indicator_id"].isin(known)]
+    for aid, group in df.groupby("assessment_id"):
+        values = group["agreed"]
+        out[int(aid)] = (int(values.isin(rated_codes).sum()), len(known) - int((values == "NA").sum()))
+    return out
+
+
+def assessment_rows(store: Store) -> list[dict]:
+    """Every assessment with its overall completion (rated / applicable indicators), in two queries."""
+    counts = completion_counts(store.framework, store.agreed_ratings())
+    n = len(store.framework.indicators)
+    return [{"info": a, "n_rated": counts.get(a.id, (0, n))[0], "n_applicable": counts.get(a.id, (0, n))[1]}
+            for a in store.list_assessments()]
+
+
+def parse_team(text) -> list[dict]:
+    """Team members from "name; organisation; role" lines (role: international or national).
+
+    Raises :class:`InvalidInput` listing every bad line; the store checks each field again.
+    """
+    value = parse_text(text, "Team", max_len=MAX_LONG * 8)
+    members, problems = [], Problems()
+    for n, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(";")]
+        if len(parts) != 3:
+            problems.add(f"Team line {n}", "write: name; organisation; international or national")
+            continue
+        members.append({"name": parts[0], "organisation": parts[1], "role": parts[2]})
+    problems.raise_if_any(what="team")
+    return members
+
+
+class HomePage:
+    """Your name, all assessments with links to their pillar pages, and a form to create one."""
+
+    def __init__(self, store: Store, editor: str = "", note: str = ""):
+        self.store = store
+        label = {"description_width": "8em"}
+        wide = widgets.Layout(width="32em")
+        self.user = widgets.Text(value=editor, description="Your name",
+                                 placeholder="given once per browser session", style=label, layout=wide)
+        self.user.add_class(EDITOR_FIELD_CLASS)  # remembered for the browser session by our Voila template
+        self.user_note = widgets.HTML(f'<p class="mbm-note" role="status">{e(note)}</p>' if note else "")
+        self.table = widgets.HTML()
+        self.search = widgets.Text(description="Find country", placeholder="name or code, e.g. Kenya or KEN",
+                                   style=label, layout=wide)
+        self.country = widgets.Dropdown(description="Country", options=[], style=label, layout=wide)
+        self.fictional_name = widgets.Text(description="Fictional name",
+                                           placeholder="only for user-assigned codes such as XAA",
+                                           style=label, layout=wide)
+        self.round = widgets.Text(description="Round", placeholder="e.g. baseline 2026", style=label, layout=wide)
+        self.team = widgets.Textarea(description="Team", placeholder="one per line: name; organisation; "
+                                     "international or national", style=label,
+                                     layout=widgets.Layout(width="48em", height="6em"))
+        self.create_button = widgets.Button(description="Create assessment", tooltip="Create the assessment")
+        self.status = widgets.HTML()
+        self.search.observe(self._on_search, "value")
+        self.create_button.on_click(self.create)
+        self.widget = widgets.VBox([
+            self.user, self.user_note, self.table,
+            widgets.HTML("<h2>New assessment</h2>"),
+            self.search, self.country, self.fictional_name, self.round, self.team,
+            widgets.HBox([self.create_button, self.status])])
+        self.widget.add_class("mbm-home")
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.table.value = assessments_html(assessment_rows(self.store), list(self.store.framework.pillars))
+
+    def _say(self, ok: bool, text_html: str) -> None:
+        colour = OK if ok else FAILED
+        self.status.value = f'<span role="status" aria-live="polite" style="color:{colour}">{text_html}</span>'
+
+    def _on_search(self, change) -> None:
+        try:
+            text = parse_text(change["new"], "Find country", max_len=60)
+        except InvalidInput as exc:
+            self.country.options = []
+            self._say(False, e(str(exc.problems[0])))
+            return
+        options = [(f"{c.code} {c.name}", c.code) for c in search_countries(text, limit=15)]
+        code = text.upper()
+        if COUNTRY_RE.fullmatch(code) and is_user_assigned(code):
+            options.insert(0, (f"{code} (user-assigned code: fictional country)", code))
+        self.country.options = options
+        self.country.value = options[0][1] if options else None
+
+    def create(self, _button=None) -> AssessmentInfo | None:
+        """Create the assessment from the form; the status line says what happened."""
+        code = self.country.value
+        if not isinstance(code, str) or code not in {v for _, v in self.country.options}:
+            self._say(False, "not created: find the country and choose it from the matches first")
+            return None
+        try:
+            who = parse_editor(self.user.value)
+            team = parse_team(self.team.value)
+            info = self.store.create_assessment(code, self.round.value, country_name=self.fictional_name.value or None,
+                                                team=team, by=who)
+        except InvalidInput as exc:
+            why = "; ".join(str(p) for p in exc.problems).replace(" of the page", "")
+            self._say(False, "not created: " + e(why))
+            return None
+        except WorkbookError as exc:
+            self._say(False, f"not created: {e(str(exc))}")
+            return None
+        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), info.country_code, info.round))}">'
+                           f"{e(p.name)}</a>" for p in self.store.framework.pillars)
+        self._say(True, f"created {e(info.country_code)} {e(info.label)}: open {links}")
+        self.refresh()
+        return info
+
+
+def open_home(db_url: str = "", *, environ: Mapping[str, str] | None = None) -> HomePage | None:
+    """Show the home page: your name, the assessments and the create-assessment form."""
+    try:
+        try:
+            asked, address_note = request_parameters(environ) or {}, ""
+        except InvalidInput as exc:  # a bad address is no reason to hide the list: say it was not used
+            asked, address_note = {}, f"the page address was not used ({exc.problems[0].message})"
+        editor, note = check_editor(asked.get("editor"))
+        page = HomePage(open_store(db_url), editor=editor, note=note or address_note)
+    except WorkbookError as exc:
+        display(HTML(problem_html("The workbook cannot open its database", str(exc), home=False)))
+        return None
+    display(page.widget)
+    return page

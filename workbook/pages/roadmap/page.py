@@ -1,0 +1,179 @@
+"""The road-map page: where the team turns gaps into a funded road map (Voila and JupyterLab).
+
+The notebook ``notebooks/roadmap.ipynb`` is a parameters cell and three calls::
+
+    page = open_roadmap(country, round, db_url, interactive=interactive)
+    page.header(); page.workspace(); page.summary()
+
+Where country and round come from, the header, the editor's name ("Your name", checked at every
+save) and the messages follow the other pages (:mod:`workbook.pages.address`, :mod:`workbook.pages.forms`). The workspace is a
+set of tabs (:mod:`.sections`), each built when first opened (the first at once):
+
+* **Targets**: the country's exposure (1-3) with a reason; per sub-area the
+  short- and long-term targets (editable with a reason), the gaps and the priority;
+* **Suggestions**: from the gaps and the action library, filtered by horizon, pillar and
+  the top N sub-areas, accepted into the recommendations (with their prerequisites);
+* **Recommendations**: the list and a form with every field of a recommendation;
+* **Road map**: the Gantt chart, the sequenced table by horizon and the schedule problems;
+* **Initiatives**: the registry (add, edit) and the duplication flags;
+* **Follow-up**: only when the country has another round: the dumbbell chart and the deltas.
+
+Every value read from a widget goes through :class:`~workbook.roadmap.RoadmapStore`, which
+checks it in Python, reports every problem at once and writes nothing on bad input; the page
+shows those problems as a list under the button, never a traceback. After a save the other
+tabs are marked stale and redrawn when next opened. Nothing here computes a target, a priority
+or a schedule: the page renders the frames of :mod:`workbook.roadmap` (:mod:`.render`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ipywidgets as widgets
+from IPython.display import HTML, display
+
+from ...errors import NotFound
+from ...inputs import MAX_SHORT, parse_text
+from ...present.charts import gantt_chart
+from ...present.html import e
+from ...roadmap import RoadmapStore
+from ...store import AssessmentInfo, Store
+from ..address import HOME_NOTEBOOK, ROADMAP_NOTEBOOK, notebook_for, open_assessment, page_link
+from ..forms import EDITOR_FIELD_CLASS
+from .render import EXPOSURE_NAMES, donor_map_html, roadmap_html, schedule_problems_html, targets_html
+from .sections import (DonorsSection, FollowUpSection, RecommendationsSection, RoadmapSection, Section,
+                       SuggestionsSection, TargetsSection)
+
+
+class RoadmapPage:
+    """The road map of one assessment. Build it with :func:`open_roadmap`."""
+
+    def __init__(self, store: Store | None, assessment: AssessmentInfo | None, *, interactive: bool = True,
+                 problem: str = ""):
+        self.store, self.assessment, self.interactive, self.problem = store, assessment, interactive, problem
+        self.rm = RoadmapStore(store) if store is not None else None
+        self.sections: list[Section] = []
+        self.user = self.tabs = self._header = None
+        if assessment is None or not interactive:
+            return
+        others = [a for a in store.list_assessments()
+                  if a.country_code == assessment.country_code and a.id != assessment.id]
+        self.targets = TargetsSection(self)
+        self.suggestions = SuggestionsSection(self)
+        self.recommendations = RecommendationsSection(self)
+        self.roadmap = RoadmapSection(self)
+        self.donors = DonorsSection(self)
+        self.sections = [self.targets, self.suggestions, self.recommendations, self.roadmap, self.donors]
+        self.followup = None
+        if others:
+            self.followup = FollowUpSection(self, sorted(others, key=lambda a: (a.created_at, a.id), reverse=True))
+            self.sections.append(self.followup)
+        self.user = widgets.Text(description="Your name", placeholder="required before saving",
+                                 style={"description_width": "5.5em"}, layout=widgets.Layout(width="24em"))
+        self.user.add_class(EDITOR_FIELD_CLASS)  # filled from the browser session by our Voila template
+        self._header = widgets.HTML(self._header_html())
+        self.tabs = widgets.Tab(children=[s.box for s in self.sections], titles=[s.title for s in self.sections])
+        self.tabs.observe(self._on_tab, "selected_index")
+        self.tabs.selected_index = 0
+        self.sections[0].open()
+        self.widget = widgets.VBox([self.user, self.tabs])
+
+    @property
+    def ok(self) -> bool:
+        return self.assessment is not None
+
+    @property
+    def caption(self) -> str:
+        return f"{self.assessment.country_code} {self.assessment.label}"
+
+    # -- what the notebook cells call ----------------------------------------------------------
+    def header(self) -> None:
+        """Country, round and links to the pillar pages (or the problem message)."""
+        if self.interactive:
+            display(HTML(self.problem) if not self.ok else self._header)
+
+    def workspace(self) -> None:
+        """The tabs where the team works (nothing in batch runs or when the assessment is unknown)."""
+        if self.interactive and self.ok:
+            display(self.widget)
+
+    def summary(self) -> None:
+        """For batch runs: the road map, its chart and the donor flags as HTML (the workspace shows
+        them in interactive use)."""
+        if self.interactive or not self.ok:
+            return
+        aid = self.assessment.id
+        road = self.rm.roadmap(aid)
+        display(HTML(targets_html(self.rm.targets(aid), f"Targets, gaps and priority, {self.caption}")))
+        display(HTML(schedule_problems_html(road.problems) + roadmap_html(road, f"Road map, {self.caption}")))
+        display(gantt_chart(road.table, title=f"Road map, {self.caption}"))
+        display(HTML(donor_map_html(self.rm.donor_map(aid))))
+
+    # -- for the sections ----------------------------------------------------------------------
+    def who(self) -> str:
+        """The editor's name from "Your name" (required, checked at every save)."""
+        return parse_text(self.user.value, "Your name", max_len=MAX_SHORT, required=True)
+
+    def open(self, title: str) -> Section:
+        """Open a tab by its title (as a click would) and return its section."""
+        titles = [s.title for s in self.sections]
+        if title not in titles:
+            raise NotFound(f"no tab {title!r}; the tabs are {', '.join(titles)}")
+        self.tabs.selected_index = titles.index(title)
+        self.sections[titles.index(title)].open()
+        return self.sections[titles.index(title)]
+
+    def _on_tab(self, change) -> None:
+        index = change["new"]
+        if isinstance(index, int) and 0 <= index < len(self.sections):
+            self.sections[index].open()
+
+    def changed(self, source: Section) -> None:
+        """After a save: redraw the section that saved and the header; the others when next opened."""
+        for s in self.sections:
+            if s.built:
+                s.stale = True
+        source.refresh()
+        source.stale = False
+        self._header.value = self._header_html()
+
+    def _header_html(self) -> str:
+        a = self.assessment
+        nav = [f'<a href="{HOME_NOTEBOOK}">All assessments</a>']
+        nav += [f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}">{e(p.name)}</a>'
+                for p in self.store.framework.pillars]
+        nav.append('<strong aria-current="page">Road map</strong>')
+        recs = self.rm.recommendations_frame(a.id)
+        exposure = self.rm.get_exposure(a.id)
+        counts = recs["horizon"].value_counts() if len(recs) else {}
+        summary = (f"{len(recs)} recommendation{'s' if len(recs) != 1 else ''} "
+                   f"({counts.get('short', 0)} short-term, {counts.get('long', 0)} long-term)")
+        expo = (f"exposure {exposure['level']} ({EXPOSURE_NAMES[exposure['level']]})" if exposure["is_set"]
+                else "exposure not set (medium used)")
+        return (f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
+                f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
+                f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
+                f"Road map: {e(summary)} · {e(expo)}</p>")
+
+
+def open_roadmap(country: str, round: str, db_url: str = "", interactive: bool = True, *,
+                 environ: Mapping[str, str] | None = None) -> RoadmapPage:
+    """Open the road-map page of one assessment.
+
+    Parameters
+    ----------
+    country, round : str
+        The notebook's parameters; in Voila the page address overrides them. An empty round
+        means the latest round.
+    db_url : str
+        Empty: ``WORKBOOK_DB_URL`` or the embedded SQLite file.
+    interactive : bool
+        False in batch runs: no header, no workspace, no widgets; :meth:`RoadmapPage.summary`
+        shows the road map as HTML; problems raise.
+    environ : mapping, optional
+        Where to look for the Voila request (default ``os.environ``; for tests).
+    """
+    opened = open_assessment(country, round, db_url, interactive=interactive, environ=environ,
+                             notebook=lambda: ROADMAP_NOTEBOOK)
+    if not opened.ok:
+        return RoadmapPage(opened.store, None, interactive=True, problem=opened.problem)
+    return RoadmapPage(opened.store, opened.assessment, interactive=interactive)

@@ -1,0 +1,314 @@
+"""Charts of scores and of the road map. Each chart function returns a :class:`Chart`: the SVG
+and the alt text that states what it shows, written once, next to the chart.
+
+:func:`level_bars` draws the pages' bar chart as a small SVG without matplotlib (well under a
+millisecond). The others draw with matplotlib, imported on first use; their ``plot_*`` helpers
+return a closed Figure and leave global matplotlib state as they found it.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .html import e, format_date, format_score
+from .palette import GRID, HORIZON_COLOURS, LEVEL_COLOURS, NO_SCORE, STATUS_HATCH, level_colour
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+LEVEL_AXIS = "Level (1 absent or ad hoc - 5 sustained)"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart and its alt text. Displayed in a notebook, it is an ``image/svg+xml`` output
+    whose metadata carries the alt text (the report template writes it into ``<img alt>``)."""
+
+    svg: str
+    alt: str
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"image/svg+xml": self.svg, "text/plain": self.alt}, {"image/svg+xml": {"alt": self.alt}}
+
+
+def describe_levels(labels, scores) -> str:
+    """Alt text of a bar chart of levels: every bar with its value."""
+    parts = [f"{lab}: {'not scored' if math.isnan(float(s)) else f'{float(s):.1f}'}" for lab, s in zip(labels, scores)]
+    return "Bar chart of levels from 1 to 5. " + "; ".join(parts) + "."
+
+
+def figure_svg(fig: Figure) -> str:
+    """A Figure as an SVG element (no XML prologue, text kept as text, no timestamp: stable output)."""
+    import matplotlib
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mbm-workbook"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def _short(text: str, n: int = 48) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+# -- bars of levels ---------------------------------------------------------------------------
+def level_bars(labels: list[str], scores: list[float], title: str) -> Chart:
+    """Horizontal bars of levels 1-5 as a small SVG, drawn like :func:`subarea_chart` (same
+    colours and axis) without matplotlib: the pages redraw it after every save."""
+    row, top, left, plot, right = 26, 34, 300, 380, 60
+    height = top + row * len(labels) + 40
+    width = left + plot + right
+    x = lambda v: left + plot * v / 5.4  # noqa: E731 - the axis runs 0 to 5.4, as in the matplotlib chart
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+           f'<text x="8" y="20" font-size="13">{e(title)}</text>']
+    for level in range(1, 6):
+        out.append(f'<line x1="{x(level):.1f}" y1="{top - 4}" x2="{x(level):.1f}" y2="{top + row * len(labels)}" '
+                   f'stroke="{GRID}" stroke-width="0.8"/>')
+        out.append(f'<text x="{x(level):.1f}" y="{top + row * len(labels) + 16}" text-anchor="middle">{level}</text>')
+    for i, (label, score) in enumerate(zip(labels, scores)):
+        y = top + i * row
+        shown = label if len(label) <= 44 else label[:43] + "…"
+        out.append(f'<text x="{left - 8}" y="{y + row / 2 + 4:.1f}" text-anchor="end">{e(shown)}</text>')
+        missing = score is None or math.isnan(score)
+        if not missing:
+            out.append(f'<rect x="{left}" y="{y + 4}" width="{x(score) - left:.1f}" height="{row - 8}" '
+                       f'fill="{level_colour(score)}"/>')
+        text = "not scored" if missing else f"{score:.1f}"
+        out.append(f'<text x="{(left if missing else x(score)) + 4:.1f}" y="{y + row / 2 + 4:.1f}" '
+                   f'font-size="11">{text}</text>')
+    out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + row * len(labels)}" stroke="#444"/>')
+    out.append(f'<text x="{left + plot / 2}" y="{height - 6}" text-anchor="middle">{LEVEL_AXIS}</text></svg>')
+    return Chart("".join(out), describe_levels(labels, scores))
+
+
+def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 7.5) -> Figure:
+    import matplotlib
+    from matplotlib.figure import Figure
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(width, 0.42 * len(labels) + 1.1), layout="constrained")
+        ax = fig.subplots()
+        y = list(range(len(labels)))[::-1]
+        values = [0 if (s is None or math.isnan(s)) else s for s in scores]
+        ax.barh(y, values, color=[level_colour(s) for s in scores], height=0.6)
+        for yi, s in zip(y, scores):
+            text = "not scored" if (s is None or math.isnan(s)) else f"{s:.1f}"
+            ax.text((0 if text == "not scored" else s) + 0.05, yi, text, va="center", fontsize=8)
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, 5.4)
+        ax.set_xticks([1, 2, 3, 4, 5])
+        ax.set_xlabel(LEVEL_AXIS)
+        ax.grid(axis="x", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_title(title, loc="left", fontsize=10)
+    return fig
+
+
+def plot_subarea_scores(subareas, pillar_name: str) -> Figure:
+    """Horizontal bars: one per sub-area of a pillar (``subareas`` from ``score_subareas``)."""
+    return _bars(list(subareas["subarea"]), [float(x) for x in subareas["score"]],
+                 f"{pillar_name}: sub-area scores")
+
+
+def plot_profile(pillars, title: str = "Capacity profile by pillar") -> Figure:
+    """Horizontal bars: one per pillar (``pillars`` from ``score_pillars``). A profile, not a rank."""
+    return _bars(list(pillars["pillar"]), [float(x) for x in pillars["score"]], title)
+
+
+# -- road map and follow-up (frames from workbook.roadmap) --------------------------------
+def plot_roadmap_gantt(table, title: str = "Road map") -> Figure:
+    """Timeline bars, one per recommendation in road-map order (``Roadmap.table``).
+
+    Bars run from ``start`` to ``end``, coloured by horizon and hatched by status; a
+    recommendation's prerequisites are above it, so the chart reads top to bottom.
+    """
+    import matplotlib
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    n = max(len(table), 1)
+    with matplotlib.rc_context({"font.size": 8, "svg.fonttype": "none", "hatch.color": "white"}):
+        fig = Figure(figsize=(9, 0.32 * n + 1.4), layout="constrained")
+        ax = fig.subplots()
+        if len(table) == 0:
+            ax.text(0.5, 0.5, "No recommendations yet", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            ax.set_title(title, loc="left", fontsize=10)
+            return fig
+        y = list(range(len(table)))[::-1]
+        starts = mdates.date2num(list(table["start"]))
+        ends = mdates.date2num(list(table["end"]))
+        for yi, s, e, horizon, status in zip(y, starts, ends, table["horizon"], table["status"]):
+            ax.barh(yi, max(e - s, 10), left=s, height=0.6, color=HORIZON_COLOURS.get(horizon, NO_SCORE),
+                    hatch=STATUS_HATCH.get(status, ""), edgecolor="white", linewidth=0.4)
+        labels = [f"{o}. {_short(t)}" for o, t in zip(table["order"], table["title"])]
+        ax.set_yticks(y, labels)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        ax.grid(axis="x", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
+        handles = [Patch(color=c, label=lab) for lab, c in (("short term", HORIZON_COLOURS["short"]),
+                                                            ("long term", HORIZON_COLOURS["long"]))]
+        handles += [Patch(facecolor="#888888", hatch=h, edgecolor="white", label=s.replace("_", " "))
+                    for s, h in STATUS_HATCH.items() if h and s in set(table["status"])]
+        ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
+        ax.set_title(title, loc="left", fontsize=10)
+    return fig
+
+
+def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
+                           label_column: str = "subarea") -> Figure:
+    """Dumbbells: baseline and follow-up level per row (``Comparison.subareas`` or ``.pillars``).
+
+    A grey dot is the baseline, a coloured dot the follow-up (blue up, red down); rows scored
+    in only one round show that round's dot alone.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    labels = list(changes[label_column])
+    n = max(len(labels), 1)
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(7.5, 0.36 * n + 1.2), layout="constrained")
+        ax = fig.subplots()
+        y = list(range(len(labels)))[::-1]
+        for yi, b, f in zip(y, changes["baseline"], changes["followup"]):
+            b, f = float(b), float(f)
+            colour = "#2166ac" if f > b else "#b2182b" if f < b else "#555555"
+            if not (math.isnan(b) or math.isnan(f)):
+                ax.plot([b, f], [yi, yi], color="#bbbbbb", linewidth=2, zorder=1)
+            if not math.isnan(b):
+                ax.scatter([b], [yi], color="#999999", s=28, zorder=2)
+            if not math.isnan(f):
+                ax.scatter([f], [yi], color=colour, s=36, zorder=3)
+        ax.set_yticks(y, [_short(lab, 40) for lab in labels])
+        ax.set_xlim(0.8, 5.2)
+        ax.set_xticks([1, 2, 3, 4, 5])
+        ax.set_xlabel("Level (grey: baseline; blue: improved; red: declined)")
+        ax.grid(axis="x", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_title(title, loc="left", fontsize=10)
+    return fig
+
+
+# -- comparison across countries and rounds (workbook.report.comparison) ---------------------
+def plot_heatmap(matrix, title: str = "Sub-area scores by country and round") -> Figure:
+    """A sub-area x assessment grid coloured by level, each cell with its value.
+
+    ``matrix``: a DataFrame, one row per sub-area (index: labels), one column per assessment
+    (columns: labels), values the sub-area scores (NaN: not scored). Columns keep the order
+    given (alphabetical, not ranked).
+    """
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    rows, cols = list(matrix.index), list(matrix.columns)
+    values = matrix.to_numpy(dtype=float)
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(2.6 + 0.42 * max(len(cols), 1), 0.9 + 0.22 * max(len(rows), 1)), layout="constrained")
+        ax = fig.subplots()
+        cmap = ListedColormap([LEVEL_COLOURS[k] for k in range(1, 6)]).with_extremes(bad=NO_SCORE)
+        ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.5, vmax=5.5, aspect="auto")
+        for i in range(len(rows)):
+            for j in range(len(cols)):
+                v = values[i, j]
+                text = "–" if math.isnan(v) else f"{v:.1f}"
+                dark = not math.isnan(v) and (round(v) in (1, 5))
+                ax.text(j, i, text, ha="center", va="center", fontsize=6, color="white" if dark else "#1f2933")
+        ax.set_xticks(range(len(cols)), [_short(c, 24) for c in cols], rotation=60, ha="right")
+        ax.set_yticks(range(len(rows)), [_short(r, 44) for r in rows])
+        ax.tick_params(length=0)
+        for side in ("top", "right", "bottom", "left"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title, loc="left", fontsize=9)
+    return fig
+
+
+def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: int = 4) -> Figure:
+    """Small multiples: one bar chart of the pillar scores per assessment, on the same scale.
+
+    ``profiles``: a sequence of ``(label, pillars)`` with ``pillars`` from ``score_pillars``.
+    Panels keep the order given (alphabetical), so the chart reads as profiles, not a ranking.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    n = max(len(profiles), 1)
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(2.0 * ncols + 0.4, 1.35 * nrows + 0.5), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(profiles):
+                ax.set_axis_off()
+                continue
+            label, pillars = profiles[k]
+            names = list(pillars["pillar"])
+            scores = [float(x) for x in pillars["score"]]
+            y = list(range(len(names)))[::-1]
+            ax.barh(y, [0 if math.isnan(s) else s for s in scores], color=[level_colour(s) for s in scores],
+                    height=0.65)
+            ax.set_yticks(y, [_short(nm, 14) for nm in names])
+            ax.set_xlim(0, 5)
+            ax.set_xticks([1, 3, 5])
+            ax.grid(axis="x", color=GRID, linewidth=0.5)
+            ax.set_axisbelow(True)
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.set_title(_short(label, 30), loc="left", fontsize=7)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=9)
+    return fig
+
+
+# -- the charts, with their alt text ------------------------------------------------------------
+def subarea_chart(subareas, pillar_name: str) -> Chart:
+    """The sub-areas of a pillar (``subareas`` from ``score_subareas``), for reports."""
+    labels, scores = list(subareas["subarea"]), [float(x) for x in subareas["score"]]
+    return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name)), describe_levels(labels, scores))
+
+
+def profile_chart(pillars, title: str = "Capacity profile by pillar") -> Chart:
+    """The pillars of an assessment (``pillars`` from ``score_pillars``): a profile, not a rank."""
+    return Chart(figure_svg(plot_profile(pillars, title)),
+                 "Capacity profile by pillar. " + describe_levels(pillars["pillar"], pillars["score"]))
+
+
+def gantt_chart(table, title: str = "Road map") -> Chart:
+    """The road map's timeline (``Roadmap.table``): every bar with its dates in the alt text."""
+    if len(table) == 0:
+        alt = "Gantt chart of the road map: no recommendations yet."
+    else:
+        bars = "; ".join(f"{r.order}. {r.title}: {format_date(r.start)} to {format_date(r.end)}, {r.group}, "
+                         f"{str(r.status).replace('_', ' ')}" for r in table.itertuples())
+        alt = f"Gantt chart of the road map, {len(table)} recommendations in road-map order. {bars}."
+    return Chart(figure_svg(plot_roadmap_gantt(table, title)), alt)
+
+
+def dumbbell_chart(changes, title: str = "Change since the baseline", label_column: str = "subarea") -> Chart:
+    """Baseline and follow-up per row (``Comparison.subareas`` or ``.pillars``)."""
+    parts = [f"{lab}: {format_score(b, 1)} to {format_score(f, 1)}" for lab, b, f in
+             zip(changes[label_column], changes["baseline"], changes["followup"])]
+    return Chart(figure_svg(plot_followup_dumbbell(changes, title, label_column)),
+                 "Dumbbell chart of scores, baseline to follow-up. " + "; ".join(parts) + ".")
+
+
+def heatmap_chart(matrix, title: str = "Sub-area scores by country and round") -> Chart:
+    """Sub-area x assessment scores (see :func:`plot_heatmap`); the alt text lists every cell."""
+    alt = "Heat map of sub-area scores. " + " ".join(
+        f"{c}: " + "; ".join(f"{r.split(' ', 1)[0]} {format_score(v, 1)}" for r, v in matrix[c].items()) + "."
+        for c in matrix.columns)
+    return Chart(figure_svg(plot_heatmap(matrix, title)), alt)
+
+
+def profiles_chart(profiles, title: str = "Pillar profiles side by side") -> Chart:
+    """Small multiples of pillar profiles (see :func:`plot_profiles`)."""
+    alt = "Pillar profiles. " + " ".join(
+        f"{label}: " + "; ".join(f"{p}: {format_score(s, 1)}" for p, s in zip(pil["pillar"], pil["score"])) + "."
+        for label, pil in profiles)
+    return Chart(figure_svg(plot_profiles(profiles, title)), alt)

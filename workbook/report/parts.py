@@ -1,0 +1,44 @@
+"""What every report document is built from: cells of HTML, chapter headings, the numbering of
+figures and tables, and the document's metadata (read by the template and the PDF printer).
+
+A report is a notebook of outputs only: each chapter is an ``html_cell`` holding the markup
+that a function ``chapter(data, numbering) -> str`` wrote with the kit of
+:mod:`workbook.present`.
+"""
+from __future__ import annotations
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_output
+
+from ..present.html import e
+from .data import ReportData
+
+
+class Numbering:
+    """Figures and tables numbered in document order ("Figure 3.", "Table 7.")."""
+
+    def __init__(self):
+        self.figures: list[str] = []
+        self.tables: list[str] = []
+
+    def figure(self, caption: str) -> str:
+        self.figures.append(caption)
+        return f"Figure {len(self.figures)}. {caption}"
+
+    def table(self, caption: str) -> str:
+        self.tables.append(caption)
+        return f"Table {len(self.tables)}. {caption}"
+
+
+def html_cell(markup: str, tag: str) -> NotebookNode:
+    out = new_output("display_data", data={"text/html": markup})
+    return new_code_cell(source="", outputs=[out], metadata={"tags": [tag]})
+
+
+def chapter_heading(chapter_id: str, title: str, intro: str = "") -> str:
+    return f'<h2 id="{e(chapter_id)}" class="mbm-chapter">{e(title)}</h2>' + (f"<p>{e(intro)}</p>" if intro else "")
+
+
+def report_metadata(data: ReportData, kind: str) -> dict:
+    return {"kind": kind, "running": data.running_title, "status": data.info.status,
+            "country": data.info.country_code, "round": data.info.round}
