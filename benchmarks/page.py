@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # support.processes: the tests' process helpers
 
@@ -70,7 +71,7 @@ def measure(browser, url: str, n_subareas: int, indicator_id: str, subarea_id: s
             ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else route.continue_())
         page = context.new_page()
         opened: list[float] = []
-        page.on("websocket", lambda _ws: opened.append(time.perf_counter()))
+        page.on("websocket", lambda _ws, opened=opened: opened.append(time.perf_counter()))
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit")
         page.wait_for_function(READY_JS, arg=n_subareas, timeout=120_000, polling=10)

@@ -136,7 +136,8 @@ class Credentials:
         return bool(self.token or self.password_hash)
 
     def __repr__(self) -> str:
-        return f"Credentials(token={'***' if self.token else None}, password_hash={'***' if self.password_hash else None})"
+        token, password_hash = ("***" if v else None for v in (self.token, self.password_hash))
+        return f"Credentials(token={token}, password_hash={password_hash})"
 
 
 def _read_secret_file(path: str | os.PathLike, what: str) -> str:

@@ -150,7 +150,7 @@ def add_follow_up(store: Store, code: str, round_name: str = FOLLOW_UP, up_pilla
     store.save_many(later.id, rows, by="test")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rich_database(template: str, folder: str) -> str:
     # built once per session (the ``rich_url`` fixture in conftest.py)
     path = Path(folder) / "workbook.db"
@@ -168,7 +168,7 @@ def rich_database(template: str, folder: str) -> str:
     return url
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_data(url: str, code: str, round_name: str | None):
     return load_report_data(code, round_name, store=Store(url))
 
@@ -195,7 +195,8 @@ def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
                                                                        "version_minor": 0},
                           "text/plain": "VBox(children=(WIDGET-PLACEHOLDER,))"})]),
         new_code_cell("page.scores_table()", metadata={"tags": ["report"]},
-                      outputs=[new_output("display_data", data={"text/html": pillar.scores_table_html(sub, row, caption)}),
+                      outputs=[new_output("display_data",
+                                          data={"text/html": pillar.scores_table_html(sub, row, caption)}),
                                new_output("stream", name="stderr", text="STDERR-NOISE\n"),
                                new_output("display_data", data={
                                    "application/vnd.jupyter.widget-view+json": {"model_id": "def"},

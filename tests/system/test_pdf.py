@@ -116,7 +116,8 @@ def test_the_engine_is_chosen_by_argument_environment_or_what_is_installed(monke
 
 def test_contents_pages_follow_the_outline_forward():
     outline = [("Summary", 3), ("Administration", 5), ("Findings", 6), ("Operations", 8), ("Findings", 9)]
-    assert chromium.contents_pages(["Summary", "Operations", "Findings", "Missing", None], outline) == [3, 8, 9, None, None]
+    headings = ["Summary", "Operations", "Findings", "Missing", None]
+    assert chromium.contents_pages(headings, outline) == [3, 8, 9, None, None]
 
 
 @NEEDS_CHROMIUM

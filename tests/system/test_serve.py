@@ -207,7 +207,8 @@ def test_pages_need_the_token(served):
     "/tree", "/lab", "/notebooks/home.ipynb", "/api/kernels", "/api/sessions", "/api/status", "/terminals/1",
     "/voila/render/workbook.db", "/voila/render/outputs/XAT.html", "/voila/render/..%2Fpyproject.toml",
     "/voila/render/%2E%2E/pyproject.toml", "/voila/static/../../../workbook.db",
-    "/voila/templates/mbm/../../../notebooks/workbook.db", "/voila/templates/mbm/static/../../../../notebooks/home.ipynb",
+    "/voila/templates/mbm/../../../notebooks/workbook.db",
+    "/voila/templates/mbm/static/../../../../notebooks/home.ipynb",
     "/voila/templates/mbm/static/..%2F..%2F..%2Fnotebooks%2Fhome.ipynb",
 ])
 def test_nothing_but_pages_is_served(served, path):
@@ -323,7 +324,8 @@ def test_idle_kernels_are_culled(served):
     s = serve.ServeSettings()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if f"idle durations > {s.cull_idle_timeout} seconds at {s.cull_interval} second intervals" in served.log.read_text():
+        culling = f"idle durations > {s.cull_idle_timeout} seconds at {s.cull_interval} second intervals"
+        if culling in served.log.read_text():
             return
         time.sleep(0.5)
     pytest.fail(f"culling not reported by the server:\n{served.log.read_text()[-2000:]}")

@@ -12,7 +12,8 @@ the database itself, so the same code runs on one machine or on a cluster.
 
 Per country the worker writes ``<output-dir>/<ISO3>/<round folder>/`` (the folder exports use
 too: :func:`workbook.config.round_dir`): the executed notebooks, ``report.html``/``report.pdf``,
-``brief.html``/``brief.pdf`` (``--format``) and ``manifest.json``. It builds everything in a hidden temporary sibling folder and renames it into
+``brief.html``/``brief.pdf`` (``--format``) and ``manifest.json``. It builds everything in a
+hidden temporary sibling folder and renames it into
 place only when complete, so a killed batch never leaves a half-written report that looks
 complete. A failing country keeps its notebooks and an ``error.json`` in ``<round folder>.failed/``
 (the last good report stays where it was), and the other countries go on. A country whose data,
@@ -207,7 +208,7 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list) -> Cou
         "framework": f"{info.framework_id} {info.framework_version}",
         "notebooks": list(PILLAR_NOTEBOOKS.values()), "outputs": job.outputs(), "engine": job.engine,
         "pdf_engine": printing_engine(job),
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 2), "steps": {k: round(v, 2) for k, v in steps}}, indent=2),
         encoding="utf-8")
     _replace_dir(tmp, final)
@@ -243,7 +244,7 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
                                     pdf_engine=job.pdf_engine)
             report.atomic_write(final / MANIFEST, json.dumps({
                 "fingerprint": stamp, "assessments": [f"{a.country_code} {a.round}" for a in infos],
-                "outputs": names, "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")},
+                "outputs": names, "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
                 indent=2))
             return CountryResult("comparison", f"{len(infos)} assessments", "ok", time.perf_counter() - start,
                                  str(final))

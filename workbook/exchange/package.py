@@ -46,7 +46,7 @@ REC_VALUES = tuple(k for k in RECOMMENDATION_FIELDS if k != "prerequisites")
 
 def _utc_naive(v: dt.datetime) -> dt.datetime:
     """Times are stored as naive UTC; a package written elsewhere may carry an offset."""
-    return v.astimezone(dt.timezone.utc).replace(tzinfo=None) if v.tzinfo else v
+    return v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo else v
 
 
 Time = Annotated[dt.datetime, AfterValidator(_utc_naive)]
@@ -179,7 +179,7 @@ def _iso(v):
 # -- export ---------------------------------------------------------------------------------
 def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict:
     """The package of one assessment as plain data (what :func:`export_package` writes)."""
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     with Session(store.engine) as s:
         a = s.scalars(select(Assessment).where(Assessment.id == info.id)
                       .options(selectinload(Assessment.team))).one()
@@ -361,7 +361,7 @@ def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tu
         if t.subarea_id not in fw.subareas:
             problems.append(Problem(f"{where}.subarea_id", f"unknown sub-area {t.subarea_id!r}"))
         elif t.subarea_id in seen:
-            problems.append(Problem(f"{where}.subarea_id", f"{t.subarea_id} appears twice (also at {seen[t.subarea_id]})"))
+            problems.add(f"{where}.subarea_id", f"{t.subarea_id} appears twice (also at {seen[t.subarea_id]})")
         seen.setdefault(t.subarea_id, where)
         problems.take(parse_level, t.short_term, f"{where}.short_term", required=False)
         problems.take(parse_level, t.long_term, f"{where}.long_term", required=False)
@@ -373,7 +373,8 @@ def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tu
 
 def _rec_identity(values: dict) -> tuple:
     """What makes a package's recommendation "already there" in an existing assessment."""
-    return values.get("subarea_id"), values.get("indicator_id"), " ".join((values.get("title") or "").split()).casefold()
+    title = " ".join((values.get("title") or "").split()).casefold()
+    return values.get("subarea_id"), values.get("indicator_id"), title
 
 
 def _write_recommendations(s: Session, assessment_id: int, recs: list[dict], existing: dict[str, int], *,

@@ -55,7 +55,7 @@ def _literal(text: str) -> str:
 def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict[str, list[dict]]:
     """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``."""
     fw: Framework = store.framework
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     stored = stored_values(store, info.id).ratings
     versions = " ".join(f"{i}:{stored[i].version if i in stored else 0}" for i in fw.indicators)
     survey: list[dict] = [
@@ -318,6 +318,7 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
 
 def _read_evidence(table: _Table, fw: Framework, mapping, problems: Problems) -> list[FileEvidence]:
     etypes = {t.id for t in fw.evidence_types}
+    columns = {key: f"ev_{key}" for key in EVIDENCE_FIELDS}
     out = []
     for r, row in enumerate(table.rows, start=2):
         if all(v in (None, "") for v in row):
@@ -327,7 +328,6 @@ def _read_evidence(table: _Table, fw: Framework, mapping, problems: Problems) ->
                                         else f"{table.name}!row {r}")
         if problem:
             problems.append(problem)
-        columns = {key: f"ev_{key}" for key in EVIDENCE_FIELDS}
 
         def value_of(key, row=row):
             raw = table.get(row, columns[key])

@@ -126,7 +126,7 @@ def stored_values(store: Store, assessment_id: int) -> StoredValues:
 def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
     """Write the Excel workbook of one assessment to ``path``; return the path."""
     fw = store.framework
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     data = stored_values(store, info.id)
     wb = Workbook()
     _readme(wb.active, store, info, now)
@@ -490,7 +490,7 @@ def _read_evidence(ws, fw, mapping, exported: dict, problems: Problems) -> list[
         ind_id, problem = map_indicator(fw, mapping, _cell_text(raw["indicator_id"]), loc)
         if problem:
             problems.append(problem)
-        values = check_evidence(lambda key: raw[key] if key == "date" else _cell_text(raw[key]),
+        values = check_evidence(lambda key, raw=raw: raw[key] if key == "date" else _cell_text(raw[key]),
                                 lambda key, r=r: f"{ws.title}!{letter[key]}{r}", etypes, problems)
         ok = ind_id is not None and values is not None
         if ok:

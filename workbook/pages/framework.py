@@ -44,7 +44,8 @@ def browse_framework(pillar: str = "", framework: Framework | str | Path | None 
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework or None)
     first = fw.pillar(pillar) if pillar else fw.pillars[0]
-    header = widgets.HTML(f"<style>{WIDGET_CSS}</style><h1>{e(fw.title)}</h1><p>Version <strong>{e(fw.version)}</strong> &middot; "
+    header = widgets.HTML(f"<style>{WIDGET_CSS}</style><h1>{e(fw.title)}</h1>"
+                          f"<p>Version <strong>{e(fw.version)}</strong> &middot; "
                           f"{len(fw.indicators)} indicators. Levels are gated: a level counts only when "
                           "everything of the levels below is in place.</p>")
     choose = widgets.Dropdown(options=[(f"{p.id} {p.name}", p.id) for p in fw.pillars], value=first.id,

@@ -166,7 +166,8 @@ def figure(chart: Chart, caption: str, *, cls: str = "", page: bool = False) -> 
     inline, for the app's pages (JupyterLab has no stylesheet of ours)."""
     klass = f"mbm-chart {cls}".strip()
     if not page:
-        return f'<figure class="{e(klass)}">{svg_img(chart.svg, chart.alt)}<figcaption>{e(caption)}</figcaption></figure>'
+        return (f'<figure class="{e(klass)}">{svg_img(chart.svg, chart.alt)}'
+                f"<figcaption>{e(caption)}</figcaption></figure>")
     return (f'<figure class="{e(klass)}" style="margin:0.5em 0">'
             f'{svg_img(chart.svg, chart.alt, "max-width:100%;height:auto")}'
             f'<figcaption style="font-size:0.9em;color:{MUTED}">{e(caption)}</figcaption></figure>')

@@ -99,7 +99,8 @@ def _page2(data: ReportData, n: Numbering) -> str:
         parts.append(f'<h2 id="change">Change since {e(fu.baseline)}</h2>')
         parts.append(table(n.table("Change per pillar"), ["Pillar", fu.baseline, fu.followup, "Change"],
                            [[r.pillar, format_score(r.baseline), format_score(r.followup),
-                             "n/a" if missing(r.change) else f"{r.change:+.2f}"] for r in fu.comparison.pillars.itertuples()],
+                             "n/a" if missing(r.change) else f"{r.change:+.2f}"]
+                            for r in fu.comparison.pillars.itertuples()],
                            numeric=(1, 2, 3)))
     team = ", ".join(name for name, _o, _r in data.info.team[:6])
     parts.append(f'<p class="mbm-running">Assessment team: {e(team or "not recorded")}. The full country '

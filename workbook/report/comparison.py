@@ -75,13 +75,14 @@ def compose_comparison(assessments: Sequence[ReportData], *, generated: dt.date 
              "<p>Each cell is a sub-area's score (levels 1 to 5; a dash: not scored), coloured by level.</p>"]
     for k, cols in enumerate(_chunks(list(matrix.columns), HEATMAP_COLUMNS), start=1):
         part = matrix[cols]
-        title = "Sub-area scores by country and round" + (f" (panel {k})" if len(matrix.columns) > HEATMAP_COLUMNS else "")
+        panel = f" (panel {k})" if len(matrix.columns) > HEATMAP_COLUMNS else ""
+        title = "Sub-area scores by country and round" + panel
         parts.append(figure(heatmap_chart(part, title),
                             n.figure(f"Sub-area scores, {cols[0]} to {cols[-1]} (alphabetical)")))
     profiles = [(_label(d), d.scores.pillars) for d in ordered]
     parts.append('<h2 id="profiles" class="mbm-chapter">Pillar profiles side by side</h2>'
                  "<p>One small chart per assessment, all on the same scale, in alphabetical order.</p>")
-    for k, group in enumerate(_chunks(profiles, PROFILES_PER_FIGURE), start=1):
+    for group in _chunks(profiles, PROFILES_PER_FIGURE):
         parts.append(figure(profiles_chart(group),
                             n.figure(f"Pillar profiles, {group[0][0]} to {group[-1][0]} (alphabetical)")))
     pillars = [p.name for p in fw.pillars]

@@ -350,7 +350,8 @@ def roadmap_html(data: ReportData, n: Numbering) -> str:
             body += table(n.table("Top suggested actions (not yet adopted)"),
                           ["Action", "Sub-area", "Action type", "Target level", "Cost band", "Why"],
                           [[r.title, _subarea_label(data, r.subarea_id), r.action_type.replace("_", " "),
-                            str(r.target_level), r.cost_band, r.reason] for r in sug.head(MAX_SUGGESTIONS).itertuples()],
+                            str(r.target_level), r.cost_band, r.reason]
+                           for r in sug.head(MAX_SUGGESTIONS).itertuples()],
                           numeric=(3,), widths=(28, 20, 12, 8, 8, 24))
         else:
             body += "<p>No suggestion either: no scored sub-area is below its target.</p>"
@@ -387,7 +388,8 @@ def donors_html(data: ReportData, n: Numbering) -> str:
                            [[r.title, r.donor, text_or_dash(r.implementer),
                              "–" if missing(r.budget) else f"{float(r.budget):,.0f} {text_or_dash(r.currency)}",
                              f"{format_date(r.start_date)} to {format_date(r.end_date)}",
-                             ", ".join(r.subareas) if isinstance(r.subareas, (list, tuple)) else text_or_dash(r.subareas)]
+                             ", ".join(r.subareas) if isinstance(r.subareas, (list, tuple))
+                             else text_or_dash(r.subareas)]
                             for r in ini.itertuples()]))
     parts.append('<h3 id="donors-covered">Recommendations already covered</h3>')
     if dm.covered.empty:
@@ -476,7 +478,8 @@ def annex_html(data: ReportData, n: Numbering) -> str:
         for r in ind[ind["pillar_id"] == p.id].itertuples():
             used = "–" if missing(r.level) else f"{r.level:g}" + (" (capped)" if r.capped else "")
             rows.append([f"{r.indicator_id} {r.indicator}", text_or_dash(r.national), text_or_dash(r.external),
-                         text_or_dash(r.agreed), used, text_or_dash(r.confidence), _evidence_cell(ev.get(r.indicator_id))])
+                         text_or_dash(r.agreed), used, text_or_dash(r.confidence),
+                         _evidence_cell(ev.get(r.indicator_id))])
         parts.append(f'<h3 id="annex-ratings-{e(p.id)}">{e(p.name)}</h3>')
         parts.append(table(n.table(f"{p.name}: every rating with its evidence"),
                            ["Indicator", "National", "External", "Agreed", "Level used", "Confidence", "Evidence"],

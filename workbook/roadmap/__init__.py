@@ -25,6 +25,7 @@ from .targets import compute_targets, current_level, priority
 
 __all__ = ["Comparison", "DonorMap", "FollowUp", "INITIATIVE_FIELDS", "RECOMMENDATION_FIELDS", "Roadmap",
            "RoadmapStore", "build_roadmap", "check_schedule", "compare_scores", "compute_targets",
-           "covered_recommendations", "current_level", "map_donors", "order_by_priority", "overlapping_initiatives", "priority",
+           "covered_recommendations", "current_level", "map_donors", "order_by_priority", "overlapping_initiatives",
+           "priority",
            "sequence_recommendations", "status_counts", "status_on", "suggest_recommendations", "targeted_changes",
            "unfunded_gaps"]

@@ -59,7 +59,8 @@ def covered_recommendations(recs: pd.DataFrame, initiatives: pd.DataFrame, plan_
             period = overlap(ws, we, as_date(ini["start_date"]), as_date(ini["end_date"]))
             if period is None:
                 continue
-            matches = [i for s, i in initiative_scope(ini) if s == r["subarea_id"] and (i is None or rind is None or i == rind)]
+            matches = [i for s, i in initiative_scope(ini)
+                       if s == r["subarea_id"] and (i is None or rind is None or i == rind)]
             if not matches:
                 continue
             match = "indicator" if rind is not None and rind in matches else "sub-area"

@@ -228,7 +228,8 @@ def recommendation_rules(framework: Framework, library: ActionLibrary | None = N
         return v
 
     return {"subarea_id": subarea, "indicator_id": indicator, "target_level": lambda v, loc: parse_level(v, loc),
-            "action_type": lambda v, loc: parse_choice(v, loc, ACTION_TYPES), "title": text_rule(MAX_LONG, required=True),
+            "action_type": lambda v, loc: parse_choice(v, loc, ACTION_TYPES),
+            "title": text_rule(MAX_LONG, required=True),
             "description": text_rule(MAX_NOTES), "lead_agency": text_rule(MAX_AGENCY), "partners": parse_names,
             "cost_band": lambda v, loc: parse_choice(v, loc, COST_BANDS, default="") or None,
             "amount": parse_amount, "currency": parse_currency,

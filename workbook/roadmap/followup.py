@@ -75,7 +75,8 @@ def targeted_changes(indicators: pd.DataFrame, initiatives: pd.DataFrame, since:
             continue
         hits = []
         for ini in inits:
-            scope = [i for s, i in initiative_scope(ini) if s == r["subarea_id"] and (i is None or i == r["indicator_id"])]
+            scope = [i for s, i in initiative_scope(ini)
+                     if s == r["subarea_id"] and (i is None or i == r["indicator_id"])]
             if scope:
                 hits.append((ini, "indicator" if r["indicator_id"] in scope else "sub-area"))
         base = (r["indicator_id"], r["subarea_id"], r["baseline"], r["followup"], r["change"], r["direction"])

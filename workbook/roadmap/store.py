@@ -26,8 +26,8 @@ from ..store import Store, StoreBase
 from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Initiative, InitiativeScope, Recommendation,
                             RecommendationPrerequisite, SubareaTarget, utcnow)
 from . import donors, followup, sequence, suggest, targets
-from .fields import (EXPOSURES, HORIZONS, INITIATIVE_FIELDS, RECOMMENDATION_FIELDS, TRACKING_FIELDS, RecommendationContext,
-                     check_initiative, check_recommendation, parse_choice, parse_level)
+from .fields import (EXPOSURES, HORIZONS, INITIATIVE_FIELDS, RECOMMENDATION_FIELDS, TRACKING_FIELDS,
+                     RecommendationContext, check_initiative, check_recommendation, parse_choice, parse_level)
 from .library import ActionLibrary, find_cycles, format_cycle, load_actions
 
 _UNSET = object()
@@ -228,7 +228,8 @@ class RoadmapStore(StoreBase):
 
     # -- recommendations: checking ---------------------------------------------------------
     def _context(self, s: Session, assessment_id: int, scores: Scores) -> RecommendationContext:
-        ctx = RecommendationContext(targets.indicator_levels(scores.indicators), targets.subarea_levels(scores.subareas))
+        ctx = RecommendationContext(targets.indicator_levels(scores.indicators),
+                                    targets.subarea_levels(scores.subareas))
         recs = s.scalars(select(Recommendation).where(Recommendation.assessment_id == assessment_id)).all()
         for r in recs:
             ctx.edges[f"#{r.id}"] = []
@@ -366,7 +367,8 @@ class RoadmapStore(StoreBase):
         if not isinstance(changes, dict):
             raise InvalidInput(Problem(f"recommendation #{rec_id}", "expected a mapping of fields to change"))
         unknown = set(changes) - set(RECOMMENDATION_FIELDS)
-        problems.extend(Problem(f"#{rec_id}.{k}", "unknown field (or one that cannot be changed)") for k in sorted(unknown))
+        problems.extend(Problem(f"#{rec_id}.{k}", "unknown field (or one that cannot be changed)")
+                        for k in sorted(unknown))
         who = problems.take(self._who, by)
         scores = self.scores(aid)
         with self._sessions() as s:
@@ -422,7 +424,8 @@ class RoadmapStore(StoreBase):
                 s.add(AuditEntry(assessment_id=aid, entity="recommendation", entity_key=f"#{rec_id}", field=k,
                                  old=_text_value(current[k]), new=_text_value(v), who=who, at=now))
             if pre_changed:
-                s.execute(delete(RecommendationPrerequisite).where(RecommendationPrerequisite.recommendation_id == rec_id))
+                s.execute(delete(RecommendationPrerequisite)
+                          .where(RecommendationPrerequisite.recommendation_id == rec_id))
                 for p in new_pre:
                     s.add(RecommendationPrerequisite(recommendation_id=rec_id, prerequisite_id=p))
                 s.add(AuditEntry(assessment_id=aid, entity="recommendation", entity_key=f"#{rec_id}",

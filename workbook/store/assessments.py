@@ -233,7 +233,8 @@ class Store(StoreBase):
         written and :class:`Conflict` is raised with the stored values. Returns the new values.
         """
         unknown = set(changes) - set(RATING_FIELDS)
-        problems = Problems(Problem(k, f"unknown field; use one of {', '.join(RATING_FIELDS)}") for k in sorted(unknown))
+        problems = Problems(Problem(k, f"unknown field; use one of {', '.join(RATING_FIELDS)}")
+                            for k in sorted(unknown))
         clean = self._rating_values(changes, indicator_id, problems)
         who = problems.take(self._who, by)
         try:
@@ -282,8 +283,8 @@ class Store(StoreBase):
 
         Each row is ``{indicator_id, national?, external?, agreed?, notes?, evidence?: [...],
         expected_version?}`` (evidence records are added; with ``expected_version`` the row is
-        refused, and so the whole batch, when the stored version differs). Every problem of every row is reported at once. Returns
-        the number of indicators changed.
+        refused, and so the whole batch, when the stored version differs). Every problem of every
+        row is reported at once. Returns the number of indicators changed.
         """
         problems = Problems()
         plan = []
@@ -371,7 +372,8 @@ class Store(StoreBase):
 
     # -- evidence ---------------------------------------------------------------------------
     def _evidence_values(self, fields: dict, where: str) -> dict:
-        problems = Problems(Problem(f"{where}.{k}", "unknown field") for k in sorted(set(fields) - set(EVIDENCE_FIELDS)))
+        problems = Problems(Problem(f"{where}.{k}", "unknown field")
+                            for k in sorted(set(fields) - set(EVIDENCE_FIELDS)))
         values = check_evidence(fields.get, lambda k: f"{where}.{k}", {t.id for t in self.framework.evidence_types},
                                 problems)
         problems.raise_if_any(what="evidence")

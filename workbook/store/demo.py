@@ -73,7 +73,8 @@ def _rating_plan(store: Store, code: str, means: dict[str, float], today: dt.dat
             etype, source = rng.choice(EVIDENCE_BY_LEVEL[lv])
             evidence.append({"type": etype, "source": source,
                              "date": today - dt.timedelta(days=rng.randint(30, 700)),
-                             "reference": f"{ind_id}/{lv}", "supplied_by": "national team" if lv < 3 else "assessment team"})
+                             "reference": f"{ind_id}/{lv}",
+                             "supplied_by": "national team" if lv < 3 else "assessment team"})
         yield ind_id, {"national": str(national), "external": str(external), "agreed": agreed,
                        "notes": NOTES[level]}, evidence
 

@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from workbook.cli import main
 from workbook.store import Store
 
@@ -28,3 +30,20 @@ def test_entry_point_runs():
     out = subprocess.run([sys.executable, "-m", "workbook.cli", "--help"], capture_output=True, text=True, check=True)
     for command in ("framework", "db", "demo", "serve", "batch"):
         assert command in out.stdout
+
+
+def test_help_imports_nothing_heavy():
+    """`workbook --help` stays fast: building the parser imports no data, database, notebook or chart
+    library (each command imports what it needs when it runs)."""
+    code = ("import sys\nfrom workbook.cli import build_parser\nbuild_parser().format_help()\n"
+            "heavy = ('pandas', 'sqlalchemy', 'pydantic', 'matplotlib', 'ipywidgets', 'nbconvert', 'papermill', "
+            "'openpyxl')\nprint(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_choice_is_checked_against_the_library(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "XAT", "--format", "docx"])  # refused before any database is opened
+    assert exc.value.code == 2
+    assert "invalid choice: 'docx' (choose from 'xlsx', 'xlsform', 'json')" in capsys.readouterr().err

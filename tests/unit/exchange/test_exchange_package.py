@@ -154,7 +154,7 @@ def test_dry_run_into_another_database_writes_nothing(package, tmp_path):
 
 
 def test_merge_into_the_same_database(package, demo_store, xat):
-    later = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(minutes=5)).isoformat()
+    later = (dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)).isoformat()
 
     def change(data):
         for r in data["ratings"]:

@@ -443,7 +443,8 @@ class FakeLoop:
 def test_an_open_page_reads_in_what_others_save_and_keeps_what_is_unsaved(demo_store, shown):
     q = voila("country=XBO&round=baseline%202026")
     mine = pillar_page.open_pillar("ADM", "XAT", "", "", environ=q)  # no name given yet on my page
-    theirs = pillar_page.open_pillar("ADM", "XAT", "", "", environ=voila("country=XBO&round=baseline%202026&editor=Kwame"))
+    theirs = pillar_page.open_pillar("ADM", "XAT", "", "",
+                                     environ=voila("country=XBO&round=baseline%202026&editor=Kwame"))
     mine.form()
     theirs.form()
     sa = mine.pillar.subareas[0]

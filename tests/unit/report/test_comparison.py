@@ -31,7 +31,8 @@ def test_every_country_and_round_alphabetically_not_ranked(assessments, built):
     check_heading_order(page.headings)
     rows = page.table_with_caption("Table 1. Pillar scores by assessment")[1:]
     expected = sorted(assessments, key=lambda d: (d.info.country_name.lower(), d.info.created_at))
-    assert [r[0][1] for r in rows] == [f"{d.info.country_name} ({d.info.country_code}), {d.info.round}" for d in expected]
+    assert [r[0][1] for r in rows] == [f"{d.info.country_name} ({d.info.country_code}), {d.info.round}"
+                                       for d in expected]
     assert any(d.info.round == FOLLOW_UP for d in assessments)
     for row, d in zip(rows, expected):
         for cell, p in zip(row[1:5], d.scores.pillars.itertuples()):

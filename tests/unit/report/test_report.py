@@ -103,7 +103,8 @@ def test_pillar_table_matches_scoring(data, page):
         assert float(cells[1]) == pytest.approx(p.score, abs=0.005)
         assert float(cells[2]) == pytest.approx(p.unweighted, abs=0.005)
         low, high = (float(x) for x in cells[3].split(" to "))
-        assert (low, high) == (pytest.approx(p.sensitivity_low, abs=0.005), pytest.approx(p.sensitivity_high, abs=0.005))
+        assert (low, high) == (pytest.approx(p.sensitivity_low, abs=0.005),
+                               pytest.approx(p.sensitivity_high, abs=0.005))
         assert cells[4] == f"{round(p.completion * 100)}% ({p.n_rated} of {p.n_applicable})"
         assert cells[5] == p.confidence
 
@@ -160,7 +161,8 @@ def test_methodology_is_written_from_the_framework(data, html_text, page):
     assert [(r[0], float(r[2]), r[3]) for r in weights] == [(f"{s.id} {s.name}", s.weight, s.criticality)
                                                            for s in fw.subareas.values()]
     assert f"never more than {fw.aggregation.legal_cap} level(s) above its weakest legal-lens indicator" in html_text
-    assert f"version {fw.version}: 4 pillars, {len(fw.subareas)} sub-areas and {len(fw.indicators)} indicators" in html_text
+    assert (f"version {fw.version}: 4 pillars, {len(fw.subareas)} sub-areas and {len(fw.indicators)} indicators"
+            in html_text)
 
 
 def test_pillar_chapters_hold_the_notebook_outputs_findings_and_disagreements(data, html_text, page):
@@ -223,7 +225,8 @@ def test_donor_map_chapter_shows_initiatives_overlaps_and_unfunded_gaps(data, pa
 
 def test_follow_up_chapter_compares_with_the_baseline(data, baseline, page):
     comp = compare_scores(baseline.scores, data.scores)
-    rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption") if "Change per pillar" in c.text))
+    rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                 if "Change per pillar" in c.text))
     for r, p in zip(rows, comp.pillars.itertuples()):
         assert r[0] == p.pillar and float(r[3]) == pytest.approx(p.change, abs=0.005)
     inf = comp.pillars.set_index("pillar_id").loc["INF"]

@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from support.library import complete_library, complete_library_data
-from workbook.roadmap.library import (DEFAULT_ACTIONS, STEPS, ActionLibraryError, find_cycles, format_cycle, load_actions,
-                                      parse_actions)
+from workbook.roadmap.library import (DEFAULT_ACTIONS, STEPS, ActionLibraryError, find_cycles, format_cycle,
+                                      load_actions, parse_actions)
 from workbook.errors import InvalidInput, NotFound
 from workbook.framework import load_framework
 

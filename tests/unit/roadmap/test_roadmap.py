@@ -311,7 +311,8 @@ def test_each_chart_carries_alt_text_that_states_what_it_shows():
     assert quick.alt == charts.describe_levels(["A", "B"], [2.4, float("nan")]) == \
         "Bar chart of levels from 1 to 5. A: 2.4; B: not scored."
     data, metadata = quick._repr_mimebundle_()
-    assert data == {"image/svg+xml": quick.svg, "text/plain": quick.alt} and metadata["image/svg+xml"]["alt"] == quick.alt
+    assert data == {"image/svg+xml": quick.svg, "text/plain": quick.alt}
+    assert metadata["image/svg+xml"]["alt"] == quick.alt
 
 
 def test_without_deadlines_a_chain_shares_its_horizon():

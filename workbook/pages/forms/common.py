@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as widgets
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle

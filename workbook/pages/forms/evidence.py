@@ -7,7 +7,7 @@ the future, the source given, the texts within their limits.
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as widgets
 

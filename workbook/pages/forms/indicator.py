@@ -9,7 +9,7 @@ theirs, or replace them with mine (a deliberate overwrite, checked against their
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as widgets
 
@@ -175,7 +175,8 @@ class IndicatorEditor:
         self.info.value = indicator_html(self.indicator, agreed if isinstance(agreed, str) else None)
         self.derived.value = derived_html(fw, agreed, national, external, self.scored)
         n = len(self.records)
-        self.evidence.value = (f'<div class="mbm-evidence-list" aria-label="Evidence of {html.escape(self.indicator.id)}">'
+        self.evidence.value = (f'<div class="mbm-evidence-list" '
+                               f'aria-label="Evidence of {html.escape(self.indicator.id)}">'
                                f'<strong>Evidence ({n} record{"s" if n != 1 else ""})</strong>'
                                + rules_html(fw, agreed) + evidence_list_html(fw, self.records) + "</div>")
 

@@ -7,7 +7,7 @@ opened, so a page starts with a few dozen widget models instead of several hundr
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as widgets
 

@@ -6,7 +6,8 @@ The notebook ``notebooks/roadmap.ipynb`` is a parameters cell and three calls::
     page.header(); page.workspace(); page.summary()
 
 Where country and round come from, the header, the editor's name ("Your name", checked at every
-save) and the messages follow the other pages (:mod:`workbook.pages.address`, :mod:`workbook.pages.forms`). The workspace is a
+save) and the messages follow the other pages (:mod:`workbook.pages.address`,
+:mod:`workbook.pages.forms`). The workspace is a
 set of tabs (:mod:`.sections`), each built when first opened (the first at once):
 
 * **Targets**: the country's exposure (1-3) with a reason; per sub-area the

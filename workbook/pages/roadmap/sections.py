@@ -31,7 +31,7 @@ class Section:
 
     title = ""
 
-    def __init__(self, page: "RoadmapPage"):
+    def __init__(self, page: RoadmapPage):
         self.page = page
         self.box = widgets.VBox()
         self.built = False
@@ -344,7 +344,8 @@ class RecommendationsSection(Section):
         self.completion_indicator = widgets.Text(description="Completion indicator", style=label, layout=wide,
                                                  placeholder="how the team will know it is done")
         self.deadline = widgets.Text(description="Deadline", placeholder="YYYY-MM-DD", style=label, layout=half)
-        self.status_ = widgets.Dropdown(options=[(s.replace("_", " "), s) for s in RECOMMENDATION_STATUSES], value="open",
+        self.status_ = widgets.Dropdown(options=[(s.replace("_", " "), s) for s in RECOMMENDATION_STATUSES],
+                                        value="open",
                                         description="Status", style=label, layout=half)
         self.save_button = widgets.Button(description="Save recommendation", button_style="primary",
                                           layout=widgets.Layout(width="auto"))
@@ -606,7 +607,7 @@ class DonorsSection(Section):
 class FollowUpSection(Section):
     title = "Follow-up"
 
-    def __init__(self, page: "RoadmapPage", others: list[AssessmentInfo]):
+    def __init__(self, page: RoadmapPage, others: list[AssessmentInfo]):
         super().__init__(page)
         self.others = others
 

@@ -115,7 +115,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('recommendation_id', 'prerequisite_id')
     )
     with op.batch_alter_table('recommendation_prerequisite', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_recommendation_prerequisite_prerequisite_id'), ['prerequisite_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recommendation_prerequisite_prerequisite_id'), ['prerequisite_id'],
+                              unique=False)
 
 
 
