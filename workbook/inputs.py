@@ -63,12 +63,12 @@ def parse_round(value, field: str = "round") -> str:
     return v
 
 
-def parse_date(value, field: str = "date", *, today: dt.date | None = None) -> dt.date | None:
-    """A date in the past or today (ISO text or a date); ``None``/empty allowed."""
-    if value is None or value == "":
-        return None
+def read_date(value, field: str) -> dt.date:
+    """A date from a date, a datetime or Timestamp (its day) or ISO text, or a located error."""
     if isinstance(value, dt.datetime):
         value = value.date()
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp from a frame
+        value = value.to_pydatetime().date()
     if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value.strip())
@@ -76,6 +76,14 @@ def parse_date(value, field: str = "date", *, today: dt.date | None = None) -> d
             raise InvalidInput(Problem(field, f"{value!r} is not a date; use YYYY-MM-DD")) from None
     if not isinstance(value, dt.date):
         raise InvalidInput(Problem(field, f"expected a date, got {type(value).__name__}"))
+    return value
+
+
+def parse_date(value, field: str = "date", *, today: dt.date | None = None) -> dt.date | None:
+    """A date in the past or today (ISO text or a date); ``None``/empty allowed."""
+    if value is None or value == "":
+        return None
+    value = read_date(value, field)
     today = today or dt.date.today()
     if value > today:
         raise InvalidInput(Problem(field, f"{value.isoformat()} is in the future"))

@@ -18,7 +18,7 @@ import pycountry
 
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
-from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, check_fields, parse_text, text_rule
+from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, check_fields, parse_text, read_date, text_rule
 from .library import ACTION_ID, ACTION_TYPES, COST_BANDS, HORIZONS, ActionLibrary
 
 FUNDING_STATUSES: tuple[str, ...] = ("committed", "pipeline", "gap")
@@ -115,17 +115,7 @@ def parse_plan_date(value, field: str, *, required: bool = False) -> dt.date | N
         if required:
             raise InvalidInput(Problem(field, "is required (YYYY-MM-DD)"))
         return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp from a frame
-        value = value.to_pydatetime().date()
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise InvalidInput(Problem(field, f"{value!r} is not a date; use YYYY-MM-DD")) from None
-    if not isinstance(value, dt.date):
-        raise InvalidInput(Problem(field, f"expected a date, got {type(value).__name__}"))
+    value = read_date(value, field)
     if not 1990 <= value.year <= 2100:
         raise InvalidInput(Problem(field, f"{value.isoformat()} is outside 1990-2100"))
     return value

@@ -401,8 +401,12 @@ class Store(StoreBase):
             return e.id
 
     @staticmethod
-    def _evidence_now(e: Evidence) -> dict:
-        return {k: getattr(e, k) for k in EVIDENCE_FIELDS}
+    def _evidence_record(s: Session, evidence_id: int) -> tuple[Evidence, dict]:
+        """An evidence record and its stored values, or :class:`NotFound`."""
+        e = s.get(Evidence, evidence_id)
+        if e is None:
+            raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
+        return e, {k: getattr(e, k) for k in EVIDENCE_FIELDS}
 
     @staticmethod
     def _evidence_changed_since(now: Mapping, expected: Mapping | None) -> list[str]:
@@ -427,10 +431,7 @@ class Store(StoreBase):
         """
         who = self._who(by)
         with self._sessions.begin() as s:
-            e = s.get(Evidence, evidence_id)
-            if e is None:
-                raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
-            now = self._evidence_now(e)
+            e, now = self._evidence_record(s, evidence_id)
             where = f"{e.rating.indicator_id}.evidence#{evidence_id}"
             if expected is not None:
                 fields = {k: v for k, v in fields.items()
@@ -455,10 +456,7 @@ class Store(StoreBase):
         record someone else changed meanwhile is not removed (:class:`Conflict`)."""
         who = self._who(by)
         with self._sessions.begin() as s:
-            e = s.get(Evidence, evidence_id)
-            if e is None:
-                raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
-            now = self._evidence_now(e)
+            e, now = self._evidence_record(s, evidence_id)
             changed = self._evidence_changed_since(now, expected)
             if changed:
                 raise self._evidence_conflict(changed, now, "removed")

@@ -160,18 +160,10 @@ def open_roadmap(country: str, round: str, db_url: str = "", interactive: bool =
                  environ: Mapping[str, str] | None = None) -> RoadmapPage:
     """Open the road-map page of one assessment.
 
-    Parameters
-    ----------
-    country, round : str
-        The notebook's parameters; in Voila the page address overrides them. An empty round
-        means the latest round.
-    db_url : str
-        Empty: ``WORKBOOK_DB_URL`` or the embedded SQLite file.
-    interactive : bool
-        False in batch runs: no header, no workspace, no widgets; :meth:`RoadmapPage.summary`
-        shows the road map as HTML; problems raise.
-    environ : mapping, optional
-        Where to look for the Voila request (default ``os.environ``; for tests).
+    ``country``, ``round`` (empty: the latest), ``db_url`` and ``environ`` as for every page of an
+    assessment (:func:`workbook.pages.address.open_assessment`; the page address overrides the
+    notebook's values). ``interactive`` is False in batch runs: no header, no workspace, no
+    widgets; :meth:`RoadmapPage.summary` shows the road map as HTML; problems raise.
     """
     opened = open_assessment(country, round, db_url, interactive=interactive, environ=environ,
                              notebook=lambda: ROADMAP_NOTEBOOK)
