@@ -1,10 +1,16 @@
 """The assessment framework: versioned YAML data checked by typed models.
 
-The framework (pillars, sub-areas, indicators, level descriptors, codes, evidence rules and
-crosswalks) lives in ``workbook/data/framework.yaml``. :func:`load_framework` parses it with
-Pydantic models that forbid unknown keys, then checks what a schema cannot (unique ids, ids
-that nest, references that exist) and reports every problem at once, each with its location
-and YAML line.
+The framework (pillars, sub-areas, indicators, level descriptors, criteria, codes, evidence rules
+and crosswalks) lives in ``workbook/data/framework.yaml`` (the current version); earlier versions
+stay beside it as ``framework-<version>.yaml`` so that an assessment rated against them can still
+be opened and scored. :func:`load_framework` parses a file with Pydantic models that forbid
+unknown keys, then checks what a schema cannot (unique ids, ids that nest, references that exist,
+criteria that gate every level) and reports every problem at once, each with its location and
+YAML line.
+
+Version 2.0.0 added criteria (yes / no / not applicable checks behind each level), references
+between sub-areas (one home per capability), crossing-point kinds, contribution areas and a
+stated aggregation rule per sub-area; version 1.0.0 files still load.
 """
 from __future__ import annotations
 
@@ -18,11 +24,19 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ..errors import FrameworkError, NotFound, Problem
 
-DEFAULT_FRAMEWORK = Path(__file__).parent.parent / "data" / "framework.yaml"
+DATA = Path(__file__).parent.parent / "data"
+DEFAULT_FRAMEWORK = DATA / "framework.yaml"
 
 LensId = Literal["legal", "institutional", "process", "systems", "oversight"]
 Strength = Literal["testimony", "document", "observed", "quantitative", "trend", "audit"]
 Code = Literal["NA", "NE", "IE"]
+#: Kinds of crossing point (and inland offices) a country may have; criteria and indicators that
+#: exist only for some kinds say so with ``applies_to``.
+CrossingKind = Literal["air", "land", "sea", "river_lake", "rail", "inland"]
+CROSSING_KINDS: tuple[str, ...] = ("air", "land", "sea", "river_lake", "rail", "inland")
+ContributionId = Literal["movement", "cooperation", "crime"]
+Method = Literal["mean", "weakest_link", "median_floor"]
+CRITERION_ID = re.compile(r"^(?P<indicator>[A-Z]{3}\.\d+\.\d+)\.(?P<level>[2-5])(?P<letter>[a-z])$")
 CODES: tuple[str, ...] = ("NA", "NE", "IE")
 LEVELS: tuple[int, ...] = (1, 2, 3, 4, 5)
 Text = Annotated[str, Field(min_length=1)]
@@ -97,10 +111,60 @@ class Criticality(_Model):
     long_term_target: int = Field(ge=1, le=5)
     weight: float = Field(gt=0)
     meaning: Text
+    #: When set, every sub-area of this class must use this aggregation rule (2.0: critical
+    #: sub-areas use the weakest link, so one failing indicator is never averaged away).
+    aggregation: Method | None = None
 
 
 class Aggregation(_Model):
-    legal_cap: int = Field(default=1, ge=0, le=4)
+    #: 1.0's "legal cap": a ``mean`` sub-area can exceed its weakest legal-lens indicator by at
+    #: most this many levels. 2.0 files leave it out (its ``median_floor`` rule covers the case).
+    legal_cap: int | None = Field(default=None, ge=0, le=4)
+
+
+class CrossingKindInfo(_Model):
+    id: CrossingKind
+    name: Text
+
+
+class ContributionArea(_Model):
+    """One of the seed's three areas of contribution, used as a tag on sub-areas and actions."""
+
+    id: ContributionId
+    name: Text
+    description: Text
+
+
+class Criterion(_Model):
+    """One observable yes / no / not-applicable check behind a level.
+
+    A level is attained only when every capacity criterion of it and of all levels below is met
+    (or not applicable). ``normative`` criteria record a political choice (joining a treaty) and
+    are reported beside the capacity level, never gating it.
+    """
+
+    id: Text
+    text: Text
+    shown_by: Strength
+    observe_at: list[CrossingKind] = []
+    applies_to: list[CrossingKind] = []
+    normative: bool = False
+
+    @property
+    def level(self) -> int:
+        return int(CRITERION_ID.match(self.id)["level"])
+
+    def applies(self, kinds: frozenset[str] | None) -> bool:
+        """Whether the criterion exists for a country with these kinds of crossing point
+        (``None``: the profile is not recorded, so everything applies)."""
+        return kinds is None or not self.applies_to or bool(kinds.intersection(self.applies_to))
+
+
+class Referral(_Model):
+    """A capability rated once in its home indicator and shown in another sub-area."""
+
+    indicator: Text
+    why: Text
 
 
 class CrosswalkRef(_Model):
@@ -112,6 +176,7 @@ class LevelDescriptor(_Model):
     level: int = Field(ge=1, le=5)
     descriptor: Text
     evidence: list[Text] = Field(min_length=1)
+    criteria: list[Criterion] = []
 
 
 class Indicator(_Model):
@@ -119,12 +184,22 @@ class Indicator(_Model):
     name: Text
     question: Text
     lens: LensId
+    applies_to: list[CrossingKind] = []
     guidance: Text
     levels: list[LevelDescriptor] = Field(min_length=5, max_length=5)
     crosswalk: list[CrosswalkRef] = Field(min_length=1)
 
     def descriptor(self, level: int) -> str:
         return self.levels[level - 1].descriptor
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        """Every criterion of the indicator, level by level (2 to 5)."""
+        return [c for lv in self.levels for c in lv.criteria]
+
+    def applies(self, kinds: frozenset[str] | None) -> bool:
+        """Whether the indicator exists for a country with these kinds of crossing point."""
+        return kinds is None or not self.applies_to or bool(kinds.intersection(self.applies_to))
 
 
 class SubArea(_Model):
@@ -134,7 +209,10 @@ class SubArea(_Model):
     criticality: Text
     criticality_reason: Text
     weight: float = Field(default=1.0, gt=0)
-    aggregation: Literal["mean", "weakest_link"] = "mean"
+    aggregation: Method = "mean"
+    aggregation_reason: str = ""
+    contributes: list[ContributionId] = []
+    refers_to: list[Referral] = []
     indicators: list[Indicator] = Field(min_length=2, max_length=4)
 
 
@@ -158,6 +236,8 @@ class Framework(_Model):
     evidence_rules: list[EvidenceRule]
     criticality: list[Criticality] = Field(min_length=1)
     aggregation: Aggregation = Aggregation()
+    crossing_kinds: list[CrossingKindInfo] = []
+    contribution_areas: list[ContributionArea] = []
     references: list[Reference] = Field(min_length=1)
     pillars: list[Pillar] = Field(min_length=4, max_length=4)
 
@@ -165,6 +245,7 @@ class Framework(_Model):
     _subareas: dict[str, SubArea] = PrivateAttr(default_factory=dict)
     _pillar_of: dict[str, Pillar] = PrivateAttr(default_factory=dict)
     _subarea_of: dict[str, SubArea] = PrivateAttr(default_factory=dict)
+    _criteria: dict[str, Criterion] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, __context) -> None:
         for p in self.pillars:
@@ -175,6 +256,44 @@ class Framework(_Model):
                     self._indicators[i.id] = i
                     self._subarea_of[i.id] = s
                     self._pillar_of[i.id] = p
+                    for c in i.criteria:
+                        self._criteria[c.id] = c
+
+    @property
+    def has_criteria(self) -> bool:
+        """Whether levels are backed by criteria (2.0 and later)."""
+        return bool(self._criteria)
+
+    @property
+    def criteria(self) -> dict[str, Criterion]:
+        return self._criteria
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        try:
+            return self._criteria[criterion_id]
+        except KeyError:
+            raise NotFound(
+                f"unknown criterion {criterion_id!r} in framework {self.id} {self.version}"
+            ) from None
+
+    def indicator_of_criterion(self, criterion_id: str) -> Indicator:
+        return self._indicators[CRITERION_ID.match(self.criterion(criterion_id).id)["indicator"]]
+
+    def contribution_name(self, area_id: str) -> str:
+        return next((a.name for a in self.contribution_areas if a.id == area_id), area_id)
+
+    def mapping_to(self, old_version: str) -> dict[str, list[str]]:
+        """Where each indicator id of ``old_version`` went in this version: ``{old: [new, ...]}``
+        for ids that were renamed, split, merged or moved (ids that stay are not listed)."""
+        out: dict[str, list[str]] = {}
+        newer = False
+        for entry in self.changelog:
+            if entry.version == old_version:
+                break
+            newer = True
+            for m in entry.mappings:
+                out.setdefault(m.from_, list(m.to))
+        return out if newer else {}
 
     # -- look-ups ---------------------------------------------------------------------------
     @property
@@ -276,6 +395,43 @@ def _sub(node: dict, key: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _kind_problems(value, path: tuple, kinds: set) -> list[tuple[tuple, str]]:
+    if not kinds or not isinstance(value, list):
+        return []
+    return [(path + (i,), f"unknown kind of crossing point {k!r}; use one of {sorted(kinds)}")
+            for i, k in enumerate(value) if k not in kinds]
+
+
+def _criteria_problems(ind: dict, iid: str, ipath: tuple, kinds: set, seen: dict,
+                       required: bool) -> list[tuple[tuple, str]]:
+    """Criteria ids nest in their indicator and level, are unique, and gate every level: level 1
+    has none (it is the floor) and each of levels 2-5 has at least one capacity criterion."""
+    found: list[tuple[tuple, str]] = []
+    for li, lv in _dicts(ind.get("levels")):
+        level = lv.get("level")
+        lpath = ipath + ("levels", li)
+        crits = _dicts(lv.get("criteria"))
+        if level == 1 and crits:
+            found.append((lpath + ("criteria",), "level 1 is the floor and has no criteria"))
+            continue
+        if level != 1 and required and not any(not c.get("normative") for _, c in crits):
+            found.append((lpath + ("criteria",), f"level {level} needs at least one capacity (not normative) "
+                                                 "criterion: criteria gate every level"))
+        for ci, c in crits:
+            cpath = lpath + ("criteria", ci)
+            cid = c.get("id")
+            m = CRITERION_ID.match(cid) if isinstance(cid, str) else None
+            if isinstance(cid, str) and not (m and m["indicator"] == iid and m["level"] == str(level)):
+                found.append((cpath + ("id",), f"criterion id {cid!r} must be {iid}.{level}<letter>"))
+            if isinstance(cid, str):
+                if cid in seen:
+                    found.append((cpath + ("id",), f"duplicate criterion id {cid!r}"))
+                seen.setdefault(cid, cpath)
+            found += _kind_problems(c.get("observe_at"), cpath + ("observe_at",), kinds)
+            found += _kind_problems(c.get("applies_to"), cpath + ("applies_to",), kinds)
+    return found
+
+
 def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
     """Checks a schema cannot express. Defensive (any shape may arrive) so that they run, and
     report, even on a half-valid file alongside the schema's own errors."""
@@ -284,6 +440,15 @@ def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
         return found
     refs = {r.get("id") for _, r in _dicts(data.get("references")) if isinstance(r.get("id"), str)}
     crit = {c.get("id") for _, c in _dicts(data.get("criticality")) if isinstance(c.get("id"), str)}
+    crit_method = {c.get("id"): c.get("aggregation") for _, c in _dicts(data.get("criticality"))
+                   if isinstance(c.get("id"), str) and c.get("aggregation")}
+    kinds = {k.get("id") for _, k in _dicts(data.get("crossing_kinds"))}
+    areas = {a.get("id") for _, a in _dicts(data.get("contribution_areas"))}
+    # A file that backs any level with criteria must back every level of every indicator.
+    with_criteria = any(lv.get("criteria") for _, p in _dicts(data.get("pillars"))
+                        for _, sa in _dicts(p.get("subareas")) for _, ind in _dicts(sa.get("indicators"))
+                        for _, lv in _dicts(ind.get("levels")))
+    referrals: list[tuple[tuple, object, set]] = []
     seen: dict[str, tuple] = {}
 
     def unique(item_id, path):
@@ -321,6 +486,17 @@ def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
             if crit and not (isinstance(criticality, str) and criticality in crit):
                 found.append((spath + ("criticality",),
                               f"unknown criticality {criticality!r}; use one of {sorted(crit)}"))
+            required = crit_method.get(criticality)
+            if required and sa.get("aggregation", "mean") != required:
+                found.append((spath + ("aggregation",), f"a {criticality} sub-area must use {required}, "
+                                                         f"got {sa.get('aggregation', 'mean')!r}"))
+            for ai, area in enumerate(sa.get("contributes") or []):
+                if areas and area not in areas:
+                    found.append((spath + ("contributes", ai),
+                                  f"unknown contribution area {area!r}; use one of {sorted(areas)}"))
+            own = {str(i.get("id")) for _, i in _dicts(sa.get("indicators"))}
+            for ri, ref in _dicts(sa.get("refers_to")):
+                referrals.append((spath + ("refers_to", ri, "indicator"), ref.get("indicator"), own))
             for ii, ind in _dicts(sa.get("indicators")):
                 ipath = spath + ("indicators", ii)
                 iid = str(ind.get("id"))
@@ -330,11 +506,18 @@ def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
                 levels = [x.get("level") for _, x in _dicts(ind.get("levels"))]
                 if levels and levels != list(LEVELS):
                     found.append((ipath + ("levels",), f"levels must be 1, 2, 3, 4, 5 in order, got {levels}"))
+                found += _kind_problems(ind.get("applies_to"), ipath + ("applies_to",), kinds)
+                found += _criteria_problems(ind, iid, ipath, kinds, seen, with_criteria)
                 for ci, c in _dicts(ind.get("crosswalk")):
                     ref = c.get("ref")
                     if refs and not (isinstance(ref, str) and ref in refs):
                         found.append((ipath + ("crosswalk", ci, "ref"),
                                       f"unknown reference {ref!r}: add it to `references` first"))
+    for path, target, own in referrals:
+        if not (isinstance(target, str) and target in seen and target.count(".") == 2):
+            found.append((path, f"refers to {target!r}, which is not an indicator of this framework"))
+        elif target in own:
+            found.append((path, f"{target} is an indicator of this sub-area: rate it, do not refer to it"))
     for ci, entry in _dicts(data.get("changelog")):
         for mi, m in _dicts(entry.get("mappings")):
             source = m.get("from")
@@ -382,8 +565,40 @@ def parse_framework(text: str, source: str = "<string>") -> Framework:
     raise FrameworkError(problems, what=f"framework {source}")
 
 
-def load_framework(path: str | Path | None = None) -> Framework:
-    """Load a framework file (default: the one shipped with the package). Cached per path."""
+_VERSION_LINE = re.compile(r"^version:\s*[\"']?([^\"'\s#]+)", re.M)
+
+
+def shipped_versions() -> dict[str, Path]:
+    """The framework versions shipped with the package, oldest first: ``{version: file}``.
+
+    The current version is ``framework.yaml``; earlier ones stay as ``framework-<version>.yaml``
+    so that assessments rated against them open and score as they were.
+    """
+    found: dict[str, Path] = {}
+    for f in sorted(DATA.glob("framework*.yaml")):
+        m = _VERSION_LINE.search(f.read_text(encoding="utf-8")[:4000])
+        if m:
+            found[m.group(1)] = f
+    return dict(sorted(found.items(), key=lambda kv: tuple(int(x) for x in re.findall(r"\d+", kv[0]))))
+
+
+def load_framework(path: str | Path | None = None, *, version: str | None = None) -> Framework:
+    """Load a framework file, or a shipped version by number (default: the current shipped
+    framework). Cached per path and modification time.
+
+    Raises
+    ------
+    NotFound
+        ``version`` is not shipped with the package.
+    FrameworkError
+        The file cannot be read or does not match the schema (every problem listed).
+    """
+    if path is None and version is not None:
+        versions = shipped_versions()
+        if version not in versions:
+            raise NotFound(f"framework version {version!r} is not installed; the installed versions are "
+                           + ", ".join(versions))
+        path = versions[version]
     p = Path(path) if path else DEFAULT_FRAMEWORK
     try:
         stamp = p.stat().st_mtime_ns
