@@ -108,10 +108,29 @@ def text_rule(max_len: int = MAX_SHORT, *, required: bool = False) -> Rule:
     return lambda value, where: parse_text(value, where, max_len=max_len, required=required)
 
 
-#: The values people give an indicator: three ratings and notes (the rating table's columns).
-RATING_FIELDS = ("national", "external", "agreed", "notes")
+#: The values people give an indicator: three ratings, notes, and (framework 2.0) the reason an
+#: agreed level differs from the one its criteria give (the rating table's columns).
+RATING_FIELDS = ("national", "external", "agreed", "notes", "override_reason")
 RATING_RULES: dict[str, Rule] = {"national": parse_rating, "external": parse_rating, "agreed": parse_rating,
-                                 "notes": text_rule(MAX_NOTES)}
+                                 "notes": text_rule(MAX_NOTES), "override_reason": text_rule(MAX_LONG)}
+
+#: The answers a criterion takes: met, not met, not applicable.
+ANSWERS = ("yes", "no", "na")
+ANSWER_WORDS = {"yes": "yes", "y": "yes", "true": "yes", "met": "yes", "no": "no", "n": "no", "false": "no",
+                "not met": "no", "na": "na", "n/a": "na", "not applicable": "na"}
+
+
+def parse_answer(value, field: str = "answer") -> str | None:
+    """A criterion's answer: ``yes``, ``no`` or ``na`` (also yes/no as booleans, and the words
+    people type in a spreadsheet: met, not met, n/a...); ``None``/empty clears the answer."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.strip().lower() in ANSWER_WORDS:
+        return ANSWER_WORDS[value.strip().lower()]
+    shown = value if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    raise InvalidInput(Problem(field, f"{shown!r} is not an answer; use yes, no or na (not applicable)"))
 #: The fields of an evidence record. The type must also be one of the framework's evidence types
 #: (:func:`check_evidence`).
 EVIDENCE_FIELDS = ("type", "source", "date", "reference", "supplied_by")

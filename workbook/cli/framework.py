@@ -1,4 +1,5 @@
-"""``workbook framework check [FILE]`` and ``workbook framework export --format html|xlsx|md``."""
+"""``workbook framework check [FILE]``, ``workbook framework export --format html|xlsx|md`` and
+``workbook framework migrate COUNTRY --to VERSION [--dry-run]``."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,14 @@ def register(sub) -> None:
                              "WORKBOOK_OUTPUTS overrides the folder)")
     export.add_argument("file", nargs="?", default=None, help="framework YAML (default: the shipped one)")
     export.set_defaults(run=run_export)
+    mig = fw.add_parser("migrate", help="move an assessment to another framework version (its changelog says where "
+                                        "each indicator went); --dry-run lists what each rating becomes")
+    mig.add_argument("country", help="ISO 3166-1 alpha-3 code")
+    mig.add_argument("--round", default=None, help="round (default: the latest)")
+    mig.add_argument("--to", required=True, metavar="VERSION", help="framework version, e.g. 2.0.0")
+    mig.add_argument("--by", default=None, help="your name (recorded in the audit log)")
+    mig.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
+    mig.set_defaults(run=run_migrate)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -38,4 +47,14 @@ def run_export(args: argparse.Namespace) -> int:
     fw = load_framework(args.file)
     written = export_framework(fw, args.format, args.output or default_output_path(fw, args.format))
     print(f"wrote {written} ({fw.id} {fw.version}: {len(fw.indicators)} indicators, {args.format})")
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from ..store import Store
+    store = Store(args.db_url)
+    a = store.get_assessment(args.country, args.round)
+    plan = store.migrate_framework(a.id, to_version=args.to, by=args.by or ("dry run" if args.dry_run else ""),
+                                   dry_run=args.dry_run)
+    print(plan.describe(dry_run=args.dry_run))
     return 0

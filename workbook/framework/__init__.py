@@ -7,11 +7,14 @@ database, the pages or the reports.
 """
 from __future__ import annotations
 
-from .model import (CODES, DEFAULT_FRAMEWORK, Aggregation, ChangelogEntry, Criticality, CrosswalkRef, EvidenceRule,
-                    EvidenceType, Framework, Indicator, Lens, LevelDescriptor, Mapping, Pillar, Reference, Scale,
-                    ScaleCode, ScaleLevel, SubArea, describe_path, load_framework, parse_framework, yaml_lines)
+from .model import (CODES, CRITERION_ID, CROSSING_KINDS, DEFAULT_FRAMEWORK, Aggregation, ChangelogEntry,
+                    ContributionArea, Criterion, Criticality, CrossingKindInfo, CrosswalkRef, EvidenceRule,
+                    EvidenceType, Framework, Indicator, Lens, LevelDescriptor, Mapping, Pillar, Reference, Referral,
+                    Scale, ScaleCode, ScaleLevel, SubArea, describe_path, load_framework, parse_framework,
+                    shipped_versions, yaml_lines)
 
-__all__ = ["CODES", "DEFAULT_FRAMEWORK", "Aggregation", "ChangelogEntry", "Criticality", "CrosswalkRef", "EvidenceRule",
+__all__ = ["CODES", "CRITERION_ID", "CROSSING_KINDS", "DEFAULT_FRAMEWORK", "Aggregation", "ChangelogEntry",
+           "ContributionArea", "Criterion", "Criticality", "CrossingKindInfo", "CrosswalkRef", "EvidenceRule",
            "EvidenceType", "Framework", "Indicator", "Lens", "LevelDescriptor", "Mapping", "Pillar", "Reference",
-           "Scale", "ScaleCode", "ScaleLevel", "SubArea", "describe_path", "load_framework", "parse_framework",
-           "yaml_lines"]
+           "Referral", "Scale", "ScaleCode", "ScaleLevel", "SubArea", "describe_path", "load_framework",
+           "parse_framework", "shipped_versions", "yaml_lines"]

@@ -21,7 +21,8 @@ from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework, load_framework
 from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, RATING_FIELDS, RATING_RULES, check_evidence, check_fields,
                       parse_role, parse_round, parse_text)
-from .base import StoreBase
+from .criteria import CriteriaStore
+from .migrate import MigrationPlan, migrate
 from .models import Assessment, AuditEntry, Evidence, Rating, SignOff, TeamMember, utcnow
 
 #: Review states of an assessment, in workflow order (not the statuses of recommendations).
@@ -82,13 +83,14 @@ def _last_changes(s: Session, ids: list[int]) -> dict[int, dt.datetime]:
 
 def _rating_dict(r: Rating | None) -> dict:
     if r is None:
-        return {"national": None, "external": None, "agreed": None, "notes": "", "version": 0,
-                "updated_by": "", "updated_at": None}
+        return {"national": None, "external": None, "agreed": None, "notes": "", "override_reason": "",
+                "version": 0, "updated_by": "", "updated_at": None}
     return {"national": r.national, "external": r.external, "agreed": r.agreed, "notes": r.notes,
-            "version": r.version, "updated_by": r.updated_by, "updated_at": r.updated_at}
+            "override_reason": r.override_reason or "", "version": r.version, "updated_by": r.updated_by,
+            "updated_at": r.updated_at}
 
 
-class Store(StoreBase):
+class Store(CriteriaStore):
     """The assessment store. Open a database (``url`` or ``WORKBOOK_DB_URL`` or the embedded SQLite default).
 
     Parameters
@@ -166,6 +168,12 @@ class Store(StoreBase):
                 raise NotFound(f"no assessment for country {code!r}")
             return _info(a, _last_changes(s, [a.id]).get(a.id))
 
+    def migrate_framework(self, assessment_id: int, *, to_version: str, by: str,
+                          dry_run: bool = False) -> MigrationPlan:
+        """Move an assessment to another framework version, following the version's changelog
+        mappings, in one transaction (see :mod:`workbook.store.migrate`); ``dry_run`` only plans."""
+        return migrate(self, assessment_id, to_version=to_version, by=by, dry_run=dry_run)
+
     # -- review workflow --------------------------------------------------------------------
     def set_status(self, assessment_id: int, to_status: str, *, by: str, role: str = "team",
                    organisation: str = "", comment: str = "") -> AssessmentInfo:
@@ -219,7 +227,7 @@ class Store(StoreBase):
     # -- ratings ----------------------------------------------------------------------------
     def get_rating(self, assessment_id: int, indicator_id: str) -> dict:
         """Stored values of one indicator (``version`` 0 when never saved)."""
-        self.framework.indicator(indicator_id)
+        self.framework_of(assessment_id).indicator(indicator_id)
         with self._sessions() as s:
             r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
                                                Rating.indicator_id == indicator_id)).first()
@@ -237,19 +245,21 @@ class Store(StoreBase):
                             for k in sorted(unknown))
         clean = self._rating_values(changes, indicator_id, problems)
         who = problems.take(self._who, by)
+        fw = self.framework_of(assessment_id)
         try:
-            self.framework.indicator(indicator_id)
+            fw.indicator(indicator_id)
         except NotFound as exc:
             problems.add("indicator", str(exc))
         problems.extend(self._check_version(expected_version))
         problems.raise_if_any(what=f"rating {indicator_id}")
         with self._sessions.begin() as s:
-            self._writable(s, assessment_id)
+            a = self._writable(s, assessment_id)
             r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
                                                Rating.indicator_id == indicator_id)).first()
             current = _rating_dict(r)
             if expected_version is not None and expected_version != current["version"]:
                 raise Conflict(self._conflict_message(indicator_id, current), current=current)
+            clean = self._with_override_rule(s, a, fw, indicator_id, current, clean)
             changed = {k: v for k, v in clean.items() if current[k] != v}
             if not changed:
                 return current
@@ -288,6 +298,7 @@ class Store(StoreBase):
         """
         problems = Problems()
         plan = []
+        fw = self.framework_of(assessment_id)
         for n, row in enumerate(rows):
             where = f"row {n + 1}"
             if not isinstance(row, dict):
@@ -295,7 +306,7 @@ class Store(StoreBase):
                 continue
             ind_id = row.get("indicator_id")
             try:
-                self.framework.indicator(ind_id)
+                fw.indicator(ind_id)
             except (NotFound, TypeError):
                 problems.add(f"{where}.indicator_id", f"unknown indicator {ind_id!r}")
                 continue
@@ -317,7 +328,7 @@ class Store(StoreBase):
         changed_count = 0
         now = utcnow()
         with self._sessions.begin() as s:
-            self._writable(s, assessment_id)
+            a = self._writable(s, assessment_id)
             stored = {r.indicator_id: r for r in
                       s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
             stale = [(ind_id, _rating_dict(stored.get(ind_id))) for ind_id, _, _, expected in plan
@@ -329,6 +340,7 @@ class Store(StoreBase):
             for ind_id, values, evidence, _ in plan:
                 r = stored.get(ind_id)
                 current = _rating_dict(r)
+                values = self._with_override_rule(s, a, fw, ind_id, current, values)
                 changed = {k: v for k, v in values.items() if current[k] != v}
                 if r is None:
                     r = Rating(assessment_id=assessment_id, indicator_id=ind_id, version=1, updated_at=now,
@@ -356,6 +368,23 @@ class Store(StoreBase):
                 changed_count += bool(changed or evidence)
         return changed_count
 
+    def _with_override_rule(self, s: Session, a: Assessment, fw: Framework, indicator_id: str, current: dict,
+                            values: dict) -> dict:
+        """The values to save, checked against the criteria (framework 2.0): an agreed level that
+        differs from the one the ticked criteria give needs a written reason; a level that matches
+        them needs none (a stale reason is cleared)."""
+        if not fw.has_criteria:
+            return values
+        agreed = values.get("agreed", current["agreed"])
+        reason = values.get("override_reason", current["override_reason"]) or ""
+        derived = self._criteria_level(s, a, fw, indicator_id)
+        problem = self._override_problem(indicator_id, agreed, derived, reason)
+        if problem:
+            raise InvalidInput(problem, what=f"rating {indicator_id}")
+        if reason and (derived is None or agreed is None or not agreed.isdigit() or int(agreed) == derived):
+            values = values | {"override_reason": ""}
+        return values
+
     @staticmethod
     def _rating_values(changes: dict, indicator_id: str, problems: Problems) -> dict:
         """The rated fields present in ``changes``, checked by their rules."""
@@ -381,7 +410,7 @@ class Store(StoreBase):
 
     def add_evidence(self, assessment_id: int, indicator_id: str, *, by: str, **fields) -> int:
         """Attach an evidence record to an indicator; returns its id."""
-        self.framework.indicator(indicator_id)
+        self.framework_of(assessment_id).indicator(indicator_id)
         values = self._evidence_values(fields, f"{indicator_id}.evidence")
         who = self._who(by)
         with self._sessions.begin() as s:
@@ -467,10 +496,10 @@ class Store(StoreBase):
 
     # -- frames for scoring, reports and analysts ------------------------------------------
     def ratings_frame(self, assessment_id: int) -> pd.DataFrame:
-        """One row per framework indicator (unrated ones included), in framework order."""
-        fw = self.framework
+        """One row per indicator of the assessment's framework (unrated ones included), in
+        framework order."""
         with self._sessions() as s:
-            self._assessment(s, assessment_id)
+            fw = self._framework(self._assessment(s, assessment_id))
             stored = {r.indicator_id: r for r in s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
         rows = []
         for p in fw.pillars:

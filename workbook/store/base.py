@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import InvalidInput, NotFound, Problem, Unavailable
-from ..framework import Framework
+from ..framework import Framework, load_framework
 from ..inputs import parse_text
 from .models import Assessment
 
@@ -92,6 +92,18 @@ class StoreBase:
             if (inspect.isfunction(member) and (not name.startswith("_") or name == "__init__")
                     and not getattr(member, "retrying", False)):
                 setattr(cls, name, retrying(member))
+
+    def _framework(self, a: Assessment) -> Framework:
+        """The framework an assessment was rated against: this store's framework when the versions
+        match, else the shipped version it records (assessments may stay on an older version)."""
+        if a.framework_version == self.framework.version and a.framework_id == self.framework.id:
+            return self.framework
+        return load_framework(version=a.framework_version)
+
+    def framework_of(self, assessment_id: int) -> Framework:
+        """The framework (version) an assessment is rated against."""
+        with self._sessions() as s:
+            return self._framework(self._assessment(s, assessment_id))
 
     def _assessment(self, s: Session, assessment_id: int) -> Assessment:
         a = s.get(Assessment, assessment_id)

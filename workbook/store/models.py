@@ -28,6 +28,11 @@ class Assessment(Base):
     framework_id: Mapped[str] = mapped_column(String(80))
     framework_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="draft")
+    #: The kinds of crossing point the country has (framework 2.0 ``crossing_kinds`` ids); None
+    #: until the team records them (then every criterion applies).
+    crossing_kinds: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    island: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    landlocked: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -61,6 +66,8 @@ class Rating(Base):
     external: Mapped[str | None] = mapped_column(String(2), nullable=True)
     agreed: Mapped[str | None] = mapped_column(String(2), nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: Why the agreed level differs from the level the ticked criteria give (framework 2.0).
+    override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
@@ -232,3 +239,37 @@ class SignOff(Base):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CriterionAnswer(Base):
+    """The team's answer to one criterion (framework 2.0): ``yes``, ``no`` or ``na``."""
+
+    __tablename__ = "criterion_answer"
+    __table_args__ = (UniqueConstraint("assessment_id", "criterion_id", name="uq_criterion_answer"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[str] = mapped_column(String(24))
+    answer: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class ModerationEntry(Base):
+    """One indicator discussed in the team's consensus (moderation) session: who took part, when,
+    the agreed value before and after, and why."""
+
+    __tablename__ = "moderation_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    participants: Mapped[str] = mapped_column(Text)
+    before: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    after: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

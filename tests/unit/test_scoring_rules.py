@@ -50,12 +50,7 @@ def _subarea(sid: str, n: int, *, method: str, criticality: str = "standard", ap
 def fw():
     data = yaml.safe_load(DEFAULT_FRAMEWORK.read_text())
     data["version"] = "2.0.0-test"
-    data.pop("aggregation", None)
-    data["crossing_kinds"] = [{"id": k, "name": k.title()} for k in ("air", "land", "sea", "river_lake", "rail")]
-    data["contribution_areas"] = [{"id": "movement", "name": "Movements", "description": "d"}]
-    for c in data["criticality"]:
-        if c["id"] == "critical":
-            c["aggregation"] = "weakest_link"
+    data["changelog"] = [{"version": "2.0.0-test", "date": "2026-12-06", "changes": ["test"]}]
     data["pillars"] = [
         {"id": "ADM", "name": "Administration", "description": "d", "subareas": [
             _subarea("ADM.1", 3, method="median_floor"), _subarea("ADM.2", 2, method="median_floor")]},
@@ -137,7 +132,7 @@ def test_criteria_for_kinds_of_crossing_point_the_country_lacks_drop_out(fw):
 def test_an_indicator_for_a_kind_the_country_lacks_is_not_applicable(fw):
     s = _score(fw, {"OPS.7.1": "3", "OPS.7.2": "1"}, kinds={"air", "land"})
     row = _row(s.indicators, "indicator_id", "OPS.7.2")
-    assert row["status"] == "NA" and row["level_source"] == "the country has no sea"
+    assert row["status"] == "NA" and row["level_source"] == "the country has no seaport"
     assert _row(s.subareas, "subarea_id", "OPS.7")["n_applicable"] == 1
     assert _row(_score(fw, {"OPS.7.2": "1"}, kinds={"sea"}).indicators, "indicator_id", "OPS.7.2")["level"] == 1
 
