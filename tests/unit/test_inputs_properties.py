@@ -92,7 +92,7 @@ def test_add_evidence_never_half_writes(prop_store, fields):
     store, aid = prop_store
     before = len(store.evidence_frame(aid))
     try:
-        store.add_evidence(aid, "OPS.1.1", by="hypothesis", **fields)
+        store.add_evidence(aid, "OPS.1.2", by="hypothesis", **fields)
         assert len(store.evidence_frame(aid)) == before + 1
     except InvalidInput:
         assert len(store.evidence_frame(aid)) == before

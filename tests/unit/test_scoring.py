@@ -1,4 +1,5 @@
-"""Scoring on a small hand-made framework: every code, the caps, weights and confidence."""
+"""Scoring on a small hand-made framework 1.0 (mean with the legal cap, weakest link): every code, the caps,
+the pillar profile and confidence. Framework 2.0's rules are in test_scoring_rules.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from workbook.framework import DEFAULT_FRAMEWORK, parse_framework
+from workbook.framework import parse_framework, shipped_versions
 from workbook.scoring import score_assessment
 
 TODAY = dt.date(2026, 11, 1)
@@ -30,7 +31,7 @@ def _subarea(sid: str, lenses: list[str], *, weight=1.0, aggregation="mean") -> 
 @pytest.fixture(scope="module")
 def fw():
     """Shipped scale, rules and references; tiny pillars whose numbers can be worked out by hand."""
-    data = yaml.safe_load(DEFAULT_FRAMEWORK.read_text())
+    data = yaml.safe_load(shipped_versions()["1.0.0"].read_text())
     data["pillars"] = [
         {"id": "ADM", "name": "Administration", "description": "d", "subareas": [
             _subarea("ADM.1", ["institutional", "process"]),               # plain mean
@@ -128,14 +129,14 @@ def test_evidence_caps_level(fw, rated, evidence, expected, reason):
     assert reason in row["cap_reason"]
 
 
-def test_pillar_weighted_unweighted_and_sensitivity(fw):
+def test_pillar_is_a_profile_of_levels_not_a_weighted_mean(fw):
+    """Weights (OPS.2 weighs 3 in this framework) no longer make a headline: the pillar is the lower
+    median of its sub-area levels, with the spread and the plain mean beside it."""
     s = _score(fw, {"OPS.1.1": "2", "OPS.1.2": "2", "OPS.2.1": "4", "OPS.2.2": "4"})
     row = s.pillars.set_index("pillar_id").loc["OPS"]
-    assert row["score"] == pytest.approx(3.5)          # (2*1 + 4*3) / 4
-    assert row["unweighted"] == pytest.approx(3.0)
-    assert row["sensitivity_low"] == pytest.approx(3.2)
-    assert row["sensitivity_high"] == pytest.approx(26 / 7)
-    assert row["weights"] == "OPS.1 1, OPS.2 3"
+    assert (row["level"], row["label"], row["min_level"], row["max_level"]) == (2, "2+", 2, 4)
+    assert row["mean"] == pytest.approx(3.0)
+    assert row["distribution"] == "1 at 2, 1 at 4"
 
 
 def test_unscored_subarea_is_left_out_of_pillar(fw):

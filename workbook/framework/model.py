@@ -399,7 +399,7 @@ def _kind_problems(value, path: tuple, kinds: set) -> list[tuple[tuple, str]]:
     if not kinds or not isinstance(value, list):
         return []
     return [(path + (i,), f"unknown kind of crossing point {k!r}; use one of {sorted(kinds)}")
-            for i, k in enumerate(value) if k not in kinds]
+            for i, k in enumerate(value) if not (isinstance(k, str) and k in kinds)]
 
 
 def _criteria_problems(ind: dict, iid: str, ipath: tuple, kinds: set, seen: dict,
@@ -441,9 +441,9 @@ def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
     refs = {r.get("id") for _, r in _dicts(data.get("references")) if isinstance(r.get("id"), str)}
     crit = {c.get("id") for _, c in _dicts(data.get("criticality")) if isinstance(c.get("id"), str)}
     crit_method = {c.get("id"): c.get("aggregation") for _, c in _dicts(data.get("criticality"))
-                   if isinstance(c.get("id"), str) and c.get("aggregation")}
-    kinds = {k.get("id") for _, k in _dicts(data.get("crossing_kinds"))}
-    areas = {a.get("id") for _, a in _dicts(data.get("contribution_areas"))}
+                   if isinstance(c.get("id"), str) and isinstance(c.get("aggregation"), str)}
+    kinds = {k.get("id") for _, k in _dicts(data.get("crossing_kinds")) if isinstance(k.get("id"), str)}
+    areas = {a.get("id") for _, a in _dicts(data.get("contribution_areas")) if isinstance(a.get("id"), str)}
     # A file that backs any level with criteria must back every level of every indicator.
     with_criteria = any(lv.get("criteria") for _, p in _dicts(data.get("pillars"))
                         for _, sa in _dicts(p.get("subareas")) for _, ind in _dicts(sa.get("indicators"))
@@ -486,12 +486,12 @@ def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
             if crit and not (isinstance(criticality, str) and criticality in crit):
                 found.append((spath + ("criticality",),
                               f"unknown criticality {criticality!r}; use one of {sorted(crit)}"))
-            required = crit_method.get(criticality)
+            required = crit_method.get(criticality) if isinstance(criticality, str) else None
             if required and sa.get("aggregation", "mean") != required:
                 found.append((spath + ("aggregation",), f"a {criticality} sub-area must use {required}, "
                                                          f"got {sa.get('aggregation', 'mean')!r}"))
-            for ai, area in enumerate(sa.get("contributes") or []):
-                if areas and area not in areas:
+            for ai, area in enumerate(sa.get("contributes") if isinstance(sa.get("contributes"), list) else []):
+                if areas and not (isinstance(area, str) and area in areas):
                     found.append((spath + ("contributes", ai),
                                   f"unknown contribution area {area!r}; use one of {sorted(areas)}"))
             own = {str(i.get("id")) for _, i in _dicts(sa.get("indicators"))}

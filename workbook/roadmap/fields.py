@@ -33,7 +33,7 @@ RECOMMENDATION_FIELDS = ("subarea_id", "indicator_id", "target_level", "action_t
                          "lead_agency", "partners", "cost_band", "amount", "currency", "funding_status", "horizon",
                          "prerequisites", "completion_indicator", "deadline", "status", "source_action_id")
 #: Columns of a suggestion frame that are for reading only; saving ignores them.
-DISPLAY_ONLY = ("priority", "reason")
+DISPLAY_ONLY = ("priority", "reason", "verify_first", "package")
 #: What may still change once the assessment is final: the tracker stays live.
 TRACKING_FIELDS = ("status", "funding_status")
 INITIATIVE_FIELDS = ("donor", "implementer", "title", "budget", "currency", "start_date", "end_date", "subareas",

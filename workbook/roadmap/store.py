@@ -74,15 +74,21 @@ class RoadmapStore(StoreBase):
 
     @property
     def library(self) -> ActionLibrary:
+        """The action library of the store's (current) framework."""
         if self._library is None:
             self._library = load_actions(framework=self.framework)
         return self._library
 
+    def library_of(self, assessment_id: int) -> ActionLibrary:
+        """The action library written for the framework version the assessment is rated against."""
+        fw = self.framework_of(assessment_id)
+        return self.library if fw is self.framework else load_actions(framework=fw)
+
     # -- helpers ----------------------------------------------------------------------------
     def scores(self, assessment_id: int) -> Scores:
-        """The assessment scored with :func:`workbook.scoring.score_assessment`."""
-        st = self.store
-        return score_assessment(self.framework, st.ratings_frame(assessment_id), st.evidence_frame(assessment_id))
+        """The assessment scored against its framework version, criteria and crossing profile
+        (:meth:`workbook.store.Store.scores`)."""
+        return self.store.scores(assessment_id)
 
     def _plan_start(self, assessment_id: int, plan_start: dt.date | None) -> dt.date:
         if plan_start is not None:
@@ -157,8 +163,9 @@ class RoadmapStore(StoreBase):
     def targets(self, assessment_id: int, scores: Scores | None = None) -> pd.DataFrame:
         """Targets, gaps and priority per sub-area (:func:`~workbook.roadmap.targets.compute_targets`)."""
         scores = scores or self.scores(assessment_id)
-        return targets.compute_targets(self.framework, scores.subareas, self.target_overrides(assessment_id),
-                                       self.get_exposure(assessment_id)["level"])
+        return targets.compute_targets(self.framework_of(assessment_id), scores.subareas,
+                                       self.target_overrides(assessment_id), self.get_exposure(assessment_id)["level"],
+                                       indicators=scores.indicators)
 
     def set_target(self, assessment_id: int, subarea_id: str, *, by: str, reason: str = "",
                    short_term=_UNSET, long_term=_UNSET, expected_version: int | None = None) -> dict:
@@ -168,7 +175,7 @@ class RoadmapStore(StoreBase):
         current level. ``expected_version`` is the ``target_version`` the user saw.
         """
         problems = Problems(self._check_version(expected_version))
-        if subarea_id not in self.framework.subareas:
+        if subarea_id not in self.framework_of(assessment_id).subareas:
             problems.append(Problem("subarea_id", f"unknown sub-area {subarea_id!r}"))
         if short_term is _UNSET and long_term is _UNSET:
             problems.append(Problem("target", "give short_term and/or long_term"))
@@ -265,6 +272,8 @@ class RoadmapStore(StoreBase):
         problems = Problems()
         who = problems.take(self._who, by)
         scores = self.scores(assessment_id)
+        fw = self.framework_of(assessment_id)
+        library = self._library if fw is self.framework else None
         with self._sessions() as s:
             self._assessment(s, assessment_id)
             ctx = self._context(s, assessment_id, scores)
@@ -280,7 +289,7 @@ class RoadmapStore(StoreBase):
                 if str(key) in keys:
                     problems.append(Problem(f"{where}.key", f"key {key!r} is used twice"))
                 keys[str(key)] = node
-            clean, refs, found = check_recommendation(self.framework, row, where, ctx, library=self._library)
+            clean, refs, found = check_recommendation(fw, row, where, ctx, library=library)
             problems.extend(found)
             plan.append((node, clean, refs, where))
             locate[node] = where
@@ -383,7 +392,9 @@ class RoadmapStore(StoreBase):
         merged = {k: current[k] for k in RECOMMENDATION_FIELDS} | {k: v for k, v in changes.items()
                                                                  if k in RECOMMENDATION_FIELDS}
         retarget = bool({"target_level", "subarea_id", "indicator_id"} & set(changes))
-        clean, refs, found = check_recommendation(self.framework, merged, f"#{rec_id}", ctx, library=self._library,
+        fw = self.framework_of(aid)
+        clean, refs, found = check_recommendation(fw, merged, f"#{rec_id}", ctx,
+                                                 library=self._library if fw is self.framework else None,
                                                  check_target=retarget)
         problems.extend(found)
         node = f"#{rec_id}"
@@ -607,8 +618,10 @@ class RoadmapStore(StoreBase):
         sub-areas with the highest priority.
         """
         scores = self.scores(assessment_id)
-        return suggest.suggest_recommendations(self.framework, self.library, scores.indicators,
-                                               self.targets(assessment_id, scores), horizon=horizon, top=top)
+        answers = self.store.criteria_frame(assessment_id)
+        return suggest.suggest_recommendations(self.framework_of(assessment_id), self.library_of(assessment_id),
+                                               scores.indicators, self.targets(assessment_id, scores), horizon=horizon,
+                                               top=top, answers=dict(zip(answers["criterion_id"], answers["answer"])))
 
     def accept_suggestions(self, assessment_id: int, keys, *, by: str, horizon: str = "long",
                            suggestions: pd.DataFrame | None = None) -> dict:

@@ -5,6 +5,12 @@ between the indicator's current level and the target, plus their prerequisites (
 indirect) that the country has not already reached. A suggestion is short-term when its step is
 within the short-term target and the action itself is short-term; a prerequisite of a short-term
 suggestion is pulled into the short term too.
+
+With framework 2.0: an investment written once under its home indicator also serves the other
+indicators it closes (``also_closes``), so it is suggested once, whichever indicator needs it; an
+action whose criteria the team has already ticked as met is not suggested; and an indicator rated
+``IE`` (insufficient evidence) gets its suggestions marked *verify first* and kept out of the top
+priorities, so a road map does not propose building what may already exist.
 """
 from __future__ import annotations
 
@@ -17,11 +23,12 @@ from .targets import indicator_levels
 
 SUGGESTION_COLUMNS = ["key", "subarea_id", "indicator_id", "target_level", "action_type", "title", "description",
                       "cost_band", "funding_status", "horizon", "status", "source_action_id", "prerequisites",
-                      "priority", "reason"]
+                      "priority", "reason", "verify_first", "package"]
 
 
 def suggest_recommendations(framework: Framework, library: ActionLibrary, indicators: pd.DataFrame,
-                            targets: pd.DataFrame, *, horizon: str = "long", top: int | None = None) -> pd.DataFrame:
+                            targets: pd.DataFrame, *, horizon: str = "long", top: int | None = None,
+                            answers: dict[str, str] | None = None) -> pd.DataFrame:
     """Suggested recommendations, most urgent sub-area first.
 
     Parameters
@@ -36,6 +43,9 @@ def suggest_recommendations(framework: Framework, library: ActionLibrary, indica
         Suggest up to the long-term target (default) or only up to the short-term one.
     top : int, optional
         Only the ``top`` sub-areas with the highest priority (default: every sub-area with a gap).
+    answers : dict, optional
+        The team's criteria answers (``{criterion_id: "yes" | "no" | "na"}``): an action whose
+        criteria are all met already is left out.
 
     Returns
     -------
@@ -45,6 +55,8 @@ def suggest_recommendations(framework: Framework, library: ActionLibrary, indica
         ``RoadmapStore.add_recommendations``. Unscored indicators (NA, NE, unrated) get none.
     """
     levels = indicator_levels(indicators)
+    verify = set(indicators.loc[indicators["status"] == "IE", "indicator_id"]) if "status" in indicators else set()
+    answers = answers or {}
     chosen: dict[str, dict] = {}
     order = targets.sort_values(["priority", "subarea_id"], ascending=[False, True], na_position="last")
     if top is not None:
@@ -60,13 +72,19 @@ def suggest_recommendations(framework: Framework, library: ActionLibrary, indica
                 continue
             current = levels[ind.id]
             for step in range(current + 1, goal + 1):
-                for action in library.actions_for(ind.id, step):
+                for action in library.closing(ind.id, step):
+                    if action.criteria and all(answers.get(c) in ("yes", "na") for c in action.criteria):
+                        continue  # what it would make true is already in place
                     short_term = step <= short and action.horizon == "short"
                     reason = (f"{ind.id} is at level {current}; step {step - 1}->{step} towards the "
                               f"{'short' if step <= short else 'long'}-term target {short if step <= short else long}"
                               f" of {sa.id}")
-                    _add(chosen, framework, library, action, "short" if short_term else "long", t["priority"],
-                         reason)
+                    if ind.id in verify:
+                        reason = (f"verify first: {ind.id} was rated IE (insufficient evidence), so its level is "
+                                  f"not known; {reason}")
+                    _add(chosen, framework, library, action, "short" if short_term else "long",
+                         float("nan") if ind.id in verify else t["priority"], reason, verify_first=ind.id in verify,
+                         need=(ind.id, step))
     # prerequisites the country has not reached yet, each placed no later than what needs it
     queue = list(chosen)
     while queue:
@@ -88,15 +106,21 @@ def suggest_recommendations(framework: Framework, library: ActionLibrary, indica
     return pd.DataFrame(list(chosen.values()), columns=SUGGESTION_COLUMNS)
 
 
-def _add(chosen: dict, framework: Framework, library: ActionLibrary, action, horizon: str, prio, reason: str):
+def _add(chosen: dict, framework: Framework, library: ActionLibrary, action, horizon: str, prio, reason: str,
+         *, verify_first: bool = False, need: tuple[str, int] | None = None):
+    """Add a suggestion once. ``need`` is the indicator and level it is suggested for (an
+    investment homed elsewhere serves the indicator that needs it); default the action's own."""
     if action.id in chosen:
+        if chosen[action.id]["verify_first"] and not verify_first:  # a verified need outranks an unverified one
+            chosen[action.id].update(verify_first=False, priority=prio, reason=reason)
         return
+    indicator, level = need or (action.indicator, action.to_level)
     chosen[action.id] = {
-        "key": action.id, "subarea_id": framework.subarea_of(action.indicator).id, "indicator_id": action.indicator,
-        "target_level": action.to_level, "action_type": action.type, "title": action.title,
+        "key": action.id, "subarea_id": framework.subarea_of(indicator).id, "indicator_id": indicator,
+        "target_level": level, "action_type": action.type, "title": action.title,
         "description": action.description, "cost_band": action.cost_band, "funding_status": "gap",
         "horizon": horizon, "status": "open", "source_action_id": action.id, "prerequisites": [],
-        "priority": prio, "reason": reason}
+        "priority": prio, "reason": reason, "verify_first": verify_first, "package": action.package}
 
 
 def plan_acceptance(suggestions: pd.DataFrame, keys, existing: pd.DataFrame) -> tuple[list[dict], dict[str, int]]:

@@ -34,7 +34,8 @@ def test_suggest_prints_the_top_suggestions(demo_store, xat, capsys):
     assert expected["key"].iloc[3] not in out and f"... {len(expected) - 3} more" in out
     assert run("XAT", "suggest", "--pillar", "inf", "--limit", "0") == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "-s" in ln and "." in ln.split()[0]]
-    assert lines and all(ln.split()[0].startswith("INF.") for ln in lines)
+    # the sub-area column (an investment homed in another pillar may serve an INF gap: one action per investment)
+    assert lines and all(ln.split()[1].startswith("INF.") for ln in lines)
 
 
 def test_accept_adds_suggestions_with_their_prerequisites_once(demo_store, xat, capsys):

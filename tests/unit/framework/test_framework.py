@@ -113,7 +113,10 @@ def test_crosswalk_links_sdg_and_gcm(fw):
 def test_criticality_classes_used(fw):
     classes = {sa.criticality for sa in fw.subareas.values()}
     assert "critical" in classes and "standard" in classes
-    assert fw.criticality_of("OPS.2").long_term_target == 5
+    # 2.0: every class caps targets at 4 (level 5 only from 4); critical sub-areas use the weakest link
+    assert fw.criticality_of("OPS.2").long_term_target == 4
+    assert fw.criticality_of("OPS.2").aggregation == "weakest_link"
+    assert all(sa.aggregation == "weakest_link" for sa in fw.subareas.values() if sa.criticality == "critical")
 
 
 # -- broken files ---------------------------------------------------------------------------

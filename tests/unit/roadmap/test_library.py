@@ -60,7 +60,7 @@ def test_broken_library_reports_every_problem_with_its_location(fw):
 
 def test_framework_mismatch_and_bad_yaml(fw):
     data = complete_library_data(fw)
-    data["framework"] = {"id": "other", "version": "2.0.0"}
+    data["framework"] = {"id": "other", "version": "1.0.0"}
     with pytest.raises(ActionLibraryError) as err:
         parse_actions(yaml.safe_dump(data), fw)
     assert {p.location.split(" ")[0] for p in err.value.problems} == {"framework.id", "framework.version"}

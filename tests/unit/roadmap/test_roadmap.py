@@ -41,22 +41,20 @@ def recs(*rows) -> pd.DataFrame:
 
 # -- targets, gaps, priority --------------------------------------------------------------
 def test_priority_is_gap_times_criticality_times_exposure(fw):
+    """Framework 2.0: targets are the current level +1 (short) and +2 (long), capped at 4; from 4 the
+    short term holds and the long term aims at 5. Gaps are whole levels; criticality counts once."""
     assert [fw.criticality_of(s).id for s in ("ADM.1", "ADM.3", "REG.2")] == ["high", "standard", "critical"]
     t = compute_targets(fw, subareas(ADM_1=2.5, ADM_3=1.0, REG_2=4.2, ADM_2=4.0), exposure=3).set_index("subarea_id")
-    # ADM.1 (high: weight 2, long-term 4): level 2, short 3, long 4, gap 1.5 -> 1.5 x 2 x 3 = 9
+    # ADM.1 (high: weight 2): level 2, short 3, long 4, gap 2 -> 2 x 2 x 3 = 12
     assert t.loc["ADM.1", ["current_level", "short_term_target", "long_term_target"]].tolist() == [2, 3, 4]
-    assert t.loc["ADM.1", "gap_long"] == pytest.approx(1.5)
-    assert t.loc["ADM.1", "gap_short"] == pytest.approx(0.5)
-    assert t.loc["ADM.1", "priority"] == pytest.approx(9.0)
-    # ADM.3 (standard: weight 1): 1.0 -> short 2, long 4; gap 3 -> 3 x 1 x 3 = 9, ranked after ADM.1 (framework order)
-    assert t.loc["ADM.3", "priority"] == pytest.approx(9.0)
-    # REG.2 (critical: weight 3, long-term 5): 4.2 -> short 5, gap 0.8 -> 0.8 x 3 x 3 = 7.2
-    assert t.loc["REG.2", ["short_term_target", "long_term_target"]].tolist() == [5, 5]
-    assert t.loc["REG.2", "priority"] == pytest.approx(7.2)
-    # ADM.2 (high) at 4.0 has reached its long-term target: no gap, no priority; short term capped at 5
-    # already at its long-term level (4, standard): the short-term target holds it there
-    assert t.loc["ADM.2", ["short_term_target", "gap_long", "priority"]].tolist() == [4, 0, 0]
-    assert [t.loc[s, "rank"] for s in ("ADM.1", "ADM.3", "REG.2", "ADM.2")] == [1, 2, 3, 4]
+    assert t.loc["ADM.1", ["gap_short", "gap_long", "priority"]].tolist() == [1, 2, 12]
+    # ADM.3 (standard: weight 1): level 1 -> short 2, long 3; gap 2 -> 2 x 1 x 3 = 6
+    assert t.loc["ADM.3", ["short_term_target", "long_term_target", "priority"]].tolist() == [2, 3, 6]
+    # REG.2 (critical: weight 3) at 4: the short term holds 4, the long term aims at 5; 1 x 3 x 3 = 9
+    assert t.loc["REG.2", ["short_term_target", "long_term_target", "priority"]].tolist() == [4, 5, 9]
+    # ADM.2 (high) at 4: 1 x 2 x 3 = 6, ranked after ADM.3's equal priority? no: ties keep framework order
+    assert t.loc["ADM.2", ["short_term_target", "long_term_target", "priority"]].tolist() == [4, 5, 6]
+    assert [t.loc[s, "rank"] for s in ("ADM.1", "REG.2", "ADM.2", "ADM.3")] == [1, 2, 3, 4]
     # an unscored sub-area has no target, gap or rank
     assert pd.isna(t.loc["OPS.1", "priority"]) and pd.isna(t.loc["OPS.1", "rank"])
     assert pd.isna(t.loc["OPS.1", "short_term_target"])
@@ -191,7 +189,7 @@ def test_no_false_flags_on_a_fixture_without_overlaps():
 
 
 def test_gaps_nobody_funds(fw):
-    tgt = compute_targets(fw, subareas(INF_6=1.5, ADM_5=2.0, ADM_1=2.0, OPS_3=4.5), exposure=2)
+    tgt = compute_targets(fw, subareas(INF_6=1.5, ADM_5=3.0, ADM_1=3.0, OPS_3=5.0), exposure=2)
     unfunded = unfunded_gaps(tgt, donor_recs(), WITH_OVERLAPS, START)
     # INF.6 has initiatives during the plan; ADM.1 has committed funding; OPS.3 has no gap;
     # ADM.5's only initiative ended before the plan
@@ -209,13 +207,12 @@ def test_suggestions_cover_the_steps_to_the_target_with_prerequisites(tmp_path, 
     ind = pd.DataFrame([{"indicator_id": i.id, "level": np.nan} for i in fw.indicators.values()])
     levels = {"INF.6.1": 1, "INF.6.2": 2, "INF.6.3": 2, "ADM.1.1": 1}
     ind["level"] = [float(levels.get(i, np.nan)) for i in ind["indicator_id"]]
-    tgt = compute_targets(fw, subareas(INF_6=5 / 3), exposure=2)      # level 1: short 2, long 4
+    tgt = compute_targets(fw, subareas(INF_6=5 / 3), exposure=2)      # level 1: short 2, long 3
     got = suggest_recommendations(fw, lib, ind, tgt, horizon="short").set_index("key")
     # short term: only INF.6.1 (at 1) has a step to 2; the others already reached 2
     assert list(got.index) == ["INF.6.1-s2-a"]
     got = suggest_recommendations(fw, lib, ind, tgt).set_index("key")
-    assert {"INF.6.1-s2-a", "INF.6.1-s3-a", "INF.6.1-s4-a", "INF.6.2-s3-a", "INF.6.2-s3-b", "INF.6.2-s4-a",
-            "INF.6.3-s3-a", "INF.6.3-s4-a"} == set(got.index)
+    assert {"INF.6.1-s2-a", "INF.6.1-s3-a", "INF.6.2-s3-a", "INF.6.2-s3-b", "INF.6.3-s3-a"} == set(got.index)
     assert "INF.6.2-s2-a" not in got.index                        # a prerequisite already reached
     assert got.loc["INF.6.2-s3-a", "prerequisites"] == ["INF.6.1-s3-a"]
     assert got.loc["INF.6.1-s2-a", "horizon"] == "short"
@@ -254,11 +251,11 @@ def test_follow_up_deltas_from_two_rounds(fw):
     assert ind.loc["ADM.1.2", "direction"] == "same"
     assert ind.loc["INF.6.3", "direction"] == "not comparable"          # not evaluated at baseline
     sub = cmp.subareas.set_index("subarea_id")
-    assert sub.loc["ADM.1", "baseline"] == pytest.approx(7 / 3)
-    assert sub.loc["ADM.1", "change"] == pytest.approx(1 / 3)
-    assert sub.loc["INF.6", "change"] == pytest.approx(7 / 3 - 1)
+    # levels, not means: ADM.1 (median with a floor) 2,2,3 -> 2, then 3,2,3 -> 3; INF.6 (weakest link) 1 -> 2
+    assert sub.loc["ADM.1", ["baseline", "followup", "change"]].tolist() == [2, 3, 1]
+    assert sub.loc["INF.6", ["baseline", "followup", "change"]].tolist() == [1, 2, 1]
     pil = cmp.pillars.set_index("pillar_id")
-    assert pil.loc["ADM", "change"] == pytest.approx(1 / 3)           # ADM.1 is the only ADM sub-area scored
+    assert pil.loc["ADM", "change"] == 1                               # ADM.1 is the only ADM sub-area scored
     assert pd.isna(pil.loc["OPS", "change"])
     # which changes were targeted by which initiative between the rounds
     tg = targeted_changes(cmp.indicators, WITH_OVERLAPS, dt.date(2026, 2, 1), dt.date(2028, 2, 1))

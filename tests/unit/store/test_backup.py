@@ -49,10 +49,10 @@ def test_restore_replace_brings_back_old_state(tmp_path, demo_url):
     store = Store(demo_url)
     path = backup(tmp_path / "before.backup", demo_url)
     xat = store.get_assessment("XAT").id
-    before = store.get_rating(xat, "INF.1.1")
-    store.save_rating(xat, "INF.1.1", agreed="NA", notes="a change to undo", by="tester")
+    before = store.get_rating(xat, "INF.1.2")
+    store.save_rating(xat, "INF.1.2", agreed="NA", notes="a change to undo", by="tester")
     restore(path, demo_url, replace=True)
-    assert Store(demo_url).get_rating(xat, "INF.1.1") == before
+    assert Store(demo_url).get_rating(xat, "INF.1.2") == before
 
 
 def test_cli_backup_restore(demo_store, empty_target, tmp_path, capsys):

@@ -144,7 +144,7 @@ class FlakyProxy:
 
 
 def _save_rating(st: Store, aid: int) -> bool:
-    return st.save_rating(aid, "INF.1.1", agreed="3", by="test")["agreed"] == "3"
+    return st.save_rating(aid, "INF.1.2", agreed="3", by="test")["agreed"] == "3"
 
 
 def _set_exposure(st: Store, aid: int) -> bool:
