@@ -34,10 +34,17 @@ def register(sub) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     from ..framework import load_framework
+    from ..framework.overlap import OVERLAP_THRESHOLD, overlapping_indicators
     fw = load_framework(args.file)
     n_sub = sum(len(p.subareas) for p in fw.pillars)
+    crit = fw.criteria.values()
+    criteria = (f", {len(fw.criteria):,} criteria ({sum(c.normative for c in crit)} normative)"
+                if fw.has_criteria else "")
     print(f"OK: {fw.id} {fw.version}: {len(fw.pillars)} pillars, {n_sub} sub-areas, "
-          f"{len(fw.indicators)} indicators")
+          f"{len(fw.indicators)} indicators{criteria}")
+    for o in overlapping_indicators(fw):
+        print(f"warning: {o.first} and {o.second} ask much the same (similarity {o.score:.2f}, threshold "
+              f"{OVERLAP_THRESHOLD}): give the capability one home and let the other sub-area refer to it")
     return 0
 
 

@@ -85,3 +85,22 @@ def test_shipped_library_is_valid(fw):
     lib = load_actions()
     steps = {(a.indicator, a.to_level) for a in lib.actions}
     assert steps == {(i, s) for i in fw.indicators for s in STEPS}
+
+
+def test_one_investment_one_action_in_the_shipped_library():
+    """Each catalogue item that is one investment (INTERPOL links, document readers, interview rooms,
+    facilities for women staff...) is bought only under its home indicator; the other indicators it
+    serves are listed under ``also_closes``. Control: buying interview rooms again under OPS.8.3 fails."""
+    fw = load_framework()
+    lib = load_actions(framework=fw)
+    homed = {i.id: i.homes for i in lib.cost_items if i.homes}
+    assert {"interpol_link", "doc_reader", "interview_room", "women_facilities"} <= set(homed)
+    for a in lib.actions:
+        for use in a.cost:
+            assert a.indicator in homed.get(use.item, [a.indicator]), (a.id, use.item)
+    assert any(c.indicator == "OPS.8.3" for a in lib.actions if a.indicator == "OPS.2.3" for c in a.also_closes)
+    data = yaml.safe_load(DEFAULT_ACTIONS.read_text(encoding="utf-8"))
+    dup = next(a for a in data["actions"] if a["indicator"] == "OPS.8.3")
+    dup["cost"] = dup["cost"] + [{"item": "interview_room", "per": "post"}]
+    with pytest.raises(ActionLibraryError, match="'interview_room' is one investment, bought only under OPS.2.3"):
+        parse_actions(yaml.safe_dump(data, sort_keys=False), fw)
