@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # support.processes: the tests' process
 from workbook.report.chromium import CHROMIUM_ARGS, executable  # noqa: E402
 from workbook import config, serve  # noqa: E402
 from workbook.store import db  # noqa: E402
-from workbook.store.demo import load_demo  # noqa: E402
+from workbook.demo import load_demo  # noqa: E402
 from support.processes import free_port, stop_group  # noqa: E402
 from workbook.store import Store  # noqa: E402
 

@@ -24,7 +24,7 @@ from support.browser import CHROMIUM, chromium_available, serve_app
 from support.databases import BACKENDS, PG_ADMIN_URL, PostgresDatabases, new_database
 from support.reports import FOLLOW_UP, load_data, rich_database
 from workbook.store import Store, db
-from workbook.store.demo import load_demo
+from workbook.demo import load_demo
 
 
 @pytest.fixture(scope="session")

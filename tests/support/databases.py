@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from workbook.store import Store, db
-from workbook.store.demo import load_demo
+from workbook.demo import load_demo
 
 PG_ADMIN_URL = os.environ.get("WORKBOOK_TEST_PG_URL", "")
 BACKENDS = ["sqlite", "postgresql"]

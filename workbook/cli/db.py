@@ -34,7 +34,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from ..store import Store
-    from ..store.demo import DEMO_COUNTRIES, load_demo
+    from ..demo import DEMO_COUNTRIES, load_demo
     store = Store(args.db_url)
     with tqdm(total=len(DEMO_COUNTRIES), desc="demo data", unit="country", disable=args.quiet or None) as bar:
         loaded = load_demo(store, progress=lambda *_: bar.update())

@@ -6,7 +6,7 @@
   evidence, review workflow and audit log;
 * :mod:`~workbook.store.models`: the tables; :mod:`~workbook.store.db`: engines and schema
   migrations (``migrations/``, Alembic); :mod:`~workbook.store.backup`: backup and restore;
-  :mod:`~workbook.store.demo`: the fictional demo countries.
+  the fictional demo countries are loaded by :mod:`workbook.demo` (through the stores).
 
 The road map keeps its own store beside this one, on the same database:
 :class:`workbook.roadmap.RoadmapStore`.
