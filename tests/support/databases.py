@@ -75,3 +75,19 @@ def new_database(kind: str, backend: str, request, path: Path) -> str:
         db.upgrade(url)
     request.addfinalizer(lambda: db.get_engine(url).dispose())
     return url
+
+
+def clear_roadmap(store, country: str, round: str) -> None:
+    """Remove a round's recommendations and its country's initiatives (the demo commits a road map;
+    tests that build one from nothing start here). Test support only: writes through SQL."""
+    from sqlalchemy import delete, select
+
+    from workbook.store.models import Initiative, InitiativeScope, Recommendation, RecommendationPrerequisite
+    a = store.get_assessment(country, round)
+    with store._sessions.begin() as s:
+        ids = list(s.scalars(select(Recommendation.id).where(Recommendation.assessment_id == a.id)))
+        s.execute(delete(RecommendationPrerequisite).where(RecommendationPrerequisite.recommendation_id.in_(ids)))
+        s.execute(delete(Recommendation).where(Recommendation.id.in_(ids)))
+        inis = list(s.scalars(select(Initiative.id).where(Initiative.country_code == a.country_code)))
+        s.execute(delete(InitiativeScope).where(InitiativeScope.initiative_id.in_(inis)))
+        s.execute(delete(Initiative).where(Initiative.id.in_(inis)))

@@ -17,7 +17,9 @@ def test_upgrade_and_demo_are_idempotent(blank_url, capsys):
     assert main(["demo", "--quiet"]) == 0
     assert "already loaded" in capsys.readouterr().out
     assessments = Store(url).list_assessments()
-    assert [(a.country_code, a.fictional) for a in assessments] == [("XAT", True), ("XBO", True), ("XSY", True)]
+    assert [(a.country_code, a.round, a.fictional, a.framework_version) for a in assessments] == [
+        ("XAT", "baseline 2026", True, "2.0.0"), ("XBO", "baseline 2026", True, "2.0.0"),
+        ("XSY", "baseline 2023", True, "1.0.0"), ("XSY", "follow-up 2026", True, "2.0.0")]
 
 
 def test_demo_on_empty_database_says_what_to_do(blank_url, capsys):

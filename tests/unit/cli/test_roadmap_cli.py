@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from support.databases import clear_roadmap
 from workbook.exchange.roadmap import ROADMAP_COLUMNS
 from workbook.errors import InvalidInput, NotFound
 from workbook.roadmap import RoadmapStore
@@ -21,6 +22,8 @@ def run(*argv: str) -> int:
 
 @pytest.fixture
 def xat(demo_store):
+    """XAT with no road map yet (the demo commits one; these tests build theirs)."""
+    clear_roadmap(demo_store, "XAT", ROUND)
     return demo_store.get_assessment("XAT", ROUND)
 
 

@@ -57,13 +57,16 @@ def test_bad_transitions_write_nothing(store, xat, steps, to, role, message):
 
 
 def test_cli_status(demo_url, capsys):
-    assert main(["status", "XAT", "--to", "in_review", "--by", "Maria", "--role", "team_leader"]) == 0
+    """The demo's XAT is in review (signed by its team leader)."""
+    assert main(["status", "XAT"]) == 0
     assert "XAT baseline 2026: in_review" in capsys.readouterr().out
     assert main(["status", "XAT", "--to", "final", "--by", "Maria"]) == 2
     assert "it can move to draft or validated" in capsys.readouterr().err
+    assert main(["status", "XAT", "--to", "draft", "--by", "Maria", "--role", "team_leader"]) == 0
+    assert "XAT baseline 2026: draft" in capsys.readouterr().out
     assert main(["status", "XAT"]) == 0
     out = capsys.readouterr().out
-    assert "draft -> in_review" in out and "Maria" in out
+    assert "draft -> in_review" in out and "in_review -> draft by Maria" in out
 
 
 def test_report_cover_shows_status_and_signoffs(store, xat):
