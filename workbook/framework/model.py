@@ -284,16 +284,18 @@ class Framework(_Model):
 
     def mapping_to(self, old_version: str) -> dict[str, list[str]]:
         """Where each indicator id of ``old_version`` went in this version: ``{old: [new, ...]}``
-        for ids that were renamed, split, merged or moved (ids that stay are not listed)."""
+        for ids that were renamed, split, merged or moved (ids that stay are not listed). The
+        change-log entries after ``old_version`` are followed in order, so mappings chain."""
         out: dict[str, list[str]] = {}
-        newer = False
-        for entry in self.changelog:
-            if entry.version == old_version:
-                break
-            newer = True
+        for entry in sorted(self.changelog, key=lambda e: version_key(e.version)):
+            if version_key(entry.version) <= version_key(old_version):
+                continue
             for m in entry.mappings:
+                for old, news in list(out.items()):      # A -> B earlier, B -> C now: A -> C
+                    if m.from_ in news:
+                        out[old] = [t for n in news for t in (m.to if n == m.from_ else [n])]
                 out.setdefault(m.from_, list(m.to))
-        return out if newer else {}
+        return out
 
     # -- look-ups ---------------------------------------------------------------------------
     @property
@@ -565,6 +567,11 @@ def parse_framework(text: str, source: str = "<string>") -> Framework:
     raise FrameworkError(problems, what=f"framework {source}")
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """``"2.0.0"`` -> ``(2, 0, 0)``, for ordering versions."""
+    return tuple(int(x) for x in re.findall(r"\d+", str(version)))
+
+
 _VERSION_LINE = re.compile(r"^version:\s*[\"']?([^\"'\s#]+)", re.M)
 
 
@@ -579,7 +586,7 @@ def shipped_versions() -> dict[str, Path]:
         m = _VERSION_LINE.search(f.read_text(encoding="utf-8")[:4000])
         if m:
             found[m.group(1)] = f
-    return dict(sorted(found.items(), key=lambda kv: tuple(int(x) for x in re.findall(r"\d+", kv[0]))))
+    return dict(sorted(found.items(), key=lambda kv: version_key(kv[0])))
 
 
 def load_framework(path: str | Path | None = None, *, version: str | None = None) -> Framework:
