@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from pyxform.xls2xform import convert
 
 from support.exchange import IND, capacity, framework_1_assessment
@@ -281,14 +282,17 @@ def test_bad_criteria_submissions_are_located_and_nothing_written(demo_store, xa
     for row, value in zip(rows, ("", "", "yes")):  # a question that is not in the form (an edited form)
         row["OPS/OPS_2/OPS_2_3_criteria/OPS_2_3_9z"] = value
     path = write_csv(tmp_path / "bad.csv", rows)
-    before = (demo_store.ratings_frame(xat.id).to_dict("records"), demo_store.criteria_frame(xat.id).to_dict("records"))
+
+    def stored():
+        return (demo_store.ratings_frame(xat.id).to_dict("records"),
+                demo_store.criteria_frame(xat.id).to_dict("records"), demo_store.crossing_profile(xat.id))
+    before = stored()
     with pytest.raises(InvalidInput) as err:
         import_file(demo_store, path, by="tester")
     text = str(err.value)
     col = {h.split("/")[-1]: i for i, h in enumerate(rows[0])}
 
     def cell(name, r):
-        from openpyxl.utils import get_column_letter
         return f"bad!{get_column_letter(col[name] + 1)}{r}"
     assert f"{cell('OPS_2_3_2a', 2)}: 'maybe' is not an answer; use yes, no or na" in text
     assert f"{cell('OPS_2_3_2b', 3)}: OPS.2.3.2b answer: this submission says 'no', the one at" in text
@@ -296,8 +300,7 @@ def test_bad_criteria_submissions_are_located_and_nothing_written(demo_store, xa
     assert f"{cell('crossing_kinds', 3)}: a landlocked country has no seaport" in text
     assert f"{cell('OPS_2_3_9z', 1)}: unknown criterion 'OPS.2.3.9z'" in text
     assert len(err.value.problems) == 5, text
-    assert (demo_store.ratings_frame(xat.id).to_dict("records"),
-            demo_store.criteria_frame(xat.id).to_dict("records")) == before
+    assert stored() == before
 
 
 def test_submissions_that_disagree_on_the_profile(demo_store, xat, form, tmp_path):
@@ -311,8 +314,10 @@ def test_override_without_reason_is_located(demo_store, xat, tmp_path):
     demo_store.save_criteria(xat.id, {cid.replace("_", "."): v for cid, v in met_up_to(2).items()}, by="Colleague")
     form = build_xlsform(demo_store, xat)
     path = write_csv(tmp_path / "s.csv", [submission(form, {"rater": "agreed", "OPS_2_3": "4"})])
+    before = demo_store.ratings_frame(xat.id).to_dict("records")
     with pytest.raises(InvalidInput, match=r"s!\w+2: OPS.2.3: the criteria give level 2, the agreed level would be 4"):
         import_file(demo_store, path, by="tester")
+    assert demo_store.ratings_frame(xat.id).to_dict("records") == before
 
 
 def test_answer_changed_since_the_form_was_made_is_a_conflict(demo_store, xat, form, tmp_path):
