@@ -37,27 +37,33 @@ class ImportResult:
     """What an import did (or, in a dry run, would do)."""
 
     report: str
-    changed: int = 0
+    changed: int = 0  # indicators whose ratings or evidence changed
     skipped_conflicts: int = 0
+    answers: int = 0  # criteria answers saved (framework 2.0)
     created: bool = False
     plan: ImportPlan | None = None
 
 
 def detect_kind(path: Path) -> str:
     """``xlsx``, ``submissions`` or ``json``, from the name and the content."""
+    return _detect(path)[0]
+
+
+def _detect(path: Path) -> tuple[str, object]:
+    """The kind of file, and the workbook when it is a workbook export (read once: large)."""
     if not path.is_file():
         raise InvalidInput(Problem(path.name, "no such file"), what="import")
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return "json"
+        return "json", None
     if suffix == ".csv":
-        return "submissions"
+        return "submissions", None
     if zipfile.is_zipfile(path):
         wb = xlsx.open_xlsx(path)
         if xlsx.is_workbook_export(wb):
-            return "xlsx"
+            return "xlsx", wb
         if xlsform.is_submissions_export(path):
-            return "submissions"
+            return "submissions", None
         raise InvalidInput(Problem(path.name, "this Excel file is neither a workbook made by `workbook export "
                                               "--format xlsx` (its hidden sheet is missing) nor a submissions "
                                               "export of a form made by `workbook export --format xlsform`"),
@@ -65,7 +71,7 @@ def detect_kind(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(64).lstrip()
     if head.startswith(b"{"):
-        return "json"
+        return "json", None
     if suffix in (".xlsx", ".xlsm", ".xls"):
         xlsx.open_xlsx(path)  # raises with what the file is instead
     raise InvalidInput(Problem(path.name, "this file is not an Excel workbook (.xlsx), a KoboToolbox/ODK "
@@ -78,11 +84,12 @@ def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwr
     """Import a file into the store. Every problem in it is reported at once
     (:class:`~workbook.errors.InvalidInput`) and nothing is written unless all of it is valid.
 
-    Ratings changed in the database since the file was exported are skipped (and listed)
-    unless ``overwrite``. ``country``/``round`` are for submissions exports that do not say.
+    Values (ratings, criteria answers, the crossing-point profile) changed in the database since
+    the file was exported are skipped (and listed) unless ``overwrite``. ``country``/``round``
+    are for submissions exports that do not say.
     """
     path = Path(path)
-    kind = detect_kind(path)
+    kind, wb = _detect(path)
     if kind == "json":
         pkg, plan = package.read_package(store, path)
         if plan is None:
@@ -91,13 +98,13 @@ def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwr
             package.create_from_package(store, pkg, source=path.name, by=by or default_user("import"))
             return ImportResult(package.describe_new(pkg, path.name, dry_run=False), created=True)
     elif kind == "xlsx":
-        plan = xlsx.read_xlsx(store, path)
+        plan = xlsx.read_xlsx(store, path, wb)
     else:
         plan = xlsform.read_submissions(store, path, country=country, round=round)
     report = plan.describe(overwrite=overwrite, dry_run=dry_run)
-    skipped = 0 if overwrite else len(plan.conflicts)
+    skipped = plan.skipped(overwrite)
     if dry_run:
         return ImportResult(report + "\ndry run: nothing was saved", skipped_conflicts=skipped, plan=plan)
-    changed = apply_plan(store, plan, by=by or plan.suggested_by or default_user("import"), overwrite=overwrite)
-    return ImportResult(report + f"\nsaved in one transaction: {changed} indicator(s) changed",
-                        changed=changed, skipped_conflicts=skipped, plan=plan)
+    applied = apply_plan(store, plan, by=by or plan.suggested_by or default_user("import"), overwrite=overwrite)
+    return ImportResult(report + f"\nsaved in one transaction: {applied}", changed=applied.ratings,
+                        skipped_conflicts=skipped, answers=applied.answers, plan=plan)

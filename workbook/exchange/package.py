@@ -14,11 +14,21 @@ and the target overrides. Merged into an existing assessment, the package's reco
 that are not there yet (same sub-area, indicator and title) are added; exposure and targets are
 left as they are here (a note says when they differ). Version 1 packages (without these keys)
 still import.
+
+Format version 3 carries framework 2.0: each rating's ``override_reason``, the criteria answers
+(``criteria``: answer, note, version, author, time), the crossing-point profile
+(``crossing_profile``, with when and by whom it was last changed) and the moderation record
+(``moderation``). Recreated, they are as they were; merged, answers follow the ratings' conflict
+rule (the database's copy changed after the package's is a conflict), the profile too (by the
+time of its last change), and moderation entries not yet here are added. A package is recreated
+on its own framework version when this installation ships it (a 1.0 assessment stays on 1.0);
+otherwise its ids are mapped onto this installation's framework through the changelog.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,17 +39,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..countries import resolve_country
 from ..errors import InvalidInput, NotFound, Problem, Problems
-from ..inputs import (MAX_LONG, MAX_SHORT, RATING_FIELDS, RATING_RULES, check_evidence, check_fields, parse_rating,
-                      parse_role, parse_round, parse_text)
+from ..framework import Framework, load_framework, shipped_versions
+from ..inputs import (MAX_LONG, MAX_SHORT, RATING_FIELDS, RATING_RULES, check_evidence, check_fields, parse_answer,
+                      parse_date, parse_rating, parse_role, parse_round, parse_text)
 from ..roadmap.library import find_cycles, format_cycle
-from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Evidence, Rating, Recommendation,
-                      RecommendationPrerequisite, SubareaTarget, TeamMember, utcnow)
+from ..store.criteria import PROFILE_KINDS, CrossingProfile, check_profile
+from ..store.models import (Assessment, AssessmentExposure, AuditEntry, CriterionAnswer, Evidence, ModerationEntry,
+                            Rating, Recommendation, RecommendationPrerequisite, SubareaTarget, TeamMember, utcnow)
 from ..roadmap.fields import EXPOSURES, RECOMMENDATION_FIELDS, RecommendationContext, check_recommendation, parse_level
 from ..store import AssessmentInfo, Store
-from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
+from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRating, ImportPlan, framework_mapping,
+                   map_indicator, plan_import)
 
 FORMAT = "mbm-workbook-package"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Fields of a recommendation that are its values (``prerequisites`` are package keys).
 REC_VALUES = tuple(k for k in RECOMMENDATION_FIELDS if k != "prerequisites")
 
@@ -71,6 +84,7 @@ class PkgRating(_Model):
     external: str | None = None
     agreed: str | None = None
     notes: str = ""
+    override_reason: str = ""  # format 3
     version: int = Field(ge=1)
     updated_by: str = ""
     updated_at: Time | None = None
@@ -157,11 +171,46 @@ class PkgTarget(_Model):
     updated_by: str = ""
 
 
+class PkgAnswer(_Model):
+    """One criterion's answer (format 3)."""
+
+    criterion_id: str
+    answer: str
+    note: str = ""
+    version: int = Field(default=1, ge=1)
+    updated_by: str = ""
+    updated_at: Time | None = None
+
+
+class PkgProfile(_Model):
+    """The crossing-point profile (format 3): ``kinds`` null when not recorded."""
+
+    kinds: list[str] | None = None
+    island: bool | None = None
+    landlocked: bool | None = None
+    updated_by: str = ""
+    updated_at: Time | None = None
+
+
+class PkgModeration(_Model):
+    """One indicator discussed in a consensus (moderation) session (format 3)."""
+
+    indicator_id: str
+    held_on: dt.date
+    participants: str
+    before: str | None = None
+    after: str | None = None
+    note: str
+    recorded_by: str = ""
+    recorded_at: Time | None = None
+
+
 class Package(_Model):
-    """Schema of the JSON package (format_version 2; version 1 had no road map)."""
+    """Schema of the JSON package (format_version 3; version 2 had no criteria, profile or
+    moderation record, version 1 no road map)."""
 
     format: Literal["mbm-workbook-package"]
-    format_version: Literal[1, 2]
+    format_version: Literal[1, 2, 3]
     exported_at: Time
     framework: PkgFramework
     assessment: PkgAssessment
@@ -169,6 +218,9 @@ class Package(_Model):
     recommendations: list[PkgRecommendation] = []
     exposure: PkgExposure | None = None
     targets: list[PkgTarget] = []
+    criteria: list[PkgAnswer] = []
+    crossing_profile: PkgProfile | None = None
+    moderation: list[PkgModeration] = []
     audit: list[PkgAudit] = []
 
 
@@ -180,10 +232,19 @@ def _iso(v):
 def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict:
     """The package of one assessment as plain data (what :func:`export_package` writes)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    fw = store.framework_of(info.id)
     with Session(store.engine) as s:
         a = s.scalars(select(Assessment).where(Assessment.id == info.id)
                       .options(selectinload(Assessment.team))).one()
-        order = {ind_id: n for n, ind_id in enumerate(store.framework.indicators)}
+        order = {ind_id: n for n, ind_id in enumerate(fw.indicators)}
+        crit_order = {cid: n for n, cid in enumerate(fw.criteria)}
+        answers = sorted(s.scalars(select(CriterionAnswer).where(CriterionAnswer.assessment_id == a.id)),
+                         key=lambda c: (crit_order.get(c.criterion_id, len(crit_order)), c.criterion_id))
+        moderation = s.scalars(select(ModerationEntry).where(ModerationEntry.assessment_id == a.id)
+                               .order_by(ModerationEntry.held_on, ModerationEntry.id)).all()
+        profile_change = s.scalars(select(AuditEntry).where(
+            AuditEntry.assessment_id == a.id, AuditEntry.entity == "assessment",
+            AuditEntry.field == "crossing_profile").order_by(AuditEntry.id.desc())).first()
         ratings = sorted(s.scalars(select(Rating).where(Rating.assessment_id == a.id)
                                    .options(selectinload(Rating.evidence))),
                          key=lambda r: (order.get(r.indicator_id, len(order)), r.indicator_id))
@@ -213,7 +274,8 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                            "team": [{"name": m.name, "organisation": m.organisation, "role": m.role}
                                     for m in a.team]},
             "ratings": [{"indicator_id": r.indicator_id, "national": r.national, "external": r.external,
-                         "agreed": r.agreed, "notes": r.notes, "version": r.version, "updated_by": r.updated_by,
+                         "agreed": r.agreed, "notes": r.notes, "override_reason": r.override_reason or "",
+                         "version": r.version, "updated_by": r.updated_by,
                          "updated_at": _iso(r.updated_at),
                          "evidence": [{"type": e.type, "source": e.source, "date": _iso(e.date),
                                        "reference": e.reference, "supplied_by": e.supplied_by,
@@ -230,6 +292,16 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
             "targets": [{"subarea_id": t.subarea_id, "short_term": t.short_term, "short_reason": t.short_reason,
                          "long_term": t.long_term, "long_reason": t.long_reason, "version": t.version,
                          "updated_at": _iso(t.updated_at), "updated_by": t.updated_by} for t in overrides],
+            "criteria": [{"criterion_id": c.criterion_id, "answer": c.answer, "note": c.note, "version": c.version,
+                          "updated_by": c.updated_by, "updated_at": _iso(c.updated_at)} for c in answers],
+            "crossing_profile": None if a.crossing_kinds is None and a.island is None and a.landlocked is None else {
+                "kinds": None if a.crossing_kinds is None else [k for k in PROFILE_KINDS if k in a.crossing_kinds],
+                "island": a.island, "landlocked": a.landlocked,
+                "updated_by": profile_change.who if profile_change else "",
+                "updated_at": _iso(profile_change.at) if profile_change else None},
+            "moderation": [{"indicator_id": m.indicator_id, "held_on": _iso(m.held_on), "participants": m.participants,
+                            "before": m.before, "after": m.after, "note": m.note, "recorded_by": m.recorded_by,
+                            "recorded_at": _iso(m.recorded_at)} for m in moderation],
             "audit": [{"at": _iso(x.at), "who": x.who, "entity": x.entity, "entity_key": x.entity_key,
                        "field": x.field, "old": x.old, "new": x.new} for x in audit],
         }
@@ -275,10 +347,24 @@ def load_package(path: str | Path) -> Package:
                            what=name) from None
 
 
-def _checked(store: Store, pkg: Package, name: str) -> tuple[list[tuple[str, PkgRating, str]], list[Problem],
-                                                              dict]:
-    """Validate every value of the package against this installation; map indicator ids."""
-    fw = store.framework
+def target_framework(store: Store, pkg: Package, info: AssessmentInfo | None) -> Framework:
+    """The framework the package's values go to: the assessment's when it exists here; else the
+    package's own version when it is this installation's or one it ships (an assessment is
+    recreated on its version: nothing lost, ``workbook framework migrate`` moves it later); else
+    this installation's (the package's ids are then mapped through its changelog)."""
+    if info is not None:
+        return store.framework_of(info.id)
+    v = pkg.framework
+    if v.id == store.framework.id and v.version != store.framework.version and v.version in shipped_versions():
+        shipped = load_framework(version=v.version)
+        if shipped.id == v.id:
+            return shipped
+    return store.framework
+
+
+def _checked(fw: Framework, pkg: Package, name: str) -> tuple[list[tuple[str, PkgRating, str]], list[Problem],
+                                                               dict]:
+    """Validate every value of the package against the framework it goes to; map indicator ids."""
     mapping = framework_mapping(fw, pkg.framework.id, pkg.framework.version, f"{name}: framework")
     problems = Problems()
     etypes = {t.id for t in fw.evidence_types}
@@ -287,7 +373,7 @@ def _checked(store: Store, pkg: Package, name: str) -> tuple[list[tuple[str, Pkg
         where = f"{name}: ratings[{i}]"
         ind_id, problem = map_indicator(fw, mapping, r.indicator_id, f"{where}.indicator_id",
                                         has_values=bool(r.national or r.external or r.agreed or r.notes.strip()
-                                                        or r.evidence))
+                                                        or r.override_reason.strip() or r.evidence))
         if problem:
             problems.append(problem)
         if ind_id is None:
@@ -305,13 +391,65 @@ def _checked(store: Store, pkg: Package, name: str) -> tuple[list[tuple[str, Pkg
     return out, problems.items, mapping
 
 
-def _checked_roadmap(store: Store, pkg: Package, name: str, mapping: dict) -> tuple[list[dict], list[Problem]]:
+@dataclass
+class _Fw2:
+    """The package's framework 2.0 parts, checked: answers ``(criterion id, answer, where)``, the
+    profile, moderation entries ``(indicator id, entry, where)``."""
+
+    answers: list[tuple[str, PkgAnswer, str]]
+    profile: CrossingProfile | None
+    moderation: list[tuple[str, PkgModeration, str]]
+
+
+def _checked_fw2(fw: Framework, pkg: Package, name: str, mapping: dict, problems: Problems) -> _Fw2:
+    """Check the criteria answers, the crossing-point profile and the moderation record. Criterion
+    ids are not mapped between versions (criteria change with their indicator): each must be one
+    of the framework the package goes to."""
+    answers, seen = [], {}
+    for i, a in enumerate(pkg.criteria):
+        where = f"{name}: criteria[{i}]"
+        if a.criterion_id not in fw.criteria:
+            problems.add(f"{where}.criterion_id", f"unknown criterion {a.criterion_id!r} in framework {fw.id} "
+                                                  f"{fw.version}")
+        elif a.criterion_id in seen:
+            problems.add(f"{where}.criterion_id", f"{a.criterion_id} appears twice (also at {seen[a.criterion_id]})")
+        else:
+            seen[a.criterion_id] = where
+            answers.append((a.criterion_id, a, where))
+        if problems.take(parse_answer, a.answer, f"{where}.answer") is None and a.answer.strip() == "":
+            problems.add(f"{where}.answer", "is required (yes, no or na): leave unanswered criteria out")
+        problems.take(parse_text, a.note, f"{where}.note", max_len=MAX_LONG)
+        problems.take(parse_text, a.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
+    profile = None
+    if pkg.crossing_profile is not None:
+        p, where = pkg.crossing_profile, f"{name}: crossing_profile"
+        before = len(problems)
+        clean = check_profile(p.kinds, p.island, p.landlocked, problems, lambda k: f"{where}.{k}")
+        problems.take(parse_text, p.updated_by, f"{where}.updated_by", max_len=MAX_SHORT)
+        profile = clean if len(problems) == before else None
+    moderation = []
+    for i, m in enumerate(pkg.moderation):
+        where = f"{name}: moderation[{i}]"
+        ind_id, problem = map_indicator(fw, mapping, m.indicator_id, f"{where}.indicator_id")
+        if problem:
+            problems.append(problem)
+        problems.take(parse_date, m.held_on, f"{where}.held_on")
+        problems.take(parse_text, m.participants, f"{where}.participants", max_len=MAX_LONG, required=True)
+        problems.take(parse_rating, m.before, f"{where}.before")
+        problems.take(parse_rating, m.after, f"{where}.after")
+        problems.take(parse_text, m.note, f"{where}.note", max_len=MAX_LONG, required=True)
+        problems.take(parse_text, m.recorded_by, f"{where}.recorded_by", max_len=MAX_SHORT)
+        if ind_id is not None:
+            moderation.append((ind_id, m, where))
+    return _Fw2(answers, profile, moderation)
+
+
+def _checked_roadmap(fw: Framework, pkg: Package, name: str, mapping: dict) -> tuple[list[dict], list[Problem]]:
     """Check the package's recommendations, exposure and targets. Returns the recommendations
     as clean values (``key``, ``values``, ``prerequisites`` as keys, ``meta``) and the problems.
 
     Target levels are not compared with the current scores: the package is a record of what
     was decided, and a done recommendation may well be below the level reached since."""
-    fw = store.framework
     problems = Problems()
     ctx = RecommendationContext()
     out, keys = [], {}
@@ -408,21 +546,31 @@ def _write_recommendations(s: Session, assessment_id: int, recs: list[dict], exi
     return new
 
 
+def _check_all(store: Store, pkg: Package, name: str, info: AssessmentInfo | None):
+    """Every check of a package against the framework it goes to: ratings, road map, criteria,
+    profile, moderation. Returns (framework, rating rows, mapping, recommendations, framework
+    2.0 parts, problems)."""
+    fw = target_framework(store, pkg, info)
+    rows, found, mapping = _checked(fw, pkg, name)
+    problems = Problems(found)
+    recs, found = _checked_roadmap(fw, pkg, name, mapping)
+    problems.extend(found)
+    fw2 = _checked_fw2(fw, pkg, name, mapping, problems)
+    return fw, rows, mapping, recs, fw2, problems
+
+
 def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | None]:
     """Check a package; return it with the merge plan when its assessment exists here, else
     with ``None`` (the assessment will be created by :func:`create_from_package`)."""
     path = Path(path)
     pkg = load_package(path)
     name = path.name
-    rows, found, mapping = _checked(store, pkg, name)
-    problems = Problems(found)
-    recs, found = _checked_roadmap(store, pkg, name, mapping)
-    problems.extend(found)
     a = pkg.assessment
     try:
         info = store.get_assessment(a.country_code, a.round)
     except NotFound:
         info = None
+    _, rows, _, recs, fw2, problems = _check_all(store, pkg, name, info)
     if info is None:
         problems.take(resolve_country, a.country_code, a.country_name, field=f"{name}: assessment.country_code")
         with problems.collect():
@@ -436,19 +584,71 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
     problems.raise_if_any(what=name)
     if info is None:
         return pkg, None
-    ratings = [FileRating(ind_id, {k: (getattr(r, k) if k == "notes" else parse_rating(getattr(r, k)), where)
-                                   for k in RATING_FIELDS},
+    # a package older than format 3 says nothing about override reasons: leave them as they are here
+    fields = [k for k in RATING_FIELDS if k != "override_reason" or pkg.format_version >= 3]
+    ratings = [FileRating(ind_id, {k: (getattr(r, k).strip() if k in ("notes", "override_reason")
+                                       else parse_rating(getattr(r, k)), where) for k in fields},
                           ExportBaseline(updated_at=r.updated_at)) for ind_id, r, where in rows]
     evidence = [FileEvidence(ind_id, {"type": e.type, "source": e.source.strip(), "date": e.date,
                                       "reference": e.reference.strip(), "supplied_by": e.supplied_by.strip()},
                              f"{where}.evidence[{j}]")
                 for ind_id, r, where in rows for j, e in enumerate(r.evidence)]
+    answers = [FileAnswer(cid, {"answer": (parse_answer(x.answer), f"{where}.answer"),
+                                "note": (x.note.strip(), f"{where}.note")}, ExportBaseline(updated_at=x.updated_at))
+               for cid, x, where in fw2.answers]
+    profile = None
+    if fw2.profile is not None:
+        profile = FileProfile(fw2.profile, f"{name}: crossing_profile",
+                              ExportBaseline(updated_at=pkg.crossing_profile.updated_at))
     plan = plan_import(store, info.id, ratings, evidence, source=name, kind="assessment package",
-                       country=info.country_code, round=info.round)
+                       country=info.country_code, round=info.round, answers=answers, profile=profile)
     if [m.name for m in pkg.assessment.team] != [m[0] for m in info.team]:
         plan.notes.append("the package's team differs from this installation's; the team was left as it is here")
     _plan_roadmap(store, pkg, plan, info.id, recs)
+    _plan_moderation(store, plan, info.id, fw2.moderation)
     return pkg, plan
+
+
+def _moderation_identity(indicator_id: str, held_on: dt.date, participants: str, after, note: str) -> tuple:
+    return indicator_id, held_on, " ".join(participants.split()), after, " ".join(note.split())
+
+
+def _plan_moderation(store: Store, plan: ImportPlan, assessment_id: int,
+                     entries: list[tuple[str, PkgModeration, str]]) -> None:
+    """Merge rule for the moderation record: entries not here yet (same indicator, day,
+    participants, agreed value after, note) are added as a record; the ratings they speak of are
+    merged with the ratings, not changed by the record."""
+    if not entries:
+        return
+    here = {_moderation_identity(m["indicator_id"], m["held_on"], m["participants"], m["after"], m["note"])
+            for m in store.moderation_frame(assessment_id).to_dict("records")}
+    new = [(ind_id, m, where) for ind_id, m, where in entries
+           if _moderation_identity(ind_id, m.held_on, m.participants, parse_rating(m.after), m.note) not in here]
+    if len(new) < len(entries):
+        plan.notes.append(f"{len(entries) - len(new)} moderation entr(ies) of the package are already here")
+    if not new:
+        return
+
+    def add(tx: Store, by: str) -> int:
+        who, now = parse_text(by, "by", required=True), utcnow()
+        with Session(tx.engine) as s, s.begin():
+            a = s.get(Assessment, assessment_id)
+            if a.status == "final":
+                raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"),
+                                   what=plan.source)
+            for ind_id, m, _ in new:
+                s.add(ModerationEntry(assessment_id=assessment_id, indicator_id=ind_id, held_on=m.held_on,
+                                      participants=m.participants.strip(), before=parse_rating(m.before),
+                                      after=parse_rating(m.after), note=m.note.strip(),
+                                      recorded_by=m.recorded_by.strip() or who, recorded_at=m.recorded_at or now))
+                s.add(AuditEntry(assessment_id=assessment_id, entity="moderation", entity_key=ind_id,
+                                 field="imported", old=parse_rating(m.before), new=parse_rating(m.after), who=who,
+                                 at=now))
+        return len(new)
+
+    plan.extra.append((f"add {len(new)} moderation entr(ies) not yet here:",
+                       [f"  {where.split(': ', 1)[-1]}: {ind_id} {m.held_on.isoformat()} "
+                        f"{m.before or '-'} -> {m.after or '-'}: {m.note}" for ind_id, m, where in new], add))
 
 
 def _plan_roadmap(store: Store, pkg: Package, plan: ImportPlan, assessment_id: int, recs: list[dict]) -> None:
@@ -477,9 +677,9 @@ def _plan_roadmap(store: Store, pkg: Package, plan: ImportPlan, assessment_id: i
     if not new:
         return
 
-    def add(by: str) -> int:
+    def add(tx: Store, by: str) -> int:
         now = utcnow()
-        with Session(store.engine) as s, s.begin():
+        with Session(tx.engine) as s, s.begin():
             a = s.get(Assessment, assessment_id)
             if a.status == "final":
                 raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"),
@@ -495,11 +695,7 @@ def _plan_roadmap(store: Store, pkg: Package, plan: ImportPlan, assessment_id: i
 
 def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> AssessmentInfo:
     """Create the package's assessment as it was, in one transaction (it must not exist yet)."""
-    fw = store.framework
-    rows, found, mapping = _checked(store, pkg, source)
-    problems = Problems(found)
-    recs, found = _checked_roadmap(store, pkg, source, mapping)
-    problems.extend(found)
+    fw, rows, mapping, recs, fw2, problems = _check_all(store, pkg, source, None)
     who = parse_text(by, "by", required=True)
     problems.raise_if_any(what=source)
     a = pkg.assessment
@@ -510,6 +706,10 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
                          fictional=country.fictional, round=parse_round(a.round), framework_id=fw.id,
                          framework_version=fw.version, status=a.status, created_at=a.created_at or now,
                          updated_at=a.updated_at or now,
+                         crossing_kinds=None if fw2.profile is None or fw2.profile.kinds is None
+                         else [k for k in PROFILE_KINDS if k in fw2.profile.kinds],
+                         island=fw2.profile.island if fw2.profile else None,
+                         landlocked=fw2.profile.landlocked if fw2.profile else None,
                          team=[TeamMember(name=m.name.strip(), organisation=m.organisation.strip(),
                                           role=parse_role(m.role)) for m in a.team])
         s.add(row)
@@ -525,11 +725,21 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
             ind_id = kept[id(r)]
             s.add(Rating(assessment_id=row.id, indicator_id=ind_id, national=parse_rating(r.national),
                          external=parse_rating(r.external), agreed=parse_rating(r.agreed), notes=r.notes.strip(),
-                         version=r.version, updated_at=r.updated_at or now, updated_by=r.updated_by.strip(),
+                         override_reason=r.override_reason.strip(), version=r.version,
+                         updated_at=r.updated_at or now, updated_by=r.updated_by.strip(),
                          evidence=[Evidence(type=e.type, source=e.source.strip(), date=e.date,
                                             reference=e.reference.strip(), supplied_by=e.supplied_by.strip(),
                                             created_at=e.created_at or now) for e in r.evidence]))
         _write_recommendations(s, row.id, recs, {}, now=now)
+        for cid, x, _ in fw2.answers:
+            s.add(CriterionAnswer(assessment_id=row.id, criterion_id=cid, answer=parse_answer(x.answer),
+                                  note=x.note.strip(), version=x.version, updated_at=x.updated_at or now,
+                                  updated_by=x.updated_by.strip()))
+        for ind_id, m, _ in fw2.moderation:
+            s.add(ModerationEntry(assessment_id=row.id, indicator_id=ind_id, held_on=m.held_on,
+                                  participants=m.participants.strip(), before=parse_rating(m.before),
+                                  after=parse_rating(m.after), note=m.note.strip(), recorded_by=m.recorded_by.strip(),
+                                  recorded_at=m.recorded_at or now))
         if pkg.exposure is not None:
             e = pkg.exposure
             s.add(AssessmentExposure(assessment_id=row.id, level=e.level, reason=e.reason.strip(), version=e.version,
@@ -558,4 +768,7 @@ def describe_new(pkg: Package, source: str, *, dry_run: bool) -> str:
             f"{' (fictional)' if a.fictional else ''}, round {a.round!r}: team of {len(a.team)}, "
             f"{len(pkg.ratings)} rated indicator(s), {n_ev} evidence record(s), "
             f"{len(pkg.recommendations)} recommendation(s), {len(pkg.targets)} target override(s), "
-            f"exposure {'set' if pkg.exposure else 'not set'}, {len(pkg.audit)} audit entries")
+            f"exposure {'set' if pkg.exposure else 'not set'}, {len(pkg.criteria)} criterion answer(s), "
+            f"crossing-point profile {'recorded' if pkg.crossing_profile else 'not recorded'}, "
+            f"{len(pkg.moderation)} moderation entr(ies), {len(pkg.audit)} audit entries; rated against "
+            f"{pkg.framework.id} {pkg.framework.version}")

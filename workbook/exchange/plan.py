@@ -1,10 +1,19 @@
 """What an import would change: the plan shared by every file format.
 
 A reader (Excel workbook, XLSForm submissions, JSON package) turns a file into
-:class:`FileRating` and :class:`FileEvidence` entries, each with the cell or path it came from.
-:func:`plan_import` compares them with the database and sorts them into changes, conflicts
-(ratings changed in the database since the file was exported) and evidence to add;
-:func:`apply_plan` writes the plan with :meth:`Store.save_many`, in one transaction.
+:class:`FileRating` and :class:`FileEvidence` entries and, for framework 2.0, :class:`FileAnswer`
+entries (criteria answers with their notes) and a :class:`FileProfile` (the crossing-point
+profile), each with the cell or path it came from. :func:`plan_import` compares them with the
+database and sorts them into changes, conflicts (values changed in the database since the file
+was exported) and evidence to add; it also works out the level each touched indicator's criteria
+will give and whether its agreed level follows, and refuses (located) an agreed level that would
+differ from its criteria without a written override reason.
+
+:func:`apply_plan` writes the whole plan in ONE transaction (:meth:`Store.one_transaction`): the
+profile (:meth:`Store.set_crossing_profile`), the answers (:meth:`Store.save_criteria`: agreed
+levels follow them), the ratings and evidence (:meth:`Store.save_many`), then any further writes
+of the format (a package's recommendations and moderation record). A file is saved whole or
+not at all.
 """
 from __future__ import annotations
 
@@ -15,11 +24,17 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput, Problem
-from ..framework import Framework
+from ..errors import Conflict, InvalidInput, Problem, Problems
+from ..framework import CRITERION_ID, Framework
 from ..inputs import EVIDENCE_FIELDS
+from ..scoring import criteria_level
 from ..store import Store
-from ..store.models import Evidence, Rating
+from ..store.criteria import CrossingProfile
+from ..store.models import Assessment, AuditEntry, CriterionAnswer, Evidence, Rating
+
+#: What a file gives a criterion: its answer (yes, no, na; None: not answered) and a note.
+ANSWER_FIELDS = ("answer", "note")
+_TEXT_FIELDS = ("notes", "override_reason", "note")
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,27 @@ class FileRating:
     base: ExportBaseline | None = None
 
 
+@dataclass
+class FileAnswer:
+    """The answer and note a file gives one criterion: ``values[field] = (value, location)`` for
+    the fields of :data:`ANSWER_FIELDS` it has."""
+
+    criterion_id: str
+    values: dict[str, tuple[str | None, str]]
+    base: ExportBaseline | None = None
+
+
+@dataclass(frozen=True)
+class FileProfile:
+    """The crossing-point profile a file gives and where. ``base.values["profile"]`` is the profile
+    when the file was made (a :class:`CrossingProfile`), or ``base.updated_at`` when the source
+    last changed it; no ``base``: the file does not say."""
+
+    profile: CrossingProfile
+    location: str
+    base: ExportBaseline | None = None
+
+
 @dataclass(frozen=True)
 class FileEvidence:
     indicator_id: str
@@ -54,14 +90,22 @@ class FileEvidence:
 
 @dataclass(frozen=True)
 class Change:
+    """A value the import changes: a rating's field, or (``criterion_id`` set) a criterion's
+    answer or note; ``indicator_id`` is then the criterion's indicator."""
+
     indicator_id: str
     field: str
     old: str | None
     new: str | None
     location: str
+    criterion_id: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.criterion_id or self.indicator_id
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.indicator_id} {self.field}: {_show(self.old)} -> {_show(self.new)}"
+        return f"{self.location}: {self.key} {self.field}: {_show(self.old)} -> {_show(self.new)}"
 
 
 @dataclass(frozen=True)
@@ -73,8 +117,28 @@ class Clash(Change):
 
     def __str__(self) -> str:
         when = self.updated_at.strftime("%Y-%m-%d %H:%M") if self.updated_at else "?"
-        return (f"{self.location}: {self.indicator_id} {self.field}: file has {_show(self.new)}, the database has "
+        return (f"{self.location}: {self.key} {self.field}: file has {_show(self.new)}, the database has "
                 f"{_show(self.old)} (changed by {self.updated_by or 'someone'} at {when} UTC, after the export)")
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """The crossing-point profile the import sets; ``conflict`` when the database's profile was
+    changed after the file was made (then set only with ``overwrite``)."""
+
+    old: CrossingProfile
+    new: CrossingProfile
+    location: str
+    conflict: bool = False
+    updated_by: str = ""
+    updated_at: dt.datetime | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.location}: crossing-point profile: {self.old.describe()} -> {self.new.describe()}"
+        if self.conflict:
+            when = self.updated_at.strftime("%Y-%m-%d %H:%M") if self.updated_at else "?"
+            text += f" (the database's was changed by {self.updated_by or 'someone'} at {when} UTC, after the export)"
+        return text
 
 
 @dataclass
@@ -93,19 +157,61 @@ class ImportPlan:
     notes: list[str] = field(default_factory=list)
     suggested_by: str = ""
     versions: dict[str, int] = field(default_factory=dict)  # stored rating versions when planned
-    #: Further writes beyond ratings and evidence (a package's recommendations): each is
-    #: (heading, detail lines, write(by) -> count), run by :func:`apply_plan` after the ratings.
-    extra: list[tuple[str, list[str], Callable[[str], int]]] = field(default_factory=list)
+    #: Criteria answers and notes (framework 2.0): changes, conflicts, and the stored answer and
+    #: version of each criterion the file gives, when planned.
+    answers: list[Change] = field(default_factory=list)
+    answer_conflicts: list[Clash] = field(default_factory=list)
+    answer_versions: dict[str, int] = field(default_factory=dict)
+    answers_stored: dict[str, str | None] = field(default_factory=dict)
+    profile: ProfileChange | None = None
+    #: What the criteria give each touched indicator after the import, in words (for the report),
+    #: with the conflicting values skipped and (only when there are conflicts) with them overwritten;
+    #: and the located problems the overwritten values would bring (agreed levels without a reason).
+    levels: list[str] = field(default_factory=list)
+    levels_overwrite: list[str] = field(default_factory=list)
+    overwrite_problems: list[Problem] = field(default_factory=list)
+    #: Further writes beyond the above (a package's recommendations and moderation record): each is
+    #: (heading, detail lines, write(store, by) -> count), run by :func:`apply_plan` after the
+    #: ratings, in the same transaction (``store`` is the store of that transaction).
+    extra: list[tuple[str, list[str], Callable[[Store, str], int]]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.changes or self.conflicts or self.evidence or self.extra)
+        return not (self.changes or self.conflicts or self.evidence or self.extra or self.answers
+                    or self.answer_conflicts or self.profile)
+
+    def skipped(self, overwrite: bool) -> int:
+        """How many values an import without ``overwrite`` leaves out (changed here since export)."""
+        if overwrite:
+            return 0
+        return len(self.conflicts) + len(self.answer_conflicts) + bool(self.profile and self.profile.conflict)
 
     def describe(self, *, overwrite: bool = False, dry_run: bool = False) -> str:
         """A plain-text account of the plan, for the command line and the dry run."""
         verb = "would" if dry_run else "will"
         lines = [f"{self.source} ({self.kind}) -> {self.country} {self.round}"]
         lines += [f"note: {n}" for n in self.notes]
+        if self.profile and not self.profile.conflict:
+            lines.append(f"{verb} set the crossing-point profile:")
+            lines.append(f"  {self.profile}")
+        elif self.profile:
+            lines.append(f"{verb} {'OVERWRITE' if overwrite else 'SKIP'} the crossing-point profile, changed in the "
+                         "database since export" + (" (--overwrite):" if overwrite else "; review it and import "
+                                                    "again with --overwrite to replace it:"))
+            lines.append(f"  {self.profile}")
+        if self.answers or self.answer_conflicts:
+            taken_answers = self.answers + (self.answer_conflicts if overwrite else [])
+            n_crit = len({c.criterion_id for c in taken_answers})
+            n_ind = len({c.indicator_id for c in taken_answers})
+            lines.append(f"{verb} change {len(taken_answers)} answer(s) and note(s) of {n_crit} criteria in {n_ind} "
+                         "indicator(s)" + (":" if taken_answers else ""))
+            lines += [f"  {c}" for c in self.answers]
+            if self.answer_conflicts:
+                lines.append(f"{verb} {'OVERWRITE' if overwrite else 'SKIP'} {len(self.answer_conflicts)} criterion "
+                             "answer(s) and note(s) changed in the database since export"
+                             + (" (--overwrite):" if overwrite else "; review them and import again with "
+                                                                    "--overwrite to replace them:"))
+                lines += [f"  {c}" for c in self.answer_conflicts]
         taken = self.changes + (self.conflicts if overwrite else [])
         n_ind = len({c.indicator_id for c in taken})
         lines.append(f"{verb} change {len(taken)} value(s) of {n_ind} indicator(s)" + (":" if taken else ""))
@@ -118,6 +224,11 @@ class ImportPlan:
                 lines.append(f"{verb} SKIP {len(self.conflicts)} value(s) changed in the database since export; "
                              "review them and import again with --overwrite to replace them:")
             lines += [f"  {c}" for c in self.conflicts]
+        levels = self.levels_overwrite if overwrite and self.levels_overwrite else self.levels
+        if levels:
+            lines.append("what the criteria give after the import" + (" (without the skipped values)"
+                                                                      if self.skipped(overwrite) else "") + ":")
+            lines += [f"  {x}" for x in levels]
         lines.append(f"{verb} add {len(self.evidence)} evidence record(s)" + (":" if self.evidence else ""))
         lines += [f"  {e.location}: {e.indicator_id} {e.values['type']}: {e.values['source']}" for e in self.evidence]
         if self.duplicates:
@@ -198,8 +309,8 @@ def _evidence_key(indicator_id: str, values: dict) -> tuple:
     return (indicator_id,) + tuple(values.get(k) or None for k in EVIDENCE_FIELDS)
 
 
-def _changed_since(base: ExportBaseline | None, db: Rating | None, field_name: str) -> bool:
-    """Was this rating changed in the database after the file was made?"""
+def _changed_since(base: ExportBaseline | None, db, field_name: str) -> bool:
+    """Was this stored record (a rating, a criterion answer) changed after the file was made?"""
     if db is None:
         return False
     if base is None:  # the file says nothing about what it was made from: protect every stored value
@@ -213,12 +324,126 @@ def _changed_since(base: ExportBaseline | None, db: Rating | None, field_name: s
     return True  # known to be new in the file, but never stored when the file was made
 
 
+def _sort_values(values: dict[str, tuple[str | None, str]], base: ExportBaseline | None, db,
+                 changes: list[Change], conflicts: list[Clash], indicator_id: str, criterion_id: str = "") -> None:
+    """Sort a file's values for one record into changes and conflicts against the stored record."""
+    for name, (new, location) in values.items():
+        old = getattr(db, name) if db is not None else ("" if name in _TEXT_FIELDS else None)
+        if (new or None) == (old or None):
+            continue
+        base_values = base.values if base and base.values is not None else None
+        if base_values is not None and name in base_values and (new or None) == (base_values[name] or None):
+            continue  # the file keeps the exported value: the database moved on, the file did not
+        if _changed_since(base, db, name):
+            conflicts.append(Clash(indicator_id, name, old, new, location, criterion_id,
+                                   updated_by=db.updated_by, updated_at=db.updated_at))
+        else:
+            changes.append(Change(indicator_id, name, old, new, location, criterion_id))
+
+
+def _plan_profile(file: FileProfile, stored: CrossingProfile, changed: AuditEntry | None) -> ProfileChange | None:
+    """The profile change a file brings, if any: a conflict when the database's profile was changed
+    after the file was made (or the file does not say what it was made from)."""
+    if file.profile == stored:
+        return None
+    base = file.base
+    if base is not None and base.values is not None and "profile" in base.values:
+        if file.profile == base.values["profile"]:
+            return None  # the file keeps the exported profile
+        conflict = stored != base.values["profile"]
+    elif base is not None and base.updated_at is not None:
+        conflict = changed is not None and changed.at > base.updated_at
+    else:
+        conflict = stored.kinds is not None
+    return ProfileChange(stored, file.profile, file.location, conflict,
+                         changed.who if changed else "", changed.at if changed else None)
+
+
+def _describe_level(level: int | None) -> str:
+    return "no level (no capacity criterion answered)" if level is None else f"level {level}"
+
+
+def _levels_after(plan: ImportPlan, fw: Framework, ratings: dict[str, Rating], answers: dict[str, str],
+                  kinds: frozenset[str] | None, file_ratings: list[FileRating], *,
+                  overwrite: bool) -> tuple[list[str], list[Problem]]:
+    """What the criteria give each indicator the import touches, whether its agreed level follows
+    (the store's rule: an indicator whose answers or notes are saved follows its criteria unless its
+    agreed value is a code or an override with a reason), and a located problem for each indicator
+    the import saves (ratings or evidence) whose agreed level would then differ from its criteria
+    without a reason: the store refuses those (:meth:`Store.save_many`)."""
+    if not fw.has_criteria:
+        return [], []
+    taken = plan.answers + (plan.answer_conflicts if overwrite else [])
+    after = dict(answers)
+    for c in taken:
+        if c.field == "answer":
+            after[c.criterion_id] = c.new
+    if plan.profile and (overwrite or not plan.profile.conflict):
+        kinds_after = plan.profile.new.kinds
+    else:
+        kinds_after = kinds
+    rating_changes = plan.changes + (plan.conflicts if overwrite else [])
+    touched = {c.indicator_id for c in taken}
+    set_here = {c.indicator_id for c in rating_changes} | {e.indicator_id for e in plan.evidence}
+    where = {fr.indicator_id: fr.values for fr in file_ratings}
+    evidence_at = {e.indicator_id: e.location for e in plan.evidence}
+    lines, problems = [], []
+    for ind_id in (i for i in fw.indicators if i in touched | set_here):
+        ind = fw.indicator(ind_id)
+        own = [c.id for c in ind.criteria]
+        before = criteria_level(ind, {k: answers[k] for k in own if answers.get(k)}, kinds).level
+        level = criteria_level(ind, {k: after[k] for k in own if after.get(k)}, kinds_after).level
+        r = ratings.get(ind_id)
+        agreed, reason = (r.agreed, r.override_reason or "") if r is not None else (None, "")
+        start = agreed
+        words = ""
+        if ind_id in touched and level is not None:
+            if agreed in ("NA", "NE", "IE"):
+                words = f"the agreed value stays {agreed} (a code)"
+            elif reason and agreed != str(level):
+                words = f"the agreed level stays {agreed} (an override, with its reason)"
+            else:
+                agreed = str(level)
+                if reason and agreed == start:
+                    reason = ""
+                words = "the agreed level follows" if agreed != start else ""
+        for c in rating_changes:
+            if c.indicator_id == ind_id and c.field == "agreed":
+                agreed = c.new
+                words = f"the file sets the agreed level to {agreed or '(empty)'}"
+            elif c.indicator_id == ind_id and c.field == "override_reason":
+                reason = c.new or ""
+        override = level is not None and agreed is not None and agreed.isdigit() and int(agreed) != level
+        if override and not reason:
+            at = where.get(ind_id, {})
+            loc = (at.get("override_reason") or at.get("agreed") or (None, next(
+                (c.location for c in taken if c.indicator_id == ind_id), evidence_at.get(ind_id, plan.source))))[1]
+            problems.append(Problem(loc, f"{ind_id}: the criteria give level {level}, the agreed level would be "
+                                         f"{agreed}: write why in the override reason, or tick the criteria the "
+                                         "level rests on"))
+        elif override:
+            words = (words + "; " if words else "") + f"override: {reason}"
+        if before != level or words:
+            lines.append(f"{ind_id}: the criteria give {_describe_level(level)}"
+                         + (f" (was {_describe_level(before)})" if before != level else "")
+                         + (f"; {words}" if words else "")
+                         + (f" ({start or '(empty)'} -> {agreed or '(empty)'})" if start != agreed else ""))
+    return lines, problems
+
+
 def plan_import(store: Store, assessment_id: int | None, ratings: list[FileRating], evidence: list[FileEvidence],
-                *, source: str, kind: str, country: str, round: str) -> ImportPlan:
-    """Compare what a file gives with the database and sort it into changes and conflicts."""
+                *, source: str, kind: str, country: str, round: str, answers: list[FileAnswer] = (),
+                profile: FileProfile | None = None) -> ImportPlan:
+    """Compare what a file gives with the database and sort it into changes and conflicts.
+
+    Raises :class:`InvalidInput` (located) when the file would leave an agreed level that differs
+    from its criteria without an override reason, or a note on a criterion without an answer.
+    """
     plan = ImportPlan(source=source, kind=kind, country=country, round=round, assessment_id=assessment_id)
     stored: dict[str, Rating] = {}
+    stored_answers: dict[str, CriterionAnswer] = {}
     on_file: set[tuple] = set()
+    profile_now, profile_changed = CrossingProfile(None), None
     if assessment_id is not None:
         with Session(store.engine) as s:
             stored = {r.indicator_id: r for r in
@@ -228,20 +453,30 @@ def plan_import(store: Store, assessment_id: int | None, ratings: list[FileRatin
                     select(Rating.indicator_id, *(getattr(Evidence, k) for k in EVIDENCE_FIELDS))
                     .join(Rating, Evidence.rating_id == Rating.id).where(Rating.assessment_id == assessment_id)):
                 on_file.add(_evidence_key(ind_id, dict(zip(EVIDENCE_FIELDS, values))))
+            stored_answers = {c.criterion_id: c for c in s.scalars(
+                select(CriterionAnswer).where(CriterionAnswer.assessment_id == assessment_id))}
+            a = s.get(Assessment, assessment_id)
+            profile_now = CrossingProfile(None if a.crossing_kinds is None else frozenset(a.crossing_kinds),
+                                          a.island, a.landlocked)
+            profile_changed = s.scalars(select(AuditEntry).where(
+                AuditEntry.assessment_id == assessment_id, AuditEntry.entity == "assessment",
+                AuditEntry.field == "crossing_profile").order_by(AuditEntry.id.desc())).first()
+            s.expunge_all()
     for fr in ratings:
-        db = stored.get(fr.indicator_id)
-        for name, (new, location) in fr.values.items():
-            old = getattr(db, name) if db is not None else ("" if name == "notes" else None)
-            if (new or None) == (old or None):
-                continue
-            base_values = fr.base.values if fr.base and fr.base.values is not None else None
-            if base_values is not None and name in base_values and (new or None) == (base_values[name] or None):
-                continue  # the file keeps the exported value: the database moved on, the file did not
-            if _changed_since(fr.base, db, name):
-                plan.conflicts.append(Clash(fr.indicator_id, name, old, new, location,
-                                            updated_by=db.updated_by, updated_at=db.updated_at))
-            else:
-                plan.changes.append(Change(fr.indicator_id, name, old, new, location))
+        _sort_values(fr.values, fr.base, stored.get(fr.indicator_id), plan.changes, plan.conflicts, fr.indicator_id)
+    problems = Problems()
+    for fa in answers:
+        db = stored_answers.get(fa.criterion_id)
+        plan.answer_versions[fa.criterion_id] = db.version if db is not None else 0
+        plan.answers_stored[fa.criterion_id] = db.answer if db is not None else None
+        indicator_id = CRITERION_ID.match(fa.criterion_id)["indicator"]
+        _sort_values(fa.values, fa.base, db, plan.answers, plan.answer_conflicts, indicator_id, fa.criterion_id)
+        note, answer = fa.values.get("note"), fa.values.get("answer")
+        answer_after = answer[0] if answer is not None else (db.answer if db is not None else None)
+        if note is not None and note[0] and not answer_after:
+            problems.add(note[1], f"{fa.criterion_id}: a note goes with an answer (yes, no or na)")
+    if profile is not None:
+        plan.profile = _plan_profile(profile, profile_now, profile_changed)
     for e in evidence:
         key = _evidence_key(e.indicator_id, e.values)
         if key in on_file:
@@ -249,28 +484,91 @@ def plan_import(store: Store, assessment_id: int | None, ratings: list[FileRatin
         else:
             on_file.add(key)
             plan.evidence.append(e)
+    if assessment_id is not None and (plan.answers or plan.answer_conflicts or plan.profile or plan.changes
+                                      or plan.conflicts or plan.evidence):
+        fw = store.framework_of(assessment_id)
+        answered = {k: v.answer for k, v in stored_answers.items()}
+        plan.levels, found = _levels_after(plan, fw, stored, answered, profile_now.kinds, ratings, overwrite=False)
+        problems.extend(found)
+        if plan.conflicts or plan.answer_conflicts or (plan.profile and plan.profile.conflict):
+            plan.levels_overwrite, plan.overwrite_problems = _levels_after(plan, fw, stored, answered,
+                                                                           profile_now.kinds, ratings, overwrite=True)
+    problems.raise_if_any(what=source)
     return plan
 
 
-def apply_plan(store: Store, plan: ImportPlan, *, by: str, overwrite: bool = False) -> int:
-    """Write the plan in one transaction (:meth:`Store.save_many`); return indicators changed.
+@dataclass(frozen=True)
+class Applied:
+    """What :func:`apply_plan` wrote: indicators whose ratings or evidence changed, criterion
+    answers saved, the level their criteria now give per touched indicator, the profile set."""
 
-    Conflicts are written only with ``overwrite``. Nothing is written when the store rejects
-    any row. The plan's ``extra`` writes (a package's recommendations) follow, each in its own
-    transaction.
+    ratings: int = 0
+    answers: int = 0
+    levels: dict[str, int | None] = field(default_factory=dict)
+    profile: bool = False
+
+    def __str__(self) -> str:
+        parts = [f"{self.ratings} indicator(s) changed"]
+        if self.answers:
+            parts.append(f"{self.answers} criterion answer(s) saved ({len(self.levels)} indicator(s) re-levelled "
+                         "by their criteria)")
+        if self.profile:
+            parts.append("crossing-point profile set")
+        return ", ".join(parts)
+
+
+def apply_plan(store: Store, plan: ImportPlan, *, by: str, overwrite: bool = False) -> Applied:
+    """Write the plan in ONE transaction (:meth:`Store.one_transaction`): the crossing-point
+    profile, the criteria answers (agreed levels follow them), the ratings and evidence, then the
+    plan's ``extra`` writes (a package's recommendations and moderation record).
+
+    Conflicts are written only with ``overwrite``. Nothing is written when the store rejects any
+    of it, or when anything the plan read changed before it is applied (:class:`Conflict`).
     """
     if plan.assessment_id is None:
         raise InvalidInput(Problem("assessment", f"{plan.country} {plan.round} does not exist"), what="import")
+    if overwrite and plan.overwrite_problems:
+        raise InvalidInput(plan.overwrite_problems, what=f"{plan.source} with --overwrite")
+    aid = plan.assessment_id
     rows: dict[str, dict] = {}
     for c in plan.changes + (plan.conflicts if overwrite else []):
         rows.setdefault(c.indicator_id, {"indicator_id": c.indicator_id})[c.field] = c.new
     for e in plan.evidence:
         rows.setdefault(e.indicator_id, {"indicator_id": e.indicator_id}).setdefault("evidence", []).append(e.values)
-    changed = 0
-    if rows:
-        for ind_id, row in rows.items():  # refuse the batch if anything changed since the plan was made
-            row["expected_version"] = plan.versions.get(ind_id, 0)
-        changed = store.save_many(plan.assessment_id, list(rows.values()), by=by)
-    for _, _, write in plan.extra:
-        write(by)
-    return changed
+    answers: dict[str, str | None] = {}
+    notes: dict[str, str] = {}
+    for c in plan.answers + (plan.answer_conflicts if overwrite else []):
+        answers.setdefault(c.criterion_id, plan.answers_stored.get(c.criterion_id))
+        if c.field == "answer":
+            answers[c.criterion_id] = c.new
+        else:
+            notes[c.criterion_id] = c.new or ""
+    notes = {cid: n for cid, n in notes.items() if answers.get(cid)}  # a cleared answer takes its note along
+    profile = plan.profile if plan.profile and (overwrite or not plan.profile.conflict) else None
+    changed, levels = 0, {}
+    with store.one_transaction() as tx:
+        if rows:  # refuse the whole import if a rating changed since the plan was made
+            now = {r["indicator_id"]: r["version"] for r in tx.ratings_frame(aid).to_dict("records")
+                   if r["indicator_id"] in rows}
+            stale = [i for i in rows if now.get(i, 0) != plan.versions.get(i, 0)]
+            if stale:
+                raise Conflict(f"{', '.join(stale)} changed in the database while the import was being prepared; "
+                               "nothing saved: import again")
+        if profile is not None:
+            p = profile.new
+            tx.set_crossing_profile(aid, kinds=None if p.kinds is None else sorted(p.kinds), island=p.island,
+                                    landlocked=p.landlocked, by=by)
+        if answers:
+            levels = tx.save_criteria(aid, answers, by=by, notes=notes,
+                                      expected={cid: plan.answer_versions.get(cid, 0) for cid in answers})
+        if rows:
+            if levels:  # the agreed levels that followed the criteria moved their versions on
+                versions = {r["indicator_id"]: r["version"] for r in tx.ratings_frame(aid).to_dict("records")}
+            else:
+                versions = plan.versions
+            for ind_id, row in rows.items():
+                row["expected_version"] = versions.get(ind_id, 0)
+            changed = tx.save_many(aid, list(rows.values()), by=by)
+        for _, _, write in plan.extra:
+            write(tx, by)
+    return Applied(changed, len(answers), levels, profile is not None)

@@ -8,6 +8,13 @@ group ``evidence`` takes evidence records. Hidden ``calculate`` fields carry the
 round, framework id and version, export time and the ratings' versions at export, so that the
 submissions say what they are and conflicts can be found on import.
 
+For a framework 2.0 assessment the form also asks the crossing-point profile (kinds of
+crossing point, island, landlocked; preset to the stored profile), and under each indicator an
+override reason (agreed rating only) and its criteria, a group per level, each a ``select_one``
+yes / no / na whose ``relevant`` hides criteria about kinds of crossing point the country does
+not have (all are asked while no kind is ticked). ``wb_criteria`` and ``wb_profile`` carry the
+answers' versions and the profile at export.
+
 Submissions exports are read as CSV (comma or semicolon; KoboToolbox and ODK Central) or XLSX
 (KoboToolbox: main sheet first, the ``evidence`` repeat in a sheet of that name linked by
 ``_parent_index``). Column headers may carry group paths (``ADM/ADM_1/ADM_1_1`` or
@@ -27,17 +34,25 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
-from ..inputs import EVIDENCE_FIELDS, MAX_NOTES, MAX_SHORT, check_evidence, parse_rating, parse_text
+from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, MAX_NOTES, MAX_SHORT, check_evidence, parse_answer, parse_rating,
+                      parse_text)
 from ..store import AssessmentInfo, Store
-from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
-from .xlsx import open_xlsx, stored_values
+from ..store.criteria import PROFILE_KINDS, check_profile
+from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRating, ImportPlan, framework_mapping,
+                   map_indicator, plan_import)
+from .xlsx import open_xlsx, profile_from_json, profile_json, stored_values
 
 RATERS = (("national", "National self-rating"), ("external", "External (international) rating"),
           ("agreed", "Agreed rating"))
-META_FIELDS = ("wb_country", "wb_round", "wb_framework_id", "wb_framework_version", "wb_exported_at", "wb_versions")
+META_FIELDS = ("wb_country", "wb_round", "wb_framework_id", "wb_framework_version", "wb_exported_at", "wb_versions",
+               "wb_criteria", "wb_profile")
 INDICATOR_RE = re.compile(r"^[A-Z]{3}_\d+_\d+$")
+CRITERION_RE = re.compile(r"^[A-Z]{3}_\d+_\d+_\d+[a-z]$")  # any level: a wrong one is reported
 NOTES_SUFFIX = "_notes"
+OVERRIDE_SUFFIX = "_override"
 EVIDENCE_REPEAT = "evidence"
+PROFILE_GROUP = "crossing_points"
+ANSWERS = (("yes", "Yes (met)"), ("no", "No (not met)"), ("na", "Not applicable"))
 
 
 def field_name(indicator_id: str) -> str:
@@ -52,11 +67,79 @@ def _literal(text: str) -> str:
 
 
 # -- export ---------------------------------------------------------------------------------
+def _kinds_relevant(kinds: list[str]) -> str:
+    """``relevant`` for a question that exists only where the country has one of ``kinds`` (asked
+    while no kind is ticked: the profile is then not known)."""
+    return " or ".join(["count-selected(${crossing_kinds}) = 0"]
+                       + [f"selected(${{crossing_kinds}}, {_literal(k)})" for k in kinds])
+
+
+def _profile_questions(fw: Framework, profile) -> tuple[list[dict], list[dict]]:
+    """The crossing-point profile group, preset to the stored profile, and its choices."""
+    def flag(value):
+        return None if value is None else ("yes" if value else "no")
+    kinds = {"type": "select_multiple crossing_kinds", "name": "crossing_kinds",
+             "label": "Which kinds of crossing point does the country have?",
+             "hint": "Criteria about kinds the country does not have are then skipped. Leave every kind unticked "
+                     "if you do not know: all criteria are asked.",
+             "constraint": "not(selected(., 'sea') and ${landlocked} = 'yes')",
+             "constraint_message": "A landlocked country has no seaport."}
+    if profile.kinds:
+        kinds["default"] = " ".join(k for k in PROFILE_KINDS if k in profile.kinds)
+    island = {"type": "select_one yes_no", "name": "island", "label": "Is the country an island state?"}
+    landlocked = {"type": "select_one yes_no", "name": "landlocked", "label": "Is the country landlocked?",
+                  "constraint": ". != 'yes' or ${island} != 'yes'",
+                  "constraint_message": "A country cannot be both an island and landlocked."}
+    for q, value in ((island, profile.island), (landlocked, profile.landlocked)):
+        if flag(value):
+            q["default"] = flag(value)
+    names = {k.id: k.name for k in fw.crossing_kinds}
+    survey = [{"type": "begin_group", "name": PROFILE_GROUP, "label": "Crossing points of the country"},
+              kinds, island, landlocked, {"type": "end_group"}]
+    choices = [{"list_name": "crossing_kinds", "name": k, "label": names.get(k, k)} for k in PROFILE_KINDS]
+    choices += [{"list_name": "yes_no", "name": "yes", "label": "Yes"}, {"list_name": "yes_no", "name": "no",
+                                                                          "label": "No"}]
+    choices += [{"list_name": "answers", "name": k, "label": label} for k, label in ANSWERS]
+    return survey, choices
+
+
+def _criteria_questions(fw: Framework, ind) -> list[dict]:
+    """An indicator's override reason and its criteria: one group, a group per level inside."""
+    name = field_name(ind.id)
+    names = {k.id: k.name.lower() for k in fw.crossing_kinds}
+    out = [{"type": "text", "name": name + OVERRIDE_SUFFIX, "label": f"Override reason for {ind.id}",
+            "hint": "Only when the agreed level differs from the level its criteria give: the team's reason.",
+            "relevant": "${rater} = 'agreed'"}]
+    group = {"type": "begin_group", "name": f"{name}_criteria", "label": f"Criteria of {ind.id} {ind.name}"}
+    if ind.applies_to:
+        group["relevant"] = _kinds_relevant(ind.applies_to)
+    out.append(group)
+    for lv, scale in zip(ind.levels[1:], fw.scale.levels[1:]):
+        out.append({"type": "begin_group", "name": f"{name}_L{lv.level}",
+                    "label": f"{ind.id} level {lv.level} {scale.name}: {lv.descriptor}"})
+        for c in lv.criteria:
+            hint = [f"Shown by: {c.shown_by}."]
+            if c.observe_at:
+                hint.append("Observe at: " + ", ".join(names.get(k, k) for k in c.observe_at) + ".")
+            if c.normative:
+                hint.insert(0, "Normative alignment (a political choice): reported beside the level, never holds it "
+                               "down.")
+            q = {"type": "select_one answers", "name": field_name(c.id), "label": f"{c.id} {c.text}",
+                 "hint": " ".join(hint)}
+            if c.applies_to:
+                q["relevant"] = _kinds_relevant(c.applies_to)
+            out.append(q)
+        out.append({"type": "end_group"})
+    out.append({"type": "end_group"})
+    return out
+
+
 def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict[str, list[dict]]:
     """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``."""
-    fw: Framework = store.framework
+    fw: Framework = store.framework_of(info.id)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    stored = stored_values(store, info.id).ratings
+    data = stored_values(store, info.id)
+    stored = data.ratings
     versions = " ".join(f"{i}:{stored[i].version if i in stored else 0}" for i in fw.indicators)
     survey: list[dict] = [
         {"type": "calculate", "name": "wb_country", "calculation": _literal(info.country_code)},
@@ -65,12 +148,22 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
         {"type": "calculate", "name": "wb_framework_version", "calculation": _literal(fw.version)},
         {"type": "calculate", "name": "wb_exported_at", "calculation": _literal(now.isoformat())},
         {"type": "calculate", "name": "wb_versions", "calculation": _literal(versions)},
+    ]
+    if fw.has_criteria:
+        answered = " ".join(f"{cid}:{a.version}" for cid, a in sorted(data.answers.items()) if cid in fw.criteria)
+        survey += [{"type": "calculate", "name": "wb_criteria", "calculation": _literal(answered)},
+                   {"type": "calculate", "name": "wb_profile", "calculation": _literal(profile_json(data.profile))}]
+    survey += [
         {"type": "text", "name": "assessor", "label": "Your name", "required": "yes"},
         {"type": "select_one raters", "name": "rater", "label": "Which rating are you entering?", "required": "yes",
          "hint": "National experts give the national self-rating, the international team the external one; "
                  "the agreed rating is settled together."},
     ]
     choices: list[dict] = [{"list_name": "raters", "name": k, "label": v} for k, v in RATERS]
+    if fw.has_criteria:
+        more, more_choices = _profile_questions(fw, data.profile)
+        survey += more
+        choices += more_choices
     for p in fw.pillars:
         survey.append({"type": "begin_group", "name": p.id, "label": p.name})
         for sa in p.subareas:
@@ -81,6 +174,8 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                 survey.append({"type": f"select_one {lst}", "name": name,
                                "label": f"{ind.id} {ind.name}: {ind.question}", "hint": ind.guidance})
                 survey.append({"type": "text", "name": name + NOTES_SUFFIX, "label": f"Notes on {ind.id} (optional)"})
+                if fw.has_criteria:
+                    survey += _criteria_questions(fw, ind)
                 for lv, scale in zip(ind.levels, fw.scale.levels):
                     choices.append({"list_name": lst, "name": str(lv.level),
                                     "label": f"{lv.level} {scale.name}: {lv.descriptor}"})
@@ -192,6 +287,34 @@ def is_submissions_export(path: Path) -> bool:
     return "rater" in main.columns or any(INDICATOR_RE.match(k) for k in main.columns)
 
 
+def _answer(value, where: str):
+    """A criterion's answer from a submission: the choice name, or a label (``Yes (met)``)."""
+    if isinstance(value, str) and "(" in value:
+        value = value.split("(", 1)[0]
+    return parse_answer(value, where)
+
+
+def _yes_no(value, where: str) -> bool | None:
+    answer = parse_answer(value, where)
+    if answer == "na":
+        raise InvalidInput(Problem(where, "'na' is not an answer here; use yes or no"))
+    return None if answer is None else answer == "yes"
+
+
+def _row_profile(main: _Table, row: list, r: int, problems: Problems):
+    """The crossing-point profile one submission gives (None when it gives none)."""
+    raw = {k: main.get(row, k) for k in ("crossing_kinds", "island", "landlocked")}
+    if all(v is None for v in raw.values()):
+        return None
+    where = {k: main.where(r, k) if k in main.columns else f"{main.name}!row {r} {k}" for k in raw}
+    before = len(problems)
+    kinds = None if raw["crossing_kinds"] is None else str(raw["crossing_kinds"]).split()
+    flags = {k: problems.take(_yes_no, raw[k], where[k]) for k in ("island", "landlocked")}
+    profile = check_profile(kinds, flags["island"], flags["landlocked"], problems,
+                            lambda k: where["crossing_kinds" if k == "kinds" else k])
+    return None if len(problems) > before else profile
+
+
 def read_submissions(store: Store, path: str | Path, *, country: str | None = None,
                      round: str | None = None) -> ImportPlan:
     """Read a KoboToolbox/ODK submissions export into an :class:`ImportPlan`.
@@ -203,7 +326,6 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
     if not path.is_file():
         raise InvalidInput(Problem(path.name, "no such file"), what="import")
     main, ev_table = _read_tables(path)
-    fw = store.framework
     problems = Problems()
     if not main.rows:
         raise InvalidInput(Problem(main.name, "the export holds no submissions"), what="import")
@@ -231,6 +353,13 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
                                                            f"give --{label}"))
         return given
     code, rnd = one_value("wb_country", country, "country"), one_value("wb_round", round, "round")
+    info = None
+    if code and rnd:
+        try:
+            info = store.get_assessment(code, rnd)
+        except NotFound as exc:
+            problems.append(Problem(f"{main.name}: assessment", str(exc)))
+    fw = store.framework_of(info.id) if info else store.framework
     fw_versions = {str(main.get(r, "wb_framework_version")) for r in main.rows
                    if main.get(r, "wb_framework_version") is not None}
     fw_ids = {str(main.get(r, "wb_framework_id")) for r in main.rows if main.get(r, "wb_framework_id") is not None}
@@ -240,32 +369,38 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
                                                                       "import them one form version at a time"))
         mapping = {}
     elif fw_versions:
-        mapping = framework_mapping(fw, next(iter(fw_ids), fw.id), next(iter(fw_versions)), f"{main.name}: framework")
+        mapping = problems.take(framework_mapping, fw, next(iter(fw_ids), fw.id), next(iter(fw_versions)),
+                                f"{main.name}: framework") or {}
     else:
         mapping = {}
         notes.append(f"the file does not say its framework version: read as {fw.id} {fw.version}")
-    info = None
-    if code and rnd:
-        try:
-            info = store.get_assessment(code, rnd)
-        except NotFound as exc:
-            problems.append(Problem(f"{main.name}: assessment", str(exc)))
     problems.raise_if_any(what=path.name)
 
-    # one value per indicator and field; two submissions that disagree are a problem
+    # one value per indicator (criterion) and field; two submissions that disagree are a problem
     chosen: dict[tuple[str, str], tuple[str, str]] = {}
     bases: dict[str, ExportBaseline] = {}
+    answer_bases: dict[str, ExportBaseline] = {}
     assessors: list[str] = []
     indices: dict[str, int] = {}
+    criteria: dict[str, str] = {}
     for key in main.columns:
         if INDICATOR_RE.match(key):
-            answered = any(main.get(row, k) is not None for row in main.rows for k in (key, key + NOTES_SUFFIX))
+            answered = any(main.get(row, k) is not None for row in main.rows
+                           for k in (key, key + NOTES_SUFFIX, key + OVERRIDE_SUFFIX))
             ind_id, problem = map_indicator(fw, mapping, key.replace("_", "."), main.where(1, key),
                                             has_values=answered)
             if problem:
                 problems.append(problem)
             elif ind_id is not None:
                 indices[key] = ind_id
+        elif CRITERION_RE.match(key):
+            cid = key.replace("_", ".")
+            if cid in fw.criteria:
+                criteria[key] = cid
+            elif any(main.get(row, key) is not None for row in main.rows):
+                problems.add(main.where(1, key), f"unknown criterion {cid!r} in framework {fw.id} {fw.version}")
+    knows_criteria = "wb_criteria" in main.columns
+    profile: tuple[object, str, str | None] | None = None  # (profile, where, profile at export)
     for r, row in enumerate(main.rows, start=2):
         versions = main.get(row, "wb_versions")
         row_base = {}
@@ -274,6 +409,11 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
                 ind, _, v = part.partition(":")
                 if v.isdigit():
                     row_base[ind] = int(v)
+        row_answers = {}
+        for part in str(main.get(row, "wb_criteria") or "").split():
+            cid, _, v = part.partition(":")
+            if v.isdigit():
+                row_answers[cid] = int(v)
         rater = problems.take(parse_text, main.get(row, "rater"), main.where(r, "rater"), required=True)
         if rater is None:
             continue
@@ -283,34 +423,68 @@ def read_submissions(store: Store, path: str | Path, *, country: str | None = No
         who = main.get(row, "assessor")
         if who and str(who).strip() not in assessors:
             assessors.append(str(who).strip())
+        given = _row_profile(main, row, r, problems)
+        if given is not None:
+            where = main.where(r, "crossing_kinds") if "crossing_kinds" in main.columns else f"{main.name}!row {r}"
+            if profile is not None and profile[0] != given:
+                problems.add(where, f"this submission gives the crossing points as {given.describe()}, the one at "
+                                    f"{profile[1]} as {profile[0].describe()}; keep one of them")
+            elif profile is None:
+                profile = (given, where, main.get(row, "wb_profile"))
+        cells = []  # (indicator or criterion id, field, column, parse, id in the file's version)
         for key, ind_id in indices.items():
-            cells = [(rater, key, lambda v, w: _level(v, w))]
+            file_id = key.replace("_", ".")
+            cells.append((ind_id, rater, key, _level, file_id))
             if key + NOTES_SUFFIX in main.columns:
-                cells.append(("notes", key + NOTES_SUFFIX,
-                              lambda v, w: parse_text(str(v), w, max_len=MAX_NOTES) or None))
-            for fld, col, parse in cells:
-                raw = main.get(row, col)
-                if raw is None:
-                    continue
-                where = main.where(r, col)
-                v = problems.take(parse, raw, where)
-                if v is None:  # empty, or refused (the problem is kept)
-                    continue
-                prev = chosen.get((ind_id, fld))
-                if prev and prev[0] != v:
-                    problems.append(Problem(where, f"{ind_id} {fld}: this submission says {v!r}, the one at "
-                                                   f"{prev[1]} says {prev[0]!r}; keep one of them"))
-                    continue
-                chosen[(ind_id, fld)] = (v, where)
-                if key.replace("_", ".") in row_base:
-                    bases[ind_id] = ExportBaseline(version=row_base[key.replace("_", ".")])
+                cells.append((ind_id, "notes", key + NOTES_SUFFIX,
+                              lambda v, w: parse_text(str(v), w, max_len=MAX_NOTES) or None, file_id))
+            if key + OVERRIDE_SUFFIX in main.columns:
+                cells.append((ind_id, "override_reason", key + OVERRIDE_SUFFIX,
+                              lambda v, w: parse_text(str(v), w, max_len=MAX_LONG) or None, file_id))
+        cells += [(cid, "answer", key, _answer, cid) for key, cid in criteria.items()]
+        for item, fld, col, parse, file_id in cells:
+            raw = main.get(row, col)
+            if raw is None:
+                continue
+            where = main.where(r, col)
+            v = problems.take(parse, raw, where)
+            if v is None:  # empty, or refused (the problem is kept)
+                continue
+            prev = chosen.get((item, fld))
+            if prev and prev[0] != v:
+                problems.append(Problem(where, f"{item} {fld}: this submission says {v!r}, the one at "
+                                               f"{prev[1]} says {prev[0]!r}; keep one of them"))
+                continue
+            chosen[(item, fld)] = (v, where)
+            if fld == "answer":
+                if knows_criteria:
+                    answer_bases[item] = ExportBaseline(version=row_answers.get(file_id, 0))
+            elif file_id in row_base:
+                bases[item] = ExportBaseline(version=row_base[file_id])
     ratings: dict[str, FileRating] = {}
-    for (ind_id, fld), (v, where) in chosen.items():
-        ratings.setdefault(ind_id, FileRating(ind_id, {}, bases.get(ind_id))).values[fld] = (v, where)
+    answers: dict[str, FileAnswer] = {}
+    for (item, fld), (v, where) in chosen.items():
+        if fld == "answer":
+            answers[item] = FileAnswer(item, {"answer": (v, where)}, answer_bases.get(item))
+        else:
+            ratings.setdefault(item, FileRating(item, {}, bases.get(item))).values[fld] = (v, where)
+    file_profile = None
+    if profile is not None:
+        given, where, at_export = profile
+        base = None
+        if at_export:
+            with problems.collect():
+                try:
+                    base = ExportBaseline(values={"profile": profile_from_json(at_export)})
+                except (ValueError, KeyError, TypeError):
+                    raise InvalidInput(Problem(f"{main.name}: wb_profile", "the profile at export cannot be read: "
+                                                                           "the export was edited")) from None
+        file_profile = FileProfile(given, where, base)
     evidence = _read_evidence(ev_table, fw, mapping, problems) if ev_table else []
     problems.raise_if_any(what=path.name)
     plan = plan_import(store, info.id, list(ratings.values()), evidence, source=path.name,
-                       kind="KoboToolbox/ODK submissions", country=info.country_code, round=info.round)
+                       kind="KoboToolbox/ODK submissions", country=info.country_code, round=info.round,
+                       answers=list(answers.values()), profile=file_profile)
     plan.notes += notes
     plan.suggested_by = ", ".join(assessors)[:MAX_SHORT]
     return plan

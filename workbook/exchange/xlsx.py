@@ -4,15 +4,24 @@ Layout (see docs/field-exchange.md):
 
 - ``Read me``: the assessment, how to fill the file, the scale, the codes, the evidence types.
 - One sheet per pillar, named after it (``Operations``), row 1 the headers, then one row per
-  indicator: id, sub-area, indicator, **national, external, agreed rating, notes** (the only
-  unlocked cells, ratings with a 1-5/NA/NE/IE dropdown), the question, the five level
-  descriptors, the guidance and the evidence already on file.
+  indicator: id, sub-area, indicator, **national, external, agreed rating**, (framework 2.0)
+  **override reason**, **notes** (the only unlocked cells, ratings with a 1-5/NA/NE/IE dropdown),
+  (2.0) the level the criteria gave at export, the question, the five level descriptors, the
+  guidance and the evidence already on file.
+- ``Criteria`` (framework 2.0): every criterion, grouped under a heading row per indicator and
+  per level: id, level, text, **answer** (yes/no/na dropdown), **note**, whether it is
+  normative, the kinds of crossing point it applies to, where to observe it, what shows it.
+- ``Crossing points`` (framework 2.0): which kinds of crossing point the country has, island,
+  landlocked (yes/no dropdowns).
 - ``Evidence``: one row per evidence record. Records already on file carry their number and are
   locked; new records go in the empty rows below (indicator and type from dropdowns, date not in
   the future).
 - ``Lists`` (hidden): the dropdown values. ``_workbook`` (very hidden): the assessment, the
-  framework id and version, the export time, and each rating's version and values at export,
-  for conflict detection on import.
+  framework id and version, the export time, and each rating's, criterion answer's and the
+  profile's values at export (with versions), for conflict detection on import.
+
+A workbook of an assessment rated against framework 1.0 (no criteria) is written as before, in
+layout 1 (``format_version`` 1); 2.0 assessments get layout 2. Both read back.
 
 Sheets and workbook are protected without a password: the point is to stop accidents, not
 people.
@@ -20,13 +29,14 @@ people.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,31 +44,66 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, Problem, Problems
-from ..inputs import EVIDENCE_FIELDS, RATING_FIELDS, RATING_RULES, check_evidence, parse_rating
-from ..store.models import Evidence, Rating
+from ..framework import Framework
+from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, RATING_FIELDS, RATING_RULES, check_evidence, parse_answer,
+                      parse_rating, parse_text)
+from ..scoring import criteria_level
+from ..store.criteria import PROFILE_KINDS, CrossingProfile, check_profile
+from ..store.models import CriterionAnswer, Evidence, Rating
 from ..store import AssessmentInfo, Store
-from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
+from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRating, ImportPlan, framework_mapping,
+                   map_indicator, plan_import)
 
 FORMAT = "mbm-workbook-xlsx"
-FORMAT_VERSION = 1
+#: Layout 1: framework 1.0 assessments (no criteria). Layout 2: framework 2.0 (criteria sheet,
+#: crossing points, override reason and the criteria level on the pillar sheets).
+FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
 README, EVIDENCE, LISTS, META = "Read me", "Evidence", "Lists", "_workbook"
+CRITERIA, PROFILE = "Criteria", "Crossing points"
 LEVEL_CHOICES = ("1", "2", "3", "4", "5", "NA", "NE", "IE")
+ANSWER_CHOICES = ("yes", "no", "na")
 NEW_EVIDENCE_ROWS = 300
 
 # (key, header, width, editable)
-PILLAR_COLUMNS = [
+_LEFT = [
     ("indicator_id", "Indicator id", 11, False),
     ("subarea", "Sub-area", 24, False),
     ("indicator", "Indicator", 30, False),
     ("national", "National rating", 10, True),
     ("external", "External rating", 10, True),
     ("agreed", "Agreed rating", 10, True),
-    ("notes", "Notes", 40, True),
+]
+_RIGHT = [
     ("question", "Question", 50, False),
     *[(f"level_{n}", f"Level {n}", 45, False) for n in range(1, 6)],
     ("guidance", "Guidance", 60, False),
     ("evidence", "Evidence on file", 40, False),
 ]
+#: The pillar sheets' columns, per layout (format version).
+PILLAR_LAYOUTS = {
+    1: [*_LEFT, ("notes", "Notes", 40, True), *_RIGHT],
+    2: [*_LEFT, ("override_reason", "Override reason", 32, True), ("notes", "Notes", 40, True),
+        ("criteria_level", "Criteria level at export", 11, False), *_RIGHT],
+}
+PILLAR_COLUMNS = PILLAR_LAYOUTS[FORMAT_VERSION]
+CRITERIA_COLUMNS = [
+    ("criterion_id", "Criterion id", 13, False),
+    ("level", "Level", 7, False),
+    ("text", "Criterion", 70, False),
+    ("answer", "Answer", 9, True),
+    ("note", "Note", 40, True),
+    ("normative", "Normative", 11, False),
+    ("applies_to", "Applies to", 20, False),
+    ("observe_at", "Observe at", 20, False),
+    ("shown_by", "Shown by", 13, False),
+]
+PROFILE_COLUMNS = [
+    ("item", "Item", 12, False),
+    ("name", "Crossing point kind", 40, False),
+    ("has", "The country has it", 18, True),
+]
+PROFILE_FLAGS = (("island", "Island state"), ("landlocked", "Landlocked (no coast)"))
 EVIDENCE_COLUMNS = [
     ("record", "Record", 8),
     ("indicator_id", "Indicator id", 12),
@@ -70,6 +115,12 @@ EVIDENCE_COLUMNS = [
 ]
 META_RATING_COLUMNS = ("indicator_id", "version", *RATING_FIELDS)
 META_EVIDENCE_COLUMNS = ("record", "indicator_id", *EVIDENCE_FIELDS)
+META_CRITERIA_COLUMNS = ("criterion_id", "version", "answer", "note")
+# where each table of the hidden sheet starts (column numbers): ratings D, evidence K, answers T
+META_RATINGS_AT, META_EVIDENCE_AT, META_CRITERIA_AT = 4, 11, 20
+HEADING_FILL = PatternFill("solid", fgColor="D9E1F2")
+LEVEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+STYLE_INDICATOR, STYLE_LEVEL, STYLE_TEXT, STYLE_ANSWER = "MBM indicator", "MBM level", "MBM text", "MBM answer"
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="305496")
@@ -105,10 +156,13 @@ def _header(ws, columns) -> None:
 
 @dataclass(frozen=True)
 class StoredValues:
-    """The ratings and evidence records of an assessment as they are stored (for exports)."""
+    """What an assessment holds, as stored (for exports): ratings, evidence records, criteria
+    answers and the crossing-point profile."""
 
     ratings: dict[str, Rating]
     evidence: list[tuple[int, str, dict]]  # record id, indicator id, values
+    answers: dict[str, CriterionAnswer]
+    profile: CrossingProfile
 
 
 def stored_values(store: Store, assessment_id: int) -> StoredValues:
@@ -118,25 +172,57 @@ def stored_values(store: Store, assessment_id: int) -> StoredValues:
                          .join(Rating, Evidence.rating_id == Rating.id)
                          .where(Rating.assessment_id == assessment_id)
                          .order_by(Rating.indicator_id, Evidence.id)).all()
+        answers = {c.criterion_id: c for c in s.scalars(select(CriterionAnswer)
+                                                        .where(CriterionAnswer.assessment_id == assessment_id))}
         s.expunge_all()
-    return StoredValues(ratings, [(r[0], r[1], dict(zip(EVIDENCE_FIELDS, r[2:]))) for r in rows])
+    return StoredValues(ratings, [(r[0], r[1], dict(zip(EVIDENCE_FIELDS, r[2:]))) for r in rows], answers,
+                        store.crossing_profile(assessment_id))
+
+
+def criteria_levels(fw: Framework, data: StoredValues) -> dict[str, int | None]:
+    """The level each indicator's stored criteria answers give (None: none answered)."""
+    answers = {cid: a.answer for cid, a in data.answers.items()}
+    return {ind_id: criteria_level(ind, {c.id: answers[c.id] for c in ind.criteria if c.id in answers},
+                                   data.profile.kinds).level
+            for ind_id, ind in fw.indicators.items()}
+
+
+def _kinds_text(fw: Framework, kinds) -> str:
+    names = {k.id: k.name for k in fw.crossing_kinds}
+    return ", ".join(names.get(k, k) for k in kinds)
+
+
+def profile_json(profile: CrossingProfile) -> str:
+    """A profile as compact JSON text (the hidden sheet and the forms carry it so)."""
+    return json.dumps({"kinds": None if profile.kinds is None else [k for k in PROFILE_KINDS if k in profile.kinds],
+                       "island": profile.island, "landlocked": profile.landlocked}, separators=(",", ":"))
+
+
+def profile_from_json(text) -> CrossingProfile:
+    data = json.loads(text)
+    return CrossingProfile(None if data["kinds"] is None else frozenset(data["kinds"]), data["island"],
+                           data["landlocked"])
 
 
 # -- export ---------------------------------------------------------------------------------
 def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
-    """Write the Excel workbook of one assessment to ``path``; return the path."""
-    fw = store.framework
+    """Write the Excel workbook of one assessment to ``path``; return the path (layout 2 for a
+    framework 2.0 assessment, layout 1 for 1.0: see the module docstring)."""
+    fw = store.framework_of(info.id)
+    layout = 2 if fw.has_criteria else 1
+    columns = PILLAR_LAYOUTS[layout]
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     data = stored_values(store, info.id)
+    levels = criteria_levels(fw, data) if layout == 2 else {}
     wb = Workbook()
-    _readme(wb.active, store, info, now)
+    _readme(wb.active, fw, info, now, layout)
 
     by_indicator: dict[str, list[str]] = {}
     for rid, ind_id, v in data.evidence:
         by_indicator.setdefault(ind_id, []).append(f"#{rid} {v['type']}: {v['source']}")
     for p in fw.pillars:
         ws = wb.create_sheet(sheet_name(p.name))
-        _header(ws, PILLAR_COLUMNS)
+        _header(ws, columns)
         row = 1
         for sa in p.subareas:
             for ind in sa.indicators:
@@ -145,10 +231,12 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
                 values = {"indicator_id": ind.id, "subarea": f"{sa.id} {sa.name}", "indicator": ind.name,
                           "national": r.national if r else None, "external": r.external if r else None,
                           "agreed": r.agreed if r else None, "notes": (r.notes if r else "") or None,
+                          "override_reason": (r.override_reason if r else "") or None,
+                          "criteria_level": levels.get(ind.id),
                           "question": ind.question, "guidance": ind.guidance,
                           "evidence": "\n".join(by_indicator.get(ind.id, [])) or None,
                           **{f"level_{lv.level}": lv.descriptor for lv in ind.levels}}
-                for c, (key, _, _, editable) in enumerate(PILLAR_COLUMNS, start=1):
+                for c, (key, _, _, editable) in enumerate(columns, start=1):
                     v = values[key]
                     # levels are written as numbers so that they look like what the dropdown enters
                     cell = ws.cell(row=row, column=c, value=int(v) if key in RATING_FIELDS[:3] and v and v.isdigit()
@@ -163,10 +251,13 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
                             showInputMessage=True, promptTitle="Rating",
                             prompt="1-5, NA, NE or IE. The level descriptors are in the columns to the right.")
         ws.add_data_validation(dv)
-        first, last = get_column_letter(_col("national")), get_column_letter(_col("agreed"))
+        first, last = get_column_letter(_col("national", columns)), get_column_letter(_col("agreed", columns))
         dv.add(f"{first}2:{last}{row}")
         _protect(ws)
 
+    if layout == 2:
+        _criteria_sheet(wb.create_sheet(CRITERIA), fw, data)
+        _profile_sheet(wb.create_sheet(PROFILE), fw, data.profile)
     _evidence_sheet(wb.create_sheet(EVIDENCE), fw, data)
     lists = wb.create_sheet(LISTS)
     lists.append(["level", "evidence type", "indicator id"])
@@ -177,7 +268,7 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
     lists.sheet_state = "hidden"
     _protect(lists)
 
-    _meta_sheet(wb.create_sheet(META), store, info, now, data)
+    _meta_sheet(wb.create_sheet(META), fw, info, now, data, layout)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
     path = Path(path)
@@ -186,11 +277,46 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
     return path
 
 
-def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime) -> None:
-    fw = store.framework
+def _readme(ws, fw: Framework, info: AssessmentInfo, now: dt.datetime, layout: int) -> None:
     ws.title = README
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 110
+    if layout == 2:
+        steps = [
+            ("1.", f"Start with the '{PROFILE}' sheet: say which kinds of crossing point the country has (yes or "
+                   "no for each), and whether it is an island state or landlocked. Criteria that exist only for "
+                   "some kinds (their 'Applies to' column) are answered 'na' where the country has none."),
+            ("2.", f"Answer the criteria on the '{CRITERIA}' sheet, grouped by indicator and level: yes (met), no "
+                   "(not met) or na (not applicable), with a note if useful. A level is reached only when every "
+                   "capacity criterion of it and of every level below is met or not applicable. Normative "
+                   "criteria (a political choice, such as joining a treaty) are reported beside the level and "
+                   "never hold it down."),
+            ("3.", "Each pillar has its own sheet, one row per indicator. Rate in the yellow columns only: national, "
+                   "external and agreed rating (pick from the dropdown), override reason and notes. When the "
+                   "criteria are answered, the agreed level follows them on import; an agreed level that differs "
+                   "from the level the criteria give needs the team's reason in 'Override reason'. The column "
+                   "'Criteria level at export' shows what the criteria gave when the file was made."),
+            ("4.", "The question, the five level descriptors and the guidance are in the columns to the right."),
+        ]
+    else:
+        steps = [
+            ("1.", "Each pillar has its own sheet, one row per indicator. Rate in the yellow columns only: "
+                   "national, external and agreed rating (pick from the dropdown), and notes."),
+            ("2.", "The question, the five level descriptors and the guidance are in the columns to the right. "
+                   "A level is reached only when everything its descriptor says holds."),
+        ]
+    n = len(steps)
+    steps += [
+        (f"{n + 1}.", "Add evidence on the 'Evidence' sheet, one row per document, observation or data source, in "
+                      "the empty rows below the records already on file. Pick the indicator id and the type from the "
+                      "dropdowns; the date (YYYY-MM-DD) may not be in the future."),
+        (f"{n + 2}.", "Do not rename, add or remove sheets, rows or columns: ids and headers are locked so that the "
+                      "file can be read back. Leave a rating or an answer empty if you have not decided it."),
+        (f"{n + 3}.", f"Send the file back. It is read with: workbook import FILE (add --dry-run to see what would "
+                      f"change). Every problem is listed with its sheet and cell, and nothing is saved until the "
+                      f"whole file is valid. Values changed in the database after {now:%Y-%m-%d %H:%M} UTC are "
+                      f"listed and left alone unless the import is repeated with --overwrite."),
+    ]
     rows: list[tuple] = [
         (f"{fw.title}: {info.label}",),
         (),
@@ -200,19 +326,7 @@ def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime) -> None:
         ("Exported", f"{now:%Y-%m-%d %H:%M} UTC"),
         (),
         ("How to fill it",),
-        ("1.", "Each pillar has its own sheet, one row per indicator. Rate in the yellow columns only: "
-               "national, external and agreed rating (pick from the dropdown), and notes."),
-        ("2.", "The question, the five level descriptors and the guidance are in the columns to the right. "
-               "A level is reached only when everything its descriptor says holds."),
-        ("3.", "Add evidence on the 'Evidence' sheet, one row per document, observation or data source, in the "
-               "empty rows below the records already on file. Pick the indicator id and the type from the "
-               "dropdowns; the date (YYYY-MM-DD) may not be in the future."),
-        ("4.", "Do not rename, add or remove sheets, rows or columns: ids and headers are locked so that the file "
-               "can be read back. Leave a rating empty if you have not decided it."),
-        ("5.", f"Send the file back. It is read with: workbook import FILE (add --dry-run to see what would "
-               f"change). Every problem is listed with its sheet and cell, and nothing is saved until the whole "
-               f"file is valid. Ratings changed in the database after {now:%Y-%m-%d %H:%M} UTC are listed and "
-               f"left alone unless the import is repeated with --overwrite."),
+        *steps,
         (),
         ("Levels",),
         *[(str(lv.level), f"{lv.name}: {lv.summary}") for lv in fw.scale.levels],
@@ -223,6 +337,9 @@ def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime) -> None:
         ("Evidence types",),
         *[(t.id, t.name) for t in fw.evidence_types],
     ]
+    if layout == 2:
+        rows += [(), ("Answers",), ("yes", "the criterion is met"), ("no", "the criterion is not met"),
+                 ("na", "not applicable: the country has no crossing point of the kind it is about")]
     for r in rows:
         ws.append(list(r))
     for row in ws.iter_rows():
@@ -230,8 +347,97 @@ def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime) -> None:
             cell.alignment = WRAP
     ws["A1"].font = Font(bold=True, size=14)
     for row in ws.iter_rows(min_col=1, max_col=1):
-        if row[0].value in ("How to fill it", "Levels", "Codes", "Evidence types"):
+        if row[0].value in ("How to fill it", "Levels", "Codes", "Evidence types", "Answers"):
             row[0].font = Font(bold=True)
+    _protect(ws)
+
+
+def _criteria_styles(wb) -> None:
+    """Named styles for the Criteria sheet: one assignment per cell (it has 12,000 of them)."""
+    for name, fill, font, protection in ((STYLE_INDICATOR, HEADING_FILL, Font(bold=True), None),
+                                         (STYLE_LEVEL, LEVEL_FILL, Font(italic=True), None),
+                                         (STYLE_TEXT, None, None, None),
+                                         (STYLE_ANSWER, EDIT_FILL, None, UNLOCKED)):
+        style = NamedStyle(name=name, alignment=WRAP)
+        if fill is not None:
+            style.fill = fill
+        if font is not None:
+            style.font = font
+        if protection is not None:
+            style.protection = protection
+        wb.add_named_style(style)
+
+
+def _criteria_sheet(ws, fw: Framework, data: StoredValues) -> None:
+    """Every criterion under a heading row per indicator and per level; answer and note unlocked."""
+    _criteria_styles(ws.parent)
+    _header(ws, CRITERIA_COLUMNS)
+    ws.freeze_panes = "B2"
+    ncols = len(CRITERIA_COLUMNS)
+    text_col = _col("text", CRITERIA_COLUMNS)
+    editable = {_col(k, CRITERIA_COLUMNS) for k, *_, edit in CRITERIA_COLUMNS if edit}
+    wrapped = editable | {text_col}
+
+    def band(row: int, style: str, values: dict[int, object]) -> None:
+        for c in range(1, ncols + 1):
+            cell = ws.cell(row=row, column=c, value=values.get(c))
+            cell.style = style
+    row = 1
+    for p in fw.pillars:
+        for sa in p.subareas:
+            for ind in sa.indicators:
+                row += 1
+                where = f" (only where the country has: {_kinds_text(fw, ind.applies_to)})" if ind.applies_to else ""
+                band(row, STYLE_INDICATOR, {1: ind.id, text_col: f"{ind.id} {ind.name}: {ind.question}{where}"})
+                for lv, scale in zip(ind.levels[1:], fw.scale.levels[1:]):
+                    row += 1
+                    band(row, STYLE_LEVEL, {2: lv.level, text_col: f"Level {lv.level} {scale.name}: {lv.descriptor}"})
+                    for crit in lv.criteria:
+                        row += 1
+                        stored = data.answers.get(crit.id)
+                        values = {"criterion_id": crit.id, "level": lv.level, "text": crit.text,
+                                  "answer": stored.answer if stored else None,
+                                  "note": (stored.note if stored else "") or None,
+                                  "normative": "normative" if crit.normative else None,
+                                  "applies_to": _kinds_text(fw, crit.applies_to) or "all",
+                                  "observe_at": _kinds_text(fw, crit.observe_at) or None,
+                                  "shown_by": crit.shown_by}
+                        for c, (key, *_rest) in enumerate(CRITERIA_COLUMNS, start=1):
+                            cell = ws.cell(row=row, column=c, value=values[key])
+                            if c in wrapped:
+                                cell.style = STYLE_ANSWER if c in editable else STYLE_TEXT
+    dv = DataValidation(type="list", formula1='"' + ",".join(ANSWER_CHOICES) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="Not an answer",
+                        error="Answer yes (met), no (not met) or na (not applicable).",
+                        showInputMessage=True, promptTitle="Answer", prompt="yes, no or na (not applicable)")
+    ws.add_data_validation(dv)
+    letter = get_column_letter(_col("answer", CRITERIA_COLUMNS))
+    dv.add(f"{letter}2:{letter}{row}")
+    _protect(ws)
+
+
+def _profile_sheet(ws, fw: Framework, profile: CrossingProfile) -> None:
+    _header(ws, PROFILE_COLUMNS)
+    ws.freeze_panes = "A2"
+    names = {k.id: k.name for k in fw.crossing_kinds}
+    flags = {"island": profile.island, "landlocked": profile.landlocked}
+    rows = [(k, names.get(k, k), None if profile.kinds is None else ("yes" if k in profile.kinds else "no"))
+            for k in PROFILE_KINDS]
+    rows += [(key, name, None if flags[key] is None else ("yes" if flags[key] else "no"))
+             for key, name in PROFILE_FLAGS]
+    for r, values in enumerate(rows, start=2):
+        for c, v in enumerate(values, start=1):
+            ws.cell(row=r, column=c, value=v).alignment = WRAP
+        cell = ws.cell(row=r, column=3)
+        cell.protection, cell.fill = UNLOCKED, EDIT_FILL
+    dv = DataValidation(type="list", formula1='"yes,no"', allow_blank=True, showErrorMessage=True,
+                        errorTitle="Yes or no", error="Answer yes or no (leave every kind empty if not known).")
+    ws.add_data_validation(dv)
+    dv.add(f"C2:C{len(rows) + 1}")
+    note = len(rows) + 3
+    ws.cell(row=note, column=1, value="Answer yes or no for every kind, or leave them all empty (not recorded: "
+                                      "then every criterion applies). A landlocked country has no seaport.")
+    ws.cell(row=note, column=1).alignment = Alignment(wrap_text=False)
     _protect(ws)
 
 
@@ -271,28 +477,30 @@ def _evidence_sheet(ws, fw, data: StoredValues) -> None:
     _protect(ws)
 
 
-def _meta_sheet(ws, store: Store, info: AssessmentInfo, now: dt.datetime, data: StoredValues) -> None:
-    fw = store.framework
-    pairs = [("format", FORMAT), ("format_version", FORMAT_VERSION), ("country", info.country_code),
+def _meta_sheet(ws, fw: Framework, info: AssessmentInfo, now: dt.datetime, data: StoredValues, layout: int) -> None:
+    pairs = [("format", FORMAT), ("format_version", layout), ("country", info.country_code),
              ("round", info.round), ("framework_id", fw.id), ("framework_version", fw.version),
              ("exported_at", now.isoformat()), ("sheets", "|".join(sheet_name(p.name) for p in fw.pillars))]
+    if layout == 2:
+        pairs.append(("profile", profile_json(data.profile)))
     for i, (k, v) in enumerate(pairs, start=1):
         ws.cell(row=i, column=1, value=k)
         ws.cell(row=i, column=2, value=v)
-    # ratings at export: columns D..; evidence at export: columns K..
-    for c, h in enumerate(META_RATING_COLUMNS, start=4):
-        ws.cell(row=1, column=c, value=h)
-    for r, ind_id in enumerate(fw.indicators, start=2):
-        rating = data.ratings.get(ind_id)
-        values = [ind_id, rating.version if rating else 0] + [getattr(rating, k) if rating else None
-                                                              for k in RATING_FIELDS]
-        for c, v in enumerate(values, start=4):
-            ws.cell(row=r, column=c, value=v)
-    for c, h in enumerate(META_EVIDENCE_COLUMNS, start=11):
-        ws.cell(row=1, column=c, value=h)
-    for r, (rid, ind_id, v) in enumerate(data.evidence, start=2):
-        for c, x in enumerate([rid, ind_id, *(v[k] for k in EVIDENCE_FIELDS)], start=11):
-            ws.cell(row=r, column=c, value=x)
+    tables = [(META_RATINGS_AT, META_RATING_COLUMNS,
+               [[ind_id, r.version if r else 0, *(getattr(r, k) if r else None for k in RATING_FIELDS)]
+                for ind_id in fw.indicators for r in [data.ratings.get(ind_id)]]),
+              (META_EVIDENCE_AT, META_EVIDENCE_COLUMNS,
+               [[rid, ind_id, *(v[k] for k in EVIDENCE_FIELDS)] for rid, ind_id, v in data.evidence])]
+    if layout == 2:
+        tables.append((META_CRITERIA_AT, META_CRITERIA_COLUMNS,
+                       [[cid, a.version, a.answer, a.note] for cid, a in sorted(data.answers.items())
+                        if cid in fw.criteria]))
+    for first, headers, rows in tables:
+        for c, h in enumerate(headers, start=first):
+            ws.cell(row=1, column=c, value=h)
+        for r, values in enumerate(rows, start=2):
+            for c, v in enumerate(values, start=first):
+                ws.cell(row=r, column=c, value=v)
     ws.sheet_state = "veryHidden"
     _protect(ws)
 
@@ -334,7 +542,22 @@ def _level(v, where: str) -> str | None:
     return parse_rating(v, where)
 
 
-def _read_meta(ws, name: str) -> tuple[dict, dict[str, ExportBaseline], dict[int, tuple[str, dict]]]:
+@dataclass
+class _Meta:
+    """What the hidden sheet says: its key/value pairs and the values at export."""
+
+    pairs: dict
+    ratings: dict[str, ExportBaseline]
+    evidence: dict[int, tuple[str, dict]]
+    answers: dict[str, ExportBaseline]
+    profile: CrossingProfile | None
+
+    @property
+    def layout(self) -> int:
+        return self.pairs["format_version"]
+
+
+def _read_meta(ws, name: str) -> _Meta:
     meta = {}
     for k, v in ws.iter_rows(min_row=1, max_col=2, values_only=True):
         if k:
@@ -342,20 +565,26 @@ def _read_meta(ws, name: str) -> tuple[dict, dict[str, ExportBaseline], dict[int
     if meta.get("format") != FORMAT:
         raise InvalidInput(Problem(f"{name}: sheet {META}", "this is not a workbook export (wrong format mark)"),
                            what="import")
-    if meta.get("format_version") != FORMAT_VERSION:
+    if meta.get("format_version") not in FORMAT_VERSIONS:
         raise InvalidInput(Problem(f"{name}: sheet {META}", f"export format {meta.get('format_version')} is not "
-                                                            f"supported (this version reads {FORMAT_VERSION})"),
+                                                            f"supported (this version reads "
+                                                            f"{', '.join(map(str, FORMAT_VERSIONS))})"),
                            what="import")
-    bases: dict[str, ExportBaseline] = {}
-    for row in ws.iter_rows(min_row=2, min_col=4, max_col=3 + len(META_RATING_COLUMNS), values_only=True):
-        if row[0]:
-            bases[row[0]] = ExportBaseline(version=int(row[1] or 0),
-                                 values={k: _cell_text(v) for k, v in zip(RATING_FIELDS, row[2:])})
-    exported: dict[int, tuple[str, dict]] = {}
-    for row in ws.iter_rows(min_row=2, min_col=11, max_col=10 + len(META_EVIDENCE_COLUMNS), values_only=True):
-        if row[0] is not None:
-            exported[int(row[0])] = (row[1], dict(zip(EVIDENCE_FIELDS, row[2:])))
-    return meta, bases, exported
+
+    def table(first: int, n: int):
+        return (row for row in ws.iter_rows(min_row=2, min_col=first, max_col=first + n - 1, values_only=True)
+                if row[0] is not None)
+    bases = {row[0]: ExportBaseline(version=int(row[1] or 0),
+                                    values={k: _cell_text(v) for k, v in zip(RATING_FIELDS, row[2:])})
+             for row in table(META_RATINGS_AT, len(META_RATING_COLUMNS))}
+    exported = {int(row[0]): (row[1], dict(zip(EVIDENCE_FIELDS, row[2:])))
+                for row in table(META_EVIDENCE_AT, len(META_EVIDENCE_COLUMNS))}
+    answers, profile = {}, None
+    if meta["format_version"] >= 2:
+        answers = {str(row[0]): ExportBaseline(version=int(row[1] or 0), values={"answer": row[2], "note": row[3]})
+                   for row in table(META_CRITERIA_AT, len(META_CRITERIA_COLUMNS))}
+        profile = profile_from_json(meta.get("profile"))
+    return _Meta(meta, bases, exported, answers, profile)
 
 
 def _extra_columns(ws, ncols: int, problems: Problems) -> None:
@@ -389,29 +618,33 @@ def read_xlsx(store: Store, path: str | Path, wb=None) -> ImportPlan:
     every problem (with sheet and cell) when anything in it is wrong."""
     path = Path(path)
     wb = wb or open_xlsx(path)
-    fw = store.framework
     name = path.name
     if META not in wb.sheetnames:
         raise InvalidInput(Problem(name, f"the hidden sheet {META!r} is missing: this file was not exported by "
                                          "`workbook export --format xlsx` (or was copied into a new file); export a "
                                          "fresh workbook and copy the ratings into it"), what="import")
     try:
-        meta, bases, exported_evidence = _read_meta(wb[META], name)
-    except (TypeError, ValueError):
+        meta = _read_meta(wb[META], name)
+    except (TypeError, ValueError, KeyError):
         raise InvalidInput(Problem(f"{name}: sheet {META}", "the hidden sheet was edited and cannot be read; export "
                                                             "a fresh workbook"), what="import") from None
-    mapping = framework_mapping(fw, str(meta.get("framework_id")), str(meta.get("framework_version")),
-                                f"{name}: framework")
-    country, round_ = str(meta.get("country") or ""), str(meta.get("round") or "")
+    pairs = meta.pairs
+    country, round_ = str(pairs.get("country") or ""), str(pairs.get("round") or "")
     try:
         info = store.get_assessment(country, round_)
     except NotFound as exc:
         raise InvalidInput(Problem(f"{name}: assessment", f"{exc}; the file was exported for {country} {round_!r}"),
                            what="import") from None
+    fw = store.framework_of(info.id)
+    mapping = framework_mapping(fw, str(pairs.get("framework_id")), str(pairs.get("framework_version")),
+                                f"{name}: framework")
+    columns = PILLAR_LAYOUTS[meta.layout]
+    fields = [k for k in RATING_FIELDS if any(c[0] == k for c in columns)]
 
     problems = Problems()
-    expected = [s for s in str(meta.get("sheets") or "").split("|") if s]
-    for extra in sorted(set(wb.sheetnames) - set(expected) - {README, EVIDENCE, LISTS, META}):
+    expected = [s for s in str(pairs.get("sheets") or "").split("|") if s]
+    own = {README, EVIDENCE, LISTS, META} | ({CRITERIA, PROFILE} if meta.layout >= 2 else set())
+    for extra in sorted(set(wb.sheetnames) - set(expected) - own):
         problems.append(Problem(extra, "this sheet is not part of the exported workbook; move its ratings into the "
                                        "pillar sheets"))
     ratings: list[FileRating] = []
@@ -421,16 +654,16 @@ def read_xlsx(store: Store, path: str | Path, wb=None) -> ImportPlan:
             problems.append(Problem(sheet, "the sheet is missing: export a fresh workbook, or copy the sheet back"))
             continue
         ws = wb[sheet]
-        if not _check_headers(ws, PILLAR_COLUMNS, problems):
+        if not _check_headers(ws, columns, problems):
             continue
-        _extra_columns(ws, len(PILLAR_COLUMNS), problems)
-        for r, row in enumerate(ws.iter_rows(min_row=2, max_col=len(PILLAR_COLUMNS), values_only=True), start=2):
-            raw = dict(zip((c[0] for c in PILLAR_COLUMNS), row))
-            if all(raw[k] in (None, "") for k in ("indicator_id", *RATING_FIELDS)):
+        _extra_columns(ws, len(columns), problems)
+        for r, row in enumerate(ws.iter_rows(min_row=2, max_col=len(columns), values_only=True), start=2):
+            raw = dict(zip((c[0] for c in columns), row))
+            if all(raw[k] in (None, "") for k in ("indicator_id", *fields)):
                 continue
             loc = f"{sheet}!A{r}"
             ind_id, problem = map_indicator(fw, mapping, _cell_text(raw["indicator_id"]), loc,
-                                            has_values=any(raw[k] not in (None, "") for k in RATING_FIELDS))
+                                            has_values=any(raw[k] not in (None, "") for k in fields))
             if problem:
                 problems.append(problem)
             if ind_id is None:
@@ -440,21 +673,119 @@ def read_xlsx(store: Store, path: str | Path, wb=None) -> ImportPlan:
                 continue
             seen[ind_id] = loc
             values = {}
-            for key in RATING_FIELDS:
-                where = f"{sheet}!{get_column_letter(_col(key))}{r}"
+            for key in fields:
+                where = f"{sheet}!{get_column_letter(_col(key, columns))}{r}"
                 with problems.collect():
-                    values[key] = (RATING_RULES["notes"](_cell_text(raw[key]), where) if key == "notes"
+                    values[key] = (RATING_RULES[key](_cell_text(raw[key]), where) if key in ("notes", "override_reason")
                                    else _level(raw[key], where), where)
-            ratings.append(FileRating(ind_id, values, bases.get(str(raw["indicator_id"]).strip())))
+            ratings.append(FileRating(ind_id, values, meta.ratings.get(str(raw["indicator_id"]).strip())))
 
+    answers: list[FileAnswer] = []
+    profile = None
+    if meta.layout >= 2:
+        for sheet in (CRITERIA, PROFILE):
+            if sheet not in wb.sheetnames:
+                problems.append(Problem(sheet, "the sheet is missing: export a fresh workbook, or copy the sheet back"))
+        if CRITERIA in wb.sheetnames:
+            answers = _read_criteria(wb[CRITERIA], fw, meta, problems)
+        if PROFILE in wb.sheetnames:
+            profile = _read_profile(wb[PROFILE], meta, problems)
     evidence: list[FileEvidence] = []
     if EVIDENCE not in wb.sheetnames:
         problems.append(Problem(EVIDENCE, "the sheet is missing: export a fresh workbook, or copy the sheet back"))
     else:
-        evidence = _read_evidence(wb[EVIDENCE], fw, mapping, exported_evidence, problems)
+        evidence = _read_evidence(wb[EVIDENCE], fw, mapping, meta.evidence, problems)
     problems.raise_if_any(what=name)
     return plan_import(store, info.id, ratings, evidence, source=name, kind="Excel workbook", country=info.country_code,
-                       round=info.round)
+                       round=info.round, answers=answers, profile=profile)
+
+
+def _read_criteria(ws, fw: Framework, meta: _Meta, problems: Problems) -> list[FileAnswer]:
+    """The answers and notes of the Criteria sheet. Heading rows (an indicator id or nothing in
+    column A) take no answer; a criterion id must be one of the assessment's framework, once,
+    beside its own text (ids and texts are locked: a mismatch means the rows were edited)."""
+    if not _check_headers(ws, CRITERIA_COLUMNS, problems):
+        return []
+    _extra_columns(ws, len(CRITERIA_COLUMNS), problems)
+    letter = {k: get_column_letter(_col(k, CRITERIA_COLUMNS)) for k, *_ in CRITERIA_COLUMNS}
+    out: list[FileAnswer] = []
+    seen: dict[str, str] = {}
+    for r, row in enumerate(ws.iter_rows(min_row=2, max_col=len(CRITERIA_COLUMNS), values_only=True), start=2):
+        raw = dict(zip((c[0] for c in CRITERIA_COLUMNS), row))
+        cid = (_cell_text(raw["criterion_id"]) or "").strip()
+        filled = [k for k in ("answer", "note") if raw[k] not in (None, "")]
+        if not cid or cid in fw.indicators:
+            for k in filled:
+                problems.add(f"{ws.title}!{letter[k]}{r}", "this is a heading row, not a criterion: answer on the "
+                                                           "criterion rows below it")
+            continue
+        loc = f"{ws.title}!{letter['criterion_id']}{r}"
+        if cid not in fw.criteria:
+            problems.add(loc, f"unknown criterion {cid!r} in framework {fw.id} {fw.version}")
+            continue
+        text = " ".join(str(raw["text"] or "").split())
+        if text != " ".join(fw.criterion(cid).text.split()):
+            problems.add(loc, f"the row of {cid} does not hold its text ({fw.criterion(cid).text[:50]!r}...): ids and "
+                              "texts are locked, so the rows were edited or moved; export a fresh workbook")
+            continue
+        if cid in seen:
+            problems.add(loc, f"{cid} appears twice (also at {seen[cid]})")
+            continue
+        seen[cid] = loc
+        values = {}
+        where = f"{ws.title}!{letter['answer']}{r}"
+        with problems.collect():
+            values["answer"] = (parse_answer(_cell_text(raw["answer"]), where), where)
+        where = f"{ws.title}!{letter['note']}{r}"
+        with problems.collect():
+            values["note"] = (parse_text(_cell_text(raw["note"]), where, max_len=MAX_LONG), where)
+        out.append(FileAnswer(cid, values, meta.answers.get(cid, ExportBaseline(version=0,
+                                                                              values={"answer": None, "note": ""}))))
+    return out
+
+
+def _yes_no(value, where: str) -> bool | None:
+    answer = parse_answer(_cell_text(value), where)
+    if answer == "na":
+        raise InvalidInput(Problem(where, "'na' is not an answer here; use yes or no"))
+    return None if answer is None else answer == "yes"
+
+
+def _read_profile(ws, meta: _Meta, problems: Problems) -> FileProfile | None:
+    """The crossing-point profile: yes/no for every kind (or none: not recorded), island, landlocked."""
+    if not _check_headers(ws, PROFILE_COLUMNS, problems):
+        return None
+    rows = {str(k): (r, v) for r, (k, _, v) in enumerate(ws.iter_rows(min_row=2, max_col=3, values_only=True),
+                                                          start=2) if k}
+    before = len(problems)
+    got: dict[str, bool | None] = {}
+    cell: dict[str, str] = {}
+    for key in (*PROFILE_KINDS, *(k for k, _ in PROFILE_FLAGS)):
+        if key not in rows:
+            problems.add(f"{ws.title}!A", f"the row {key!r} is missing: export a fresh workbook")
+            continue
+        r, v = rows[key]
+        cell[key] = f"{ws.title}!C{r}"
+        with problems.collect():
+            got[key] = _yes_no(v, cell[key])
+    if len(problems) > before:
+        return None
+    answered = [k for k in PROFILE_KINDS if got[k] is not None]
+    kinds = None
+    if answered and len(answered) < len(PROFILE_KINDS):
+        for k in PROFILE_KINDS:
+            if got[k] is None:
+                problems.add(cell[k], f"answer yes or no for {k} too (or leave every kind empty: not recorded)")
+        return None
+    if answered:
+        kinds = [k for k in PROFILE_KINDS if got[k]]
+    first, last = cell[PROFILE_KINDS[0]], cell[PROFILE_KINDS[-1]].split("!")[1]
+    where = {"kinds": f"{first}:{last}", "island": cell["island"], "landlocked": cell["landlocked"]}
+    profile = check_profile(kinds, got["island"], got["landlocked"], problems, where.__getitem__)
+    if len(problems) > before:
+        return None
+    return FileProfile(profile, f"{first}:{cell['landlocked'].split('!')[1]}",
+                       ExportBaseline(values={"profile": meta.profile}))
 
 
 def _same_record(record: tuple[str, dict]) -> tuple:

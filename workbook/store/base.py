@@ -9,13 +9,19 @@ locked SQLite file, a PostgreSQL server restarting or a dropped connection) is r
 whole, after :data:`RETRY_DELAYS`, and then raises :class:`~workbook.errors.Unavailable`.
 Each write is one transaction, so a retry never half-applies; a call made from inside another
 store call is retried by the outermost one only.
+
+Several calls that must succeed or fail together (an import that saves criteria answers, the
+crossing-point profile and ratings) run inside :meth:`StoreBase.one_transaction`.
 """
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 import inspect
 import threading
 import time
+from collections.abc import Iterator
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -85,6 +91,34 @@ class StoreBase:
         self.engine = engine
         self.framework = framework
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def one_transaction(self) -> Iterator[StoreBase]:
+        """Run several store calls as ONE transaction: yields a copy of this store whose calls
+        (and sessions opened on its ``engine``, which is then the transaction's connection) all
+        join one database transaction, committed when the block ends and rolled back whole when
+        anything in it raises. Calls inside are not retried one by one (a retry cannot resume a
+        broken transaction); a database that goes away during the block raises
+        :class:`Unavailable`, with nothing saved."""
+        engine = self.engine
+        depth = getattr(_retry_depth, "n", 0)
+        try:
+            with engine.connect() as conn, conn.begin():
+                twin = copy.copy(self)
+                twin.engine = conn  # a bind like the engine: Session(twin.engine) joins the transaction
+                twin._sessions = sessionmaker(bind=conn, expire_on_commit=False,
+                                              join_transaction_mode="rollback_only")
+                _retry_depth.n = 1
+                try:
+                    yield twin
+                finally:
+                    _retry_depth.n = depth
+        except DBAPIError as exc:
+            if not is_transient(exc) or depth:
+                raise
+            cause = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            raise Unavailable(f"the database {engine.url.render_as_string(hide_password=True)} went away during "
+                              f"the transaction: {cause}. Nothing was saved; try again when it is back.") from None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

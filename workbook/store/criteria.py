@@ -9,7 +9,7 @@ every other change and carry a ``version`` for optimistic locking.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -42,6 +42,35 @@ class CrossingProfile:
         kinds = ", ".join(names.get(k, k) for k in PROFILE_KINDS if k in self.kinds) or "none"
         extra = [w for w, on in (("island", self.island), ("landlocked", self.landlocked)) if on]
         return kinds + (f" ({', '.join(extra)})" if extra else "")
+
+
+def check_profile(kinds: Iterable[str] | None, island: bool | None, landlocked: bool | None, problems: Problems,
+                  where: Callable[[str], str] = str) -> CrossingProfile:
+    """The rules of a crossing-point profile (the store and every importer use them): known kinds,
+    yes/no flags, no seaport in a landlocked country, not both island and landlocked. Problems go
+    to ``problems``, located by ``where("kinds" | "island" | "landlocked")``; the clean profile is
+    returned (meaningful only when nothing was added to ``problems``)."""
+    clean = None
+    if kinds is not None:
+        if isinstance(kinds, str) or not isinstance(kinds, Iterable):
+            problems.add(where("kinds"), "expected a list of kinds of crossing point")
+        else:
+            clean = []
+            for k in kinds:
+                if k not in PROFILE_KINDS:
+                    problems.add(where("kinds"),
+                                 f"{k!r} is not a kind of crossing point; use {', '.join(PROFILE_KINDS)}")
+                elif k not in clean:
+                    clean.append(k)
+    for name, value in (("island", island), ("landlocked", landlocked)):
+        if value is not None and not isinstance(value, bool):
+            problems.add(where(name), "expected yes or no")
+    if landlocked and clean and "sea" in clean:
+        problems.add(where("kinds"), "a landlocked country has no seaport: remove 'sea' or untick landlocked")
+    if island and landlocked:
+        problems.add(where("landlocked"), "a country cannot be both an island and landlocked")
+    return CrossingProfile(None if clean is None else frozenset(clean), island if isinstance(island, bool) else None,
+                           landlocked if isinstance(landlocked, bool) else None)
 
 
 def _profile(a: Assessment) -> CrossingProfile:
@@ -210,34 +239,16 @@ class CriteriaStore(StoreBase):
         """Record which kinds of crossing point the country has (``None`` forgets the profile, so
         every criterion applies again). A landlocked country has no seaport."""
         problems = Problems()
-        clean = None
-        if kinds is not None:
-            if isinstance(kinds, str) or not isinstance(kinds, Iterable):
-                problems.add("kinds", "expected a list of kinds of crossing point")
-            else:
-                clean = []
-                for k in kinds:
-                    if k not in PROFILE_KINDS:
-                        problems.add("kinds", f"{k!r} is not a kind of crossing point; use {', '.join(PROFILE_KINDS)}")
-                    elif k not in clean:
-                        clean.append(k)
-                clean = [k for k in PROFILE_KINDS if k in clean]
-        for name, value in (("island", island), ("landlocked", landlocked)):
-            if value is not None and not isinstance(value, bool):
-                problems.add(name, "expected yes or no")
-        if landlocked and clean and "sea" in clean:
-            problems.add("kinds", "a landlocked country has no seaport: remove 'sea' or untick landlocked")
-        if island and landlocked:
-            problems.add("landlocked", "a country cannot be both an island and landlocked")
+        after = check_profile(kinds, island, landlocked, problems)
         who = problems.take(self._who, by)
         problems.raise_if_any(what="crossing-point profile")
         with self._sessions.begin() as s:
             a = self._writable(s, assessment_id)
             before = _profile(a)
-            after = CrossingProfile(None if clean is None else frozenset(clean), island, landlocked)
             if before != after:
                 old, new = before.describe(), after.describe()
-                a.crossing_kinds, a.island, a.landlocked = clean, island, landlocked
+                a.crossing_kinds = None if after.kinds is None else [k for k in PROFILE_KINDS if k in after.kinds]
+                a.island, a.landlocked = island, landlocked
                 s.add(AuditEntry(assessment_id=a.id, entity="assessment", entity_key=str(a.id),
                                  field="crossing_profile", old=old, new=new, who=who))
             return after

@@ -33,15 +33,15 @@ def test_import_dry_run_then_conflict_exit_status(demo_url, tmp_path, capsys):
     path = tmp_path / "XAT.xlsx"
     assert run(["--db-url", demo_url, "export", "xat", "--output", str(path)]) == 0
     wb = load_workbook(path)
-    wb["Operations"]["G2"] = "Filled in the field."
+    wb["Operations"]["H2"] = "Filled in the field."  # notes (G is the override reason in framework 2.0)
     wb.save(path)
     capsys.readouterr()
     assert run(["import", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "Operations!G2:" in out and "would change 1 value(s)" in out and "nothing was saved" in out
+    assert "Operations!H2:" in out and "would change 1 value(s)" in out and "nothing was saved" in out
     # the same cell changed in the database since the export: listed, skipped, exit status 1
     run(["import", str(path), "--by", "Colleague"])
-    wb["Operations"]["G2"] = "A second opinion."
+    wb["Operations"]["H2"] = "A second opinion."
     wb.save(path)
     assert run(["import", str(path), "--by", "tester"]) == 1
     assert "SKIP 1 value(s)" in capsys.readouterr().out
@@ -53,3 +53,21 @@ def test_import_bad_file_raises_for_the_cli_to_print(demo_url, tmp_path):
     path.write_text("just some notes", encoding="utf-8")
     with pytest.raises(InvalidInput, match="notes.txt: this file is not an Excel workbook"):
         run(["import", str(path)])
+
+
+def test_import_skips_a_criterion_answered_since_the_export(demo_url, tmp_path, capsys):
+    from workbook.store import Store
+    path = tmp_path / "XAT.xlsx"
+    assert run(["export", "XAT", "--output", str(path)]) == 0
+    store = Store(demo_url)
+    store.save_criteria(store.get_assessment("XAT").id, {"ADM.1.1.2a": "no"}, by="Colleague")
+    wb = load_workbook(path)
+    wb["Criteria"]["D4"] = "yes"  # ADM.1.1.2a, under the headings of ADM.1.1 and its level 2
+    wb.save(path)
+    capsys.readouterr()
+    assert run(["import", str(path), "--by", "tester"]) == 1
+    out = capsys.readouterr().out
+    assert "Criteria!D4: ADM.1.1.2a answer: file has 'yes', the database has 'no'" in out
+    assert "SKIP 1 criterion answer(s)" in out
+    assert run(["import", str(path), "--by", "tester", "--overwrite"]) == 0
+    assert store.criteria_frame(store.get_assessment("XAT").id)["answer"].tolist() == ["yes"]

@@ -1,5 +1,6 @@
 """The single-file assessment package: round-trip equality into another database, merging,
-bad packages, and framework versions."""
+bad packages, and framework versions. Format 3 carries framework 2.0 (criteria answers, the
+crossing-point profile, override reasons, the moderation record); formats 1 and 2 still import."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ import json
 import pytest
 import yaml
 
+from support.exchange import IND, capacity, framework_1_assessment, met_up_to
 from workbook.store import db
 from workbook.errors import InvalidInput
 from workbook.exchange import export_file, import_file
@@ -15,6 +17,19 @@ from workbook.exchange.package import build_package
 from workbook.framework import DEFAULT_FRAMEWORK, parse_framework
 from workbook.roadmap import RoadmapStore
 from workbook.store import Store
+
+HELD_ON = dt.date.today() - dt.timedelta(days=30)
+
+
+def add_framework_2(store: Store, assessment_id: int) -> None:
+    """Criteria answers with a note, the crossing-point profile and a moderation session that set
+    OPS.2.3 below its criteria (an override with its reason)."""
+    store.set_crossing_profile(assessment_id, kinds=["air", "land"], landlocked=True, by="Maria Okafor")
+    store.save_criteria(assessment_id, met_up_to(3) | {capacity(4)[0]: "no"},
+                        notes={capacity(4)[0]: "No referral log at the port."}, by="Maria Okafor")
+    store.record_moderation(assessment_id, held_on=HELD_ON, participants=["Maria Okafor", "Ana Ferreira"],
+                            changes=[{"indicator_id": IND, "agreed": "2", "note": "Referral log not kept."}],
+                            by="Maria Okafor")
 
 
 def add_roadmap(store: Store, assessment_id: int) -> list[int]:
@@ -41,6 +56,7 @@ def add_roadmap(store: Store, assessment_id: int) -> list[int]:
 def xat(demo_store):
     info = demo_store.get_assessment("XAT")
     add_roadmap(demo_store, info.id)
+    add_framework_2(demo_store, info.id)
     return demo_store.get_assessment("XAT")
 
 
@@ -73,7 +89,7 @@ def test_package_contents(package, demo_store, xat):
     assert len(data["assessment"]["team"]) == 4
     assert len(data["ratings"]) == len(demo_store.framework.indicators)
     assert sum(len(r["evidence"]) for r in data["ratings"]) == len(demo_store.evidence_frame(xat.id))
-    assert data["format_version"] == 2
+    assert data["format_version"] == 3
     recs = data["recommendations"]
     assert [r["key"] for r in recs] == ["R1", "R2", "R3"]
     assert recs[2]["prerequisites"] == ["R1", "R2"] and recs[0]["prerequisites"] == []
@@ -82,6 +98,21 @@ def test_package_contents(package, demo_store, xat):
     assert data["exposure"]["level"] == 3 and data["exposure"]["reason"] == "busy land border"
     assert [t["subarea_id"] for t in data["targets"]] == ["ADM.1"]
     assert data["audit"]
+    # framework 2.0: answers with notes and versions, the profile, override reasons, the moderation record
+    answers = {a["criterion_id"]: a for a in data["criteria"]}
+    assert {k: a["answer"] for k, a in answers.items()} == met_up_to(3) | {capacity(4)[0]: "no"}
+    assert answers[capacity(4)[0]] | {"updated_at": None} == {
+        "criterion_id": capacity(4)[0], "answer": "no", "note": "No referral log at the port.", "version": 1,
+        "updated_by": "Maria Okafor", "updated_at": None}
+    assert data["crossing_profile"] | {"updated_at": None} == {"kinds": ["air", "land"], "island": None,
+                                                               "landlocked": True, "updated_by": "Maria Okafor",
+                                                               "updated_at": None}
+    rating = next(r for r in data["ratings"] if r["indicator_id"] == IND)
+    assert (rating["agreed"], rating["override_reason"]) == ("2", "Referral log not kept.")
+    assert [{k: m[k] for k in ("indicator_id", "held_on", "participants", "before", "after", "note")}
+            for m in data["moderation"]] == [{"indicator_id": IND, "held_on": HELD_ON.isoformat(),
+                                              "participants": "Maria Okafor, Ana Ferreira", "before": "3",
+                                              "after": "2", "note": "Referral log not kept."}]
 
 
 def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
@@ -94,8 +125,14 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
     again["audit"] = again["audit"][:-1]
     assert without_time(again) == without_time(original)
     # and the store sees the same ratings and evidence
-    cols = ["indicator_id", "national", "external", "agreed", "notes", "version", "updated_by", "updated_at"]
+    cols = ["indicator_id", "national", "external", "agreed", "notes", "override_reason", "version", "updated_by",
+            "updated_at"]
     assert other.ratings_frame(copy.id)[cols].equals(demo_store.ratings_frame(xat.id)[cols])
+    # and framework 2.0: the same answers (notes, versions, authors, times), profile, moderation and levels
+    assert other.criteria_frame(copy.id).equals(demo_store.criteria_frame(xat.id))
+    assert other.crossing_profile(copy.id) == demo_store.crossing_profile(xat.id)
+    assert other.moderation_frame(copy.id).equals(demo_store.moderation_frame(xat.id))
+    assert other.scores(copy.id).indicators.equals(demo_store.scores(xat.id).indicators)
     drop = ["evidence_id"]
     assert other.evidence_frame(copy.id).drop(columns=drop).equals(demo_store.evidence_frame(xat.id).drop(columns=drop))
     # and the road map: every field, prerequisites remapped to the new ids, exposure and targets
@@ -111,8 +148,17 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
     assert rm2.targets(copy.id).equals(rm.targets(xat.id))
 
 
+def as_version_2(data: dict) -> None:
+    """What a format 2 package held: no criteria, profile, moderation or override reasons."""
+    data["format_version"] = 2
+    del data["criteria"], data["crossing_profile"], data["moderation"]
+    for r in data["ratings"]:
+        del r["override_reason"]
+
+
 def test_version_1_package_without_roadmap_still_imports(package, tmp_path):
     def old(data):
+        as_version_2(data)
         data["format_version"] = 1
         data["recommendations"] = []
         del data["exposure"], data["targets"]
@@ -122,6 +168,20 @@ def test_version_1_package_without_roadmap_still_imports(package, tmp_path):
     copy = other.get_assessment("XAT")
     assert RoadmapStore(other).recommendations_frame(copy.id).empty
     assert RoadmapStore(other).get_exposure(copy.id)["is_set"] is False
+
+
+def test_version_2_package_still_imports(package, demo_store, xat, tmp_path):
+    edit(package, as_version_2)
+    other = other_store(tmp_path)
+    assert import_file(other, package, by="importer").created
+    copy = other.get_assessment("XAT")
+    assert other.criteria_frame(copy.id).empty and other.crossing_profile(copy.id).kinds is None
+    assert other.get_rating(copy.id, IND)["agreed"] == "2"
+    assert len(RoadmapStore(other).recommendations_frame(copy.id)) == 3
+    # merged back, it leaves the override reasons, answers and profile here alone
+    result = import_file(demo_store, package, by="importer")
+    assert result.plan.empty, result.report
+    assert demo_store.get_rating(xat.id, IND)["override_reason"] == "Referral log not kept."
 
 
 def test_merge_adds_recommendations_not_yet_there(package, demo_store, xat, tmp_path):
@@ -207,37 +267,57 @@ def test_not_json(tmp_path, demo_store):
 
 
 # -- framework versions ---------------------------------------------------------------------
-def framework_v110(mappings: list[dict]):
-    """Framework 1.1.0: ADM.1.1 renamed ADM.1.9, with or without the mapping in its changelog."""
+# An installation keeps the versions it ships (a package of a shipped version is recreated on it);
+# these tests make a later framework, 2.2.0, whose changelog documents a release 2.1.0 that is not
+# shipped: a package labelled 2.1.0 is mapped onto 2.2.0 through the changelog.
+def framework_next(mappings: list[dict]):
+    """Framework 2.2.0: ADM.1.1 renamed ADM.1.9 (with or without the mapping in its changelog),
+    after an unshipped 2.1.0 that changed no ids."""
     data = yaml.safe_load(DEFAULT_FRAMEWORK.read_text(encoding="utf-8"))
-    data["version"] = "1.1.0"
-    data["changelog"].append({"version": "1.1.0", "date": "2027-01-15", "changes": ["ADM.1.1 renumbered ADM.1.9"],
-                              "mappings": mappings})
+    data["version"] = "2.2.0"
+    data["changelog"][:0] = [{"version": "2.2.0", "date": "2027-06-15", "changes": ["ADM.1.1 renumbered ADM.1.9"],
+                              "mappings": mappings},
+                             {"version": "2.1.0", "date": "2027-01-15", "changes": ["wording"], "mappings": []}]
     data["pillars"][0]["subareas"][0]["indicators"][0]["id"] = "ADM.1.9"
-    return parse_framework(yaml.safe_dump(data, sort_keys=False), source="framework 1.1.0")
+    for lv in data["pillars"][0]["subareas"][0]["indicators"][0]["levels"]:
+        for c in lv.get("criteria", []):
+            c["id"] = c["id"].replace("ADM.1.1.", "ADM.1.9.")
+    for pillar in data["pillars"]:  # other sub-areas that refer to it
+        for sa in pillar["subareas"]:
+            for ref in sa.get("refers_to", []):
+                ref["indicator"] = "ADM.1.9" if ref["indicator"] == "ADM.1.1" else ref["indicator"]
+    return parse_framework(yaml.safe_dump(data, sort_keys=False), source="framework 2.2.0")
+
+
+def as_unshipped_2_1(data: dict) -> None:
+    data["framework"]["version"] = "2.1.0"
 
 
 def test_older_version_mapped_through_the_changelog(package, demo_store, xat, tmp_path):
-    fw = framework_v110([{"from": "ADM.1.1", "to": ["ADM.1.9"], "kind": "renamed"}])
+    edit(package, as_unshipped_2_1)
+    fw = framework_next([{"from": "ADM.1.1", "to": ["ADM.1.9"], "kind": "renamed"}])
     other = other_store(tmp_path, framework=fw)
     import_file(other, package, by="importer")
     copy = other.get_assessment("XAT")
-    assert copy.framework_version == "1.1.0"
+    assert copy.framework_version == "2.2.0"
     old = demo_store.get_rating(xat.id, "ADM.1.1")
     new = other.get_rating(copy.id, "ADM.1.9")
     assert (new["national"], new["agreed"], new["notes"]) == (old["national"], old["agreed"], old["notes"])
+    assert other.criteria_frame(copy.id).equals(demo_store.criteria_frame(xat.id))  # OPS.2.3's, unchanged
 
 
 def test_older_version_without_mapping_is_located(package, tmp_path):
-    other = other_store(tmp_path, framework=framework_v110([]))
+    edit(package, as_unshipped_2_1)
+    other = other_store(tmp_path, framework=framework_next([]))
     with pytest.raises(InvalidInput, match=r"ratings\[0\].indicator_id: unknown indicator 'ADM.1.1' in framework "
-                                           r"mbm-assessment-framework 1.1.0"):
+                                           r"mbm-assessment-framework 2.2.0"):
         import_file(other, package, by="importer")
     assert other.list_assessments() == []
 
 
 def test_split_indicator_must_be_rated_afresh(package, tmp_path):
-    fw = framework_v110([{"from": "ADM.1.1", "to": ["ADM.1.9", "ADM.1.2"], "kind": "split"}])
+    edit(package, as_unshipped_2_1)
+    fw = framework_next([{"from": "ADM.1.1", "to": ["ADM.1.9", "ADM.1.2"], "kind": "split"}])
     other = other_store(tmp_path, framework=fw)
     with pytest.raises(InvalidInput, match=r"ratings\[0\].indicator_id: ADM.1.1 was split into ADM.1.9, ADM.1.2"):
         import_file(other, package, by="importer")
@@ -252,9 +332,20 @@ def test_split_indicator_must_be_rated_afresh(package, tmp_path):
     assert other.get_rating(copy.id, "ADM.1.9")["version"] == 0
 
 
+def test_a_shipped_version_is_kept(package, demo_store, xat, tmp_path):
+    """A 2.0.0 package into an installation whose framework is 2.2.0 is recreated on 2.0.0, as it
+    was (``workbook framework migrate`` moves it later)."""
+    other = other_store(tmp_path, framework=framework_next([{"from": "ADM.1.1", "to": ["ADM.1.9"],
+                                                              "kind": "renamed"}]))
+    import_file(other, package, by="importer")
+    copy = other.get_assessment("XAT")
+    assert copy.framework_version == "2.0.0" and other.framework_of(copy.id).version == "2.0.0"
+    assert other.get_rating(copy.id, "ADM.1.1") == demo_store.get_rating(xat.id, "ADM.1.1")
+
+
 @pytest.mark.parametrize("framework,expected", [
     ({"id": "mbm-assessment-framework", "version": "0.9.0"},
-     "rated against mbm-assessment-framework 0.9.0; this installation uses 1.0.0 and its changelog documents no "
+     "rated against mbm-assessment-framework 0.9.0; this installation uses 2.0.0 and its changelog documents no "
      "mapping from 0.9.0"),
     ({"id": "another-framework", "version": "1.0.0"}, "rated against framework 'another-framework'"),
 ])
@@ -265,3 +356,21 @@ def test_unknown_framework_version_refused(package, tmp_path, framework, expecte
         import_file(other, package, by="importer")
     assert expected in str(err.value)
     assert other.list_assessments() == []
+
+
+def test_framework_1_assessment_package(demo_store, tmp_path):
+    """A 1.0 assessment's package: no criteria; recreated on 1.0.0 elsewhere, and merged back."""
+    info = framework_1_assessment(demo_store)
+    path = export_file(demo_store, info, "json", tmp_path / "XBO.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["framework"]["version"] == "1.0.0" and data["criteria"] == [] and data["crossing_profile"] is None
+    other = other_store(tmp_path)
+    assert import_file(other, path, by="importer").created
+    copy = other.get_assessment("XBO")
+    assert copy.framework_version == "1.0.0"
+    assert other.get_rating(copy.id, "OPS.1.1")["notes"] == "rated on 1.0"
+    edit(path, lambda d: d["ratings"][0].update(external="3", updated_at=(
+        dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=5)).isoformat()))
+    result = import_file(demo_store, path, by="importer")
+    assert [(c.indicator_id, c.field) for c in result.plan.changes] == [("OPS.1.1", "external")]
+    assert demo_store.get_rating(info.id, "OPS.1.1")["external"] == "3"
