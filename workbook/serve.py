@@ -300,6 +300,10 @@ def voila_env(db_url: str | None = None, base: Mapping[str, str] | None = None,
     paths = [str(config.templates_dir())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["WORKBOOK_DB_URL"] = config.db_url(db_url)
+    # Kernels run in the notebooks folder: a relative outputs folder would put the files made on
+    # the results page there; resolved here, the pages, the report builder and `workbook batch`
+    # run from the same folder all use one.
+    env["WORKBOOK_OUTPUTS"] = str(Path(env.get("WORKBOOK_OUTPUTS") or "outputs").resolve())
     env["VOILA_APP_IP"] = _request_info_host(host)
     env.setdefault("PYTHONUNBUFFERED", "1")
     # One BLAS thread: many kernels share few cores, and the zygote must have a single thread to

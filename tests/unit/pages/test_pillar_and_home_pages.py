@@ -6,6 +6,7 @@ import json
 import re
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from ipywidgets.widgets import widget as widget_module
@@ -456,6 +457,9 @@ def test_voila_env_carries_the_database_and_our_templates():
     assert env["WORKBOOK_DB_URL"] == "postgresql+psycopg://u:secret@db/mbm"
     assert env["JUPYTER_PATH"].split(":") == [str(config.templates_dir()), "/a"]
     assert env["PATH"] == "/bin"
+    assert env["WORKBOOK_OUTPUTS"] == str(Path.cwd() / "outputs")  # not the kernels' notebooks folder
+    env = serve.voila_env("sqlite:////tmp/x.db", base={"WORKBOOK_OUTPUTS": "reports/out"})
+    assert env["WORKBOOK_OUTPUTS"] == str(Path.cwd() / "reports" / "out")
     assert serve.url_for("127.0.0.1", 8866) == "http://127.0.0.1:8866/voila/render/home.ipynb"
 
 
