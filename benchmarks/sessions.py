@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # support.processes
 
 from workbook import config, serve  # noqa: E402
-from support.processes import free_port, process_tree, stop_group  # noqa: E402
+from support.processes import free_port, make_demo_db, stop_group, tree_cpu, tree_memory  # noqa: E402
 from workbook.report.chromium import CHROMIUM_ARGS as PRINT_ARGS  # noqa: E402
 from workbook.report.chromium import executable  # noqa: E402
 
@@ -41,44 +41,11 @@ COUNTRY = "XAT"
 HEADER = f"{COUNTRY} Atlantis (fictional), {ROUND}"  # the assessment header of the demo country
 
 
-def tree_memory(pid: int) -> tuple[float, float, int]:
-    """(RSS MiB, PSS MiB, processes) of a process and its descendants."""
-    rss = pss = 0
-    pids = process_tree(pid)
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1])
-        except OSError:
-            pass  # ended meanwhile
-    return rss / 1024, pss / 1024, len(pids)
-
-
 def tree_cpu_seconds(pid: int, window: float) -> float:
     """CPU seconds the process tree used during ``window`` seconds."""
-    def total() -> float:
-        ticks = 0
-        for p in process_tree(pid):
-            try:
-                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
-            except (OSError, IndexError, ValueError):
-                pass
-        return ticks / os.sysconf("SC_CLK_TCK")
-    before = total()
+    before = tree_cpu(pid)
     time.sleep(window)
-    return total() - before
-
-
-def make_demo_db(folder: Path) -> str:
-    url = f"sqlite:///{folder / 'demo.db'}"
-    env = {**os.environ, "WORKBOOK_DB_URL": url}
-    for args in (["db", "upgrade"], ["demo", "--quiet"]):
-        subprocess.run([sys.executable, "-m", "workbook.cli", *args], env=env, check=True, capture_output=True)
-    return url
+    return tree_cpu(pid) - before
 
 
 class Server:

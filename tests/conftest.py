@@ -23,6 +23,7 @@ import pytest
 from support.browser import CHROMIUM, chromium_available, serve_app
 from support.databases import BACKENDS, PG_ADMIN_URL, PostgresDatabases, new_database
 from support.reports import FOLLOW_UP, load_data, rich_database
+from workbook import config
 from workbook.store import Store, db
 from workbook.demo import load_demo
 
@@ -110,6 +111,15 @@ def rich_store(rich_url) -> Store:
 def data(rich_url):
     """XAT's follow-up round: every chapter has something to show."""
     return load_data(rich_url, "XAT", FOLLOW_UP)
+
+
+@pytest.fixture
+def runtime(tmp_path, monkeypatch) -> Path:
+    """A private folder as a running server gives its pages (WORKBOOK_RUNTIME): downloads, snapshots."""
+    folder = tmp_path / "runtime"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv(config.RUNTIME_ENV, str(folder))
+    return folder
 
 
 # -- a served app, for the browser tests ------------------------------------------------------

@@ -20,6 +20,10 @@ overrides it.
 ``WORKBOOK_TOKEN``, ``WORKBOOK_PASSWORD_HASH``
     The app's access token or hashed password (``workbook serve``; files with
     ``--token-file``/``--password-hash-file`` are preferred; see ``workbook.serve``).
+``WORKBOOK_RUNTIME``
+    Set by ``workbook serve`` for its kernels, never by hand: a private folder (mode 0700) of the
+    running server, removed when it stops. Pages share scored snapshots there, hand files to the
+    server for download, and reach the report builder's socket. Unset outside the app.
 
 Where a round's outputs go is one rule, :func:`round_dir`: batch reports, exports and the
 road-map export of a round all land in ``<outputs>/<ISO3>/<round folder>/``.
@@ -79,6 +83,15 @@ def templates_dir() -> Path:
 
 def outputs_dir() -> Path:
     return Path(os.environ.get("WORKBOOK_OUTPUTS", "outputs")).resolve()
+
+
+RUNTIME_ENV = "WORKBOOK_RUNTIME"
+
+
+def runtime_dir() -> Path | None:
+    """The running server's private folder (see ``WORKBOOK_RUNTIME``), or None outside the app."""
+    value = os.environ.get(RUNTIME_ENV)
+    return Path(value) if value else None
 
 
 # -- where a round's outputs go ----------------------------------------------------------------

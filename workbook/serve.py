@@ -10,11 +10,16 @@ through ``JUPYTER_PATH``). What the child enforces, and where each setting lives
   comes from a file (``--token-file``, mode 0600) or ``WORKBOOK_TOKEN``, reaches the child in a
   private environment variable that the child removes before any kernel starts, and is never
   printed, logged or written to a file.
-* **What is served.** Pages rendered from the notebooks, Voila's static assets, nothing else:
-  template and theme overrides off, no file downloads (``file_denylist=.*``: not the notebooks'
-  source, the database, nor ``outputs/``), no contents API (the folder listing is removed).
+* **What is served.** Pages rendered from the notebooks, Voila's static assets, and the files a
+  page handed over for download (:mod:`workbook.transfer`: checked, behind a random token, for a
+  logged-in visitor, always as an attachment), nothing else: template and theme overrides off, no
+  other files (``file_denylist=.*``: not the notebooks' source, the database, nor ``outputs/``),
+  no contents API (the folder listing is removed).
 * **Limits.** Request bodies, buffers and websocket messages are capped (:class:`ServeSettings`);
   idle kernels are culled; each cell has an execution time limit.
+* **Kernels forked from a warm process** (:mod:`workbook.kernels`; ``--no-fork`` to start each
+  kernel the normal way): a page's kernel costs about 0.1 CPU-second instead of 1.75, and shares
+  the imported code with the others.
 * **Preheated kernels** (``--preheat N``): N kernels per pillar notebook wait, with the
   notebook's imports done, for the next visitor. The page address reaches them through
   ``voila.utils.get_query_string()`` (``workbook.pages.address.request_parameters``). The cell that waits for
@@ -26,14 +31,17 @@ through a page address.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import ipaddress
 import os
 import re
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -65,8 +73,12 @@ MIN_TOKEN_LENGTH = 16
 DEFAULT_PREHEAT = 1
 #: Cells that read the page address; in a preheated kernel they wait for a visitor.
 WAITS_FOR_REQUEST = re.compile(
-    r"\b(open_pillar|open_home|resolve_parameters|request_parameters|get_query_string|wait_for_request)\s*\(")
+    r"\b(open_pillar|open_home|open_results|open_roadmap|resolve_parameters|request_parameters|get_query_string|wait_for_request)\s*\(")
 MiB = 1024 * 1024
+#: The kernel provisioner of :mod:`workbook.kernels` (its entry point name in ``pyproject.toml``).
+FORK_PROVISIONER = "mbm-fork-provisioner"
+#: How often the server reaps orphaned zombies (it adopts them as the forked kernels' subreaper), s.
+REAP_SECONDS = 10
 
 
 class ServeError(WorkbookError):
@@ -89,11 +101,13 @@ class ServeSettings:
     #: Largest request body, in bytes. Only the login form posts anything (widget edits travel
     #: over the websocket), so 1 MiB is generous; tornado's default is 100 MB.
     max_body_size: int = 1 * MiB
-    #: Largest amount of one request or websocket frame held in memory, in bytes.
-    max_buffer_size: int = 4 * MiB
+    #: Largest amount of one request or websocket frame held in memory, in bytes (a websocket
+    #: message must fit: see ``websocket_max_message_size``; request bodies stop at ``max_body_size``).
+    max_buffer_size: int = 10 * MiB
     #: Largest websocket message from a browser, in bytes. Widget updates are a few KB (notes are
-    #: capped at 10,000 characters); tornado's default is 10 MiB.
-    websocket_max_message_size: int = 1 * MiB
+    #: capped at 10,000 characters); an uploaded file travels in one message, so the limit is the
+    #: upload limit (``workbook.transfer.MAX_UPLOAD``, 8 MiB) and 1 MiB; tornado's default is 10 MiB.
+    websocket_max_message_size: int = 9 * MiB
     #: Close a keep-alive connection idle this long, and a request body not received in
     #: ``body_timeout``, in seconds (slow clients hold no connection for tornado's default hour).
     idle_connection_timeout: int = 120
@@ -189,6 +203,25 @@ def check_exposure(host: str, credentials: Credentials) -> None:
             f"hashed password ({PASSWORD_HASH_ENV}); or bind to 127.0.0.1 and put an authenticating proxy in front.")
 
 
+# -- the server's private folder -------------------------------------------------------------------
+RUNTIME_PREFIX = "mbm-workbook-"
+
+
+def make_runtime_dir() -> Path:
+    """A private folder (mode 0700) for one run of the server, given to its kernels as
+    ``WORKBOOK_RUNTIME``: shared snapshots, files handed over for download, the report builder's
+    socket. Folders left by servers that were killed are removed first."""
+    for old in Path(tempfile.gettempdir()).glob(f"{RUNTIME_PREFIX}*"):
+        pid = old.name[len(RUNTIME_PREFIX):].split("-", 1)[0]
+        try:
+            ours = old.is_dir() and not old.is_symlink() and old.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if ours and pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-"))
+
+
 # -- the Voila child -------------------------------------------------------------------------------
 def preheated_notebooks() -> tuple[str, ...]:
     """Notebooks that get preheated kernels: the pillar pages, which read their address first.
@@ -200,7 +233,8 @@ def preheated_notebooks() -> tuple[str, ...]:
 
 
 def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSettings = ServeSettings(), *,
-                  preheat: int = 0, trust_proxy_headers: bool = False) -> list[str]:
+                  preheat: int = 0, trust_proxy_headers: bool = False, fork: bool = True,
+                  builder: bool = True) -> list[str]:
     """The command line of the Voila child. No secrets in it: ``ps`` shows it to every user.
 
     Parameters
@@ -213,6 +247,11 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
         Take the client address and scheme from ``X-Forwarded-*`` headers (behind a TLS proxy: the
         login cookie is then marked ``Secure``). Off when clients connect directly: they could
         claim any address.
+    fork : bool
+        Fork kernels from a warm process (:mod:`workbook.kernels`) instead of starting each one.
+    builder : bool
+        Start the warm report builder (:mod:`workbook.batch.service`) with the server; without it
+        the pages build reports in their own kernels (the first one slowly).
     """
     s = settings
     cmd = [
@@ -238,7 +277,10 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
         f"--WorkbookVoila.idle_connection_timeout={s.idle_connection_timeout}",
         f"--WorkbookVoila.body_timeout={s.body_timeout}",
         f"--WorkbookVoila.trust_proxy_headers={trust_proxy_headers}",
+        f"--WorkbookVoila.report_builder={builder}",
     ]
+    if fork:
+        cmd.append(f"--KernelProvisionerFactory.default_provisioner_name={FORK_PROVISIONER}")
     if preheat > 0:
         cmd += ["--preheat_kernel=True", f"--pool_size={preheat}"]
         cmd += [f"--WorkbookVoila.preheat_notebooks={name}" for name in preheated_notebooks()]
@@ -258,8 +300,15 @@ def voila_env(db_url: str | None = None, base: Mapping[str, str] | None = None,
     paths = [str(config.templates_dir())] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["WORKBOOK_DB_URL"] = config.db_url(db_url)
+    # Kernels run in the notebooks folder: a relative outputs folder would put the files made on
+    # the results page there; resolved here, the pages, the report builder and `workbook batch`
+    # run from the same folder all use one.
+    env["WORKBOOK_OUTPUTS"] = str(Path(env.get("WORKBOOK_OUTPUTS") or "outputs").resolve())
     env["VOILA_APP_IP"] = _request_info_host(host)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # One BLAS thread: many kernels share few cores, and the zygote must have a single thread to
+    # fork safely (OpenBLAS starts a worker thread when numpy is imported otherwise).
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     if credentials.token:
         env[_CHILD_TOKEN_ENV] = credentials.token
     if credentials.password_hash:
@@ -275,12 +324,46 @@ def cell_timeout(timeout: int | None):
     return timeout_for
 
 
+DOWNLOAD_PATH = r"/mbm/download/([A-Za-z0-9_-]{43})/([^/]+)"
+DOWNLOAD_CHUNK = 256 * 1024
+
+
 def _voila_app_class():
     """Voila's application with our limits; imported only in the child (Voila is slow to import)."""
+    from jupyter_server.base.handlers import JupyterHandler
+    from jupyter_server.utils import url_path_join
+    from tornado import web
     from traitlets import Bool, Integer, List, Unicode
     from voila.app import Voila
     from voila.tornado.contentshandler import VoilaContentsHandler
     from voila.tornado.handler import TornadoVoilaHandler
+
+    from . import transfer
+
+    class DownloadHandler(JupyterHandler):
+        """A file a page handed over for download (:func:`workbook.transfer.offer_download`), to a
+        logged-in visitor whom :func:`workbook.transfer.may_download` allows, as an attachment."""
+
+        @web.authenticated
+        async def get(self, token: str, name: str):
+            ticket = transfer.read_ticket(token)
+            if ticket is None or ticket.name != name:
+                raise web.HTTPError(404, "no such download, or its link has expired: build the file again")
+            if not transfer.may_download(self.current_user, ticket):
+                raise web.HTTPError(403)
+            try:
+                content_type, size = transfer.check_download(ticket.path)
+            except WorkbookError:
+                raise web.HTTPError(404) from None
+            self.set_header("Content-Type", content_type)
+            self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(ticket.name)}")
+            self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Length", str(size))
+            with open(ticket.path, "rb") as f:
+                while chunk := f.read(DOWNLOAD_CHUNK):
+                    self.write(chunk)
+                    await self.flush()
 
     class PageHandler(TornadoVoilaHandler):
         """A page; a token given in its address logs in, then leaves the address.
@@ -306,6 +389,9 @@ def _voila_app_class():
         idle_connection_timeout = Integer(3600, config=True, help="Close idle keep-alive connections, seconds.")
         body_timeout = Integer(3600, config=True, help="Longest wait for a request body, seconds.")
         trust_proxy_headers = Bool(False, config=True, help="Trust X-Forwarded-* (only behind a proxy).")
+        _reaper = None
+        _builder = None
+        report_builder = Bool(True, config=True, help="Start the warm report builder with the server.")
         preheat_notebooks = List(Unicode(), config=True,
                                  help="Notebooks with preheated kernels (with --preheat_kernel=True).")
 
@@ -313,6 +399,10 @@ def _voila_app_class():
             # First, before anything can start a kernel: kernels inherit this process's environment.
             self._token = os.environ.pop(_CHILD_TOKEN_ENV, "")
             self._password_hash = os.environ.pop(_CHILD_PASSWORD_HASH_ENV, "")
+            if not os.environ.get(config.RUNTIME_ENV):
+                runtime = make_runtime_dir()
+                os.environ[config.RUNTIME_ENV] = str(runtime)  # kernels and the zygote inherit it
+                atexit.register(shutil.rmtree, runtime, ignore_errors=True)
             super().initialize(argv)
             try:
                 check_exposure(self.ip, Credentials(self._token, self._password_hash))
@@ -331,12 +421,47 @@ def _voila_app_class():
                     "default": {"pool_size": 0}, **{name: {"pool_size": pool} for name in self.preheat_notebooks}}
                 limit = self.config.VoilaExecutor.get("timeout")  # a string when it came from the command line
                 self.config.VoilaExecutor.timeout_func = cell_timeout(int(limit) if limit else None)
-            return super().init_settings()
+            settings = super().init_settings()
+            self._reaper = None
+            if self.report_builder:
+                from .batch.service import BuilderProcess
+                self._builder = BuilderProcess(config.runtime_dir(), self.log)
+                self._builder.start()
+                atexit.register(self._builder.stop)
+            if self.config.KernelProvisionerFactory.get("default_provisioner_name") == FORK_PROVISIONER:
+                # Now, before the first kernel: after initialize() removed the secrets from the
+                # environment (the zygote inherits it), and so that no visitor waits for its preload.
+                from .kernels.provisioner import OrphanReaper, start_zygote
+                start_zygote(self.config, self.kernel_spec_manager, self.log)
+                self._reaper = OrphanReaper()
+            return settings
+
+        def _look_after_children(self) -> None:
+            """Start the report builder again if it died; reap orphans adopted as subreaper."""
+            if self._builder is not None:
+                self._builder.check()
+            if self._reaper is not None:
+                self._reaper.sweep(self._known_children())
+
+        def _known_children(self) -> set[int]:
+            from .kernels.provisioner import Zygote
+            pids = {z.proc.pid for z in list(Zygote._instances.values()) if z.proc is not None}
+            if self._builder is not None and self._builder.proc is not None:
+                pids.add(self._builder.proc.pid)
+            for kid in list(self.kernel_manager.list_kernel_ids()):
+                try:
+                    pid = self.kernel_manager.get_kernel(kid).provisioner.pid
+                except (KeyError, AttributeError):
+                    continue
+                if pid:
+                    pids.add(pid)
+            return pids
 
         def init_handlers(self):
             # The contents API would list the notebooks folder; no page of ours needs it.
-            return [(h[0], PageHandler, *h[2:]) if h[1] is TornadoVoilaHandler else h
-                    for h in super().init_handlers() if h[1] is not VoilaContentsHandler]
+            handlers = [(h[0], PageHandler, *h[2:]) if h[1] is TornadoVoilaHandler else h
+                        for h in super().init_handlers() if h[1] is not VoilaContentsHandler]
+            return [(url_path_join(self.server_url, DOWNLOAD_PATH), DownloadHandler)] + handlers
 
         def start(self):
             self.tornado_settings = {
@@ -345,6 +470,8 @@ def _voila_app_class():
                 "headers": {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
                             **self.tornado_settings.get("headers", {})},
             }
+            from tornado.ioloop import PeriodicCallback
+            PeriodicCallback(self._look_after_children, REAP_SECONDS * 1000).start()
             super().start()
 
         def listen(self):
@@ -406,8 +533,8 @@ def _warn_if_password_in_url(db_url: str | None) -> None:
 
 def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False, *,
           db_url: str | None = None, token_file: str | None = None, password_hash_file: str | None = None,
-          preheat: int | None = None, trust_proxy_headers: bool = False,
-          settings: ServeSettings = ServeSettings()) -> int:
+          preheat: int | None = None, trust_proxy_headers: bool = False, fork: bool = True,
+          builder: bool = True, settings: ServeSettings = ServeSettings()) -> int:
     """Run the Voila app until Ctrl-C or SIGTERM; return Voila's exit status (0 when stopped).
 
     Parameters
@@ -427,6 +554,10 @@ def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False,
         Kernels kept ready per pillar notebook; default :data:`DEFAULT_PREHEAT`.
     trust_proxy_headers : bool
         Behind a TLS reverse proxy: trust its ``X-Forwarded-*`` headers.
+    fork : bool
+        Fork kernels from a warm process (:mod:`workbook.kernels`); False starts each the normal way.
+    builder : bool
+        Start the warm report builder with the server (:mod:`workbook.batch.service`).
     """
     credentials = read_credentials(token_file, password_hash_file)
     check_exposure(host, credentials)
@@ -437,7 +568,8 @@ def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False,
     url = config.db_url(db_url)
     db.check_schema(db.get_engine(url))  # a clear error now, not in every page later
     home = url_for(host, port)
-    cmd = voila_command(host, port, settings, preheat=preheat, trust_proxy_headers=trust_proxy_headers)
+    cmd = voila_command(host, port, settings, preheat=preheat, trust_proxy_headers=trust_proxy_headers, fork=fork,
+                        builder=builder)
     proc = subprocess.Popen(cmd, env=voila_env(url, credentials=credentials, host=host))
     previous = None
     if threading.current_thread() is threading.main_thread():

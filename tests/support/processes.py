@@ -1,11 +1,13 @@
 """Helpers for the processes the workbook starts (servers in tests and benchmarks): a free
-loopback port, stopping a whole process group, and walking a process tree in /proc."""
+loopback port, stopping a whole process group, walking a process tree in /proc, its memory
+and CPU time, and a demo database made by the command line."""
 from __future__ import annotations
 
 import os
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -45,3 +47,42 @@ def process_tree(pid: int) -> list[int]:
         out.append(p)
         todo += children.get(p, [])
     return out
+
+
+def tree_memory(pid: int) -> tuple[float, float, int]:
+    """(RSS MiB, PSS MiB, processes) of a process and its descendants. Compare PSS: RSS counts
+    pages shared between processes (forked kernels share most of theirs) once per process."""
+    rss = pss = 0
+    pids = process_tree(pid)
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+        except OSError:
+            pass  # ended meanwhile
+    return rss / 1024, pss / 1024, len(pids)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process and its living descendants have used so far."""
+    ticks = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])  # with reaped children
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def make_demo_db(folder: Path) -> str:
+    """A SQLite database ``folder/demo.db`` with the schema and the demo countries, made by the
+    workbook's own command line; returns its URL."""
+    url = f"sqlite:///{folder / 'demo.db'}"
+    env = {**os.environ, "WORKBOOK_DB_URL": url}
+    for args in (["db", "upgrade"], ["demo", "--quiet"]):
+        subprocess.run([sys.executable, "-m", "workbook.cli", *args], env=env, check=True, capture_output=True)
+    return url

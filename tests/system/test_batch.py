@@ -123,43 +123,90 @@ def test_batch_runs_countries_in_parallel_and_reports_a_failure(demo_url, notebo
     assert re.search(r"^comparison\s+3 assessments\s+skipped", summary, re.M)
 
 
-def test_skip_unchanged_force_rebuilds_and_a_change_in_data_rebuilds(demo_url, notebooks, tmp_path, monkeypatch):
+def test_what_is_current_is_not_built_again(demo_url, notebooks, tmp_path, monkeypatch):
+    """Unchanged: skipped. A change reruns the notebooks of the pillars it touches and rebuilds the
+    outputs; another format is made from what is current (a PDF printed from the current HTML)."""
     out = tmp_path / "outputs"
-    built = []
-    monkeypatch.setattr(batch_run, "run_notebook", fake_execute)
+    built, ran, printed = [], [], []
+
+    def execute(notebook, output, parameters, **kwargs):
+        ran.append(Path(notebook).name)
+        return fake_execute(notebook, output, parameters)
+    monkeypatch.setattr(batch_run, "run_notebook", execute)
     monkeypatch.setattr("workbook.report.build_report", lambda data, executed, path, pdf=None, **kw: built.append(1)
                         or [Path(p).write_text("<html></html>") for p in (path, pdf) if p])
     monkeypatch.setattr("workbook.report.build_brief",
-                        lambda data, path, pdf=None, **kw: [Path(p).write_text("brief")
-                                                                       for p in (path, pdf) if p])
+                        lambda data, path, pdf=None, **kw: [Path(p).write_text("brief") for p in (path, pdf) if p])
+    monkeypatch.setattr("workbook.report.write_pdf", lambda html, path, engine=None: printed.append(Path(path).name)
+                        or Path(path).write_text("%PDF"))
     job = CountryJob(**{**job_for(demo_url, notebooks, out, "XBO").__dict__, "brief": True})
     manifest = out / "XBO" / "baseline-2026" / "manifest.json"
-    assert run_country(job).status == "ok"
+    assert run_country(job).status == "ok" and len(ran) == 4
     first = json.loads(manifest.read_text())
     assert run_country(job).status == "skipped" and len(built) == 1
     assert run_country(CountryJob(**{**job.__dict__, "force": True})).status == "ok" and len(built) == 2
+    assert len(ran) == 8
     store = Store(demo_url)
     info = store.get_assessment("XBO")
-    store.save_rating(info.id, next(iter(store.framework.indicators)), by="test", notes="changed after the report")
+    store.save_rating(info.id, "OPS.1.1", by="test", notes="changed after the report")
+    ran.clear()
     assert run_country(job).status == "ok" and len(built) == 3
+    assert ran == [PILLAR_NOTEBOOKS["OPS"]], "only the notebook of the pillar that changed runs again"
     assert json.loads(manifest.read_text())["fingerprint"] != first["fingerprint"]
-    # a change to a notebook or the template counts too
+    # a change to a notebook counts too (that notebook only)
     nb = notebooks / PILLAR_NOTEBOOKS["ADM"]
     nb.write_text(nb.read_text() + "\n")
-    assert run_country(job).status == "ok" and len(built) == 4
+    ran.clear()
+    assert run_country(job).status == "ok" and len(built) == 4 and ran == [PILLAR_NOTEBOOKS["ADM"]]
     assert run_country(job).status == "skipped"
-    # so does the road map: a recommendation recorded after the report
+    # so does the road map (no pillar notebook shows it)
     from workbook.roadmap import RoadmapStore
     rm = RoadmapStore(store)
     rm.add_recommendation(info.id, {"subarea_id": "INF.2", "target_level": 5, "action_type": "training",
                                     "title": "Train the alert-list administrators", "horizon": "short"}, by="test")
-    assert run_country(job).status == "ok" and len(built) == 5
-    # and another format; a missing output file is rebuilt too
+    ran.clear()
+    assert run_country(job).status == "ok" and len(built) == 5 and ran == []
+    # another format: printed from the current HTML, nothing run or composed again
     both = CountryJob(**{**job.__dict__, "formats": ("html", "pdf")})
-    assert run_country(both).status == "ok" and len(built) == 6
+    assert run_country(both).status == "ok" and len(built) == 5 and ran == []
+    assert sorted(printed) == ["brief.pdf", "report.pdf"]
     assert (manifest.parent / "report.pdf").is_file() and run_country(both).status == "skipped"
+    assert sorted(json.loads(manifest.read_text())["outputs"]) == ["brief.html", "brief.pdf", "report.html",
+                                                                   "report.pdf"]
     (manifest.parent / "brief.pdf").unlink()
-    assert run_country(both).status == "ok" and len(built) == 7
+    printed.clear()
+    assert run_country(both).status == "ok" and len(built) == 5 and printed == ["brief.pdf"]
+
+
+def test_a_build_keeps_the_other_files_of_the_round_folder_and_drops_stale_outputs(demo_url, notebooks, tmp_path,
+                                                                                  monkeypatch):
+    out = tmp_path / "outputs"
+    monkeypatch.setattr(batch_run, "run_notebook", fake_execute)
+    monkeypatch.setattr("workbook.report.build_report", lambda data, executed, path, pdf=None, **kw: [
+        Path(p).write_text("r") for p in (path, pdf) if p])
+    monkeypatch.setattr("workbook.report.build_brief", lambda data, path, pdf=None, **kw: None)
+    final = out / "XAT" / "baseline-2026"
+    final.mkdir(parents=True)
+    (final / "XAT-baseline-2026.xlsx").write_bytes(b"an export")
+    job = job_for(demo_url, notebooks, out)
+    assert run_country(CountryJob(**{**job.__dict__, "formats": ("html", "pdf")})).status == "ok"
+    assert (final / "XAT-baseline-2026.xlsx").read_bytes() == b"an export"  # exports live here too
+    store = Store(demo_url)
+    store.save_rating(store.get_assessment("XAT").id, "ADM.1.1", by="test", notes="newer")
+    assert run_country(job).status == "ok"  # html only: the PDF of the older data must not stay
+    assert (final / "report.html").is_file() and not (final / "report.pdf").exists()
+    assert (final / "XAT-baseline-2026.xlsx").is_file()
+
+
+def test_the_brief_alone_runs_no_notebook(demo_url, notebooks, tmp_path, monkeypatch):
+    out = tmp_path / "outputs"
+    monkeypatch.setattr(batch_run, "run_notebook", lambda *a, **k: pytest.fail("a notebook ran"))
+    monkeypatch.setattr("workbook.report.build_brief",
+                        lambda data, path, pdf=None, **kw: [Path(p).write_text("brief") for p in (path, pdf) if p])
+    job = CountryJob(**{**job_for(demo_url, notebooks, out).__dict__, "brief": True, "report": False})
+    assert job.outputs() == ["brief.html"]
+    result = run_country(job)
+    assert result.status == "ok" and (out / "XAT" / "baseline-2026" / "brief.html").is_file()
 
 
 # -- checks before anything runs ----------------------------------------------------------------

@@ -267,6 +267,33 @@ def _kernel_id(body: str) -> str:
     return found.group(1)
 
 
+def _first_view(body: str) -> str:
+    """The page's first view section with what it holds (sections nest inside it)."""
+    start = body.find('<section class="mbm-first-view"')
+    assert start >= 0, "no first view in the page's HTML"
+    depth = 0
+    for tag in re.finditer(r"<(/?)section\b", body[start:]):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return body[start:start + tag.end()]
+    pytest.fail("the first view's section is not closed")
+
+
+def test_a_page_is_readable_in_the_html_the_server_sends_before_any_javascript(served):
+    """The first view (issue 18): header, completion, scores table and chart of a pillar page, and
+    the list of assessments on the home page, are in the page's HTML as the server renders it."""
+    status, _, body = served.get(f"/voila/render/operations.ipynb?country=XAT&round={ROUND.replace(' ', '%20')}")
+    assert status == 200
+    html = _first_view(body)
+    assert 'class="mbm-assessment"' in html and "XAT" in html and "Atlantis (fictional)" in html
+    assert 'table class="mbm-table mbm-scores"' in html and 'figure class="mbm-chart' in html
+    status, _, body = served.get("/voila/render/home.ipynb")
+    assert status == 200
+    html = _first_view(body)
+    assert "results.ipynb?country=XAT" in html and "framework.ipynb" in html
+    assert "<workbook." not in body and "object at 0x" not in body  # no stray object reprs
+
+
 def test_a_too_large_websocket_message_is_refused(served):
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import threading
+from pathlib import Path
 
 from .jobs import WARM_ENGINE
 
@@ -160,6 +161,31 @@ def register() -> None:
         papermill_engines.get_engine(WARM_ENGINE)
     except PapermillException:
         papermill_engines.register(WARM_ENGINE, __getattr__("WarmKernelEngine"))
+
+
+#: What the report builder's warm kernel imports before the first notebook (what the pillar notebooks
+#: and the batch charts import).
+WARM_UP_CODE = ("import workbook.pages, workbook.present.charts, matplotlib\n"
+                "from matplotlib.figure import Figure\nfrom matplotlib.backends import backend_svg")
+
+
+def warm_up(extra_arguments: list[str] | tuple[str, ...] = ()) -> None:
+    """Start this thread's warm kernel now and import what the pillar notebooks need in it, so
+    that the first notebook run does not pay for it (the report builder calls this at start)."""
+    import tempfile
+
+    import nbformat
+    import papermill as pm
+    register()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"},
+                                            "language_info": {"name": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(WARM_UP_CODE)]
+    with tempfile.TemporaryDirectory(prefix="mbm-warm-") as tmp:
+        src, out = Path(tmp) / "warm.ipynb", Path(tmp) / "warm-out.ipynb"
+        nbformat.write(nb, src)
+        pm.execute_notebook(str(src), str(out), progress_bar=False, engine_name=WARM_ENGINE,
+                            extra_arguments=list(extra_arguments))
 
 
 atexit.register(_shutdown_all_at_exit, _ALL_WARM)

@@ -65,6 +65,7 @@ class CountryJob:
     brief: bool = True
     engine: str = WARM_ENGINE
     pdf_engine: str = "auto"  # chromium, weasyprint or auto (see workbook.report.render); plan_jobs sets it
+    report: bool = True  # False: the brief alone (the app's "Donor brief" needs no pillar notebooks)
 
     @property
     def final_dir(self) -> Path:
@@ -72,7 +73,7 @@ class CountryJob:
 
     def outputs(self) -> list[str]:
         """The files a finished country folder holds besides the notebooks and the manifest."""
-        names = [f"report.{f}" for f in self.formats]
+        names = [f"report.{f}" for f in self.formats] if self.report else []
         if self.brief:
             names += [f"brief.{f}" for f in self.formats]
         return names
@@ -314,13 +315,13 @@ def hash_assessment(h, store, info) -> None:
 def fingerprint(store, info, job: CountryJob, roadmap_store=None) -> str:
     """A hash of what a country's outputs show: the assessment's data, its road map
     (recommendations, initiatives, targets, exposure), the earlier rounds it is compared with,
-    the framework, the pillar notebooks, the templates, the code that renders them
-    (``REPORT_MODULES``), the formats asked for and the engine that prints the PDF."""
+    the framework, the pillar notebooks, the templates and the code that renders them
+    (``REPORT_CODE``). Not the formats asked for: the manifest lists the outputs made for a
+    fingerprint, and the engine that printed its PDFs."""
     from ..report.data import earlier_rounds
     from ..roadmap import RoadmapStore
     rm = roadmap_store or RoadmapStore(store)
     h = hashlib.sha256()
-    h.update(json.dumps({"formats": list(job.formats), "brief": job.brief, "pdf": printing_engine(job)}).encode())
     hash_assessment(h, store, info)
     h.update(store.framework.model_dump_json(by_alias=True).encode())
     for frame in (rm.recommendations_frame(info.id), rm.initiatives_frame(info.country_code),
@@ -336,7 +337,43 @@ def fingerprint(store, info, job: CountryJob, roadmap_store=None) -> str:
     return h.hexdigest()
 
 
+def notebook_keys(store, info, job: CountryJob) -> dict[str, str]:
+    """Per pillar notebook, a hash of what it shows: the notebook itself, the code and templates
+    that render it, the framework, the assessment's description, and its own pillar's ratings,
+    evidence and scores. A changed assessment reruns only the notebooks of the pillars that
+    changed (a pillar notebook shows that pillar alone; a notebook that showed more would need
+    its inputs added here)."""
+    from ..scoring import score_assessment
+    base = hashlib.sha256()
+    hash_code(base)
+    base.update(store.framework.model_dump_json(by_alias=True).encode())
+    base.update(json.dumps([info.country_code, info.country_name, info.fictional, info.round, info.framework_id,
+                            info.framework_version]).encode())
+    ratings, evidence = store.ratings_frame(info.id), store.evidence_frame(info.id)
+    scores = score_assessment(store.framework, ratings, evidence)
+    keys = {}
+    for pillar in store.framework.pillars:
+        name = PILLAR_NOTEBOOKS.get(pillar.id)
+        if name is None:
+            continue
+        ids = {i.id for sa in pillar.subareas for i in sa.indicators}
+        h = base.copy()
+        _hash_files(h, [Path(job.notebooks_dir) / name], Path(job.notebooks_dir))
+        for frame in (ratings[ratings["indicator_id"].isin(ids)], evidence[evidence["indicator_id"].isin(ids)],
+                      scores.subareas[scores.subareas["pillar_id"] == pillar.id],
+                      scores.pillars[scores.pillars["pillar_id"] == pillar.id],
+                      scores.indicators[scores.indicators["indicator_id"].isin(ids)]):
+            h.update(frame.to_csv(index=False).encode())
+        keys[name] = h.hexdigest()
+    return keys
+
+
 def printing_engine(job) -> str | None:
     """The engine that prints this job's PDFs (None without PDFs)."""
+    return resolved_pdf_engine(job) if "pdf" in job.formats else None
+
+
+def resolved_pdf_engine(job) -> str:
+    """The engine that would print this job's PDFs (``auto`` resolved)."""
     from ..report.render import pdf_engine
-    return pdf_engine(job.pdf_engine) if "pdf" in job.formats else None
+    return pdf_engine(job.pdf_engine)

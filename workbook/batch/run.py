@@ -53,7 +53,7 @@ from .. import config
 from ..errors import InvalidInput, Problem
 from .jobs import (ENGINES, ERROR_FILE, FAILED_SUFFIX, FORMATS, MANIFEST, PILLAR_NOTEBOOKS,
                    BatchError, ComparisonJob, CountryJob, CountryResult, NotebookFailure, fingerprint, hash_assessment,
-                   hash_code, plan_jobs, printing_engine, run_notebook)
+                   hash_code, notebook_keys, plan_jobs, printing_engine, resolved_pdf_engine, run_notebook)
 
 
 # -- folders ------------------------------------------------------------------------------------
@@ -115,10 +115,12 @@ def _worker_stores(db_url: str | None):
     return _stores[key]
 
 
-def run_country(job: CountryJob) -> CountryResult:
+def run_country(job: CountryJob, on_step: Callable[[str], None] | None = None) -> CountryResult:
     """Run every pillar notebook of one country and build its outputs (runs in a worker).
 
-    Never raises for a country's own failure: the result says what failed and where.
+    Never raises for a country's own failure: the result says what failed and where. What is
+    current is not built again (see :func:`_build_country`). ``on_step(name)`` is told when each
+    step starts: ``check``, each notebook, ``report data``, ``report``, ``brief``.
     """
     start = time.perf_counter()
     steps: list[tuple[str, float]] = []  # (step, seconds); the last one is where a failure happened
@@ -129,7 +131,7 @@ def run_country(job: CountryJob) -> CountryResult:
     tmp = final.with_name(f"{_tmp_prefix(final)}{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         with _database_env(job.db_url):
-            return _build_country(job, tmp, start, steps)
+            return _build_country(job, tmp, start, steps, on_step)
     except Exception as exc:
         step = steps[-1][0] if steps and steps[-1][1] is None else None
         failure = _failure_from(exc, step if step in PILLAR_NOTEBOOKS.values() else None)
@@ -166,48 +168,103 @@ def _database_env(url: str | None):
 
 
 @contextlib.contextmanager
-def _step(steps: list, name: str):
-    """Time a step; it stays recorded as unfinished (None) when it raises."""
+def _step(steps: list, name: str, on_step: Callable[[str], None] | None = None):
+    """Time a step; it stays recorded as unfinished (None) when it raises. ``on_step(name)`` is
+    told when it starts (the app's progress line)."""
+    if on_step is not None:
+        on_step(name)
     steps.append((name, None))
     t = time.perf_counter()
     yield
     steps[-1] = (name, time.perf_counter() - t)
 
 
-def _build_country(job: CountryJob, tmp: Path, start: float, steps: list) -> CountryResult:
+#: Files of a round folder that the batch makes; any other file there (exports) is kept as it is.
+DOCUMENTS = ("report", "brief")
+
+
+def _batch_files() -> set[str]:
+    return {MANIFEST, *PILLAR_NOTEBOOKS.values(), *(f"{d}.{f}" for d in DOCUMENTS for f in FORMATS)}
+
+
+def _current(job: CountryJob, final: Path, stamp: str, manifest: dict) -> list[str]:
+    """The outputs already in ``final`` that show what ``stamp`` says (data, road map, framework,
+    notebooks, templates, code) and whose PDFs were printed by the engine this job would use."""
+    if job.force or manifest.get("fingerprint") != stamp:
+        return []
+    engine = resolved_pdf_engine(job)
+    return [n for n in manifest.get("outputs", []) if (final / n).is_file()
+            and not (n.endswith(".pdf") and manifest.get("pdf_engine") != engine)]
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+
+
+def _build_country(job: CountryJob, tmp: Path, start: float, steps: list,
+                   on_step: Callable[[str], None] | None = None) -> CountryResult:
+    """Build what the job asks for that is not already current: the notebooks only when the
+    fingerprint changed, and only the outputs that are missing (a PDF is printed from the report's
+    current HTML when there is one)."""
     from .. import report
     final = job.final_dir
-    with _step(steps, "check"):
+    with _step(steps, "check", on_step):
         store, rm = _worker_stores(job.db_url)
         info = store.get_assessment(job.country, job.round)
         stamp = fingerprint(store, info, job, rm)
-        if (not job.force and _read_manifest(final).get("fingerprint") == stamp
-                and all((final / name).is_file() for name in job.outputs())):
+        manifest = _read_manifest(final)
+        kept = _current(job, final, stamp, manifest)
+        missing = [n for n in job.outputs() if n not in kept]
+        if not missing:
             return CountryResult(job.country, job.round, "skipped", time.perf_counter() - start, str(final))
     tmp.mkdir()
+    same = not job.force and manifest.get("fingerprint") == stamp
+    reuse = same and all((final / n).is_file() for n in PILLAR_NOTEBOOKS.values())
+    if final.is_dir():  # what stays: exports and other files of the folder, and what is current
+        for f in final.iterdir():
+            if f.is_file() and (f.name not in _batch_files() or f.name in kept
+                                or (reuse and f.name in PILLAR_NOTEBOOKS.values())):
+                _link_or_copy(f, tmp / f.name)
     params = {"country": job.country, "round": job.round, "interactive": False}
-    executed = {}
-    for pillar_id, name in PILLAR_NOTEBOOKS.items():
-        with _step(steps, name):
-            run_notebook(Path(job.notebooks_dir) / name, tmp / name, params, engine=job.engine)
-        executed[pillar_id] = tmp / name
-    with _step(steps, "report data"):
+    executed = {pillar_id: tmp / name for pillar_id, name in PILLAR_NOTEBOOKS.items()}
+    keys = manifest.get("notebook_keys", {}) if reuse else {}
+    if not reuse and any(n.startswith("report.") for n in missing):
+        keys = notebook_keys(store, info, job)
+        before = {} if job.force else manifest.get("notebook_keys", {})
+        for name in PILLAR_NOTEBOOKS.values():
+            if before.get(name) == keys.get(name) and (final / name).is_file():
+                _link_or_copy(final / name, tmp / name)  # its pillar did not change
+                continue
+            with _step(steps, name, on_step):
+                run_notebook(Path(job.notebooks_dir) / name, tmp / name, params, engine=job.engine)
+    with _step(steps, "report data", on_step):
         data = report.load_report_data(job.country, job.round, store=store, roadmap_store=rm)
-    html = tmp / "report.html" if "html" in job.formats else None
-    pdf = tmp / "report.pdf" if "pdf" in job.formats else None
-    with _step(steps, "report"):
-        report.build_report(data, executed, html, pdf=pdf, pdf_engine=job.pdf_engine)
-    if job.brief:
-        with _step(steps, "brief"):
-            report.build_brief(data, tmp / "brief.html" if html else None, pdf=tmp / "brief.pdf" if pdf else None,
-                               pdf_engine=job.pdf_engine)
+    built = []
+    for doc in DOCUMENTS:
+        wanted = [n for n in missing if n.startswith(f"{doc}.")]
+        if not wanted:
+            continue
+        html, pdf = tmp / f"{doc}.html", (tmp / f"{doc}.pdf" if f"{doc}.pdf" in wanted else None)
+        with _step(steps, doc, on_step):
+            if f"{doc}.html" in kept:  # current: print the PDF from it
+                report.write_pdf(html.read_text(encoding="utf-8"), pdf, job.pdf_engine)
+            elif doc == "report":
+                report.build_report(data, executed, html, pdf=pdf, pdf_engine=job.pdf_engine)
+            else:
+                report.build_brief(data, html, pdf=pdf, pdf_engine=job.pdf_engine)
+        built += [f"{doc}.html"] + ([f"{doc}.pdf"] if pdf else [])
+    outputs = sorted(set(kept) | set(built))
     seconds = time.perf_counter() - start
     # the manifest goes last: a folder with a manifest is a finished one
     (tmp / MANIFEST).write_text(json.dumps({
         "country": job.country, "round": job.round, "fingerprint": stamp,
         "framework": f"{info.framework_id} {info.framework_version}",
-        "notebooks": list(PILLAR_NOTEBOOKS.values()), "outputs": job.outputs(), "engine": job.engine,
-        "pdf_engine": printing_engine(job),
+        "notebooks": list(PILLAR_NOTEBOOKS.values()), "notebook_keys": keys, "outputs": outputs,
+        "engine": job.engine,
+        "pdf_engine": resolved_pdf_engine(job) if any(n.endswith(".pdf") for n in outputs) else None,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 2), "steps": {k: round(v, 2) for k, v in steps}}, indent=2),
         encoding="utf-8")
@@ -217,7 +274,8 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list) -> Cou
 
 
 def run_comparison(job: ComparisonJob) -> CountryResult:
-    """Build (or skip, when nothing it shows changed) the comparison report; never raises."""
+    """Build (or skip, when nothing it shows changed or there is only one assessment) the comparison
+    report; never raises."""
     from .. import report
     start = time.perf_counter()
     final = job.final_dir
@@ -226,6 +284,9 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
             store, _rm = _worker_stores(job.db_url)
             wanted = set(job.countries)
             infos = [a for a in store.list_assessments() if a.country_code in wanted]
+            if len(infos) < 2:  # one country with one round: nothing to compare
+                return CountryResult("comparison", f"{len(infos)} assessment", "skipped",
+                                     time.perf_counter() - start, "")
             h = hashlib.sha256(json.dumps({"formats": list(job.formats), "pdf": printing_engine(job)}).encode())
             for info in infos:
                 hash_assessment(h, store, info)

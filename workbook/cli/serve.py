@@ -16,6 +16,12 @@ def register(sub) -> None:
                        help="file (mode 0600) holding a Jupyter password hash; default: WORKBOOK_PASSWORD_HASH")
     serve.add_argument("--preheat", type=int, default=None, metavar="N",
                        help="kernels kept ready per pillar notebook (default: 1; 0 to start one per page)")
+    serve.add_argument("--no-fork", action="store_true",
+                       help="start every kernel the normal way instead of forking it from a warm process "
+                            "(slower and larger; for diagnosis)")
+    serve.add_argument("--no-report-builder", action="store_true",
+                       help="do not start the warm report builder: reports are then built in the page's own "
+                            "kernel, the first one slowly (saves its memory on a small machine)")
     serve.add_argument("--behind-proxy", action="store_true",
                        help="trust X-Forwarded-For/-Proto from a reverse proxy (TLS proxy on the same host)")
     serve.set_defaults(run=run_serve)
@@ -25,4 +31,5 @@ def run_serve(args: argparse.Namespace) -> int:
     from ..serve import serve
     return serve(host=args.host, port=args.port, open_browser=not args.no_browser, db_url=args.db_url,
                  token_file=args.token_file, password_hash_file=args.password_hash_file, preheat=args.preheat,
-                 trust_proxy_headers=args.behind_proxy)
+                 trust_proxy_headers=args.behind_proxy, fork=not args.no_fork,
+                 builder=not args.no_report_builder)

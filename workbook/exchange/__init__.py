@@ -7,7 +7,7 @@ the file was exported. See docs/field-exchange.md.
 """
 from __future__ import annotations
 
-from .files import ImportResult, export_file, import_file
-from .plan import ImportPlan
+from .files import FORMATS, ImportResult, export_file, import_file, plan_file
+from .plan import ImportPlan, apply_plan
 
-__all__ = ["ImportPlan", "ImportResult", "export_file", "import_file"]
+__all__ = ["FORMATS", "ImportPlan", "ImportResult", "apply_plan", "export_file", "import_file", "plan_file"]

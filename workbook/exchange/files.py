@@ -79,6 +79,25 @@ def _detect(path: Path) -> tuple[str, object]:
                        what="import")
 
 
+def _read(store: Store, path: Path, *, country: str | None, round: str | None):
+    """``(package or None, plan or None)``: the plan is None for a package whose assessment does
+    not exist here (importing it creates the assessment)."""
+    kind, wb = _detect(path)
+    if kind == "json":
+        return package.read_package(store, path)
+    if kind == "xlsx":
+        return None, xlsx.read_xlsx(store, path, wb)
+    return None, xlsform.read_submissions(store, path, country=country, round=round)
+
+
+def plan_file(store: Store, path: str | Path, *, country: str | None = None, round: str | None = None
+              ) -> ImportPlan | None:
+    """What importing a file would change, written nowhere: its :class:`ImportPlan` (apply it
+    with :func:`~workbook.exchange.plan.apply_plan`), or None for a package of an assessment that
+    does not exist here. Every problem in the file is reported at once (``InvalidInput``)."""
+    return _read(store, Path(path), country=country, round=round)[1]
+
+
 def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwrite: bool = False,
                 by: str | None = None, country: str | None = None, round: str | None = None) -> ImportResult:
     """Import a file into the store. Every problem in it is reported at once
@@ -89,18 +108,12 @@ def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwr
     are for submissions exports that do not say.
     """
     path = Path(path)
-    kind, wb = _detect(path)
-    if kind == "json":
-        pkg, plan = package.read_package(store, path)
-        if plan is None:
-            if dry_run:
-                return ImportResult(package.describe_new(pkg, path.name, dry_run=True), created=False)
-            package.create_from_package(store, pkg, source=path.name, by=by or default_user("import"))
-            return ImportResult(package.describe_new(pkg, path.name, dry_run=False), created=True)
-    elif kind == "xlsx":
-        plan = xlsx.read_xlsx(store, path, wb)
-    else:
-        plan = xlsform.read_submissions(store, path, country=country, round=round)
+    pkg, plan = _read(store, path, country=country, round=round)
+    if plan is None:
+        if dry_run:
+            return ImportResult(package.describe_new(pkg, path.name, dry_run=True), created=False)
+        package.create_from_package(store, pkg, source=path.name, by=by or default_user("import"))
+        return ImportResult(package.describe_new(pkg, path.name, dry_run=False), created=True)
     report = plan.describe(overwrite=overwrite, dry_run=dry_run)
     skipped = plan.skipped(overwrite)
     if dry_run:

@@ -30,6 +30,8 @@ from .forms import parse_editor
 
 HOME_NOTEBOOK = "home.ipynb"
 ROADMAP_NOTEBOOK = "roadmap.ipynb"
+RESULTS_NOTEBOOK = "results.ipynb"
+FRAMEWORK_NOTEBOOK = "framework.ipynb"
 QUERY_KEYS = ("country", "round", "editor", "indicator")
 MAX_QUERY_FIELDS = 10
 COUNTRY_RE = re.compile(r"[A-Za-z]{3}")
@@ -132,6 +134,7 @@ class Opened:
     assessment: AssessmentInfo | None = None
     asked: dict = field(default_factory=dict)
     problem: str = ""
+    served: bool = False  # opened by Voila from a page address (not JupyterLab, not a batch run)
 
     @property
     def ok(self) -> bool:
@@ -172,4 +175,4 @@ def open_assessment(country, round, db_url: str = "", *, interactive: bool, note
         links = ([(page_link(target, a.country_code, a.round), f"{a.country_code} {a.label}")
                   for a in store.list_assessments()] if store is not None else [])
         return Opened(store, problem=problem_html(title, message, links=links))
-    return Opened(store, assessment, asked or {})
+    return Opened(store, assessment, asked or {}, served=asked is not None)

@@ -1,6 +1,9 @@
-"""The home page: your name, every assessment with its completion and links to its pillar pages,
-and a form to create an assessment. The notebook ``notebooks/home.ipynb`` calls
-:func:`open_home`.
+"""The home page: your name, every assessment with its status, completion, pillar profile and
+last change and links to all its pages, a link to the framework browser, and a form to create an
+assessment. The notebook ``notebooks/home.ipynb`` calls :func:`open_home`.
+
+In Voila the list is also written into the page as its first view (:mod:`.first_view`), so it is
+readable before the widgets are drawn.
 """
 from __future__ import annotations
 
@@ -15,32 +18,73 @@ from ..countries import is_user_assigned, search_countries
 from ..errors import InvalidInput, Problems, WorkbookError
 from ..framework import Pillar
 from ..inputs import MAX_LONG, parse_text
-from ..present.html import TABLE_CSS, e, format_completion, table
+from ..present.charts import profile_columns
+from ..present.html import TABLE_CSS, e, format_completion, format_status, svg_img, table
 from ..present.palette import FAILED, OK
 from ..store import AssessmentInfo, Store
-from .address import COUNTRY_RE, check_editor, notebook_for, open_store, page_link, problem_html, request_parameters
+from .address import (COUNTRY_RE, FRAMEWORK_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for,
+                      open_store, page_link, problem_html, request_parameters)
+from .first_view import show_first_view
 from .forms import EDITOR_FIELD_CLASS, parse_editor
+from .forms.snapshot import load_snapshot
+
+#: What the page says, in one place.
+TEXT = {
+    "caption": "Assessments",
+    "columns": ["Country", "Round", "Status", "Completion", "Pillar profile", "Last change", "Pages"],
+    "empty": "No assessments yet. Create one below.",
+    "framework": "Browse the framework: pillars, sub-areas, indicators and their levels",
+    "roadmap": "Road map",
+    "results": "Reports, files and review",
+    "profile": "Pillar profile of {name}",
+}
+HOME_CSS = """<style>
+.mbm-assessments td, .mbm-assessments th { vertical-align: middle; }
+.mbm-assessments .mbm-pages a { white-space: nowrap; }
+.mbm-assessments img { display: block; }
+</style>"""
 
 
-def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = "Assessments") -> str:
-    """The list of assessments with completion, last change and one link per pillar page.
+def pages_html(a: AssessmentInfo, pillars: list[Pillar]) -> str:
+    """Links to every page of one assessment: its pillars, the road map, reports/files/review."""
+    where = f"{a.country_code} {a.round}"
+    links = [(page_link(notebook_for(p), a.country_code, a.round), p.name) for p in pillars]
+    links += [(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round), TEXT["roadmap"]),
+              (page_link(RESULTS_NOTEBOOK, a.country_code, a.round), TEXT["results"])]
+    return " · ".join(f'<a href="{e(href)}" aria-label="{e(text)}, {e(where)}">{e(text)}</a>' for href, text in links)
+
+
+def profile_html(name: str, pillar_scores: pd.DataFrame | None) -> str:
+    """The pillar profile as a small chart with its values in the alt text (a dash when unscored)."""
+    if pillar_scores is None or pillar_scores.empty:
+        return "–"
+    chart = profile_columns(list(pillar_scores["pillar"]), [float(v) for v in pillar_scores["score"]],
+                            TEXT["profile"].format(name=name))
+    return svg_img(chart.svg, chart.alt)
+
+
+def assessments_html(rows: list[dict], pillars: list[Pillar], *, caption: str = TEXT["caption"]) -> str:
+    """The list of assessments: status, completion, pillar profile, last change and links to
+    every page of each.
 
     Links carry no name: the browser session does (see ``session_name`` in the Voila template),
     so a link copied and sent to a colleague never makes their changes appear as yours."""
     if not rows:
-        return ('<p class="mbm-empty">No assessments yet. Create one below, or load the fictional demo '
-                "countries with <code>workbook demo</code>.</p>")
+        return f'<p class="mbm-empty">{e(TEXT["empty"])}</p>'
     body = []
     for r in rows:
         a: AssessmentInfo = r["info"]
-        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}" '
-                           f'aria-label="{e(p.name)}, {e(a.country_code)} {e(a.round)}">{e(p.name)}</a>'
-                           for p in pillars)
-        body.append([f"{a.country_code} {a.country_name}" + (" (fictional)" if a.fictional else ""), a.round,
-                     format_completion(r["n_rated"], r["n_applicable"]), f"{a.updated_at:%Y-%m-%d %H:%M} UTC",
-                     Markup(links)])
-    return TABLE_CSS + table(caption, ["Country", "Round", "Completion", "Last change", "Open a pillar"], body,
-                             numeric=(2,), cls="mbm-table mbm-assessments")
+        name = f"{a.country_code} {a.country_name}" + (" (fictional)" if a.fictional else "")
+        body.append([name, a.round, format_status(a.status), format_completion(r["n_rated"], r["n_applicable"]),
+                     Markup(profile_html(f"{name}, {a.round}", r.get("pillars"))),
+                     f"{a.updated_at:%Y-%m-%d %H:%M} UTC", Markup(f'<span class="mbm-pages">{pages_html(a, pillars)}'
+                                                                  "</span>")])
+    return HOME_CSS + TABLE_CSS + table(caption, TEXT["columns"], body, numeric=(3,),
+                                        cls="mbm-table mbm-assessments")
+
+
+def links_html() -> str:
+    return f'<p class="mbm-home-links"><a href="{e(FRAMEWORK_NOTEBOOK)}">{e(TEXT["framework"])}</a></p>'
 
 
 def completion_counts(framework, agreed: pd.DataFrame) -> dict[int, tuple[int, int]]:
@@ -56,12 +100,18 @@ def completion_counts(framework, agreed: pd.DataFrame) -> dict[int, tuple[int, i
     return out
 
 
-def assessment_rows(store: Store) -> list[dict]:
-    """Every assessment with its overall completion (rated / applicable indicators), in two queries."""
+def assessment_rows(store: Store, *, profiles: bool = True) -> list[dict]:
+    """Every assessment with its overall completion (rated / applicable indicators, in two
+    queries) and, with ``profiles``, its pillar scores (``pillars``: a frame of ``pillar``,
+    ``score``; scored snapshots are shared between the app's pages, see ``forms.snapshot``)."""
     counts = completion_counts(store.framework, store.agreed_ratings())
     n = len(store.framework.indicators)
-    return [{"info": a, "n_rated": counts.get(a.id, (0, n))[0], "n_applicable": counts.get(a.id, (0, n))[1]}
-            for a in store.list_assessments()]
+    rows = []
+    for a in store.list_assessments():
+        pillars = load_snapshot(store, a.id).scores.pillars if profiles else None
+        rows.append({"info": a, "n_rated": counts.get(a.id, (0, n))[0], "n_applicable": counts.get(a.id, (0, n))[1],
+                     "pillars": pillars})
+    return rows
 
 
 def parse_team(text) -> list[dict]:
@@ -86,7 +136,7 @@ def parse_team(text) -> list[dict]:
 class HomePage:
     """Your name, all assessments with links to their pillar pages, and a form to create one."""
 
-    def __init__(self, store: Store, editor: str = "", note: str = ""):
+    def __init__(self, store: Store, editor: str = "", note: str = "", rows: list[dict] | None = None):
         self.store = store
         label = {"description_width": "8em"}
         wide = widgets.Layout(width="32em")
@@ -110,15 +160,19 @@ class HomePage:
         self.search.observe(self._on_search, "value")
         self.create_button.on_click(self.create)
         self.widget = widgets.VBox([
-            self.user, self.user_note, self.table,
+            self.user, self.user_note, widgets.HTML(links_html()), self.table,
             widgets.HTML("<h2>New assessment</h2>"),
             self.search, self.country, self.fictional_name, self.round, self.team,
             widgets.HBox([self.create_button, self.status])])
         self.widget.add_class("mbm-home")
-        self.refresh()
+        self.refresh(rows)
 
-    def refresh(self) -> None:
-        self.table.value = assessments_html(assessment_rows(self.store), list(self.store.framework.pillars))
+    def refresh(self, rows: list[dict] | None = None) -> None:
+        self.table.value = self.list_html(rows)
+
+    def list_html(self, rows: list[dict] | None = None) -> str:
+        rows = assessment_rows(self.store) if rows is None else rows
+        return assessments_html(rows, list(self.store.framework.pillars))
 
     def _say(self, ok: bool, text_html: str) -> None:
         colour = OK if ok else FAILED
@@ -156,24 +210,30 @@ class HomePage:
         except WorkbookError as exc:
             self._say(False, f"not created: {e(str(exc))}")
             return None
-        links = " · ".join(f'<a href="{e(page_link(notebook_for(p), info.country_code, info.round))}">'
-                           f"{e(p.name)}</a>" for p in self.store.framework.pillars)
-        self._say(True, f"created {e(info.country_code)} {e(info.label)}: open {links}")
+        self._say(True, f"created {e(info.country_code)} {e(info.label)}: open "
+                        + pages_html(info, list(self.store.framework.pillars)))
         self.refresh()
         return info
 
 
 def open_home(db_url: str = "", *, environ: Mapping[str, str] | None = None) -> HomePage | None:
-    """Show the home page: your name, the assessments and the create-assessment form."""
+    """Show the home page: your name, the assessments and the create-assessment form (in Voila,
+    the list first as the page's first view)."""
     try:
+        served = True
         try:
-            asked, address_note = request_parameters(environ) or {}, ""
+            asked = request_parameters(environ)
+            served, address_note = asked is not None, ""
         except InvalidInput as exc:  # a bad address is no reason to hide the list: say it was not used
             asked, address_note = {}, f"the page address was not used ({exc.problems[0].message})"
-        editor, note = check_editor(asked.get("editor"))
-        page = HomePage(open_store(db_url), editor=editor, note=note or address_note)
+        editor, note = check_editor((asked or {}).get("editor"))
+        store = open_store(db_url)
+        rows = assessment_rows(store)
+        page = HomePage(store, editor=editor, note=note or address_note, rows=rows)
     except WorkbookError as exc:
         display(HTML(problem_html("The workbook cannot open its database", str(exc), home=False)))
         return None
+    if served:
+        show_first_view(links_html() + page.table.value, label=TEXT["caption"], until=(".mbm-home",))
     display(page.widget)
     return page

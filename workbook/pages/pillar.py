@@ -14,12 +14,14 @@ indicator's sub-area). The database URL never comes from the address, and every 
 is checked before use.
 
 What is shown: in interactive use (Voila, JupyterLab) the header, the form, the scores table
-and the chart are widgets that update after every save. In batch runs (``interactive=False``)
-the header and the form show nothing and build no widgets; the table is plain HTML and the
-chart an ``image/svg+xml`` output whose metadata carries alt text stating the values, which
-the report template turns into ``<img alt=...>``. An unknown country or round gives a message
-listing the assessments that exist, with links, never a traceback; in batch runs it raises, so
-the batch reports the cell and the error.
+and the chart are widgets that update after every save. In Voila the header cell also writes a
+first view into the page (:mod:`.first_view`): header, completion, flags (as links that open the
+indicator), the sub-areas, the table and the chart, readable before the widgets are drawn. In
+batch runs (``interactive=False``) the header and the form show nothing and build no widgets;
+the table is plain HTML and the chart an ``image/svg+xml`` output whose metadata carries alt
+text stating the values, which the report template turns into ``<img alt=...>``. An unknown
+country or round gives a message listing the assessments that exist, with links, never a
+traceback; in batch runs it raises, so the batch reports the cell and the error.
 
 Speed: the interactive chart is a small SVG drawn without matplotlib
 (:func:`workbook.present.charts.level_bars`; matplotlib is imported only for the batch chart),
@@ -38,18 +40,23 @@ from IPython.display import HTML, display
 from ..errors import InvalidInput, Problem, WorkbookError
 from ..framework import Pillar
 from ..present.charts import Chart, level_bars, subarea_chart
-from ..present.html import TABLE_CSS, e, figure, format_completion, format_score, table, text_or_dash
+from ..present.html import TABLE_CSS, e, figure, format_completion, format_level, format_score, table, text_or_dash
 from ..scoring import Scores
 from ..store import AssessmentInfo, Store
-from .address import HOME_NOTEBOOK, check_editor, notebook_for, open_assessment, page_link, problem_html
+from .address import (HOME_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for, open_assessment,
+                      page_link, problem_html)
+from .first_view import show_first_view
 from .forms import PillarForm, Snapshot, load_snapshot
 from .forms.common import running_loop
-from .forms.pillar import subarea_summary
+from .forms.pillar import flag_reasons, flags_summary_html, progress_html, subarea_summary
 
 #: How often an open pillar page looks for changes saved by others, in seconds (one small query).
 WATCH_SECONDS = 15.0
 #: The page watching each (pillar, assessment) in this kernel (see :meth:`PillarPage.watch`).
 WATCHING: dict[tuple[str, int], PillarPage] = {}
+#: The first view goes once these are drawn by the widgets (the form, the header, table and chart).
+FIRST_VIEW_UNTIL = (".mbm-form", ".widget-html .mbm-assessment", ".widget-html table.mbm-scores",
+                    ".widget-html figure.mbm-chart")
 
 #: Form look, sent with the header so that JupyterLab (which does not use our Voila template)
 #: shows the same thing: left-aligned panel buttons, visible keyboard focus.
@@ -98,9 +105,10 @@ class PillarPage:
     """One pillar of one assessment. Build it with :func:`open_pillar`."""
 
     def __init__(self, store: Store | None, pillar: Pillar | None, assessment: AssessmentInfo | None, *,
-                 interactive: bool, problem: str = "", editor: str = "", indicator: str = "", note: str = ""):
+                 interactive: bool, problem: str = "", editor: str = "", indicator: str = "", note: str = "",
+                 served: bool = False):
         self.store, self.pillar, self.assessment = store, pillar, assessment
-        self.interactive = interactive
+        self.interactive, self.served = interactive, served
         self.problem, self.note = problem, note
         self.editor, self.indicator = editor, indicator
         self.snapshot: Snapshot | None = None
@@ -110,7 +118,7 @@ class PillarPage:
         self._watch = None
         if assessment is not None:
             self._seen = store.last_change_id(assessment.id)  # first: a change after it is read in later
-            self.snapshot = load_snapshot(store, assessment.id)
+            self.snapshot = load_snapshot(store, assessment.id, change_id=self._seen)
             if interactive:
                 self._header = widgets.HTML(self._header_html())
                 self._table = widgets.HTML(self._table_html())
@@ -127,10 +135,17 @@ class PillarPage:
 
     # -- what the notebook cells call ----------------------------------------------------------
     def header(self) -> None:
-        """Country, round, completion and links to the other pillars (or the problem message)."""
+        """Country, round, completion and links to the other pillars (or the problem message); in
+        Voila first the page's first view."""
         if not self.interactive:
             return
-        display(HTML(self.problem) if not self.ok else self._header)
+        if not self.ok:
+            display(HTML(self.problem))
+            return
+        if self.served:
+            show_first_view(self.first_view_html(), label=f"{self.pillar.name}, {self.assessment.label}",
+                            until=FIRST_VIEW_UNTIL)
+        display(self._header)
 
     def form(self) -> None:
         """The data-entry form (nothing in batch runs or when the assessment is unknown)."""
@@ -186,14 +201,38 @@ class PillarPage:
             else:
                 nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round))}">'
                            f"{e(other.name)}</a>")
+        nav += [f'<a href="{e(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round))}">Road map</a>',
+                f'<a href="{e(page_link(RESULTS_NOTEBOOK, a.country_code, a.round))}">Reports, files and review</a>']
         team = ", ".join(f"{n} ({r})" for n, _, r in a.team)
         note = f'<p class="mbm-note" role="status">{e(self.note)}</p>' if self.note else ""
         return (FORM_CSS + f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
                 f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
                 f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
                 f"{e(self.pillar.name)}: {format_completion(p['n_rated'], p['n_applicable'])} of applicable "
-                f"indicators rated · score {format_score(p['score'], 1)}"
+                f"indicators rated · score {format_level(p)}"
                 + (f"<br>Team: {e(team)}" if team else "") + "</p>" + note)
+
+    def first_view_html(self) -> str:
+        """What the page shows before its widgets are drawn: the header, completion, the flags as
+        links that open their indicator, the sub-areas, the scores table and the chart."""
+        a, sub = self.assessment, self.subareas
+        flags = self.scores.flags
+        flags = flags[flags["pillar_id"] == self.pillar.id]
+
+        def flag(r) -> str:
+            ind = r["indicator_id"]
+            href = page_link(notebook_for(self.pillar), a.country_code, a.round, indicator=ind)
+            return (f'<li><a href="{e(href)}">{e(ind)} {e(self.store.framework.indicator(ind).name)}</a>: '
+                    f'{e("; ".join(flag_reasons(r)))}</li>')
+        links = "".join(flag(r) for _, r in flags.iterrows())
+        rows = {r["subarea_id"]: r for _, r in sub.iterrows()}
+        subareas = "".join(f"<li>{e(sa.id)} {e(sa.name)} · {e(subarea_summary(rows[sa.id]))}</li>"
+                           for sa in self.pillar.subareas)
+        return (self._header_html() + progress_html(self.pillar.name, self.pillar_row, sub)
+                + flags_summary_html(flags).replace("Choose one to open it.", "")
+                + (f'<ul class="mbm-flag-list">{links}</ul>' if links else "")
+                + f'<h3 style="margin:0.4em 0">Sub-areas</h3><ul class="mbm-subarea-list">{subareas}</ul>'
+                + self._table_html() + self._chart_html())
 
     def _caption(self) -> str:
         return f"{self.pillar.name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
@@ -323,4 +362,4 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
     if not opened.ok:
         return PillarPage(opened.store, found["pillar"], None, interactive=True, problem=opened.problem)
     return PillarPage(opened.store, found["pillar"], opened.assessment, interactive=interactive,
-                      editor=found["editor"], indicator=found["indicator"], note=found["note"])
+                      editor=found["editor"], indicator=found["indicator"], note=found["note"], served=opened.served)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,10 +41,15 @@ def describe_levels(labels, scores) -> str:
 
 
 def figure_svg(fig: Figure) -> str:
-    """A Figure as an SVG element (no XML prologue, text kept as text, no timestamp: stable output)."""
+    """A Figure as an SVG element (no XML prologue, text kept as text, no timestamp: stable output).
+
+    matplotlib's "constrained_layout not applied" warning (a very small chart, e.g. a heatmap of
+    one assessment) is not passed on: the chart is drawn all the same, and the warning would only
+    reach the console of whoever runs the batch or the server."""
     import matplotlib
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mbm-workbook"}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mbm-workbook"}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
@@ -83,6 +89,32 @@ def level_bars(labels: list[str], scores: list[float], title: str) -> Chart:
     out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + row * len(labels)}" stroke="#444"/>')
     out.append(f'<text x="{left + plot / 2}" y="{height - 6}" text-anchor="middle">{LEVEL_AXIS}</text></svg>')
     return Chart("".join(out), describe_levels(labels, scores))
+
+
+def profile_columns(labels: list[str], scores: list[float], title: str) -> Chart:
+    """A pillar profile small enough for a table cell: one column per pillar on the 1-5 scale,
+    coloured by level, its value beneath (a column without a score is an outline). No matplotlib."""
+    col, gap, top, plot = 22, 6, 4, 30
+    width = len(labels) * (col + gap) + gap
+    height = top + plot + 14
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="9">',
+           f"<title>{e(title)}</title>",
+           f'<line x1="0" y1="{top + plot}" x2="{width}" y2="{top + plot}" stroke="#444" stroke-width="0.8"/>']
+    for i, score in enumerate(scores):
+        x = gap + i * (col + gap)
+        missing = score is None or math.isnan(score)
+        if missing:
+            out.append(f'<rect x="{x + 0.5}" y="{top + 0.5}" width="{col - 1}" height="{plot - 1}" fill="none" '
+                       f'stroke="{NO_SCORE}" stroke-dasharray="2 2"/>')
+        else:
+            h = plot * min(max(score, 0), 5) / 5
+            out.append(f'<rect x="{x}" y="{top + plot - h:.1f}" width="{col}" height="{h:.1f}" '
+                       f'fill="{level_colour(score)}"/>')
+        out.append(f'<text x="{x + col / 2}" y="{height - 2}" text-anchor="middle">'
+                   f'{"–" if missing else f"{score:.1f}"}</text>')
+    out.append("</svg>")
+    return Chart("".join(out), f"{title}. " + describe_levels(labels, scores))
 
 
 def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 7.5) -> Figure:

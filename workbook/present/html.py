@@ -56,6 +56,23 @@ def format_score(x, digits: int = 2) -> str:
     return "not scored" if missing(x) else f"{float(x):.{digits}f}"
 
 
+def format_level(row, digits: int = 1) -> str:
+    """A scored row's level as people read it: its ``label`` when the scoring gives one (framework
+    2: a level with a "+" marker), else its ``score`` (:func:`format_score`)."""
+    label = row.get("label") if hasattr(row, "get") else None
+    if isinstance(label, str) and label.strip():
+        return label
+    return format_score(row["score"], digits)
+
+
+#: Review statuses as people read them (the stored values are draft, in_review, validated, final).
+STATUS_LABELS = {"draft": "Draft", "in_review": "In review", "validated": "Validated", "final": "Final"}
+
+
+def format_status(status: str) -> str:
+    return STATUS_LABELS.get(status, str(status))
+
+
 def format_share(x) -> str:
     return "n/a" if missing(x) else f"{round(float(x) * 100):d}%"
 

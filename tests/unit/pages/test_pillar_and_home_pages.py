@@ -6,10 +6,12 @@ import json
 import re
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from ipywidgets.widgets import widget as widget_module
 
+import workbook.pages.first_view as first_view
 import workbook.pages.home as home_page
 import workbook.pages.pillar as pillar_page
 import workbook.pages.roadmap.page as roadmap_page
@@ -40,7 +42,7 @@ class Shown(list):
 @pytest.fixture
 def shown(monkeypatch) -> Shown:
     out = Shown()
-    for page_module in (home_page, pillar_page, roadmap_page):
+    for page_module in (home_page, pillar_page, roadmap_page, first_view):
         monkeypatch.setattr(page_module, "display", out)
     return out
 
@@ -192,9 +194,33 @@ def test_header_links_the_other_pillars_of_the_same_assessment(demo_store, shown
     page = pillar_page.open_pillar("ADM", "XBO", ROUND, "", environ={})
     page.header()
     hrefs = [a["href"] for a in Elements(html_of(shown[0])).all("a")]
-    assert hrefs == ["home.ipynb"] + [address.page_link(address.notebook_for(p), "XBO", ROUND)
-                                      for p in demo_store.framework.pillars if p.id != "ADM"]
+    others = [address.notebook_for(p) for p in demo_store.framework.pillars if p.id != "ADM"]
+    others += [address.ROADMAP_NOTEBOOK, address.RESULTS_NOTEBOOK]
+    assert hrefs == ["home.ipynb"] + [address.page_link(nb, "XBO", ROUND) for nb in others]
     assert 'aria-current="page">Administration<' in html_of(shown[0])
+
+
+def test_in_voila_the_header_cell_first_writes_a_first_view_into_the_page(demo_store, shown):
+    """Header, completion, flags (links that open the indicator), sub-areas, table and chart, as
+    HTML the template writes into the page (readable before and without JavaScript); not in
+    JupyterLab, where the widgets show it all."""
+    page = pillar_page.open_pillar("OPS", "XAT", ROUND, "", environ=voila(f"country=XAT&round={ROUND}"))
+    page.header()
+    first, header = shown
+    assert shown.kwargs[0] == {"metadata": {first_view.FIRST_VIEW: True}} and header is page._header
+    view = html_of(first)
+    until = Elements(view).all("section")[0]["data-mbm-until"].split("|")
+    assert until == list(pillar_page.FIRST_VIEW_UNTIL) and ".mbm-form" in until
+    for part in ('class="mbm-assessment"', 'class="mbm-progress"', "Flags", 'class="mbm-subarea-list"',
+                 'table class="mbm-table mbm-scores"', 'figure class="mbm-chart"'):
+        assert part in view, part
+    flags = page.scores.flags
+    first_flag = flags[flags["pillar_id"] == "OPS"].iloc[0]["indicator_id"]
+    assert address.page_link("operations.ipynb", "XAT", ROUND, indicator=first_flag).replace("&", "&amp;") in view
+    shown.clear()
+    page = pillar_page.open_pillar("OPS", "XAT", ROUND, "", environ={})  # JupyterLab
+    page.header()
+    assert shown == [page._header]
 
 
 def test_a_save_updates_table_chart_header_and_titles(store, shown):
@@ -296,18 +322,39 @@ def test_the_page_chart_needs_no_matplotlib(demo_url):
 
 
 # -- home page ------------------------------------------------------------------------------------
-def test_home_lists_assessments_with_a_link_per_pillar(demo_store, shown):
+def test_home_lists_assessments_with_status_profile_and_a_link_to_every_page(demo_store, shown):
     home = home_page.open_home("")
     assert shown == [home.widget]
     text = home.table.value
     hrefs = [a["href"] for a in Elements(text).all("a")]
     pillars = demo_store.framework.pillars
+    pages = [address.notebook_for(p) for p in pillars] + [address.ROADMAP_NOTEBOOK, address.RESULTS_NOTEBOOK]
     for a in demo_store.list_assessments():
-        for p in pillars:
-            assert address.page_link(address.notebook_for(p), a.country_code, a.round) in hrefs
+        for nb in pages:
+            assert address.page_link(nb, a.country_code, a.round) in hrefs
         assert f"{a.updated_at:%Y-%m-%d %H:%M} UTC" in text
-    assert len(hrefs) == len(pillars) * len(demo_store.list_assessments())
-    assert re.search(r"XAT Atlantis \(fictional\)</th><td>baseline 2026</td><td class=\"num\">\d+/\d+ \(\d+%\)", text)
+    assert len(hrefs) == len(pages) * len(demo_store.list_assessments())
+    assert re.search(r"XAT Atlantis \(fictional\)</th><td>baseline 2026</td><td>Draft</td><td class=\"num\">"
+                     r"\d+/\d+ \(\d+%\)", text)
+    # the pillar profile: a small chart whose alt text states each pillar's score
+    imgs = Elements(text).all("img")
+    assert len(imgs) == 3
+    scores = home_page.load_snapshot(demo_store, demo_store.get_assessment("XAT").id).scores.pillars
+    for p in scores.itertuples():
+        assert f"{p.pillar}: {p.score:.1f}" in imgs[0]["alt"]
+    links = html_of(home.widget.children[2])
+    assert 'href="framework.ipynb"' in links
+    # nothing a person did not ask for: no object repr, no file path
+    visible = re.sub(r"<[^>]+>", " ", text.split("</style>")[-1])
+    assert "<workbook." not in text and "object at 0x" not in text
+    assert not re.search(r"\.ipynb|\.db\b|/(tmp|work|home|usr)/|outputs/", visible), visible
+
+
+def test_in_voila_the_home_page_writes_its_list_into_the_page_first(demo_store, shown):
+    home = home_page.open_home("", environ=voila(""))
+    first, widget = shown
+    assert widget is home.widget and shown.kwargs[0] == {"metadata": {first_view.FIRST_VIEW: True}}
+    assert home.table.value in html_of(first) and 'data-mbm-until=".mbm-home"' in html_of(first)
 
 
 def test_home_creates_an_assessment(store, shown):
@@ -410,6 +457,9 @@ def test_voila_env_carries_the_database_and_our_templates():
     assert env["WORKBOOK_DB_URL"] == "postgresql+psycopg://u:secret@db/mbm"
     assert env["JUPYTER_PATH"].split(":") == [str(config.templates_dir()), "/a"]
     assert env["PATH"] == "/bin"
+    assert env["WORKBOOK_OUTPUTS"] == str(Path.cwd() / "outputs")  # not the kernels' notebooks folder
+    env = serve.voila_env("sqlite:////tmp/x.db", base={"WORKBOOK_OUTPUTS": "reports/out"})
+    assert env["WORKBOOK_OUTPUTS"] == str(Path.cwd() / "reports" / "out")
     assert serve.url_for("127.0.0.1", 8866) == "http://127.0.0.1:8866/voila/render/home.ipynb"
 
 
