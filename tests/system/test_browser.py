@@ -228,6 +228,11 @@ def test_tick_criteria_then_set_another_level_with_a_reason(app_server, page, mo
     block.get_by_role("button", name=re.compile(r"^Tick the criteria")).click()
     active = block.locator(".mbm-criterion", has_text=f"{first.id} ").locator("button.mod-active")
     expect(active).to_have_text("no", timeout=30_000)
+    page.get_by_role("button", name=re.compile(r"^▸ Crossing points of the country")).click()
+    expect(page.get_by_role("checkbox", name="Island state")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^▸ Consensus session")).click()
+    expect(page.get_by_role("button", name="Record this decision")).to_be_visible()
+    assert audit(page) == [], "criteria, profile and consensus session pass the axe audit"
 
 
 def test_two_people_on_one_indicator_the_second_gets_the_conflict(app_server, browser, module_demo_url):
