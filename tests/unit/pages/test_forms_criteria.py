@@ -266,6 +266,17 @@ def test_a_profile_changed_by_someone_else_is_not_overwritten_silently(store, em
     assert profile.state == SAVED and store.crossing_profile(empty.id).kinds == frozenset({"land"})
 
 
+def test_forged_profile_ticks_are_refused_and_nothing_is_saved(store, empty):
+    form = form_for(store, empty)
+    profile = form.toggle_profile()
+    profile.kinds["air"]._trait_values["value"] = "yes"  # past the widget's own check, as a browser may
+    profile.island._trait_values["value"] = 1
+    profile.save_button.click()
+    assert profile.state == FAILED and "air: expected ticked or not" in profile.message
+    assert "island: expected ticked or not" in profile.message, "every problem at once"
+    assert store.crossing_profile(empty.id).kinds is None
+
+
 # -- the consensus session ------------------------------------------------------------------------------
 def test_moderation_records_each_decision_and_lists_the_record(store, empty):
     form = form_for(store, empty)
@@ -310,6 +321,20 @@ def test_moderation_refuses_forged_choices(store, empty):
     mod.record_button.click()
     assert mod.state == FAILED and "'9' is not one of the choices offered" in mod.message
     assert store.moderation_frame(empty.id).empty
+
+
+def test_moderation_checks_the_date_and_the_note(store, empty):
+    form = form_for(store, empty)
+    mod = form.toggle_moderation()
+    mod.participants.value, mod.indicator.value, mod.agreed.value = "Ana, Kwame", IND, "3"
+    for day in ("next Tuesday", (dt.date.today() + dt.timedelta(days=3)).isoformat()):
+        mod.held_on.value, mod.note.value = day, "agreed after the visit"
+        mod.record_button.click()
+        assert mod.state == FAILED and "held_on" in mod.message.replace(" ", "_").lower(), (day, mod.message)
+    mod.held_on.value, mod.note.value = dt.date.today().isoformat(), ""
+    mod.record_button.click()
+    assert mod.state == FAILED and "note" in mod.message, "a decision needs its why"
+    assert store.moderation_frame(empty.id).empty and store.get_rating(empty.id, IND)["version"] == 0
 
 
 # -- sub-areas read as levels ---------------------------------------------------------------------------
