@@ -45,8 +45,6 @@ def load_assessment(country: str, round: str | None = None, *, db_url: str | Non
 def score(country: str, round: str | None = None, *, db_url: str | None = None):
     """Score one assessment (a :class:`~workbook.scoring.Scores`: ``.indicators``, ``.subareas``,
     ``.pillars`` and ``.flags``)."""
-    from .scoring import score_assessment
     from .store import Store
     store = Store(db_url)
-    a = store.get_assessment(country, round)
-    return score_assessment(store.framework, store.ratings_frame(a.id), store.evidence_frame(a.id))
+    return store.scores(store.get_assessment(country, round).id)

@@ -1,6 +1,7 @@
 """The served app in Debian's Chromium (Playwright, no browser download): `workbook serve` on a free
 port with its own copy of the demo database, shared by the tests of this module, then pages as
-users see them: rating with evidence and reloading, two people on one indicator, the keyboard,
+users see them: rating with evidence and reloading, criteria ticked and a level set against them
+with its reason (framework 2.0), two people on one indicator, the keyboard,
 and an axe-core audit."""
 from __future__ import annotations
 
@@ -181,6 +182,57 @@ def test_rate_with_evidence_reload_and_see_it_persisted(app_server, page, module
         assert (stored["agreed"], stored["updated_by"]) == (plan[ind.id], "Browser Tester")
     hosts = {urlparse(u).hostname for u in requests if urlparse(u).scheme not in ("data", "blob")}
     assert hosts == {LOCAL}, sorted(u for u in requests if urlparse(u).hostname != LOCAL)
+
+
+def test_tick_criteria_then_set_another_level_with_a_reason(app_server, page, module_demo_url):
+    """Framework 2.0 in the browser: an answer ticked is saved and the level follows it; an agreed
+    level set against the criteria is refused until its reason is written, then flagged."""
+    from playwright.sync_api import expect
+
+    store = Store(module_demo_url)
+    xat = store.get_assessment("XAT", ROUND)
+    assert store.framework_of(xat.id).has_criteria, "the demo's XAT is rated against framework 2.0"
+    sa = store.framework.pillar("ADM").subareas[0]
+    ind = sa.indicators[0]
+    first = next(c for c in ind.levels[1].criteria if not c.normative and not c.applies_to)
+    page.goto(pillar_url(app_server, "administration.ipynb", "XAT", editor="Criteria Tester"))
+    open_subarea(page, sa)
+    block = editor_of(page, ind)
+    block.get_by_role("button", name=re.compile(r"^Tick the criteria")).click()
+    row = block.locator(".mbm-criterion", has_text=f"{first.id} ")
+    row.get_by_role("button", name="no", exact=True).click()
+    expect(block.locator(".mbm-criteria-status")).to_contain_text("criteria saved by Criteria Tester", timeout=30_000)
+    answers = store.criteria_frame(xat.id).set_index("criterion_id")
+    assert answers.loc[first.id, "answer"] == "no"
+    expect(block.locator(".mbm-criteria-summary")).to_contain_text(f"{first.id} not met")
+    target = "3" if store.get_rating(xat.id, ind.id)["agreed"] != "3" else "4"
+    block.locator(".widget-toggle-buttons button", has_text=re.compile(rf"^{target}$")).click()
+    expect(block.locator(".mbm-status")).to_contain_text("not saved", timeout=30_000)
+    reason = block.get_by_role("textbox", name="Reason")
+    expect(reason).to_be_visible()
+    assert store.get_rating(xat.id, ind.id)["agreed"] != target, "no level against the criteria without a reason"
+    reason.fill("Seen working at every crossing visited; the written procedure is pending")
+    for _ in range(60):  # saved after a second of quiet typing
+        if store.get_rating(xat.id, ind.id)["agreed"] == target:
+            break
+        page.wait_for_timeout(250)
+    stored = store.get_rating(xat.id, ind.id)
+    assert (stored["agreed"], stored["override_reason"]) == (
+        target, "Seen working at every crossing visited; the written procedure is pending")
+    expect(block.locator(".mbm-override")).to_contain_text("reason: Seen working at every crossing")
+    expect(page.locator(".mbm-flags-summary")).to_contain_text("agreed level set against the criteria")
+
+    page.reload()
+    open_subarea(page, sa)
+    block = editor_of(page, ind)
+    block.get_by_role("button", name=re.compile(r"^Tick the criteria")).click()
+    active = block.locator(".mbm-criterion", has_text=f"{first.id} ").locator("button.mod-active")
+    expect(active).to_have_text("no", timeout=30_000)
+    page.get_by_role("button", name=re.compile(r"^▸ Crossing points of the country")).click()
+    expect(page.get_by_role("checkbox", name="Island state")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^▸ Consensus session")).click()
+    expect(page.get_by_role("button", name="Record this decision")).to_be_visible()
+    assert audit(page) == [], "criteria, profile and consensus session pass the axe audit"
 
 
 def test_two_people_on_one_indicator_the_second_gets_the_conflict(app_server, browser, module_demo_url):

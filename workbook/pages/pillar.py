@@ -40,7 +40,7 @@ from IPython.display import HTML, display
 from ..errors import InvalidInput, Problem, WorkbookError
 from ..framework import Pillar
 from ..present.charts import Chart, level_bars, subarea_chart
-from ..present.html import TABLE_CSS, e, figure, format_completion, format_level, format_score, table, text_or_dash
+from ..present.html import TABLE_CSS, e, figure, format_completion, table, text_or_dash
 from ..scoring import Scores
 from ..store import AssessmentInfo, Store
 from .address import (HOME_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for, open_assessment,
@@ -72,8 +72,17 @@ FORM_CSS = """<style>
 
 
 # -- pure renderers (HTML strings; tested without a kernel) ----------------------------------
+def _level_text(label, low, high) -> str:
+    """A level as the scoring labels it ("2+"), with the spread of what it sums up ("2+ (2-4)")."""
+    if not isinstance(label, str) or not label:
+        return "–"
+    spread = f" ({int(low)}-{int(high)})" if not (pd.isna(low) or pd.isna(high)) and low != high else ""
+    return label + spread
+
+
 def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
-    """An accessible table of a pillar's sub-area scores (header cells, row headers, caption)."""
+    """An accessible table of a pillar's sub-area levels (header cells, row headers, caption): each
+    level as labelled ("2+") with the spread of its indicators, never a mean."""
     rows = []
     for _, r in subareas.iterrows():
         notes = []
@@ -81,13 +90,17 @@ def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
             notes.append("weakest link")
         if r["capped_by_legal"]:
             notes.append("capped by the legal basis")
-        score = format_score(r["score"], 1) + (f" ({', '.join(notes)})" if notes and not pd.isna(r["score"]) else "")
-        rows.append([f"{r['subarea_id']} {r['subarea']}", score, format_completion(r["n_scored"], r["n_applicable"]),
+        if r.get("warning"):
+            notes.append("⚠ " + r["warning"])
+        level = _level_text(r["label"], r["min_level"], r["max_level"])
+        level += f" ({'; '.join(notes)})" if notes and level != "–" else ""
+        rows.append([f"{r['subarea_id']} {r['subarea']}", level, format_completion(r["n_scored"], r["n_applicable"]),
                      text_or_dash(r["confidence"]), int(r["flags"])])
     p = pillar_row
-    foot = [[f"Pillar (weighted; unweighted {format_score(p['unweighted'], 1)})", format_score(p["score"], 1),
+    spread = f"; sub-areas: {p['distribution']}" if p.get("distribution") else ""
+    foot = [[f"Pillar (middle sub-area level{spread})", _level_text(p["label"], p["min_level"], p["max_level"]),
              format_completion(p["n_rated"], p["n_applicable"]), text_or_dash(p["confidence"]), int(p["flags"])]]
-    return TABLE_CSS + table(caption, ["Sub-area", "Score (1-5)", "Completion", "Confidence", "Flags"], rows,
+    return TABLE_CSS + table(caption, ["Sub-area", "Level (1-5; spread)", "Completion", "Confidence", "Flags"], rows,
                              numeric=(1, 2, 4), cls="mbm-table mbm-scores", foot=foot)
 
 
@@ -209,7 +222,7 @@ class PillarPage:
                 f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
                 f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
                 f"{e(self.pillar.name)}: {format_completion(p['n_rated'], p['n_applicable'])} of applicable "
-                f"indicators rated · score {format_level(p)}"
+                f"indicators rated · level {_level_text(p['label'], p['min_level'], p['max_level'])}"
                 + (f"<br>Team: {e(team)}" if team else "") + "</p>" + note)
 
     def first_view_html(self) -> str:
@@ -222,7 +235,7 @@ class PillarPage:
         def flag(r) -> str:
             ind = r["indicator_id"]
             href = page_link(notebook_for(self.pillar), a.country_code, a.round, indicator=ind)
-            return (f'<li><a href="{e(href)}">{e(ind)} {e(self.store.framework.indicator(ind).name)}</a>: '
+            return (f'<li><a href="{e(href)}">{e(ind)} {e((self.snapshot.framework or self.store.framework).indicator(ind).name)}</a>: '
                     f'{e("; ".join(flag_reasons(r)))}</li>')
         links = "".join(flag(r) for _, r in flags.iterrows())
         rows = {r["subarea_id"]: r for _, r in sub.iterrows()}

@@ -3,13 +3,16 @@ the autosave timer, and the checks on values that come from the browser."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import html
 from collections.abc import Callable
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
-from ...errors import InvalidInput, Problem
+from ...errors import Conflict, InvalidInput, Problem, WorkbookError
 from ...framework import Framework
 from ...inputs import MAX_SHORT, parse_text
 from ...present import palette
@@ -26,6 +29,21 @@ NOTES_DELAY = 1.0
 # States of an editor's status line (``IndicatorEditor.state``).
 CLEAN, SAVING, SAVED, FAILED, CONFLICT = "clean", "saving", "saved", "failed", "conflict"
 STATE_COLOURS = {SAVED: palette.OK, FAILED: palette.FAILED, CONFLICT: palette.FAILED, SAVING: palette.WORKING}
+WARN_STYLE = "color:#8a4b00"
+
+#: The form's own look (framework 2.0 parts), sent with the form so that JupyterLab, which does not
+#: use our Voila template, shows the same: criteria labels wrap beside their answer buttons, and the
+#: chosen answer carries a check mark, so it is told by more than its colour.
+FORM_STYLE = """<style>
+.mbm-form .mbm-criterion{display:flex;align-items:flex-start;width:auto;margin:0.1em 0}
+.mbm-form .mbm-criterion > .widget-label{flex:1 1 auto;width:auto !important;max-width:none;white-space:normal;
+  height:auto;line-height:1.35;text-align:left;overflow:visible;padding-top:0.2em}
+.mbm-form .mbm-criterion .widget-toggle-button.mod-active::after{content:" \\2713"}
+.mbm-form .mbm-criteria-grid{grid-template-columns:minmax(0,1fr) minmax(10em,16em);column-gap:0.6em}
+.mbm-form .mbm-section-toggle{text-align:left;justify-content:flex-start;height:auto;white-space:normal;
+  font-weight:600;margin-top:0.3em}
+.mbm-form .mbm-checks .widget-checkbox{width:auto;margin-right:1em}
+</style>"""
 
 
 def rating_options(framework: Framework, *, long: bool) -> list[tuple[str, str]]:
@@ -100,12 +118,75 @@ class Look:
         self.row = widgets.Layout(flex_flow="row wrap", align_items="center")
         self.editor = widgets.Layout(border_bottom="1px solid #ddd", padding="0 0 0.6em 0", margin="0 0 0.4em 0")
 
+    # The ones below are made when first used (framework 2.0 parts): a page that never shows them
+    # never sends them to the browser.
+    @functools.cached_property
+    def hidden(self) -> widgets.Layout:
+        return widgets.Layout(display="none")
+
+    @functools.cached_property
+    def answers(self) -> widgets.ToggleButtonsStyle:
+        """Criteria answer buttons (their label wraps beside them: see FORM_STYLE)."""
+        return widgets.ToggleButtonsStyle(description_width="0", button_width="3.4em")
+
+    @functools.cached_property
+    def note_label(self) -> TextStyle:
+        return TextStyle(description_width="4.5em")
+
+    @functools.cached_property
+    def grid(self) -> widgets.Layout:
+        return widgets.Layout(width="95%")
+
+    @functools.cached_property
+    def check_style(self) -> CheckboxStyle:
+        return CheckboxStyle(description_width="0")
+
     def html_widget(self, value: str = "") -> widgets.HTML:
         return widgets.HTML(value, layout=self.box, style=self.html)
 
     def button_widget(self, description: str, tooltip: str = "", *, layout=None) -> widgets.Button:
         return widgets.Button(description=description, tooltip=tooltip or description, layout=layout or self.auto,
                               style=self.button)
+
+
+def conflict_buttons(look: Look, what: str, keep: Callable[[], object], mine: Callable[[], object]) -> widgets.HBox:
+    """The two answers to a conflict: show the values now stored, or save mine over them."""
+    theirs = look.button_widget("Use their values", f"Show the values now stored for {what}")
+    replace = look.button_widget("Replace theirs with mine", f"Save your values over theirs for {what}")
+    theirs.on_click(lambda _b: keep())
+    replace.on_click(lambda _b: mine())
+    return widgets.HBox([theirs, replace], layout=look.row)
+
+
+@contextlib.contextmanager
+def set_by_code(owner, flag: str = "_loading"):
+    """Widget values set by code inside this block: ``owner.<flag>`` is true meanwhile, so that the
+    owner's observers know the user did not change them."""
+    setattr(owner, flag, True)
+    try:
+        yield
+    finally:
+        setattr(owner, flag, False)
+
+
+def saved_or_said(write: Callable[[], object], *, say: Callable[[str, str], None],
+                  on_conflict: Callable[[Conflict], None]) -> tuple[bool, object]:
+    """Run a store write: ``(True, its result)``; or ``(False, None)`` with the refusal said on the
+    status line ("not saved: <why>") and a conflict handed to ``on_conflict``. Never raises for a
+    user error or a store that refuses."""
+    try:
+        return True, write()
+    except Conflict as exc:
+        on_conflict(exc)
+    except InvalidInput as exc:
+        say(FAILED, "not saved: " + problems_text(exc))
+    except WorkbookError as exc:  # NotFound (e.g. assessment deleted), Unavailable, ...
+        say(FAILED, f"not saved: {exc}")
+    return False, None
+
+
+def problems_text(exc: InvalidInput) -> str:
+    return "; ".join(str(p) for p in exc.problems)
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

@@ -15,7 +15,7 @@ from ...errors import Conflict, InvalidInput, WorkbookError
 from ...framework import Framework
 from ...inputs import EVIDENCE_FIELDS
 from ...store import Store
-from .common import FAILED, SAVED, Look, choice_in, parse_editor, status_html
+from .common import set_by_code, FAILED, SAVED, Look, choice_in, parse_editor, status_html
 
 NEW = "new"
 
@@ -58,11 +58,14 @@ class EvidenceEditor:
     on_change : callable
         Called after a record was added, changed or removed (to reload and re-score).
     look : Look
+    framework : Framework, optional
+        The assessment's framework version (its evidence types); default the store's.
     """
 
     def __init__(self, store: Store, assessment_id: int, indicator_id: str, records: list[dict], *,
-                 user: Callable[[], str], on_change: Callable[[], None], look: Look):
-        fw = store.framework
+                 user: Callable[[], str], on_change: Callable[[], None], look: Look,
+                 framework: Framework | None = None):
+        fw = self.framework = framework or store.framework
         self.store, self.assessment_id, self.indicator_id = store, assessment_id, indicator_id
         self._user, self._on_change = user, on_change
         self.records: list[dict] = []
@@ -108,14 +111,11 @@ class EvidenceEditor:
         self.records = list(records)
         chosen = self.record.value
         typing = self.fields() != self._shown
-        options = [("new record", NEW)] + [(record_label(self.store.framework, r), str(r["evidence_id"]))
+        options = [("new record", NEW)] + [(record_label(self.framework, r), str(r["evidence_id"]))
                                            for r in self.records]
-        self._quiet = True  # new options may move the value: that is not the user choosing
-        try:
+        with set_by_code(self, "_quiet"):  # new options may move the value: that is not the user choosing
             self.record.options = options
             self.record.value = chosen if chosen in {v for _, v in options} else NEW
-        finally:
-            self._quiet = False
         if not typing:
             self._fill()
         elif self.record.value != chosen:  # the record being edited was removed meanwhile

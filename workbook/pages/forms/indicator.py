@@ -5,6 +5,11 @@ Changes are saved as they happen: a rating at once, notes after a second of quie
 being typed. Each save sends the version the editor last saw; when someone else saved in
 between, nothing is written and the status line shows their values, with two buttons: keep
 theirs, or replace them with mine (a deliberate overwrite, checked against their version).
+
+Framework 2.0 adds the criteria (:mod:`.criteria`, built when "Tick the criteria" is first
+pressed): the level they give is shown next to the agreed rating with the first unmet criterion
+named, the agreed level follows them, and an agreed level set against them needs a written
+reason (a field that appears when the agreed level differs; the store refuses without it).
 """
 from __future__ import annotations
 
@@ -15,10 +20,13 @@ import ipywidgets as widgets
 
 from ...errors import Conflict, InvalidInput, WorkbookError
 from ...framework import Framework, Indicator
-from ...inputs import MAX_NOTES, parse_rating, parse_text
+from ...inputs import MAX_LONG, MAX_NOTES, parse_rating, parse_text
+from ...scoring import CriteriaResult, criteria_level
 from ...store import Store
-from .common import (CLEAN, CONFLICT, FAILED, NOTES_DELAY, SAVED, SAVING, Autosave, Look, as_choice, differ,
-                     parse_editor, rating_options, rating_tooltips, running_loop, status_html)
+from .common import (CLEAN, CONFLICT, FAILED, NOTES_DELAY, SAVED, SAVING, WARN_STYLE, Autosave, Look, as_choice,
+                     conflict_buttons, differ, parse_editor, problems_text, rating_options, rating_tooltips,
+                     running_loop, saved_or_said, set_by_code, status_html)
+from .criteria import CriteriaEditor, applicable, criteria_words, kinds_names
 from .evidence import EvidenceEditor, evidence_list_html
 
 SELECTED_STYLE = "background:#fff4cc;border-left:4px solid #8a6100;font-weight:600"
@@ -65,23 +73,63 @@ def rules_for(framework: Framework, agreed: str | None) -> list[str]:
     return [r.text for r in sorted(framework.evidence_rules, key=lambda r: r.level) if r.level <= level]
 
 
+def overridden(agreed: str | None, result: CriteriaResult | None) -> bool:
+    """An agreed level that differs from the level the criteria give (codes never count)."""
+    return (result is not None and result.level is not None and isinstance(agreed, str) and agreed.isdigit()
+            and int(agreed) != result.level)
+
+
+def warning(text: str, cls: str) -> str:
+    return f'<span class="{cls}" style="{WARN_STYLE}">⚠ {html.escape(text)}</span>'
+
+
+def criteria_lines(framework: Framework, indicator: Indicator, agreed: str | None, answers: dict[str, str],
+                   kinds: frozenset[str] | None, reason: str = "") -> list[str]:
+    """What the criteria say, in words, for the lines next to the agreed rating: the level they give
+    with the first unmet criterion named, an override and its reason, a level gated by a lower
+    one, normative alignment."""
+    if not indicator.applies(kinds):
+        return [f'<span class="mbm-criteria-summary">Does not apply: the country has no '
+                f"{html.escape(kinds_names(framework, indicator.applies_to))} (crossing-point profile); counted "
+                "as not applicable</span>"]
+    result = criteria_level(indicator, answers, kinds)
+    parts = [f'<span class="mbm-criteria-summary"><strong>'
+             f"{html.escape(criteria_words(indicator, answers, kinds, result))}</strong></span>"]
+    if overridden(agreed, result):
+        if reason:
+            parts.append(warning(f"Override: agreed level {agreed} is set against the criteria (level "
+                                 f"{result.level}); reason: {reason}", "mbm-override"))
+        else:
+            parts.append(warning(f"Agreed level {agreed} differs from the criteria (level {result.level}): write "
+                                 "the reason in “Reason”, or tick the criteria the level rests on",
+                                 "mbm-override mbm-override-missing"))
+    if result.gated_by:
+        parts.append(warning(f"Gated: {result.gated_by}; the level stays at {result.level}", "mbm-gated"))
+    if result.normative_total:
+        parts.append(f'<span class="mbm-normative">Normative alignment: {result.normative_met} of '
+                     f"{result.normative_total} met (reported beside the level; does not gate it)</span>")
+    return parts
+
+
 def derived_html(framework: Framework, agreed: str | None, national: str | None, external: str | None,
-                 scored: dict) -> str:
-    """What the model derives, next to the rating: confidence, the evidence cap in words, flags.
+                 scored: dict, criteria: list[str] | None = None) -> str:
+    """What the model derives, next to the rating: what the criteria give (``criteria``, from
+    :func:`criteria_lines`), confidence, the evidence cap in words, flags.
 
     ``scored`` is the indicator's row of the scores (it reflects the stored values).
     """
     e = html.escape
-    parts = []
+    parts = list(criteria or [])
     conf = scored.get("confidence")
     if isinstance(conf, str):
         parts.append(f'<span class="mbm-confidence mbm-confidence-{e(conf)}">Confidence: <strong>{e(conf)}</strong>'
                      "</span>")
     if scored.get("capped"):
-        parts.append(f'<span class="mbm-cap" style="color:#8a4b00">⚠ Capped: {e(str(scored.get("cap_reason")))}'
+        parts.append(f'<span class="mbm-cap" style="{WARN_STYLE}">⚠ Capped: {e(str(scored.get("cap_reason")))}'
                      f' (rated {e(str(agreed))}, scored as {int(scored["level"])})</span>')
     if agreed == "IE":
-        parts.append('<span class="mbm-ie" style="color:#8a4b00">⚠ Insufficient evidence: counted as level 1</span>')
+        parts.append(warning("Insufficient evidence: counted as level 1; verify first (kept out of the top "
+                             "priorities until verified)", "mbm-ie"))
     if differ(national, external):
         parts.append(f'<span class="mbm-flag" style="color:#b71c1c">⚠ National ({e(str(national))}) and external '
                      f"({e(str(external))}) ratings differ by more than one level</span>")
@@ -110,7 +158,7 @@ class IndicatorEditor:
     user : callable
         Returns the name typed in "Your name" (checked at every save).
     on_saved : callable, optional
-        Called with the indicator id after a rating or evidence change was stored.
+        Called with the indicator id after a rating, criteria or evidence change was stored.
     scored : dict, optional
         The indicator's row of the scores (confidence, cap).
     records : list of dict, optional
@@ -119,26 +167,37 @@ class IndicatorEditor:
         Shared layouts and styles.
     loop : optional
         Event loop for the notes timer (tests pass a fake one).
+    framework : Framework, optional
+        The assessment's framework version (default: read from the store).
+    answers : dict, optional
+        Its stored criteria answers (``Snapshot.answers`` shape), framework 2.0.
+    kinds : frozenset of str, optional
+        The country's kinds of crossing point (None: not recorded).
     """
 
     def __init__(self, store: Store, assessment_id: int, indicator: Indicator, stored: dict, *,
                  user: Callable[[], str], on_saved: Callable[[str], None] | None = None,
                  scored: dict | None = None, records: list[dict] | None = None, look: Look | None = None,
-                 loop=None):
-        fw = store.framework
+                 loop=None, framework: Framework | None = None, answers: dict[str, dict] | None = None,
+                 kinds: frozenset[str] | None = None):
+        fw = self.framework = framework or store.framework_of(assessment_id)
         look = look or Look()
         self.store, self.assessment_id, self.indicator, self.look = store, assessment_id, indicator, look
         self.version: int = int(stored.get("version") or 0)
-        self._user, self._on_saved = user, on_saved
+        self._user, self._on_saved, self._loop = user, on_saved, loop
         self._loading = False
         self._dirty: set[str] = set()  # fields changed here since the last save or load
         self.state, self.message = CLEAN, ""
         self.theirs: dict = {}
         self.scored = scored or {}
         self.records = list(records or [])
+        self.answers: dict[str, dict] = dict(answers or {})
+        self.kinds = kinds
         self.evidence_editor: EvidenceEditor | None = None
+        self.criteria_editor: CriteriaEditor | None = None
         self._conflict_box: widgets.HBox | None = None
         ind = indicator.id
+        typing = running_loop() is not None or loop is not None
         self.info = look.html_widget()
         self.agreed = widgets.ToggleButtons(
             options=rating_options(fw, long=False), tooltips=rating_tooltips(fw),
@@ -150,30 +209,82 @@ class IndicatorEditor:
                                          description="External", style=look.label, layout=look.select)
         self.notes = widgets.Textarea(value=stored.get("notes") or "", description="Notes",
                                       placeholder="What the team found; sources in the evidence list",
-                                      continuous_update=running_loop() is not None or loop is not None,
-                                      style=look.label, layout=look.notes)
+                                      continuous_update=typing, style=look.label, layout=look.notes)
         self.evidence = look.html_widget()
         self.evidence_button = look.button_widget("Add or edit evidence", f"Add, edit or remove evidence of {ind}")
         self.status = look.html_widget(status_html(CLEAN, ""))
-        self.widget = widgets.VBox(
-            [self.info, widgets.HBox([self.agreed, self.derived], layout=look.row),
-             widgets.HBox([self.national, self.external], layout=look.row), self.notes,
-             self.evidence, self.evidence_button, self.status], layout=look.editor)
+        children = [self.info, widgets.HBox([self.agreed, self.derived], layout=look.row)]
+        self.override_reason: widgets.Textarea | None = None
+        self.criteria_button: widgets.Button | None = None
+        if fw.has_criteria:
+            self.override_reason = widgets.Textarea(
+                value=stored.get("override_reason") or "", description="Reason",
+                placeholder="Why the agreed level differs from the level the criteria give (required)",
+                continuous_update=typing, style=look.label, layout=look.hidden)
+            self.criteria_button = look.button_widget(self._criteria_label(False), f"Answer the criteria of {ind}")
+            self.criteria_button.on_click(self.toggle_criteria)
+            children += [self.override_reason, self.criteria_button]
+        children += [widgets.HBox([self.national, self.external], layout=look.row), self.notes,
+                     self.evidence, self.evidence_button, self.status]
+        self.widget = widgets.VBox(children, layout=look.editor)
         self.widget.add_class("mbm-indicator")
         self._autosave_notes = Autosave(self.save, NOTES_DELAY, loop=loop)
         self._render()
         for key in ("agreed", "national", "external"):
             getattr(self, key).observe(lambda change, key=key: self._on_rating_change(key), "value")
-        self.notes.observe(self._on_notes_change, "value")
+        self.notes.observe(lambda _c: self._on_text_change("notes"), "value")
+        if self.override_reason is not None:
+            self.override_reason.observe(lambda _c: self._on_text_change("override_reason"), "value")
         self.evidence_button.on_click(self.toggle_evidence)
 
     # -- display ------------------------------------------------------------------------------
+    @property
+    def unsaved(self) -> bool:
+        """Something changed here is not stored (waiting, refused, or in conflict), in the rating
+        or in the criteria."""
+        return (bool(self._dirty) or self._autosave_notes.pending or self.state == CONFLICT
+                or (self.criteria_editor is not None and self.criteria_editor.pending))
+
+    def current_answers(self) -> dict[str, str]:
+        """The criteria answers as shown (typed ones when the criteria are open), for what they give."""
+        if self.criteria_editor is not None:
+            return self.criteria_editor.answers()
+        return {cid: a["answer"] for cid, a in self.answers.items() if isinstance(a.get("answer"), str)}
+
+    def criteria_result(self) -> CriteriaResult | None:
+        if not self.framework.has_criteria:
+            return None
+        return criteria_level(self.indicator, self.current_answers(), self.kinds)
+
+    def _criteria_label(self, opened: bool) -> str:
+        if opened:
+            return "Close the criteria"
+        n = len(applicable(self.indicator, self.kinds))
+        return f"Tick the criteria ({n})"
+
     def _render(self) -> None:
-        fw = self.store.framework
+        fw = self.framework
         agreed, national, external = (self.agreed.value or None, self.national.value or None,
                                       self.external.value or None)
-        self.info.value = indicator_html(self.indicator, agreed if isinstance(agreed, str) else None)
-        self.derived.value = derived_html(fw, agreed, national, external, self.scored)
+        agreed = agreed if isinstance(agreed, str) else None
+        self.info.value = indicator_html(self.indicator, agreed)
+        lines = None
+        if fw.has_criteria:
+            reason = self.override_reason.value if isinstance(self.override_reason.value, str) else ""
+            lines = criteria_lines(fw, self.indicator, agreed, self.current_answers(), self.kinds, reason.strip())
+            applies = self.indicator.applies(self.kinds)
+            wanted = self.look.notes if applies and (overridden(agreed, self.criteria_result()) or reason.strip()) \
+                else self.look.hidden
+            if self.override_reason.layout is not wanted:
+                self.override_reason.layout = wanted
+            button = self.look.auto if applies else self.look.hidden
+            if self.criteria_button.layout is not button:
+                self.criteria_button.layout = button
+            label = self._criteria_label(self.criteria_editor is not None
+                                         and self.criteria_editor.widget in self.widget.children)
+            if self.criteria_button.description != label:
+                self.criteria_button.description = label
+        self.derived.value = derived_html(fw, agreed, national, external, self.scored, lines)
         n = len(self.records)
         self.evidence.value = (f'<div class="mbm-evidence-list" '
                                f'aria-label="Evidence of {html.escape(self.indicator.id)}">'
@@ -184,31 +295,39 @@ class IndicatorEditor:
         self.state, self.message = state, text
         self.status.value = status_html(state, text)
 
-    def show(self, stored: dict, scored: dict, records: list[dict]) -> None:
+    def show(self, stored: dict, scored: dict, records: list[dict], answers: dict[str, dict] | None = None,
+             kinds: frozenset[str] | None = None) -> None:
         """New data after any save on the page, or changes by others read in: derived values and
         evidence always; the stored values too when someone saved a newer version and nothing
         changed here is unsaved (waiting, or refused: no name, a bad value). Unsaved values stay;
         their save then meets the newer version as a conflict, with both shown."""
         self.scored, self.records = scored, list(records)
-        if (int(stored.get("version") or 0) > self.version and self.state != CONFLICT
-                and not self._autosave_notes.pending and not self._dirty):
-            self._load(stored)
+        if answers is not None:
+            self.answers, self.kinds = dict(answers), kinds
+            if self.criteria_editor is not None:
+                self.criteria_editor.show(self.answers, kinds)
+        self._take(stored)
         self._render()
         if self.evidence_editor is not None:
             self.evidence_editor.set_records(self.records)
 
+    def _take(self, stored: dict) -> None:
+        """Load a newer stored version when nothing changed here is unsaved."""
+        if (int(stored.get("version") or 0) > self.version and self.state != CONFLICT
+                and not self._autosave_notes.pending and not self._dirty):
+            self._load(stored)
+
     def _load(self, stored: dict) -> None:
         """Put stored values in the widgets without saving them again."""
-        self._loading = True
-        try:
+        with set_by_code(self):
             self.agreed.value = as_choice(stored.get("agreed"))
             self.national.value = as_choice(stored.get("national"))
             self.external.value = as_choice(stored.get("external"))
             self.notes.value = stored.get("notes") or ""
+            if self.override_reason is not None:
+                self.override_reason.value = stored.get("override_reason") or ""
             self.version = int(stored.get("version") or 0)
             self._dirty.clear()
-        finally:
-            self._loading = False
 
     # -- changes ------------------------------------------------------------------------------
     def _on_rating_change(self, key: str) -> None:
@@ -218,15 +337,20 @@ class IndicatorEditor:
         self._render()
         self._autosave_notes.cancel()  # the save below carries the notes too
         self.save()
+        if (key == "agreed" and self.state == FAILED and self.override_reason is not None
+                and self.override_reason.layout is not self.look.hidden):
+            self.override_reason.focus()  # the reason is what the save needs
 
-    def _on_notes_change(self, _change) -> None:
+    def _on_text_change(self, key: str) -> None:
         if self._loading:
             return
-        self._dirty.add("notes")
+        self._dirty.add(key)
+        if key == "override_reason":
+            self._render()
         self._set_status(SAVING, "saving…")
         self._autosave_notes.touch()
 
-    def values(self, fields=("agreed", "national", "external", "notes")) -> dict:
+    def values(self, fields=("agreed", "national", "external", "notes", "override_reason")) -> dict:
         """The widget values of ``fields``, validated (raises :class:`InvalidInput` listing every problem)."""
         ind = self.indicator.id
         problems, clean = [], {}
@@ -236,11 +360,13 @@ class IndicatorEditor:
                     clean[key] = parse_rating(getattr(self, key).value, f"{ind} {key}")
                 except InvalidInput as exc:
                     problems += exc.problems
-        if "notes" in fields:
-            try:
-                clean["notes"] = parse_text(self.notes.value, f"{ind} notes", max_len=MAX_NOTES)
-            except InvalidInput as exc:
-                problems += exc.problems
+        for key, limit, name in (("notes", MAX_NOTES, "notes"), ("override_reason", MAX_LONG, "reason")):
+            widget = self.notes if key == "notes" else self.override_reason
+            if key in fields and widget is not None:
+                try:
+                    clean[key] = parse_text(widget.value, f"{ind} {name}", max_len=limit)
+                except InvalidInput as exc:
+                    problems += exc.problems
         if problems:
             raise InvalidInput(problems, what=f"rating {ind}")
         return clean
@@ -257,23 +383,21 @@ class IndicatorEditor:
             who = parse_editor(self._user())
             values = self.values(self._dirty)
         except InvalidInput as exc:
-            self._set_status(FAILED, "not saved: " + "; ".join(str(p) for p in exc.problems))
+            self._set_status(FAILED, "not saved: " + problems_text(exc))
             return False
         expected = self.version if expected_version is None else expected_version
-        try:
-            saved = self.store.save_rating(self.assessment_id, self.indicator.id, by=who,
-                                           expected_version=expected, **values)
-        except Conflict as exc:
-            self._conflict(exc)
-            return False
-        except InvalidInput as exc:
-            self._set_status(FAILED, "not saved: " + "; ".join(str(p) for p in exc.problems))
-            return False
-        except WorkbookError as exc:  # NotFound (e.g. assessment deleted), ...
-            self._set_status(FAILED, f"not saved: {exc}")
+        ok, saved = saved_or_said(
+            lambda: self.store.save_rating(self.assessment_id, self.indicator.id, by=who,
+                                           expected_version=expected, **values),
+            say=self._set_status, on_conflict=self._conflict)
+        if not ok:
             return False
         self._hide_conflict()
         self._dirty.clear()
+        if self.override_reason is not None and saved.get("override_reason", "") != self.override_reason.value:
+            with set_by_code(self):  # the store clears a reason once the level agrees with the criteria
+                self.override_reason.value = saved.get("override_reason") or ""
+            self._render()
         if int(saved["version"]) == self.version:
             self._set_status(SAVED, "no changes to save")
             return True
@@ -299,14 +423,11 @@ class IndicatorEditor:
         theirs = ""
         if self.theirs.get("notes"):
             theirs = f"\nTheir notes: {self.theirs['notes'][:300]}"
+        if self.theirs.get("override_reason"):
+            theirs += f"\nTheir reason: {self.theirs['override_reason'][:300]}"
         self._set_status(CONFLICT, f"not saved: {exc}{theirs}")
         if self._conflict_box is None:
-            keep = self.look.button_widget("Use their values", f"Show the values now stored for {self.indicator.id}")
-            mine = self.look.button_widget("Replace theirs with mine",
-                                           f"Save your values over theirs for {self.indicator.id}")
-            keep.on_click(lambda _b: self.use_theirs())
-            mine.on_click(lambda _b: self.keep_mine())
-            self._conflict_box = widgets.HBox([keep, mine], layout=self.look.row)
+            self._conflict_box = conflict_buttons(self.look, self.indicator.id, self.use_theirs, self.keep_mine)
             self.widget.children = self.widget.children + (self._conflict_box,)
 
     def _hide_conflict(self) -> None:
@@ -332,22 +453,47 @@ class IndicatorEditor:
             return False
         return self.save(expected_version=int(self.theirs.get("version") or 0))
 
+    # -- criteria -----------------------------------------------------------------------------
+    def toggle_criteria(self, _button=None) -> CriteriaEditor | None:
+        """Show or hide the criteria (built on first use); nothing for framework 1.0."""
+        if self.criteria_button is None:
+            return None
+        if self.criteria_editor is None:
+            self.criteria_editor = CriteriaEditor(
+                self.store, self.assessment_id, self.framework, self.indicator, self.answers, kinds=self.kinds,
+                user=self._user, on_saved=self._criteria_saved, on_change=self._render,
+                before_save=self._autosave_notes.flush, look=self.look, loop=self._loop)
+        self._show_after(self.criteria_button, self.criteria_editor.widget)
+        self._render()
+        return self.criteria_editor
+
+    def _criteria_saved(self, touched: dict) -> None:
+        """After answers were stored: the agreed level may have followed them."""
+        self.answers = dict(self.criteria_editor.stored)
+        try:
+            self._take(self.store.get_rating(self.assessment_id, self.indicator.id))
+        except WorkbookError:
+            pass  # the page re-reads after the notification below
+        self._render()
+        self._notify()
+
+    def _show_after(self, button: widgets.Button, panel: widgets.Widget) -> bool:
+        """Show ``panel`` under ``button``, or hide it when shown; True when now shown."""
+        children = list(self.widget.children)
+        if panel in children:
+            self.widget.children = tuple(c for c in children if c is not panel)
+            return False
+        children.insert(children.index(button) + 1, panel)
+        self.widget.children = tuple(children)
+        return True
+
     # -- evidence -----------------------------------------------------------------------------
     def toggle_evidence(self, _button=None) -> EvidenceEditor:
         """Show or hide the evidence editor (built on first use)."""
         if self.evidence_editor is None:
             self.evidence_editor = EvidenceEditor(self.store, self.assessment_id, self.indicator.id, self.records,
-                                                  user=self._user, on_change=self._notify, look=self.look)
-            children = list(self.widget.children)
-            children.insert(children.index(self.evidence_button) + 1, self.evidence_editor.widget)
-            self.widget.children = tuple(children)
-            self.evidence_button.description = "Close the evidence editor"
-        elif self.evidence_editor.widget in self.widget.children:
-            self.widget.children = tuple(c for c in self.widget.children if c is not self.evidence_editor.widget)
-            self.evidence_button.description = "Add or edit evidence"
-        else:
-            children = list(self.widget.children)
-            children.insert(children.index(self.evidence_button) + 1, self.evidence_editor.widget)
-            self.widget.children = tuple(children)
-            self.evidence_button.description = "Close the evidence editor"
+                                                  user=self._user, on_change=self._notify, look=self.look,
+                                                  framework=self.framework)
+        shown = self._show_after(self.evidence_button, self.evidence_editor.widget)
+        self.evidence_button.description = "Close the evidence editor" if shown else "Add or edit evidence"
         return self.evidence_editor

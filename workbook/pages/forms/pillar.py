@@ -3,6 +3,11 @@
 A sub-area's panel is a button (keyboard-operable, unlike the ipywidgets Accordion header)
 that shows or hides its indicator editors; the editors are built when the panel is first
 opened, so a page starts with a few dozen widget models instead of several hundred.
+
+For an assessment rated against framework 2.0 the form also has the crossing-point profile and
+the consensus session (moderation), two sections built when first opened; sub-areas read as
+levels ("2+"), with their spread, their warnings in words, and the indicators of other
+sub-areas they draw on. Framework 1.0 assessments keep the form they were rated in.
 """
 from __future__ import annotations
 
@@ -10,25 +15,95 @@ import html
 from collections.abc import Callable
 
 import ipywidgets as widgets
+import pandas as pd
 
 from ...errors import NotFound
-from ...framework import Pillar, SubArea
-from ...store import AssessmentInfo, Store
+from ...framework import Framework, Pillar, SubArea
 from ...present.html import format_score
-from .common import EDITOR_FIELD_CLASS, Look, running_loop
+from ...scoring import METHOD_NAMES
+from ...store import AssessmentInfo, Store
+from .common import EDITOR_FIELD_CLASS, FORM_STYLE, Look, running_loop
 from .indicator import IndicatorEditor
+from .moderation import ModerationSection
+from .profile import ProfileEditor
 from .snapshot import Snapshot, load_snapshot
 
 FLAG_KINDS = (("disagreement", "national and external differ by more than one level"),
-              ("ie", "insufficient evidence (IE)"),
+              ("ie", "insufficient evidence (IE): verify first"),
               ("capped", "level capped by the evidence"),
-              ("low", "low confidence"))
+              ("low", "low confidence"),
+              ("override", "agreed level set against the criteria"),
+              ("gated", "level held down by an unmet lower criterion"))
 FOCUS_DELAY = 0.3  # seconds: the browser must have drawn a newly opened panel before focus moves
 
 
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def subarea_summary(row) -> str:
-    """Short text after a sub-area's name: ``3/4 rated · score 2.5``."""
-    return f"{int(row['n_scored'])}/{int(row['n_applicable'])} rated · score {format_score(row['score'], 1)}"
+    """Short text after a sub-area's name: ``3/4 rated · level 2+ (indicators 2 to 4)`` and its
+    warning in words; framework 1.0's mean rule keeps ``3/4 rated · score 2.5``."""
+    rated = f"{int(row['n_scored'])}/{int(row['n_applicable'])} rated"
+    if row.get("method", "mean") == "mean":
+        return f"{rated} · score {format_score(row['score'], 1)}"
+    label = row.get("label") or ""
+    if not label:
+        return f"{rated} · no level yet"
+    low, high = _number(row.get("min_level")), _number(row.get("max_level"))
+    spread = f" (indicators {int(low)} to {int(high)})" if low is not None and high is not None and low != high else ""
+    text = f"{rated} · level {label}{spread}"
+    warning = row.get("warning") or ""
+    if warning:
+        text += " · ⚠ " + ("reads " + warning.split(" reads ", 1)[1] if " reads " in warning else warning)
+    return text
+
+
+def level_words(scored: dict) -> str:
+    """An indicator's level as scored, in words (for the indicators a sub-area refers to)."""
+    status = scored.get("status")
+    if status == "rated":
+        level = _number(scored.get("level"))
+        capped = " (capped by the evidence)" if scored.get("capped") else ""
+        return f"level {int(level)}{capped}" if level is not None else "not rated yet"
+    return {"IE": "insufficient evidence (IE), counted as level 1: verify first", "NA": "not applicable",
+            "NE": "not evaluated"}.get(status, "not rated yet")
+
+
+def subarea_html(framework: Framework, subarea: SubArea, row, snapshot: Snapshot, link: Callable[[str], str]) -> str:
+    """What a sub-area's panel says above its indicators: its description, its level under its
+    stated rule with the spread, its warning in words, and the indicators it draws on elsewhere
+    (``also draws on INF.2.2, rated under Alert lists: level 3``)."""
+    e = html.escape
+    parts = [f'<p class="mbm-subarea-desc">{e(subarea.description)}</p>']
+    if row is not None and row.get("method", "mean") != "mean":
+        if row.get("label"):
+            low, high = _number(row.get("min_level")), _number(row.get("max_level"))
+            spread = (f"its indicators range from level {int(low)} to {int(high)}" if low != high
+                      else f"every indicator scored is at level {int(low)}")
+            note = f"; {row['note']}" if row.get("note") else ""
+            parts.append(f'<p class="mbm-subarea-level" style="margin:0.2em 0"><strong>Level {e(row["label"])}'
+                         f"</strong> under the {e(METHOD_NAMES.get(row['method'], row['method']))} rule: {e(spread)}"
+                         f"{e(note)}.</p>")
+        else:
+            parts.append('<p class="mbm-subarea-level" style="margin:0.2em 0">No level yet: no indicator scored.</p>')
+        if row.get("warning"):
+            parts.append(f'<p class="mbm-subarea-warning" role="note" style="margin:0.2em 0;color:#8a4b00">'
+                         f"⚠ {e(row['warning'])}.</p>")
+    if subarea.refers_to:
+        items = []
+        for ref in subarea.refers_to:
+            try:
+                target, home = framework.indicator(ref.indicator), framework.subarea_of(ref.indicator)
+            except NotFound:
+                continue
+            items.append(f'<li>also draws on <a href="{e(link(ref.indicator))}">{e(target.id)} {e(target.name)}</a>, '
+                         f"rated under {e(home.name)}: {e(level_words(snapshot.scored(target.id)))}. "
+                         f'<span class="mbm-why">{e(ref.why)}</span></li>')
+        if items:
+            parts.append('<div class="mbm-refers"><strong>Rated elsewhere, read here:</strong>'
+                         f'<ul style="margin:0.1em 0 0.3em">{"".join(items)}</ul></div>')
+    return "".join(parts)
 
 
 def progress_html(pillar_name: str, pillar_row, subareas) -> str:
@@ -52,29 +127,55 @@ def progress_html(pillar_name: str, pillar_row, subareas) -> str:
             "(rated / applicable indicators)</h3>" + "".join(rows) + "</section>")
 
 
+def _flag(row, key) -> bool:
+    value = row.get(key) if hasattr(row, "get") else row[key]
+    return bool(value) and not (isinstance(value, float) and value != value)
+
+
 def flag_reasons(row) -> list[str]:
     """Why an indicator is flagged, in words (``row`` from ``Scores.flags``)."""
     out = []
     if row["disagreement"]:
         out.append(f"national {row['national']} vs external {row['external']}")
     if row["status"] == "IE":
-        out.append("insufficient evidence (IE)")
+        out.append("insufficient evidence (IE): verify first")
     if row["capped"]:
         out.append(str(row["cap_reason"]))
     if row["confidence"] == "low":
         out.append("low confidence")
+    if _flag(row, "override"):
+        level = _number(row.get("criteria_level"))
+        against = f" (level {int(level)})" if level is not None else ""
+        out.append(f"agreed {row['agreed']} set against the criteria{against}; reason: {row.get('override_reason')}")
+    if _flag(row, "gated_by"):
+        out.append(f"gated: {row['gated_by']}")
     return out
 
 
-def flags_summary_html(flags) -> str:
-    counts = {"disagreement": int(flags["disagreement"].sum()), "ie": int((flags["status"] == "IE").sum()),
-              "capped": int(flags["capped"].sum()), "low": int((flags["confidence"] == "low").sum())}
+def flag_counts(flags) -> dict[str, int]:
+    def count(column) -> int:
+        return int(flags[column].astype(bool).sum()) if column in flags else 0
+    return {"disagreement": count("disagreement"), "ie": int((flags["status"] == "IE").sum()),
+            "capped": count("capped"), "low": int((flags["confidence"] == "low").sum()),
+            "override": count("override"), "gated": int((flags["gated_by"] != "").sum()) if "gated_by" in flags else 0}
+
+
+def flags_summary_html(flags, warnings: list[str] = ()) -> str:
+    """The flags in words: how many indicators of each kind, and the sub-areas whose level hides a
+    weak indicator."""
+    e = html.escape
+    warned = ""
+    if warnings:
+        warned = ('<ul class="mbm-warnings" style="margin:0.2em 0">'
+                  + "".join(f'<li style="color:#8a4b00">⚠ {e(w)}</li>' for w in warnings) + "</ul>")
     if flags.empty:
-        return '<h3 style="margin:0.4em 0">Flags</h3><p>No flags: no disagreements, IE, caps or low confidence.</p>'
+        return ('<h3 style="margin:0.4em 0">Flags</h3><p>No flags: no disagreements, IE, caps or low confidence.</p>'
+                + warned)
+    counts = flag_counts(flags)
     parts = [f"{counts[k]} {text}" for k, text in FLAG_KINDS if counts[k]]
-    return ('<h3 style="margin:0.4em 0">Flags</h3>'
-            f'<p class="mbm-flags-summary">{len(flags)} indicator{"s" if len(flags) != 1 else ""} to look at: '
-            + html.escape("; ".join(parts)) + ". Choose one to open it.</p>")
+    return ('<h3 style="margin:0.4em 0">Flags</h3>' + warned
+            + f'<p class="mbm-flags-summary">{len(flags)} indicator{"s" if len(flags) != 1 else ""} to look at: '
+            + e("; ".join(parts)) + ". Choose one to open it.</p>")
 
 
 class PillarForm:
@@ -85,6 +186,7 @@ class PillarForm:
     store : Store
     assessment : AssessmentInfo
     pillar : Pillar
+        The pillar (by id: the assessment's own framework version gives its sub-areas).
     snapshot : Snapshot, optional
         Ratings, evidence and scores already read (the page has them); read here otherwise.
     on_saved : callable, optional
@@ -98,28 +200,34 @@ class PillarForm:
     def __init__(self, store: Store, assessment: AssessmentInfo, pillar: Pillar, *,
                  snapshot: Snapshot | None = None, on_saved: Callable[[str], None] | None = None,
                  editor: str = "", loop=None):
-        self.store, self.assessment, self.pillar = store, assessment, pillar
+        self.store, self.assessment = store, assessment
         self.look = look = Look()
-        self.snapshot = snapshot or load_snapshot(store, assessment.id)
+        self.snapshot = snapshot if snapshot is not None and snapshot.framework is not None \
+            else load_snapshot(store, assessment.id)
+        self.framework: Framework = self.snapshot.framework
+        self.pillar = self.framework.pillar(pillar.id)  # the assessment's version of the pillar
         self._on_saved, self._loop = on_saved, loop
         self.editors: dict[str, IndicatorEditor] = {}
         self._built: dict[int, list[IndicatorEditor]] = {}
+        self._about: dict[int, widgets.HTML] = {}
         self.opened: set[int] = set()
         self._flag_key: tuple = ()
+        self.profile_editor: ProfileEditor | None = None
+        self.moderation: ModerationSection | None = None
         self.user = widgets.Text(value=editor if isinstance(editor, str) else "", description="Your name",
                                  placeholder="required before saving", style=look.label,
                                  layout=widgets.Layout(width="24em"))
         self.user.add_class(EDITOR_FIELD_CLASS)  # our Voila template fills it from the browser session
-        intro = look.html_widget('<p class="mbm-help">Open a sub-area to rate its indicators. Every change is saved '
-                                 "as you make it (notes a second after you stop typing); the line under each "
-                                 "indicator says whether it was saved.</p>")
+        intro = look.html_widget(FORM_STYLE + '<p class="mbm-help">Open a sub-area to rate its indicators. Every '
+                                 "change is saved as you make it (notes a second after you stop typing); the line "
+                                 "under each indicator says whether it was saved.</p>")
         self.progress = look.html_widget()
         self.flags_html = look.html_widget()
         self.flag_buttons = widgets.VBox(layout=look.box)
         self.flag_buttons.add_class("mbm-flag-list")
         self.headers = [look.button_widget(self.title(sa), f"Show or hide the indicators of {sa.id}",
-                                           layout=look.full) for sa in pillar.subareas]
-        self.panels = [widgets.VBox(layout=look.box) for _ in pillar.subareas]
+                                           layout=look.full) for sa in self.pillar.subareas]
+        self.panels = [widgets.VBox(layout=look.box) for _ in self.pillar.subareas]
         for i, h in enumerate(self.headers):
             h.add_class("mbm-subarea-toggle")
             h.on_click(lambda _b, i=i: self.toggle(i))
@@ -128,8 +236,24 @@ class PillarForm:
             sections += [h, p]
         self.sections = widgets.VBox(sections, layout=look.box)
         self.sections.add_class("mbm-subareas")
-        self.widget = widgets.VBox([self.user, intro, self.progress, self.flags_html, self.flag_buttons,
-                                    self.sections], layout=look.box)
+        extra = []
+        self.profile_button = self.moderation_button = None
+        if self.framework.has_criteria:
+            self.profile_button = look.button_widget(self._profile_title(), "Show or hide the crossing-point profile",
+                                                     layout=look.full)
+            self.profile_panel = widgets.VBox(layout=look.box)
+            self.moderation_button = look.button_widget(self._moderation_title(),
+                                                        "Show or hide the consensus session record", layout=look.full)
+            self.moderation_panel = widgets.VBox(layout=look.box)
+            for b in (self.profile_button, self.moderation_button):
+                b.add_class("mbm-section-toggle")
+            self.profile_button.on_click(self.toggle_profile)
+            self.moderation_button.on_click(self.toggle_moderation)
+            extra = [self.profile_button, self.profile_panel]
+        children = [self.user, intro, *extra, self.progress, self.flags_html, self.flag_buttons, self.sections]
+        if self.moderation_button is not None:
+            children += [self.moderation_button, self.moderation_panel]
+        self.widget = widgets.VBox(children, layout=look.box)
         self.widget.add_class("mbm-form")
         self.apply()
 
@@ -162,20 +286,21 @@ class PillarForm:
     def toggle(self, index: int) -> None:
         if not (isinstance(index, int) and 0 <= index < len(self.panels)):
             return
-        sa = self.pillar.subareas[index]
         if index in self.opened:
             self.opened.discard(index)
             self.panels[index].children = ()
         else:
             editors = self._build(index)
             self.opened.add(index)
-            desc = self.look.html_widget(f'<p class="mbm-subarea-desc">{html.escape(sa.description)}</p>')
-            self.panels[index].children = [desc] + [ed.widget for ed in editors]
+            self.panels[index].children = [self._about[index]] + [ed.widget for ed in editors]
         self._set_title(index)
 
     def go_to(self, indicator_id: str) -> IndicatorEditor:
         """Open the indicator's sub-area and move the keyboard focus to it (flags link here)."""
-        sa = self.store.framework.subarea_of(indicator_id)
+        try:
+            sa = self.framework.subarea_of(indicator_id)
+        except (NotFound, KeyError, TypeError):
+            raise NotFound(f"{indicator_id} is not in pillar {self.pillar.id}") from None
         if sa.id not in {s.id for s in self.pillar.subareas}:
             raise NotFound(f"{indicator_id} is not in pillar {self.pillar.id}")
         self.open(sa.id)
@@ -195,11 +320,60 @@ class PillarForm:
         for ind in self.pillar.subareas[index].indicators:
             ed = IndicatorEditor(self.store, self.assessment.id, ind, snap.rating(ind.id),
                                  user=lambda: self.user.value, on_saved=self._changed, scored=snap.scored(ind.id),
-                                 records=snap.records(ind.id), look=self.look, loop=self._loop)
+                                 records=snap.records(ind.id), look=self.look, loop=self._loop,
+                                 framework=self.framework, answers=snap.answers(ind.id), kinds=snap.kinds)
             self.editors[ind.id] = ed
             editors.append(ed)
+        self._about[index] = self.look.html_widget(self._about_html(index))
         self._built[index] = editors
         return editors
+
+    def _link(self, indicator_id: str) -> str:
+        from ..address import notebook_for, page_link  # pages/address imports this package
+        pillar = self.framework.pillar_of(indicator_id)
+        return page_link(notebook_for(pillar), self.assessment.country_code, self.assessment.round,
+                         indicator=indicator_id)
+
+    def _about_html(self, index: int) -> str:
+        sa = self.pillar.subareas[index]
+        rows = self.subareas.set_index("subarea_id")
+        row = rows.loc[sa.id].to_dict() if sa.id in rows.index else None
+        return subarea_html(self.framework, sa, row, self.snapshot, self._link)
+
+    # -- framework 2.0 sections --------------------------------------------------------------------
+    def _profile_title(self, opened: bool = False) -> str:
+        what = self.snapshot.profile.describe(self.framework)
+        return f"{'▾' if opened else '▸'} Crossing points of the country: {what}"
+
+    def _moderation_title(self, opened: bool = False) -> str:
+        return f"{'▾' if opened else '▸'} Consensus session (moderation): record the team's agreed values"
+
+    def toggle_profile(self, _button=None) -> ProfileEditor | None:
+        """Show or hide the crossing-point profile editor (built on first use)."""
+        if self.profile_button is None:
+            return None
+        if self.profile_editor is None:
+            self.profile_editor = ProfileEditor(self.store, self.assessment.id, self.framework, self.snapshot.profile,
+                                                user=lambda: self.user.value, on_saved=lambda: self._changed(""),
+                                                look=self.look)
+        opened = not self.profile_panel.children
+        self.profile_panel.children = [self.profile_editor.widget] if opened else []
+        self.profile_button.description = self._profile_title(opened)
+        return self.profile_editor
+
+    def toggle_moderation(self, _button=None) -> ModerationSection | None:
+        """Show or hide the consensus session section (built on first use)."""
+        if self.moderation_button is None:
+            return None
+        if self.moderation is None:
+            self.moderation = ModerationSection(
+                self.store, self.assessment.id, self.framework, self.pillar,
+                agreed_of=lambda ind: self.snapshot.rating(ind)["agreed"], user=lambda: self.user.value,
+                on_saved=self._changed, look=self.look)
+        opened = not self.moderation_panel.children
+        self.moderation_panel.children = [self.moderation.widget] if opened else []
+        self.moderation_button.description = self._moderation_title(opened)
+        return self.moderation
 
     # -- after every change --------------------------------------------------------------------
     def _changed(self, indicator_id: str) -> None:
@@ -232,14 +406,27 @@ class PillarForm:
             title = self.title(sa, subarea_summary(rows[sa.id]), i in self.opened)
             if self.headers[i].description != title:
                 self.headers[i].description = title
+            if i in self._about:
+                about = self._about_html(i)
+                if self._about[i].value != about:
+                    self._about[i].value = about
         self._show_flags()
         for ind_id, ed in self.editors.items():
-            ed.show(snap.rating(ind_id), snap.scored(ind_id), snap.records(ind_id))
+            ed.show(snap.rating(ind_id), snap.scored(ind_id), snap.records(ind_id), snap.answers(ind_id), snap.kinds)
+        if self.profile_button is not None:
+            title = self._profile_title(bool(self.profile_panel.children))
+            if self.profile_button.description != title:
+                self.profile_button.description = title
+            if self.profile_editor is not None:
+                self.profile_editor.show(snap.profile)
+        if self.moderation is not None:
+            self.moderation.refresh()
 
     def _show_flags(self) -> None:
         flags = self.snapshot.scores.flags
         flags = flags[flags["pillar_id"] == self.pillar.id]
-        self.flags_html.value = flags_summary_html(flags)
+        warnings = [w for w in self.subareas["warning"] if w] if "warning" in self.subareas else []
+        self.flags_html.value = flags_summary_html(flags, warnings)
         items = [(r["indicator_id"], "; ".join(flag_reasons(r))) for _, r in flags.iterrows()]
         key = tuple(items)
         if key == self._flag_key:
@@ -247,7 +434,7 @@ class PillarForm:
         self._flag_key = key
         buttons = []
         for ind_id, why in items:
-            name = self.store.framework.indicator(ind_id).name
+            name = self.framework.indicator(ind_id).name
             b = self.look.button_widget(f"{ind_id} {name}: {why}", f"Open {ind_id} ({why})")
             b.add_class("mbm-flag-link")
             b.on_click(lambda _b, i=ind_id: self.go_to(i))
