@@ -235,7 +235,8 @@ class PillarPage:
         def flag(r) -> str:
             ind = r["indicator_id"]
             href = page_link(notebook_for(self.pillar), a.country_code, a.round, indicator=ind)
-            return (f'<li><a href="{e(href)}">{e(ind)} {e((self.snapshot.framework or self.store.framework).indicator(ind).name)}</a>: '
+            name = (self.snapshot.framework or self.store.framework).indicator(ind).name
+            return (f'<li><a href="{e(href)}">{e(ind)} {e(name)}</a>: '
                     f'{e("; ".join(flag_reasons(r)))}</li>')
         links = "".join(flag(r) for _, r in flags.iterrows())
         rows = {r["subarea_id"]: r for _, r in sub.iterrows()}
