@@ -366,7 +366,7 @@ def test_invalid_values_the_library_accepts_are_refused_by_the_form(demo_store, 
     ed = form.open(form.pillar.subareas[0].id)[0]
     before = db_fingerprint(demo_store)
     send_state(form.user, "value", "Ana\x00")
-    send_state(ed.agreed, "index", 3)
+    send_state(ed.agreed, "index", 3 if ed.agreed.index != 3 else 2)  # a change, whatever the demo holds
     assert ed.state == "failed" and db_fingerprint(demo_store) == before
     send_state(form.user, "value", "Ana Ferreira")
     send_state(ed.notes, "value", "x" * (MAX_NOTES + 1))
