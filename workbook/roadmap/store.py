@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from ..inputs import MAX_LONG, parse_text
-from ..scoring import Scores, score_assessment
+from ..scoring import Scores
 from ..store import Store, StoreBase
 from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Initiative, InitiativeScope, Recommendation,
                             RecommendationPrerequisite, SubareaTarget, utcnow)
