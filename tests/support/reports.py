@@ -15,7 +15,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from workbook.pages import pillar
+from workbook.present.charts import subarea_chart
+from workbook.present.levels import subarea_table_html
 from workbook.report import load_report_data
 from workbook.roadmap import RoadmapStore
 from workbook.store import Store
@@ -175,12 +176,13 @@ def load_data(url: str, code: str, round_name: str | None):
 
 def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
     """A pillar notebook as papermill leaves it: parameters, no-report and report cells, the
-    report cells holding what ``PillarPage.scores_table()`` and ``.chart()`` display."""
+    report cells holding what ``PillarPage.scores_table()`` and ``.chart()`` display: the kit's
+    sub-area table (``present.levels``) and the report chart (``present.charts.subarea_chart``)."""
     fw_pillar = data.framework.pillar(pillar_id)
     sub = data.scores.subareas[data.scores.subareas["pillar_id"] == pillar_id]
     row = data.scores.pillars.set_index("pillar_id").loc[pillar_id]
     caption = f"{fw_pillar.name}: sub-area scores, {data.info.country_code} {data.info.label}"
-    chart = pillar.chart(sub, fw_pillar.name, quick=False)
+    chart = subarea_chart(sub, fw_pillar.name)
     nb = new_notebook()
     nb.cells = [
         new_markdown_cell(f"# Notebook title {pillar_id}"),
@@ -196,7 +198,7 @@ def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
                           "text/plain": "VBox(children=(WIDGET-PLACEHOLDER,))"})]),
         new_code_cell("page.scores_table()", metadata={"tags": ["report"]},
                       outputs=[new_output("display_data",
-                                          data={"text/html": pillar.scores_table_html(sub, row, caption)}),
+                                          data={"text/html": subarea_table_html(sub, row, caption)}),
                                new_output("stream", name="stderr", text="STDERR-NOISE\n"),
                                new_output("display_data", data={
                                    "application/vnd.jupyter.widget-view+json": {"model_id": "def"},
