@@ -55,9 +55,19 @@ def pillar_distribution(row: Mapping) -> str:
     return distribution_text({lv: int(row[f"n_level_{lv}"]) for lv in range(1, 6)})
 
 
+def confidence_text(value, none: str = "none") -> str:
+    """``high``, ``medium``, ``low``, or ``none`` when nothing is scored (None or NaN)."""
+    return value if isinstance(value, str) and value else none
+
+
 def rule_name(method: str) -> str:
     """``weakest link``, ``median with a floor`` or ``mean``."""
     return METHOD_NAMES.get(method, str(method).replace("_", " "))
+
+
+def rule_text(method: str, score=None) -> str:
+    """The rule's name; a framework 1.0 ``mean`` sub-area adds its mean as a detail: ``mean (3.25)``."""
+    return rule_name(method) + (f" ({float(score):.2f})" if method == "mean" and not missing(score) else "")
 
 
 def normative_text(met, total) -> str:
@@ -88,9 +98,7 @@ def subarea_table_html(subareas: pd.DataFrame, pillar_row: Mapping, caption: str
     written out in words below the table."""
     rows = []
     for _, r in subareas.iterrows():
-        rule = rule_name(r["method"])
-        if r["method"] == "mean" and not missing(r["score"]):
-            rule += f" ({float(r['score']):.2f})"
+        rule = rule_text(r["method"], r["score"])
         if r.get("capped_by_legal"):
             rule += ", capped by the legal basis"
         rows.append([f"{r['subarea_id']} {r['subarea']}", level_label(r["level"], bool(r["plus"])), rule,

@@ -14,7 +14,7 @@ from nbformat.v4 import new_notebook
 
 from ..present.charts import profile_chart
 from ..present.html import e, figure, format_date, format_share, items, missing, table, text_or_dash
-from ..present.levels import change_text, level_label, pillar_distribution, spread_text
+from ..present.levels import change_text, confidence_text, level_label, pillar_distribution, spread_text
 from ..scoring import WARN_FROM, WEAK_AT
 from .contributions import contributions_brief_html
 from .country import STRENGTH_FROM, data_quality, level_changes, main_gaps, strengths
@@ -64,7 +64,7 @@ def _page1(data: ReportData, n: Numbering) -> str:
     levels = table(n.table("Pillar levels (lower median of the sub-area levels)"),
                    ["Pillar", "Level", "Sub-areas (spread)", "Sub-areas at each level", "Completion", "Confidence"],
                    [[r.pillar, level_label(r.level, r.label.endswith("+")), spread_text(r.min_level, r.max_level),
-                     pillar_distribution(r._asdict()), format_share(r.completion), r.confidence or "none"]
+                     pillar_distribution(r._asdict()), format_share(r.completion), confidence_text(r.confidence)]
                     for r in p.itertuples()], numeric=(1,), widths=(24, 8, 11, 35, 11, 11))
     quality = (f"{q['n_rated']} of {q['n_applicable']} applicable indicators rated "
                f"({format_share(q['completion'])}); confidence {q['high']} high, {q['medium']} medium, "

@@ -25,8 +25,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from ..errors import WorkbookError
 from ..present.charts import describe_profile, dumbbell_chart, gantt_chart, level_columns, profile_chart
 from ..present.html import e, figure, format_date, format_share, items, missing, table, text_or_dash
-from ..present.levels import (change_text, level_label, normative_text, pillar_distribution, spread_text,
-                              spread_words)
+from ..present.levels import (change_text, confidence_text, level_label, normative_text, pillar_distribution,
+                              spread_text, spread_words)
 from ..roadmap import compare_scores
 from ..scoring import WARN_FROM, WEAK_AT, Scores
 from . import contributions, methodology
@@ -97,7 +97,7 @@ def pillar_table_html(pillars, caption: str) -> str:
         rows.append([r.pillar, level_label(r.level, r.label.endswith("+")), spread_text(r.min_level, r.max_level),
                      pillar_distribution(r._asdict()), spread_text(r.method_low, r.method_high),
                      normative_text(r.normative_met, r.normative_total),
-                     f"{format_share(r.completion)} ({r.n_rated} of {r.n_applicable})", r.confidence or "none"])
+                     f"{format_share(r.completion)} ({r.n_rated} of {r.n_applicable})", confidence_text(r.confidence)])
         attrs.append({"data-pillar": r.pillar_id})
     return table(caption, ["Pillar", "Level", "Sub-areas (spread)", "Sub-areas at each level", "Method range",
                            "Normative alignment", "Completion", "Confidence"], rows, numeric=(1,),
@@ -134,7 +134,8 @@ def strengths(data: ReportData) -> list[str]:
     good = sub[sub["level"].notna() & (sub["level"] >= STRENGTH_FROM) & (sub["warning"] == "")]
     top = good.sort_values(["level", "min_level"], ascending=False, kind="stable").head(5)
     return [f"{r.subarea_id} {r.subarea}: level {level_label(r.level, r.plus)} (indicators "
-            f"{spread_words(r.min_level, r.max_level)}; {r.confidence or 'no'} confidence)" for r in top.itertuples()]
+            f"{spread_words(r.min_level, r.max_level)}; {confidence_text(r.confidence, 'no')} confidence)"
+            for r in top.itertuples()]
 
 
 def main_gaps(data: ReportData) -> list[str]:
@@ -267,7 +268,7 @@ def pillar_sentence(p) -> str:
     return (f"Level {level_label(p['level'], p['label'].endswith('+'))}: the lower median of its sub-area levels, "
             f"which run from {int(p['min_level'])} to {int(p['max_level'])} ({pillar_distribution(p)}); under the "
             f"other aggregation rules it would read {methods}. {int(p['n_rated'])} of {int(p['n_applicable'])} "
-            f"applicable indicators rated; {p['confidence'] or 'no'} confidence; {int(p['n_warnings'])} "
+            f"applicable indicators rated; {confidence_text(p['confidence'], 'no')} confidence; {int(p['n_warnings'])} "
             f"warning(s).{norm}")
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..framework import Indicator, SubArea
 from ..present.html import e, missing, table
-from ..present.levels import level_label, normative_text, rule_name, spread_text
+from ..present.levels import confidence_text, level_label, normative_text, rule_text, spread_text
 from .data import ReportData
 from .parts import Numbering
 
@@ -51,7 +51,8 @@ def subarea_sentence(data: ReportData, sa: SubArea, s) -> str:
            if "–" not in methods else f" The three aggregation rules would give {methods} (method range).")
     norm = (f" Normative alignment: {normative_text(s['normative_met'], s['normative_total'])} normative criteria "
             "met (reported beside the level, never gating it)." if s["normative_total"] else "")
-    return f"{how}{spread}{rng} {crit[0].upper()}{crit[1:]}; {counts}; {s['confidence'] or 'no'} confidence.{norm}"
+    conf = confidence_text(s["confidence"], "no")
+    return f"{how}{spread}{rng} {crit[0].upper()}{crit[1:]}; {counts}; {conf} confidence.{norm}"
 
 
 def subareas_table_html(data: ReportData, pillar_id: str, n: Numbering) -> str:
@@ -61,8 +62,7 @@ def subareas_table_html(data: ReportData, pillar_id: str, n: Numbering) -> str:
     rows = []
     for r in sub[sub["pillar_id"] == pillar_id].itertuples():
         rows.append([f"{r.subarea_id} {r.subarea}", level_label(r.level, r.plus),
-                     rule_name(r.method) + (f" (mean {r.score:.2f})" if r.method == "mean" and not missing(r.score)
-                                            else ""),
+                     rule_text(r.method, r.score),
                      spread_text(r.min_level, r.max_level), spread_text(r.method_low, r.method_high),
                      normative_text(r.normative_met, r.normative_total), r.criticality, r.warning or "none"])
     name = data.framework.pillar(pillar_id).name
@@ -115,7 +115,7 @@ def criteria_items(data: ReportData, indicator: Indicator, level: int) -> list[s
         else:
             status = ANSWER_WORDS.get(answers.get(c.id), "not answered")
         kind = " (normative alignment: reported, never gating)" if c.normative else ""
-        out.append(f"<li><em>{e(status)}</em>: {e(c.id)} {e(c.text)}{e(kind)}</li>")
+        out.append(f"<li><em>{e(status)}:</em> {e(c.id)} {e(c.text)}{e(kind)}</li>")
     return out
 
 
