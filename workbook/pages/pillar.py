@@ -37,8 +37,9 @@ from IPython.display import HTML, display
 
 from ..errors import InvalidInput, Problem, WorkbookError
 from ..framework import Pillar
-from ..present.charts import Chart, level_bars, subarea_chart
-from ..present.html import TABLE_CSS, e, figure, format_completion, format_score, table, text_or_dash
+from ..present.charts import Chart, level_bars, level_columns, subarea_chart
+from ..present.html import e, figure, format_completion
+from ..present.levels import level_label, subarea_table_html
 from ..scoring import Scores
 from ..store import AssessmentInfo, Store
 from .address import HOME_NOTEBOOK, check_editor, notebook_for, open_assessment, page_link, problem_html
@@ -66,30 +67,19 @@ FORM_CSS = """<style>
 
 # -- pure renderers (HTML strings; tested without a kernel) ----------------------------------
 def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
-    """An accessible table of a pillar's sub-area scores (header cells, row headers, caption)."""
-    rows = []
-    for _, r in subareas.iterrows():
-        notes = []
-        if r["method"] == "weakest_link":
-            notes.append("weakest link")
-        if r["capped_by_legal"]:
-            notes.append("capped by the legal basis")
-        score = format_score(r["score"], 1) + (f" ({', '.join(notes)})" if notes and not pd.isna(r["score"]) else "")
-        rows.append([f"{r['subarea_id']} {r['subarea']}", score, format_completion(r["n_scored"], r["n_applicable"]),
-                     text_or_dash(r["confidence"]), int(r["flags"])])
-    p = pillar_row
-    foot = [[f"Pillar (weighted; unweighted {format_score(p['unweighted'], 1)})", format_score(p["score"], 1),
-             format_completion(p["n_rated"], p["n_applicable"]), text_or_dash(p["confidence"]), int(p["flags"])]]
-    return TABLE_CSS + table(caption, ["Sub-area", "Score (1-5)", "Completion", "Confidence", "Flags"], rows,
-                             numeric=(1, 2, 4), cls="mbm-table mbm-scores", foot=foot)
+    """An accessible table of a pillar's sub-areas: each level under its rule with its spread, the
+    method range, completion, confidence and flags, the pillar's profile in the footer and every
+    warning in words (the presentation kit's :func:`~workbook.present.levels.subarea_table_html`)."""
+    return subarea_table_html(subareas, pillar_row, caption)
 
 
 def chart(subareas: pd.DataFrame, pillar_name: str, *, quick: bool = True) -> Chart:
     """The sub-area bar chart: ``quick``, the pages' SVG drawn without matplotlib; else the
     report's matplotlib chart. Both carry alt text stating every value."""
     if quick:
-        return level_bars(list(subareas["subarea"]), [float(v) for v in subareas["score"]],
-                          f"{pillar_name}: sub-area scores")
+        levels, plus, lows, highs = level_columns(subareas)
+        return level_bars(list(subareas["subarea"]), levels, f"{pillar_name}: sub-area levels",
+                          plus=plus, lows=lows, highs=highs)
     return subarea_chart(subareas, pillar_name)
 
 
@@ -192,7 +182,7 @@ class PillarPage:
                 f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
                 f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
                 f"{e(self.pillar.name)}: {format_completion(p['n_rated'], p['n_applicable'])} of applicable "
-                f"indicators rated · score {format_score(p['score'], 1)}"
+                f"indicators rated · level {e(level_label(p['level'], str(p['label']).endswith('+')))}"
                 + (f"<br>Team: {e(team)}" if team else "") + "</p>" + note)
 
     def _caption(self) -> str:

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from ...errors import NotFound
 from ...framework import Pillar, SubArea
 from ...store import AssessmentInfo, Store
-from ...present.html import format_score
+from ...present.levels import level_label
 from .common import EDITOR_FIELD_CLASS, Look, running_loop
 from .indicator import IndicatorEditor
 from .snapshot import Snapshot, load_snapshot
@@ -27,8 +27,9 @@ FOCUS_DELAY = 0.3  # seconds: the browser must have drawn a newly opened panel b
 
 
 def subarea_summary(row) -> str:
-    """Short text after a sub-area's name: ``3/4 rated · score 2.5``."""
-    return f"{int(row['n_scored'])}/{int(row['n_applicable'])} rated · score {format_score(row['score'], 1)}"
+    """Short text after a sub-area's name: ``3/4 rated · level 2+`` (its level under its rule)."""
+    return (f"{int(row['n_scored'])}/{int(row['n_applicable'])} rated · "
+            f"level {level_label(row['level'], bool(row['plus']))}")
 
 
 def progress_html(pillar_name: str, pillar_row, subareas) -> str:
