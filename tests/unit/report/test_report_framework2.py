@@ -64,6 +64,8 @@ def test_a_critical_sub_area_with_one_indicator_at_1_reads_1_plus_and_names_it(t
                            "aggregation rules would give 1–3 (method range). Criticality critical;")
     row = next(r for r in rows_of(page, "Operations: sub-area levels, rules and spread") if r[0].startswith("OPS.2 "))
     assert row[:5] == ["OPS.2 Passenger processing", "1+", "weakest link", "1–4", "1–3"]
+    level_3 = data.framework.scale.levels[2].name
+    assert level_3 == "Established" and level_3 not in text, "OPS.2 never reads as level 3, in number or name"
     gaps = plain_text(between(html, "summary-gaps", "summary-quality"))
     assert "OPS.2 Passenger processing: level 1+ (indicators from 1 to 4)" in gaps
     assert "3.25" not in html and not DECIMAL.search(plain_text(html)), DECIMAL.search(plain_text(html))
