@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 import re
 import shutil
 import subprocess
@@ -15,7 +16,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from workbook.pages import pillar
+from workbook.present.charts import subarea_chart
+from workbook.present.levels import subarea_table_html
 from workbook.report import load_report_data
 from workbook.roadmap import RoadmapStore
 from workbook.store import Store
@@ -95,6 +97,19 @@ class ReportPage(HTMLParser):
         raise AssertionError(f"no table captioned {start!r}; captions: {captions}")
 
 
+def plain_text(html_text: str) -> str:
+    """The text of a piece of report HTML as a reader sees it: styles and scripts dropped, each tag a
+    space, entities decoded, whitespace squashed."""
+    shown = re.sub(r"<(style|script)\b.*?</\1>", " ", html_text, flags=re.S | re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", shown)).split())
+
+
+def between(html_text: str, start_id: str, end_id: str | None = None) -> str:
+    """The HTML from the element with id ``start_id`` to the one with ``end_id`` (or the end)."""
+    start = html_text.index(f'id="{start_id}"')
+    return html_text[start:html_text.index(f'id="{end_id}"', start) if end_id else None]
+
+
 def remote_loads(html_text: str) -> list[str]:
     """Every resource the page would fetch from the network (attributes, CSS urls, imports)."""
     page = ReportPage(html_text)
@@ -168,6 +183,71 @@ def rich_database(template: str, folder: str) -> str:
     return url
 
 
+# -- a framework 2.0 story built with the store API, for the report's 2.0 chapters --------------
+@dataclass(frozen=True)
+class Story:
+    """What :func:`tell_story` recorded, and where each rule of the report shows."""
+
+    assessment_id: int
+    criteria: str = "INF.3.1"         # criteria give 2: met, not met, NA and unanswered at level 3
+    gated: str = "REG.1.1"            # level 4's criteria met, one of level 3's not: practice ahead of paper
+    override: str = "INF.5.1"         # criteria give 2, agreed 3 with a reason
+    ie: str = "INF.2.1"               # insufficient evidence: verify first
+    normative: str = "REG.6.1"        # 5 of its 8 normative criteria met
+    no_sea: str = "OPS.7.4"           # sea only: not applicable to a landlocked country
+    moderated: str = "OPS.2.3"        # moved from 2 to 1 in the consensus session
+    held_on: dt.date = field(default_factory=lambda: dt.date.today() - dt.timedelta(days=3))
+    reason: str = "The security policy was signed during the mission; the asset register follows it."
+    why_moderated: str = "No screening or referral was seen at any post visited; the draft is not in use."
+    participants: tuple[str, ...] = ("Maria Okafor", "Ana Ferreira", "Idris Benali")
+
+
+def _evidence(kind: str, indicator_id: str) -> list[dict]:
+    return [{"type": kind, "source": f"{kind} for {indicator_id}", "date": dt.date.today() - dt.timedelta(days=30),
+             "reference": f"{indicator_id}/1", "supplied_by": "assessment team"}]
+
+
+def _capacity(framework, indicator_id: str, level: int) -> list[str]:
+    return [c.id for c in framework.indicator(indicator_id).levels[level - 1].criteria if not c.normative]
+
+
+def tell_story(store: Store, code: str = "XAT") -> Story:
+    """A landlocked country rated against framework 2.0: OPS.2 with three indicators at 4 and
+    protection screening at 1 (agreed in a consensus session), ADM.4 at 4/2/4 (median with a
+    floor reads 3 with a warning), and one indicator for each criteria rule (see :class:`Story`)."""
+    fw = store.framework
+    a = store.create_assessment(code, "baseline 2026", country_name="Atlantis", by="Maria Okafor", team=[
+        {"name": n, "organisation": "Assessment team", "role": "international"} for n in Story.participants])
+    story = Story(a.id)
+    observed = {i: "4" for i in ("OPS.2.1", "OPS.2.2", "OPS.2.4", "ADM.4.1", "ADM.4.3")}
+    rows = [{"indicator_id": i, "agreed": lv, "notes": f"Seen at the airport and the main land crossing ({i}).",
+             "evidence": _evidence("observation", i)} for i, lv in observed.items()]
+    rows += [{"indicator_id": i, "agreed": "2", "notes": "A draft exists; not applied.",
+              "evidence": _evidence("interview", i)} for i in ("OPS.2.3", "ADM.4.2", "OPS.6.3")]
+    rows += [{"indicator_id": story.ie, "agreed": "IE", "notes": "The rules for alerts were not shown to the team."},
+             {"indicator_id": story.normative, "agreed": "3", "notes": "Treaty register kept by the ministry.",
+              "evidence": _evidence("law", story.normative)},
+             {"indicator_id": story.override, "agreed": "3", "notes": "Security policy adopted.",
+              "evidence": _evidence("sop", story.override)}]
+    store.save_many(a.id, rows, by="Maria Okafor")
+    store.set_crossing_profile(a.id, kinds=["air", "land"], landlocked=True, by="Maria Okafor")
+    c = functools.partial(_capacity, fw)
+    answers = {x: "yes" for x in c(story.criteria, 2)}
+    three = c(story.criteria, 3)
+    answers |= {three[0]: "yes", three[1]: "no", three[2]: "na"}
+    answers |= {x: "yes" for x in c(story.gated, 2) + c(story.gated, 3)[1:] + c(story.gated, 4)}
+    answers[c(story.gated, 3)[0]] = "no"
+    answers |= {x: "yes" for x in c(story.override, 2)} | {c(story.override, 3)[0]: "no"}
+    normative = [x.id for x in fw.indicator(story.normative).criteria if x.normative]
+    answers |= {x: "yes" if k < 5 else "no" for k, x in enumerate(normative)}
+    store.save_criteria(a.id, answers, by="Ana Ferreira")
+    store.save_rating(a.id, story.override, by="Maria Okafor", agreed="3", override_reason=story.reason)
+    store.record_moderation(a.id, held_on=story.held_on, participants=list(story.participants),
+                            changes=[{"indicator_id": story.moderated, "agreed": "1", "note": story.why_moderated}],
+                            by="Maria Okafor")
+    return story
+
+
 @functools.cache
 def load_data(url: str, code: str, round_name: str | None):
     return load_report_data(code, round_name, store=Store(url))
@@ -175,12 +255,13 @@ def load_data(url: str, code: str, round_name: str | None):
 
 def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
     """A pillar notebook as papermill leaves it: parameters, no-report and report cells, the
-    report cells holding what ``PillarPage.scores_table()`` and ``.chart()`` display."""
+    report cells holding what ``PillarPage.scores_table()`` and ``.chart()`` display: the kit's
+    sub-area table (``present.levels``) and the report chart (``present.charts.subarea_chart``)."""
     fw_pillar = data.framework.pillar(pillar_id)
     sub = data.scores.subareas[data.scores.subareas["pillar_id"] == pillar_id]
     row = data.scores.pillars.set_index("pillar_id").loc[pillar_id]
     caption = f"{fw_pillar.name}: sub-area scores, {data.info.country_code} {data.info.label}"
-    chart = pillar.chart(sub, fw_pillar.name, quick=False)
+    chart = subarea_chart(sub, fw_pillar.name)
     nb = new_notebook()
     nb.cells = [
         new_markdown_cell(f"# Notebook title {pillar_id}"),
@@ -196,7 +277,7 @@ def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
                           "text/plain": "VBox(children=(WIDGET-PLACEHOLDER,))"})]),
         new_code_cell("page.scores_table()", metadata={"tags": ["report"]},
                       outputs=[new_output("display_data",
-                                          data={"text/html": pillar.scores_table_html(sub, row, caption)}),
+                                          data={"text/html": subarea_table_html(sub, row, caption)}),
                                new_output("stream", name="stderr", text="STDERR-NOISE\n"),
                                new_output("display_data", data={
                                    "application/vnd.jupyter.widget-view+json": {"model_id": "def"},

@@ -39,8 +39,9 @@ from IPython.display import HTML, display
 
 from ..errors import InvalidInput, Problem, WorkbookError
 from ..framework import Pillar
-from ..present.charts import Chart, level_bars, subarea_chart
-from ..present.html import TABLE_CSS, e, figure, format_completion, table, text_or_dash
+from ..present.charts import Chart, level_bars, level_columns, subarea_chart
+from ..present.html import e, figure, format_completion
+from ..present.levels import subarea_table_html
 from ..scoring import Scores
 from ..store import AssessmentInfo, Store
 from .address import (HOME_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for, open_assessment,
@@ -81,35 +82,19 @@ def _level_text(label, low, high) -> str:
 
 
 def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
-    """An accessible table of a pillar's sub-area levels (header cells, row headers, caption): each
-    level as labelled ("2+") with the spread of its indicators, never a mean."""
-    rows = []
-    for _, r in subareas.iterrows():
-        notes = []
-        if r["method"] == "weakest_link":
-            notes.append("weakest link")
-        if r["capped_by_legal"]:
-            notes.append("capped by the legal basis")
-        if r.get("warning"):
-            notes.append("⚠ " + r["warning"])
-        level = _level_text(r["label"], r["min_level"], r["max_level"])
-        level += f" ({'; '.join(notes)})" if notes and level != "–" else ""
-        rows.append([f"{r['subarea_id']} {r['subarea']}", level, format_completion(r["n_scored"], r["n_applicable"]),
-                     text_or_dash(r["confidence"]), int(r["flags"])])
-    p = pillar_row
-    spread = f"; sub-areas: {p['distribution']}" if p.get("distribution") else ""
-    foot = [[f"Pillar (middle sub-area level{spread})", _level_text(p["label"], p["min_level"], p["max_level"]),
-             format_completion(p["n_rated"], p["n_applicable"]), text_or_dash(p["confidence"]), int(p["flags"])]]
-    return TABLE_CSS + table(caption, ["Sub-area", "Level (1-5; spread)", "Completion", "Confidence", "Flags"], rows,
-                             numeric=(1, 2, 4), cls="mbm-table mbm-scores", foot=foot)
+    """An accessible table of a pillar's sub-areas: each level under its rule with its spread, the
+    method range, completion, confidence and flags, the pillar's profile in the footer and every
+    warning in words (the presentation kit's :func:`~workbook.present.levels.subarea_table_html`)."""
+    return subarea_table_html(subareas, pillar_row, caption)
 
 
 def chart(subareas: pd.DataFrame, pillar_name: str, *, quick: bool = True) -> Chart:
     """The sub-area bar chart: ``quick``, the pages' SVG drawn without matplotlib; else the
     report's matplotlib chart. Both carry alt text stating every value."""
     if quick:
-        return level_bars(list(subareas["subarea"]), [float(v) for v in subareas["score"]],
-                          f"{pillar_name}: sub-area scores")
+        levels, plus, lows, highs = level_columns(subareas)
+        return level_bars(list(subareas["subarea"]), levels, f"{pillar_name}: sub-area levels",
+                          plus=plus, lows=lows, highs=highs)
     return subarea_chart(subareas, pillar_name)
 
 

@@ -1,5 +1,9 @@
-"""Charts of scores and of the road map. Each chart function returns a :class:`Chart`: the SVG
+"""Charts of levels and of the road map. Each chart function returns a :class:`Chart`: the SVG
 and the alt text that states what it shows, written once, next to the chart.
+
+Levels are whole (``2``, ``2+``): a bar reaches the level and a line across it marks the spread,
+from the lowest to the highest part (the indicators of a sub-area, the sub-areas of a pillar),
+so a strong average never hides a weak part. No chart prints a mean.
 
 :func:`level_bars` draws the pages' bar chart as a small SVG without matplotlib (well under a
 millisecond). The others draw with matplotlib, imported on first use; their ``plot_*`` helpers
@@ -13,8 +17,9 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .html import e, format_date, format_score
-from .palette import GRID, HORIZON_COLOURS, LEVEL_COLOURS, NO_SCORE, STATUS_HATCH, level_colour
+from .html import e, format_date, format_score, missing
+from .levels import level_label, spread_text, spread_words
+from .palette import GRID, HORIZON_COLOURS, LEVEL_COLOURS, NO_SCORE, SPREAD, STATUS_HATCH, level_colour
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,6 +45,38 @@ def describe_levels(labels, scores) -> str:
     return "Bar chart of levels from 1 to 5. " + "; ".join(parts) + "."
 
 
+def describe_profile(labels, levels, plus=None, lows=None, highs=None, parts: str = "indicators") -> str:
+    """Alt text of a chart of whole levels with their spread: every bar with its level ("2+") and
+    the lowest and highest of its ``parts``."""
+    n = len(list(labels))
+    plus = [False] * n if plus is None else list(plus)
+    lows = [float("nan")] * n if lows is None else list(lows)
+    highs = [float("nan")] * n if highs is None else list(highs)
+    items = [f"{lab}: not scored" if missing(lv) else
+             f"{lab}: level {level_label(lv, bool(p))}, {parts} {spread_words(lo, hi)}"
+             for lab, lv, p, lo, hi in zip(labels, levels, plus, lows, highs)]
+    return (f"Bar chart of whole levels from 1 to 5; a line across each bar marks the spread from its lowest to "
+            f"its highest {parts[:-1] if parts.endswith('s') else parts}. " + "; ".join(items) + ".")
+
+
+def level_columns(frame) -> tuple[list[float], list[bool], list[float], list[float]]:
+    """Levels, "+" markers, lowest and highest part of a ``score_subareas`` or ``score_pillars``
+    frame (a pillar's "+" is in its label)."""
+    levels = [float(x) for x in frame["level"]]
+    if "plus" in frame:
+        plus = [bool(x) for x in frame["plus"]]
+    else:
+        plus = [str(x).endswith("+") for x in frame["label"]]
+    return levels, plus, [float(x) for x in frame["min_level"]], [float(x) for x in frame["max_level"]]
+
+
+def _bar_text(level, plus, low, high) -> str:
+    if missing(level):
+        return "not scored"
+    spread = "" if missing(low) or missing(high) or low == high else f" ({spread_text(low, high)})"
+    return level_label(level, plus) + spread
+
+
 def figure_svg(fig: Figure) -> str:
     """A Figure as an SVG element (no XML prologue, text kept as text, no timestamp: stable output).
 
@@ -61,34 +98,54 @@ def _short(text: str, n: int = 48) -> str:
 
 
 # -- bars of levels ---------------------------------------------------------------------------
-def level_bars(labels: list[str], scores: list[float], title: str) -> Chart:
+def level_bars(labels: list[str], scores: list[float], title: str, *, plus: list[bool] | None = None,
+               lows: list[float] | None = None, highs: list[float] | None = None) -> Chart:
     """Horizontal bars of levels 1-5 as a small SVG, drawn like :func:`subarea_chart` (same
-    colours and axis) without matplotlib: the pages redraw it after every save."""
-    row, top, left, plot, right = 26, 34, 300, 380, 60
-    height = top + row * len(labels) + 40
+    colours and axis) without matplotlib: the pages redraw it after every save.
+
+    With ``plus``, ``lows`` and ``highs`` (whole levels, "+" markers and the spread of the parts)
+    each bar is labelled ``2+ (1–4)`` and a line across it marks the spread; without them the
+    values are written as given.
+    """
+    profile = plus is not None or lows is not None
+    n = len(labels)
+    plus = list(plus) if plus is not None else [False] * n
+    lows = list(lows) if lows is not None else [float("nan")] * n
+    highs = list(highs) if highs is not None else [float("nan")] * n
+    row, top, left, plot, right = 26, 34, 300, 380, 90 if profile else 60
+    height = top + row * n + 40
     width = left + plot + right
     x = lambda v: left + plot * v / 5.4  # noqa: E731 - the axis runs 0 to 5.4, as in the matplotlib chart
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
            f'<text x="8" y="20" font-size="13">{e(title)}</text>']
     for level in range(1, 6):
-        out.append(f'<line x1="{x(level):.1f}" y1="{top - 4}" x2="{x(level):.1f}" y2="{top + row * len(labels)}" '
+        out.append(f'<line x1="{x(level):.1f}" y1="{top - 4}" x2="{x(level):.1f}" y2="{top + row * n}" '
                    f'stroke="{GRID}" stroke-width="0.8"/>')
-        out.append(f'<text x="{x(level):.1f}" y="{top + row * len(labels) + 16}" text-anchor="middle">{level}</text>')
-    for i, (label, score) in enumerate(zip(labels, scores)):
+        out.append(f'<text x="{x(level):.1f}" y="{top + row * n + 16}" text-anchor="middle">{level}</text>')
+    for i, (label, score, p, lo, hi) in enumerate(zip(labels, scores, plus, lows, highs)):
         y = top + i * row
+        mid = y + row / 2
         shown = label if len(label) <= 44 else label[:43] + "…"
-        out.append(f'<text x="{left - 8}" y="{y + row / 2 + 4:.1f}" text-anchor="end">{e(shown)}</text>')
-        missing = score is None or math.isnan(score)
-        if not missing:
+        out.append(f'<text x="{left - 8}" y="{mid + 4:.1f}" text-anchor="end">{e(shown)}</text>')
+        absent = missing(score)
+        end = score
+        if not absent:
             out.append(f'<rect x="{left}" y="{y + 4}" width="{x(score) - left:.1f}" height="{row - 8}" '
                        f'fill="{level_colour(score)}"/>')
-        text = "not scored" if missing else f"{score:.1f}"
-        out.append(f'<text x="{(left if missing else x(score)) + 4:.1f}" y="{y + row / 2 + 4:.1f}" '
-                   f'font-size="11">{text}</text>')
-    out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + row * len(labels)}" stroke="#444"/>')
+            if not (missing(lo) or missing(hi)) and lo < hi:
+                end = max(score, hi)
+                out.append(f'<line x1="{x(lo):.1f}" y1="{mid:.1f}" x2="{x(hi):.1f}" y2="{mid:.1f}" '
+                           f'stroke="{SPREAD}" stroke-width="1.6"/>')
+                out += [f'<line x1="{x(v):.1f}" y1="{mid - 6:.1f}" x2="{x(v):.1f}" y2="{mid + 6:.1f}" '
+                        f'stroke="{SPREAD}" stroke-width="1.6"/>' for v in (lo, hi)]
+        text = (_bar_text(score, p, lo, hi) if profile else "not scored" if absent else f"{score:.1f}")
+        out.append(f'<text x="{(left if absent else x(end)) + 4:.1f}" y="{mid + 4:.1f}" '
+                   f'font-size="11">{e(text)}</text>')
+    out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + row * n}" stroke="#444"/>')
     out.append(f'<text x="{left + plot / 2}" y="{height - 6}" text-anchor="middle">{LEVEL_AXIS}</text></svg>')
-    return Chart("".join(out), describe_levels(labels, scores))
+    alt = describe_profile(labels, scores, plus, lows, highs) if profile else describe_levels(labels, scores)
+    return Chart("".join(out), alt)
 
 
 def profile_columns(labels: list[str], scores: list[float], title: str) -> Chart:
@@ -117,20 +174,34 @@ def profile_columns(labels: list[str], scores: list[float], title: str) -> Chart
     return Chart("".join(out), f"{title}. " + describe_levels(labels, scores))
 
 
-def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 7.5) -> Figure:
+def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 7.5,
+          plus: list[bool] | None = None, lows: list[float] | None = None,
+          highs: list[float] | None = None) -> Figure:
+    """Horizontal bars; with ``plus``/``lows``/``highs`` whole levels labelled ``2+ (1–4)`` with a
+    line across each bar for the spread."""
     import matplotlib
     from matplotlib.figure import Figure
+    profile = plus is not None or lows is not None
+    n = len(labels)
+    plus = list(plus) if plus is not None else [False] * n
+    lows = list(lows) if lows is not None else [float("nan")] * n
+    highs = list(highs) if highs is not None else [float("nan")] * n
     with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
-        fig = Figure(figsize=(width, 0.42 * len(labels) + 1.1), layout="constrained")
+        fig = Figure(figsize=(width, 0.42 * n + 1.1), layout="constrained")
         ax = fig.subplots()
-        y = list(range(len(labels)))[::-1]
-        values = [0 if (s is None or math.isnan(s)) else s for s in scores]
+        y = list(range(n))[::-1]
+        values = [0 if missing(s) else s for s in scores]
         ax.barh(y, values, color=[level_colour(s) for s in scores], height=0.6)
-        for yi, s in zip(y, scores):
-            text = "not scored" if (s is None or math.isnan(s)) else f"{s:.1f}"
-            ax.text((0 if text == "not scored" else s) + 0.05, yi, text, va="center", fontsize=8)
+        for yi, s, p, lo, hi in zip(y, scores, plus, lows, highs):
+            end = 0 if missing(s) else s
+            if not (missing(s) or missing(lo) or missing(hi)) and lo < hi:
+                ax.plot([lo, hi], [yi, yi], color=SPREAD, linewidth=1.4, marker="|", markersize=9,
+                        markeredgewidth=1.4, zorder=3)
+                end = max(s, hi)
+            text = _bar_text(s, p, lo, hi) if profile else "not scored" if missing(s) else f"{s:.1f}"
+            ax.text(end + 0.08, yi, text, va="center", fontsize=8)
         ax.set_yticks(y, labels)
-        ax.set_xlim(0, 5.4)
+        ax.set_xlim(0, 6.0 if profile else 5.4)
         ax.set_xticks([1, 2, 3, 4, 5])
         ax.set_xlabel(LEVEL_AXIS)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -141,14 +212,18 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
 
 
 def plot_subarea_scores(subareas, pillar_name: str) -> Figure:
-    """Horizontal bars: one per sub-area of a pillar (``subareas`` from ``score_subareas``)."""
-    return _bars(list(subareas["subarea"]), [float(x) for x in subareas["score"]],
-                 f"{pillar_name}: sub-area scores")
+    """Horizontal bars: one per sub-area of a pillar (``subareas`` from ``score_subareas``), at its
+    level, with the spread of its indicators."""
+    levels, plus, lows, highs = level_columns(subareas)
+    return _bars(list(subareas["subarea"]), levels, f"{pillar_name}: sub-area levels", plus=plus, lows=lows,
+                 highs=highs)
 
 
 def plot_profile(pillars, title: str = "Capacity profile by pillar") -> Figure:
-    """Horizontal bars: one per pillar (``pillars`` from ``score_pillars``). A profile, not a rank."""
-    return _bars(list(pillars["pillar"]), [float(x) for x in pillars["score"]], title)
+    """Horizontal bars: one per pillar (``pillars`` from ``score_pillars``) at the lower median of
+    its sub-area levels, with their spread. A profile, not a rank."""
+    levels, plus, lows, highs = level_columns(pillars)
+    return _bars(list(pillars["pillar"]), levels, title, plus=plus, lows=lows, highs=highs)
 
 
 # -- road map and follow-up (frames from workbook.roadmap) --------------------------------
@@ -230,12 +305,13 @@ def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
 
 
 # -- comparison across countries and rounds (workbook.report.comparison) ---------------------
-def plot_heatmap(matrix, title: str = "Sub-area scores by country and round") -> Figure:
+def plot_heatmap(matrix, title: str = "Sub-area levels by country and round", labels=None) -> Figure:
     """A sub-area x assessment grid coloured by level, each cell with its value.
 
     ``matrix``: a DataFrame, one row per sub-area (index: labels), one column per assessment
-    (columns: labels), values the sub-area scores (NaN: not scored). Columns keep the order
-    given (alphabetical, not ranked).
+    (columns: labels), values the sub-area levels (NaN: not scored). ``labels``: a DataFrame of
+    the same shape with the text of each cell (``2+``); default the value itself. Columns keep
+    the order given (alphabetical, not ranked).
     """
     import matplotlib
     import numpy as np
@@ -243,6 +319,7 @@ def plot_heatmap(matrix, title: str = "Sub-area scores by country and round") ->
     from matplotlib.figure import Figure
     rows, cols = list(matrix.index), list(matrix.columns)
     values = matrix.to_numpy(dtype=float)
+    texts = _cell_texts(matrix, labels)
     with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
         fig = Figure(figsize=(2.6 + 0.42 * max(len(cols), 1), 0.9 + 0.22 * max(len(rows), 1)), layout="constrained")
         ax = fig.subplots()
@@ -251,9 +328,8 @@ def plot_heatmap(matrix, title: str = "Sub-area scores by country and round") ->
         for i in range(len(rows)):
             for j in range(len(cols)):
                 v = values[i, j]
-                text = "–" if math.isnan(v) else f"{v:.1f}"
                 dark = not math.isnan(v) and (round(v) in (1, 5))
-                ax.text(j, i, text, ha="center", va="center", fontsize=6, color="white" if dark else "#1f2933")
+                ax.text(j, i, texts[i][j], ha="center", va="center", fontsize=6, color="white" if dark else "#1f2933")
         ax.set_xticks(range(len(cols)), [_short(c, 24) for c in cols], rotation=60, ha="right")
         ax.set_yticks(range(len(rows)), [_short(r, 44) for r in rows])
         ax.tick_params(length=0)
@@ -263,8 +339,36 @@ def plot_heatmap(matrix, title: str = "Sub-area scores by country and round") ->
     return fig
 
 
+def _cell_texts(matrix, labels) -> list[list[str]]:
+    values = matrix.to_numpy(dtype=float)
+    if labels is not None:
+        given = labels.reindex(index=matrix.index, columns=matrix.columns).to_numpy(dtype=object)
+    out = []
+    for i in range(values.shape[0]):
+        row = []
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            if math.isnan(v):
+                row.append("–")
+            elif labels is not None and isinstance(given[i, j], str) and given[i, j]:
+                row.append(given[i, j])
+            else:
+                row.append(f"{v:g}" if float(v).is_integer() else f"{v:.1f}")
+        out.append(row)
+    return out
+
+
+def _profile_values(pillars) -> tuple[list[float], list[bool], list[float], list[float]]:
+    if "level" in pillars and "min_level" in pillars:
+        return level_columns(pillars)
+    scores = [float(x) for x in pillars["score"]]
+    nan = [float("nan")] * len(scores)
+    return scores, [False] * len(scores), nan, nan
+
+
 def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: int = 4) -> Figure:
-    """Small multiples: one bar chart of the pillar scores per assessment, on the same scale.
+    """Small multiples: one bar chart of the pillar levels per assessment, on the same scale, a
+    line across each bar for the spread of its sub-area levels.
 
     ``profiles``: a sequence of ``(label, pillars)`` with ``pillars`` from ``score_pillars``.
     Panels keep the order given (alphabetical), so the chart reads as profiles, not a ranking.
@@ -283,10 +387,13 @@ def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: 
                 continue
             label, pillars = profiles[k]
             names = list(pillars["pillar"])
-            scores = [float(x) for x in pillars["score"]]
+            levels, _plus, lows, highs = _profile_values(pillars)
             y = list(range(len(names)))[::-1]
-            ax.barh(y, [0 if math.isnan(s) else s for s in scores], color=[level_colour(s) for s in scores],
+            ax.barh(y, [0 if math.isnan(s) else s for s in levels], color=[level_colour(s) for s in levels],
                     height=0.65)
+            for yi, lv, lo, hi in zip(y, levels, lows, highs):
+                if not (missing(lv) or missing(lo) or missing(hi)) and lo < hi:
+                    ax.plot([lo, hi], [yi, yi], color=SPREAD, linewidth=1, marker="|", markersize=5, zorder=3)
             ax.set_yticks(y, [_short(nm, 14) for nm in names])
             ax.set_xlim(0, 5)
             ax.set_xticks([1, 3, 5])
@@ -300,15 +407,20 @@ def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: 
 
 # -- the charts, with their alt text ------------------------------------------------------------
 def subarea_chart(subareas, pillar_name: str) -> Chart:
-    """The sub-areas of a pillar (``subareas`` from ``score_subareas``), for reports."""
-    labels, scores = list(subareas["subarea"]), [float(x) for x in subareas["score"]]
-    return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name)), describe_levels(labels, scores))
+    """The sub-areas of a pillar (``subareas`` from ``score_subareas``) at their levels, with the
+    spread of their indicators, for reports."""
+    levels, plus, lows, highs = level_columns(subareas)
+    return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name)),
+                 f"{pillar_name}: sub-area levels. "
+                 + describe_profile(list(subareas["subarea"]), levels, plus, lows, highs, "indicators"))
 
 
 def profile_chart(pillars, title: str = "Capacity profile by pillar") -> Chart:
     """The pillars of an assessment (``pillars`` from ``score_pillars``): a profile, not a rank."""
+    levels, plus, lows, highs = level_columns(pillars)
     return Chart(figure_svg(plot_profile(pillars, title)),
-                 "Capacity profile by pillar. " + describe_levels(pillars["pillar"], pillars["score"]))
+                 "Capacity profile by pillar. " + describe_profile(list(pillars["pillar"]), levels, plus, lows,
+                                                                  highs, "sub-areas"))
 
 
 def gantt_chart(table, title: str = "Road map") -> Chart:
@@ -322,25 +434,40 @@ def gantt_chart(table, title: str = "Road map") -> Chart:
     return Chart(figure_svg(plot_roadmap_gantt(table, title)), alt)
 
 
+def _digits(values) -> int:
+    """Digits to print: none when every value is a whole level (no false precision), else one."""
+    finite = [float(v) for v in values if not missing(v)]
+    return 0 if finite and all(v.is_integer() for v in finite) else 1
+
+
 def dumbbell_chart(changes, title: str = "Change since the baseline", label_column: str = "subarea") -> Chart:
-    """Baseline and follow-up per row (``Comparison.subareas`` or ``.pillars``)."""
-    parts = [f"{lab}: {format_score(b, 1)} to {format_score(f, 1)}" for lab, b, f in
+    """Baseline and follow-up per row (``Comparison.subareas`` or ``.pillars``); whole levels are
+    written whole in the alt text."""
+    digits = _digits(list(changes["baseline"]) + list(changes["followup"]))
+    parts = [f"{lab}: {format_score(b, digits)} to {format_score(f, digits)}" for lab, b, f in
              zip(changes[label_column], changes["baseline"], changes["followup"])]
     return Chart(figure_svg(plot_followup_dumbbell(changes, title, label_column)),
-                 "Dumbbell chart of scores, baseline to follow-up. " + "; ".join(parts) + ".")
+                 "Dumbbell chart of levels, baseline to follow-up. " + "; ".join(parts) + ".")
 
 
-def heatmap_chart(matrix, title: str = "Sub-area scores by country and round") -> Chart:
-    """Sub-area x assessment scores (see :func:`plot_heatmap`); the alt text lists every cell."""
-    alt = "Heat map of sub-area scores. " + " ".join(
-        f"{c}: " + "; ".join(f"{r.split(' ', 1)[0]} {format_score(v, 1)}" for r, v in matrix[c].items()) + "."
-        for c in matrix.columns)
-    return Chart(figure_svg(plot_heatmap(matrix, title)), alt)
+def heatmap_chart(matrix, title: str = "Sub-area levels by country and round", labels=None) -> Chart:
+    """Sub-area x assessment levels (see :func:`plot_heatmap`); the alt text lists every cell."""
+    texts = _cell_texts(matrix, labels)
+    alt = "Heat map of sub-area levels. " + " ".join(
+        f"{c}: " + "; ".join(f"{r.split(' ', 1)[0]} {'not scored' if t == '–' else t}"
+                             for r, t in zip(matrix.index, (row[j] for row in texts))) + "."
+        for j, c in enumerate(matrix.columns))
+    return Chart(figure_svg(plot_heatmap(matrix, title, labels)), alt)
 
 
 def profiles_chart(profiles, title: str = "Pillar profiles side by side") -> Chart:
-    """Small multiples of pillar profiles (see :func:`plot_profiles`)."""
-    alt = "Pillar profiles. " + " ".join(
-        f"{label}: " + "; ".join(f"{p}: {format_score(s, 1)}" for p, s in zip(pil["pillar"], pil["score"])) + "."
-        for label, pil in profiles)
-    return Chart(figure_svg(plot_profiles(profiles, title)), alt)
+    """Small multiples of pillar profiles (see :func:`plot_profiles`); the alt text gives each
+    pillar's level and the spread of its sub-areas."""
+    parts = []
+    for label, pil in profiles:
+        levels, plus, lows, highs = _profile_values(pil)
+        parts.append(f"{label}: " + "; ".join(
+            f"{p}: {level_label(lv, pl) if 'level' in pil else format_score(lv, 1)}"
+            + ("" if missing(lo) else f" (sub-areas {spread_words(lo, hi)})")
+            for p, lv, pl, lo, hi in zip(pil["pillar"], levels, plus, lows, highs)) + ".")
+    return Chart(figure_svg(plot_profiles(profiles, title)), "Pillar profiles. " + " ".join(parts))

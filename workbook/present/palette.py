@@ -18,6 +18,8 @@ STATUS_HATCH = {"open": "", "in_progress": "//", "done": "xx", "dropped": ".."}
 OK, FAILED, WORKING = "#1b5e20", "#b71c1c", "#6d4c00"
 #: Grid lines and secondary text.
 GRID, MUTED = "#dddddd", "#444"
+#: The line that marks the spread of a level's parts (lowest to highest) across its bar.
+SPREAD = "#1f2933"
 
 
 def level_colour(score) -> str:

@@ -1,8 +1,9 @@
 """The two-page donor brief: where a country stands and where support is needed.
 
-Page 1: the profile (chart and pillar scores), strengths, main gaps and data quality. Page 2:
-priority gaps nobody funds, the short-term road map (or the top suggested actions), the
-initiatives already running and, after a follow-up round, the change since the baseline.
+Page 1: the profile (chart and pillar levels with their spread), strengths, main gaps, warnings
+and data quality. Page 2: the contribution areas, priority gaps nobody funds, the short-term road
+map (or the top suggested actions), the initiatives already running and, after a follow-up
+round, the change in levels since the baseline. Levels, never means.
 Lists are cut to fixed lengths and long titles shortened, so the brief always prints on two
 A4 pages (tests check the page count).
 """
@@ -12,18 +13,37 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
 from ..present.charts import profile_chart
-from ..present.html import e, figure, format_date, format_score, format_share, items, missing, table, text_or_dash
-from .country import data_quality, main_gaps, strengths
+from ..present.html import e, figure, format_date, format_share, items, missing, table, text_or_dash
+from ..present.levels import change_text, confidence_text, level_label, pillar_distribution, spread_text
+from ..scoring import WARN_FROM, WEAK_AT
+from .contributions import contributions_brief_html
+from .country import STRENGTH_FROM, data_quality, level_changes, main_gaps, strengths
 from .data import ReportData
 from .parts import Numbering, html_cell, report_metadata
 
 MAX_ROWS = 5
 MAX_TEXT = 80
+MAX_WARNINGS = 5  # sub-areas named in the warnings line (the rest counted)
 
 
 def _short(text, n: int = MAX_TEXT) -> str:
     text = text_or_dash(text)
     return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _warnings_html(data: ReportData) -> str:
+    """The sub-areas with a warning, briefly: ``ADM.4 at 3 (ADM.4.2 at 2)``; the first few named."""
+    ind = data.scores.indicators
+    warned = []
+    for r in data.scores.subareas[data.scores.subareas["warning"] != ""].itertuples():
+        weak = ind[(ind["subarea_id"] == r.subarea_id) & ind["level"].notna() & (ind["level"] <= WEAK_AT)]
+        warned.append(f"{r.subarea_id} at {level_label(r.level, r.plus)} ("
+                      + ", ".join(f"{w.indicator_id} at {int(w.level)}" for w in weak.itertuples()) + ")")
+    if not warned:
+        return f"<p>No sub-area reads level {WARN_FROM} or above with an indicator at level {WEAK_AT} or below.</p>"
+    more = f"; and {len(warned) - MAX_WARNINGS} more in the full report" if len(warned) > MAX_WARNINGS else ""
+    return (f"<p>{len(warned)} sub-area(s) read level {WARN_FROM} or above with an indicator at level {WEAK_AT} or "
+            f"below: {e('; '.join(warned[:MAX_WARNINGS]) + more)}.</p>")
 
 
 def _page1(data: ReportData, n: Numbering) -> str:
@@ -39,29 +59,35 @@ def _page1(data: ReportData, n: Numbering) -> str:
             + ('<p><span class="mbm-fictional">Fictional country: demonstration data</span></p>'
                if info.fictional else "") + "</header>")
     chart = figure(profile_chart(p, title="Capacity profile (a profile, not a ranking)"),
-                   n.figure("Capacity profile by pillar (weighted scores, levels 1 to 5)"))
-    scores = table(n.table("Pillar scores"), ["Pillar", "Score", "Completion", "Confidence"],
-                   [[r.pillar, format_score(r.score), format_share(r.completion), r.confidence or "none"]
-                    for r in p.itertuples()], numeric=(1, 2))
+                   n.figure("Capacity profile by pillar: levels 1 to 5, a line from the lowest to the highest "
+                            "sub-area"))
+    levels = table(n.table("Pillar levels (lower median of the sub-area levels)"),
+                   ["Pillar", "Level", "Sub-areas (spread)", "Sub-areas at each level", "Completion", "Confidence"],
+                   [[r.pillar, level_label(r.level, r.label.endswith("+")), spread_text(r.min_level, r.max_level),
+                     pillar_distribution(r._asdict()), format_share(r.completion), confidence_text(r.confidence)]
+                    for r in p.itertuples()], numeric=(1,), widths=(24, 8, 11, 35, 11, 11))
     quality = (f"{q['n_rated']} of {q['n_applicable']} applicable indicators rated "
                f"({format_share(q['completion'])}); confidence {q['high']} high, {q['medium']} medium, "
-               f"{q['low']} low; {q['flagged']} indicators flagged.")
-    return (head + '<h2 id="profile">Where capacity stands</h2>' + chart + scores
+               f"{q['low']} low; {q['flagged']} indicators flagged ({q['ie']} to verify first).")
+    return (head + '<h2 id="profile">Where capacity stands</h2>' + chart + levels
             + '<div class="mbm-columns"><div><h2 id="strengths">Strengths</h2>'
-            + items([_short(s) for s in strengths(data)[:4]], "No sub-area at 3.5 or above yet.")
+            + items([_short(s) for s in strengths(data)[:4]], f"No sub-area at level {STRENGTH_FROM} or above "
+                                                               "without a weak indicator yet.")
             + '</div><div><h2 id="gaps">Main gaps</h2>'
-            + items([_short(g, 110) for g in main_gaps(data)[:4]], "No gap to a long-term target.")
-            + f'</div></div><h2 id="quality">Data quality</h2><p>{e(quality)}</p>')
+            + items([_short(g, 130) for g in main_gaps(data)[:4]], "No gap to a long-term target.")
+            + '</div></div><h2 id="quality">Warnings and data quality</h2>'
+            + _warnings_html(data) + f"<p>{e(quality)}</p>")
 
 
 def _page2(data: ReportData, n: Numbering) -> str:
     label = {sid: f"{sid} {sa.name}" for sid, sa in data.framework.subareas.items()}
-    parts = ['<section class="mbm-page2" aria-labelledby="support"><h2 id="support">Where support is needed</h2>']
+    parts = ['<section class="mbm-page2" aria-labelledby="support">', contributions_brief_html(data, n),
+             '<h2 id="support">Where support is needed</h2>']
     dm = data.donor_map
     if dm is not None and len(dm.unfunded):
         parts.append(table(n.table("Priority gaps with no initiative and no committed funding"),
                            ["Sub-area", "Priority", "Gap", "Note"],
-                           [[_short(label[r.subarea_id], 60), f"{r.priority:.1f}", f"{r.gap_long:.1f}", r.note]
+                           [[_short(label[r.subarea_id], 60), f"{r.priority:g}", f"{r.gap_long:g}", r.note]
                             for r in dm.unfunded.head(MAX_ROWS).itertuples()], numeric=(1, 2)))
     else:
         parts.append("<p>Every priority sub-area has an initiative or committed funding.</p>")
@@ -95,15 +121,14 @@ def _page2(data: ReportData, n: Numbering) -> str:
     else:
         parts.append("<p>No capacity-building initiative is recorded for this country.</p>")
     fu = data.follow_up
-    if fu is not None:
+    if fu is not None and data.baseline is not None:
+        _sub, pil = level_changes(data.baseline, data.scores)
         parts.append(f'<h2 id="change">Change since {e(fu.baseline)}</h2>')
-        parts.append(table(n.table("Change per pillar"), ["Pillar", fu.baseline, fu.followup, "Change"],
-                           [[r.pillar, format_score(r.baseline), format_score(r.followup),
-                             "n/a" if missing(r.change) else f"{r.change:+.2f}"]
-                            for r in fu.comparison.pillars.itertuples()],
-                           numeric=(1, 2, 3)))
+        parts.append(table(n.table("Change per pillar (levels)"), ["Pillar", fu.baseline, fu.followup, "Change"],
+                           [[r.pillar, r.baseline_label, r.followup_label, change_text(r.change)]
+                            for r in pil.itertuples()], numeric=(1, 2, 3)))
     team = ", ".join(name for name, _o, _r in data.info.team[:6])
-    parts.append(f'<p class="mbm-running">Assessment team: {e(team or "not recorded")}. The full country '
+    parts.append(f'<p class="mbm-note">Assessment team: {e(team or "not recorded")}. The full country '
                  "report holds the methodology, every rating with its evidence and the complete road map.</p>")
     parts.append("</section>")
     return "".join(parts)

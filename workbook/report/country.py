@@ -1,11 +1,15 @@
 """The country report: chapters composed as a notebook of outputs, rendered by our template.
 
-Order: cover, contents, executive summary, methodology (written from the framework data),
-one chapter per pillar (the outputs of the executed pillar notebook's ``report`` cells, then
-findings per sub-area from the notes and the national/external disagreements), road map, donor
-map, follow-up (when an earlier round exists) and annexes (every rating with its evidence, the
-team, the crosswalk to SDG 10.7 and GCM objectives 7 and 11). Figures and tables are numbered
-in document order.
+Order: cover, contents, executive summary, contribution areas (frameworks that have them),
+one chapter per pillar (the outputs of the executed pillar notebook's ``report`` cells, then the
+sub-area levels, findings per sub-area with their criteria and the national/external
+disagreements), road map, donor map, follow-up (when an earlier round exists) and annexes (the
+methodology with the moderation record, every rating with its criteria and evidence, the team,
+the crosswalk to SDG 10.7 and GCM objectives 7 and 11). Figures and tables are numbered in
+document order.
+
+Levels are whole, with "+" and their spread; no mean is a headline (a framework 1.0 sub-area,
+whose rule is the mean, shows it as a detail next to the rule).
 """
 from __future__ import annotations
 
@@ -19,17 +23,22 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook
 
 from ..errors import WorkbookError
-from ..scoring import STALE_AFTER_YEARS
+from ..present.charts import describe_profile, dumbbell_chart, gantt_chart, level_columns, profile_chart
+from ..present.html import e, figure, format_date, format_share, items, missing, table, text_or_dash
+from ..present.levels import (change_text, confidence_text, level_label, normative_text, pillar_distribution,
+                              spread_text, spread_words)
+from ..roadmap import compare_scores
+from ..scoring import WARN_FROM, WEAK_AT, Scores
+from . import contributions, methodology
 from .data import CROSSWALK_REFS, ReportData
-from ..present.charts import describe_levels, dumbbell_chart, gantt_chart, profile_chart
-from ..present.html import e, figure, format_date, format_score, format_share, items, missing, table, text_or_dash
+from .findings import findings_html, subareas_table_html
 from .parts import Numbering, chapter_heading, html_cell, report_metadata
 
 REPORT_TAG = "report"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 IMAGE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
 ROLE_NAMES = {"international": "international expert", "national": "national expert"}
-STRENGTH_FROM = 3.5  # a sub-area scored at or above this is listed among the strengths
+STRENGTH_FROM = 3  # a sub-area at this level or above, with no warning, is listed among the strengths
 TOP_GAPS = 5
 MAX_SUGGESTIONS = 12  # rows of suggested actions shown when no recommendation is recorded
 
@@ -81,21 +90,24 @@ def contents_html(chapters: list[tuple[str, str]]) -> str:
 
 # -- executive summary ---------------------------------------------------------------------
 def pillar_table_html(pillars, caption: str) -> str:
-    """Pillar scores: weighted, unweighted, sensitivity range, completion, confidence."""
+    """Pillar profiles: level (lower median of the sub-area levels), their spread and distribution,
+    the method range, normative alignment, completion and confidence."""
     rows, attrs = [], []
     for r in pillars.itertuples(index=False):
-        sens = ("not scored" if missing(r.sensitivity_low)
-                else f"{format_score(r.sensitivity_low)} to {format_score(r.sensitivity_high)}")
-        rows.append([r.pillar, format_score(r.score), format_score(r.unweighted), sens,
-                     f"{format_share(r.completion)} ({r.n_rated} of {r.n_applicable})", r.confidence or "none"])
+        rows.append([r.pillar, level_label(r.level, r.label.endswith("+")), spread_text(r.min_level, r.max_level),
+                     pillar_distribution(r._asdict()), spread_text(r.method_low, r.method_high),
+                     normative_text(r.normative_met, r.normative_total),
+                     f"{format_share(r.completion)} ({r.n_rated} of {r.n_applicable})", confidence_text(r.confidence)])
         attrs.append({"data-pillar": r.pillar_id})
-    return table(caption, ["Pillar", "Weighted score", "Unweighted score", "Sensitivity range", "Completion",
-                           "Confidence"], rows, numeric=(1, 2, 3, 4), cls="mbm-pillar-scores", attrs=attrs)
+    return table(caption, ["Pillar", "Level", "Sub-areas (spread)", "Sub-areas at each level", "Method range",
+                           "Normative alignment", "Completion", "Confidence"], rows, numeric=(1,),
+                 cls="mbm-pillar-scores", attrs=attrs, widths=(17, 7, 10, 19, 9, 11, 15, 12))
 
 
 def profile_figure(data: ReportData, n: Numbering) -> str:
-    return figure(profile_chart(data.scores.pillars), n.figure(f"Capacity profile by pillar, {data.info.round} "
-                                                               "(weighted scores, levels 1 to 5)"))
+    return figure(profile_chart(data.scores.pillars),
+                  n.figure(f"Capacity profile by pillar, {data.info.round}: each pillar's level (the lower median of "
+                           "its sub-area levels) with a line from its lowest to its highest sub-area"))
 
 
 def data_quality(data: ReportData) -> dict:
@@ -111,110 +123,78 @@ def data_quality(data: ReportData) -> dict:
             "disagreements": int(ind["disagreement"].sum()), "ie": int((ind["status"] == "IE").sum()),
             "capped": int(ind["capped"].sum()), "ne": int((ind["status"] == "NE").sum()),
             "na": int((ind["status"] == "NA").sum()), "missing": int((ind["status"] == "missing").sum()),
-            "flagged": len(data.scores.flags)}
+            "overrides": int(ind["override"].sum()), "gated": int((ind["gated_by"] != "").sum()),
+            "answered": 0 if data.criteria is None else len(data.criteria),
+            "warnings": len(data.scores.warnings), "flagged": len(data.scores.flags)}
 
 
 def strengths(data: ReportData) -> list[str]:
-    sub = data.scores.subareas.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
-    top = sub[sub["score"] >= STRENGTH_FROM].head(5)
-    return [f"{r.subarea_id} {r.subarea}: {r.score:.2f} ({r.confidence or 'no'} confidence)"
+    """Sub-areas at level 3 or above that carry no warning, highest first."""
+    sub = data.scores.subareas
+    good = sub[sub["level"].notna() & (sub["level"] >= STRENGTH_FROM) & (sub["warning"] == "")]
+    top = good.sort_values(["level", "min_level"], ascending=False, kind="stable").head(5)
+    return [f"{r.subarea_id} {r.subarea}: level {level_label(r.level, r.plus)} (indicators "
+            f"{spread_words(r.min_level, r.max_level)}; {confidence_text(r.confidence, 'no')} confidence)"
             for r in top.itertuples()]
 
 
 def main_gaps(data: ReportData) -> list[str]:
+    """The sub-areas with the highest priority, each with its level, spread and target."""
+    sub = data.scores.subareas.set_index("subarea_id")
+
+    def level(sid: str) -> str:
+        s = sub.loc[sid]
+        return (f"level {level_label(s['level'], bool(s['plus']))} (indicators "
+                f"{spread_words(s['min_level'], s['max_level'])})")
     if data.targets is not None:
         t = data.targets[data.targets["priority"] > 0].sort_values("rank").head(TOP_GAPS)
-        return [f"{r.subarea_id} {r.subarea}: {r.score:.2f}, long-term target {r.long_term_target} "
-                f"(gap {r.gap_long:.1f}; {r.criticality} criticality; priority {r.priority:.1f})"
+        return [f"{r.subarea_id} {r.subarea}: {level(r.subarea_id)}, long-term target {r.long_term_target} "
+                f"(gap {int(r.gap_long)}; {r.criticality}; priority {r.priority:g})"
+                + ("; verify first: an indicator rated insufficient evidence holds it down" if r.verify_first else "")
                 for r in t.itertuples()]
-    sub = data.scores.subareas.dropna(subset=["score"]).sort_values("score", kind="stable").head(TOP_GAPS)
-    return [f"{r.subarea_id} {r.subarea}: {r.score:.2f}" for r in sub.itertuples()]
+    low = data.scores.subareas.dropna(subset=["level"]).sort_values(["level", "min_level"], kind="stable")
+    return [f"{r.subarea_id} {r.subarea}: {level(r.subarea_id)}" for r in low.head(TOP_GAPS).itertuples()]
 
 
 def summary_html(data: ReportData, n: Numbering) -> str:
     q = data_quality(data)
-    strong = strengths(data)
     quality = [
         f"Completion: {q['n_rated']} of {q['n_applicable']} applicable indicators rated "
         f"({format_share(q['completion'])}); {q['ne']} not evaluated, {q['missing']} not yet rated, "
         f"{q['na']} not applicable.",
         f"Confidence of the rated indicators: {q['high']} high, {q['medium']} medium, {q['low']} low "
-        "(shown next to every score, never blended into it).",
+        "(shown next to every level, never blended into it).",
         f"Flags: {q['disagreements']} national/external disagreements of more than one level, "
-        f"{q['ie']} rated insufficient evidence (IE), {q['capped']} capped for missing evidence; "
-        f"{q['flagged']} indicators need a look in all.",
+        f"{q['ie']} rated insufficient evidence (IE: verify first), {q['capped']} capped for missing evidence, "
+        f"{q['overrides']} agreed against the criteria with a written reason (overrides), {q['gated']} with "
+        f"practice ahead of paper; {q['flagged']} indicators need a look in all.",
     ]
+    if data.framework.has_criteria:
+        quality.append(f"Criteria answered: {q['answered']} of {len(data.framework.criteria)}.")
+    how = ("How to read the levels: every level is whole. A sub-area's level follows its stated rule (see Annex A); "
+           "\"+\" marks a sub-area with an indicator above its level, and the spread gives its lowest and highest "
+           "indicator. A pillar's level is the lower median of its sub-area levels, shown with their spread and "
+           "how many sit at each level. No mean is a headline.")
+    warn = data.scores.warnings
     return (chapter_heading("summary", "Executive summary",
                             "The capacity profile across the four pillars. It describes where capacity stands "
                             "in this country; it is a profile, not a ranking of countries.")
+            + f"<p>{e(how)}</p>"
             + profile_figure(data, n)
-            + pillar_table_html(data.scores.pillars, n.table("Pillar scores (levels 1 to 5). Sensitivity range: "
-                                                             "the weighted score when each sub-area weight is "
-                                                             "halved or doubled in turn."))
+            + pillar_table_html(data.scores.pillars, n.table("Pillar profiles (levels 1 to 5). Method range: the "
+                                                             "pillar's level under each of the three aggregation "
+                                                             "rules."))
+            + '<h3 id="summary-warnings">Warnings</h3>'
+            + (f"<p>Sub-areas that read level {WARN_FROM} or above while one of their indicators is at level "
+               f"{WEAK_AT} or below:</p>" if warn else "")
+            + items(warn, f"No sub-area reads level {WARN_FROM} or above while one of its indicators is at level "
+                          f"{WEAK_AT} or below.")
             + '<h3 id="summary-strengths">Strengths</h3>'
-            + items(strong, f"No sub-area reaches {STRENGTH_FROM} yet.")
+            + items(strengths(data), f"No sub-area reaches level {STRENGTH_FROM} without a weak indicator yet.")
             + '<h3 id="summary-gaps">Main gaps</h3>'
             + "<p>The sub-areas with the highest priority (long-term gap x criticality x exposure):</p>"
             + items(main_gaps(data), "No gap: every scored sub-area is at its long-term target.")
             + '<h3 id="summary-quality">Data quality</h3>' + items(quality))
-
-
-# -- methodology ---------------------------------------------------------------------------
-def methodology_html(data: ReportData, n: Numbering) -> str:
-    """Written from the framework data, so it never goes stale."""
-    fw = data.framework
-    parts = [chapter_heading("methodology", "Methodology",
-                             f"This assessment uses the {fw.title} ({fw.id}) version {fw.version}: "
-                             f"{len(fw.pillars)} pillars, {len(fw.subareas)} sub-areas and {len(fw.indicators)} "
-                             "indicators. Everything below is read from the framework file.")]
-    parts.append('<h3 id="method-scale">Scale and codes</h3><p>Each indicator is rated on five gated levels: '
-                 "a level counts only when everything described at the levels below it is in place.</p>")
-    parts.append(table(n.table("The five levels"), ["Level", "Name", "What it means"],
-                       [[str(lv.level), lv.name, lv.summary] for lv in fw.scale.levels]))
-    how = {"excluded": "left out of scores", "lowest": "counted as level 1 and flagged"}
-    parts.append(table(n.table("Codes used instead of a level"), ["Code", "Name", "Meaning", "In scores"],
-                       [[c.code, c.name, c.meaning, how[c.in_aggregate]] for c in fw.scale.codes]))
-    parts.append("<p>Three ratings are kept per indicator: the national team's, the external experts' and the "
-                 "agreed one. Only the agreed rating is scored; national and external ratings more than one "
-                 "level apart are flagged as a disagreement.</p>")
-    parts.append('<h3 id="method-evidence">Evidence rules</h3><p>Every rating carries evidence records. A rating '
-                 "at or above a rule's level needs at least one record of the strengths listed; otherwise the "
-                 "level used in scores is capped just below the rule, and the reason is kept.</p>")
-    parts.append(table(n.table("Evidence rules"), ["From level", "Needs evidence of strength", "Rule"],
-                       [[str(r.level), ", ".join(r.needs), r.text] for r in sorted(fw.evidence_rules,
-                                                                                  key=lambda r: r.level)]))
-    parts.append(table(n.table("Evidence types and their strength"), ["Evidence type", "Strength"],
-                       [[t.name, t.strength] for t in fw.evidence_types]))
-    parts.append('<h3 id="method-confidence">Confidence</h3>' + items([
-        "Low: no evidence, insufficient evidence (IE), or national and external ratings more than one level apart.",
-        f"High: at least two evidence types, the newest no more than {STALE_AFTER_YEARS} years old, and national "
-        "and external ratings within one level.",
-        "Medium: everything else. A sub-area's or pillar's confidence is the lower median of its parts'."]))
-    weakest = [f"{s.id} {s.name}" for s in fw.subareas.values() if s.aggregation == "weakest_link"]
-    lenses = "; ".join(f"{lens.name} ({lens.id})" for lens in fw.lenses)
-    parts.append(f'<h3 id="method-aggregation">Aggregation and weights</h3><p>Each indicator is looked at through '
-                 f"one of five lenses: {e(lenses)}. A sub-area's score is the mean of its indicators' levels, but "
-                 f"never more than {fw.aggregation.legal_cap} level(s) above its weakest legal-lens indicator: "
-                 "a strong system cannot hide a missing legal basis."
-                 + (f" These sub-areas take their lowest indicator instead (weakest link): {e('; '.join(weakest))}."
-                    if weakest else "")
-                 + " A pillar's score is the weighted mean of its scored sub-areas, printed with the unweighted "
-                 "mean and a sensitivity range (each weight halved and doubled in turn). The four pillar scores "
-                 "form a profile; they are not added up into a single index.</p>")
-    parts.append(table(n.table("Sub-area weights, criticality and aggregation"),
-                       ["Sub-area", "Pillar", "Weight", "Criticality", "Aggregation"],
-                       [[f"{s.id} {s.name}", fw.pillar_of(s.id).name, f"{s.weight:g}", s.criticality,
-                         s.aggregation.replace("_", " ")] for s in fw.subareas.values()], numeric=(2,),
-                       widths=(44, 22, 10, 12, 12)))
-    parts.append('<h3 id="method-targets">Targets and priority</h3><p>Short-term target: the current level plus '
-                 "one. Long-term target: set by the sub-area's criticality class. Priority = long-term gap x "
-                 "criticality weight x exposure (1 to 3, set per country)."
-                 + (f" Exposure for this country: {e(data.exposure['level'])} ({e(data.exposure['reason'])})."
-                    if data.exposure else "") + "</p>")
-    parts.append(table(n.table("Criticality classes"), ["Class", "Weight", "Long-term target", "Meaning"],
-                       [[c.name, f"{c.weight:g}", str(c.long_term_target), c.meaning] for c in fw.criticality],
-                       numeric=(1, 2)))
-    return "".join(parts)
 
 
 # -- pillar chapters -----------------------------------------------------------------------
@@ -246,8 +226,8 @@ def number_outputs(outputs, n: Numbering, what: str) -> None:
     for out in outputs:
         data = out.get("data", {})
         if any(m in data for m in IMAGE_MIMES):
-            out.setdefault("metadata", {})["mbm"] = {"caption": n.figure(f"{what}: sub-area scores "
-                                                                         "(levels 1 to 5)")}
+            out.setdefault("metadata", {})["mbm"] = {"caption": n.figure(f"{what}: sub-area levels with the "
+                                                                         "spread of their indicators")}
         elif "text/html" in data:
             text = data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"])
             for _ in range(len(_CAPTION.findall(text))):
@@ -265,31 +245,6 @@ def _number_next_caption(text: str, label: str) -> str:
     return text
 
 
-def findings_html(data: ReportData, pillar_id: str) -> str:
-    """Findings per sub-area from the rating notes, with caps and evidence counts."""
-    fw = data.framework
-    ind = data.scores.indicators.set_index("indicator_id")
-    notes = dict(zip(data.ratings["indicator_id"], data.ratings["notes"]))
-    sub = data.scores.subareas.set_index("subarea_id")
-    parts = ['<h3 id="findings-' + e(pillar_id) + '">Findings by sub-area</h3>']
-    for sa in fw.pillar(pillar_id).subareas:
-        s = sub.loc[sa.id]
-        parts.append(f'<h4 id="sa-{e(sa.id)}">{e(sa.id)} {e(sa.name)}</h4>'
-                     f"<p>Score {e(format_score(s['score']))} "
-                     f"({e(s['confidence'] or 'no')} confidence; {int(s['n_scored'])} of "
-                     f"{int(s['n_applicable'])} applicable indicators scored; {e(sa.criticality)} criticality)."
-                     + (" Capped by its legal basis." if s["capped_by_legal"] else "") + "</p>")
-        lis = []
-        for i in sa.indicators:
-            r = ind.loc[i.id]
-            rating = r["agreed"] if r["agreed"] is not None else "not rated"
-            text = notes.get(i.id) or "No note recorded."
-            extra = f" {r['cap_reason']}." if r["capped"] else ""
-            lis.append(f"<li><strong>{e(i.id)} {e(i.name)}</strong> (rating {e(rating)}): {e(text)}{e(extra)}</li>")
-        parts.append(f"<ul class=\"mbm-findings\">{''.join(lis)}</ul>")
-    return "".join(parts)
-
-
 def disagreements_html(data: ReportData, pillar_id: str, n: Numbering) -> str:
     ind = data.scores.indicators
     d = ind[(ind["pillar_id"] == pillar_id) & ind["disagreement"]]
@@ -303,18 +258,28 @@ def disagreements_html(data: ReportData, pillar_id: str, n: Numbering) -> str:
                                                           "Confidence"], rows, numeric=(1, 2, 3))
 
 
+def pillar_sentence(p) -> str:
+    """A pillar's profile in words: level, spread and distribution, method range, completion."""
+    if missing(p["level"]):
+        return f"Not scored yet: {int(p['n_rated'])} of {int(p['n_applicable'])} applicable indicators rated."
+    methods = spread_text(p["method_low"], p["method_high"])
+    norm = (f" Normative alignment: {normative_text(p['normative_met'], p['normative_total'])}."
+            if p["normative_total"] else "")
+    return (f"Level {level_label(p['level'], p['label'].endswith('+'))}: the lower median of its sub-area levels, "
+            f"which run from {int(p['min_level'])} to {int(p['max_level'])} ({pillar_distribution(p)}); under the "
+            f"other aggregation rules it would read {methods}. {int(p['n_rated'])} of {int(p['n_applicable'])} "
+            f"applicable indicators rated; {confidence_text(p['confidence'], 'no')} confidence; {int(p['n_warnings'])} "
+            f"warning(s).{norm}")
+
+
 def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Numbering) -> list[NotebookNode]:
     """A pillar's chapter: heading, the outputs of its executed notebook's ``report`` cells
     (numbered), findings per sub-area and disagreements."""
     pillar = data.framework.pillar(pillar_id)
     sub = data.scores.subareas[data.scores.subareas["pillar_id"] == pillar.id]
     p = data.scores.pillars.set_index("pillar_id").loc[pillar.id]
-    alt = f"{pillar.name}: sub-area scores. " + describe_levels(sub["subarea"], sub["score"])
-    sens = ("" if missing(p["sensitivity_low"])
-            else f" (unweighted {format_score(p['unweighted'])}; sensitivity range "
-                 f"{format_score(p['sensitivity_low'])} to {format_score(p['sensitivity_high'])})")
-    intro = (f"{pillar.description} Weighted score {format_score(p['score'])}{sens}; {int(p['n_rated'])} of "
-             f"{int(p['n_applicable'])} applicable indicators rated; {p['confidence'] or 'no'} confidence.")
+    alt = f"{pillar.name}: sub-area levels. " + describe_profile(list(sub["subarea"]), *level_columns(sub))
+    intro = f"{pillar.description} {pillar_sentence(p)}"
     cells = [html_cell(chapter_heading(f"pillar-{pillar.id}", pillar.name, intro), f"pillar-{pillar.id}")]
     for cell in executed.cells:
         if cell.cell_type != "code" or REPORT_TAG not in cell.metadata.get("tags", []):
@@ -327,8 +292,9 @@ def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Nu
     if len(cells) == 1:
         raise ReportError(f"the executed notebook for pillar {pillar.id} has no output in its cells tagged "
                           f"{REPORT_TAG!r}")
-    cells.append(html_cell(findings_html(data, pillar.id) + disagreements_html(data, pillar.id, n),
-                           f"pillar-{pillar.id}"))
+    cells.append(html_cell(f'<h3 id="levels-{e(pillar.id)}">Sub-area levels</h3>'
+                           + subareas_table_html(data, pillar.id, n) + findings_html(data, pillar.id)
+                           + disagreements_html(data, pillar.id, n), f"pillar-{pillar.id}"))
     return cells
 
 
@@ -414,46 +380,71 @@ def donors_html(data: ReportData, n: Numbering) -> str:
     else:
         parts.append(table(n.table("Priority sub-areas with no initiative and no committed funding"),
                            ["Sub-area", "Priority", "Long-term gap", "Recommendations", "Note"],
-                           [[_subarea_label(data, r.subarea_id), f"{r.priority:.1f}", f"{r.gap_long:.1f}",
+                           [[_subarea_label(data, r.subarea_id), f"{r.priority:g}", f"{r.gap_long:g}",
                              str(r.n_recommendations), r.note] for r in dm.unfunded.itertuples()],
                            numeric=(1, 2, 3)))
     return "".join(parts)
 
 
+def _by_level(scores: Scores) -> Scores:
+    """The same scores with each sub-area's and pillar's level as its value to compare."""
+    return Scores(scores.indicators, scores.subareas.assign(score=scores.subareas["level"]),
+                  scores.pillars.assign(score=scores.pillars["level"]))
+
+
+def level_changes(baseline: Scores, followup: Scores):
+    """Sub-areas and pillars compared by level between two rounds (ids are stable across framework
+    versions): ``baseline``/``followup`` levels, ``change`` in whole levels, ``direction``, and the
+    labels (``2+``) of both rounds."""
+    comp = compare_scores(_by_level(baseline), _by_level(followup))
+
+    def labelled(frame, key, before, after):
+        b = dict(zip(before[key], before["label"]))
+        a = dict(zip(after[key], after["label"]))
+        order = {k: i for i, k in enumerate(dict.fromkeys([*after[key], *before[key]]))}
+        frame = frame.assign(baseline_label=[b.get(k) or "not scored" for k in frame[key]],
+                             followup_label=[a.get(k) or "not scored" for k in frame[key]])
+        return frame.sort_values(key, key=lambda ids: ids.map(order), kind="stable").reset_index(drop=True)
+    return (labelled(comp.subareas, "subarea_id", baseline.subareas, followup.subareas),
+            labelled(comp.pillars, "pillar_id", baseline.pillars, followup.pillars))
+
+
 def followup_html(data: ReportData, n: Numbering) -> str:
     fu = data.follow_up
-    comp = fu.comparison
     head = chapter_heading("follow-up", f"Follow-up since {fu.baseline}",
-                           f"This round ({fu.followup}) compared with the baseline round ({fu.baseline}): the "
-                           "change per pillar and sub-area, and what was targeted by which initiative.")
+                           f"This round ({fu.followup}) compared with the baseline round ({fu.baseline}) by level: "
+                           "the change per pillar and sub-area in whole levels, and what was targeted by which "
+                           "initiative.")
     parts = [head] + [f"<p>{e(note)}</p>" for note in fu.notes]
-    parts.append(table(n.table("Change per pillar (weighted score)"), ["Pillar", "Baseline", "This round", "Change"],
-                       [[r.pillar, format_score(r.baseline), format_score(r.followup), _delta(r.change)]
-                        for r in comp.pillars.itertuples()], numeric=(1, 2, 3)))
-    sub = comp.subareas
-    parts.append(figure(dumbbell_chart(sub), n.figure(f"Sub-area scores, {fu.baseline} (grey) and {fu.followup}")))
-    parts.append(table(n.table("Change per sub-area"), ["Sub-area", "Baseline", "This round", "Change", "Direction"],
-                       [[f"{r.subarea_id} {r.subarea}", format_score(r.baseline), format_score(r.followup),
-                         _delta(r.change), r.direction] for r in sub.itertuples()], numeric=(1, 2, 3)))
+    if data.baseline is None:
+        return "".join(parts) + "<p>The baseline round was not read for this report.</p>"
+    sub, pil = level_changes(data.baseline, data.scores)
+    parts.append(table(n.table("Change per pillar (level: lower median of the sub-area levels)"),
+                       ["Pillar", "Baseline", "This round", "Change (levels)"],
+                       [[r.pillar, r.baseline_label, r.followup_label, change_text(r.change)]
+                        for r in pil.itertuples()], numeric=(1, 2, 3)))
+    parts.append(figure(dumbbell_chart(sub), n.figure(f"Sub-area levels, {fu.baseline} (grey) and {fu.followup}")))
+    parts.append(table(n.table("Change per sub-area (level under its rule)"),
+                       ["Sub-area", "Baseline", "This round", "Change (levels)", "Direction"],
+                       [[f"{r.subarea_id} {r.subarea}", r.baseline_label, r.followup_label, change_text(r.change),
+                         r.direction] for r in sub.itertuples()], numeric=(1, 2, 3)))
     tg = fu.targeted
     linked = tg[tg["initiative_id"].notna()] if len(tg) else tg
     parts.append('<h3 id="follow-up-targeted">Changes and the initiatives that targeted them</h3>')
     if len(linked):
         parts.append(table(n.table("Indicator changes addressed by an initiative between the rounds"),
-                           ["Indicator", "Change", "Initiative", "Donor"],
-                           [[r.indicator_id, _delta(r.change), r.initiative, r.donor] for r in linked.itertuples()],
-                           numeric=(1,)))
+                           ["Indicator", "Change (levels)", "Initiative", "Donor"],
+                           [[r.indicator_id, change_text(r.change), r.initiative, r.donor]
+                            for r in linked.itertuples()], numeric=(1,)))
     else:
         parts.append("<p>No initiative recorded between the rounds addressed a changed indicator.</p>")
     st = fu.status
     if len(st):
-        parts.append(table(n.table(f"Status of the {fu.baseline} recommendations"), list(map(str, st.columns)),
-                           [[str(v) for v in row] for row in st.itertuples(index=False)]))
+        parts.append(table(n.table(f"Status of the {fu.baseline} recommendations"),
+                           ["Status", *(str(c).replace("_", " ") for c in st.columns)],
+                           [[str(status).replace("_", " "), *map(str, row)] for status, *row in st.itertuples()],
+                           numeric=tuple(range(1, len(st.columns) + 1))))
     return "".join(parts)
-
-
-def _delta(x) -> str:
-    return "not comparable" if missing(x) else f"{float(x):+.2f}"
 
 
 # -- annexes -------------------------------------------------------------------------------
@@ -464,31 +455,53 @@ def _evidence_cell(records) -> str:
                      for t, s, d, ref, by in records)
 
 
+def _used(r) -> str:
+    """The level an indicator counts with, and why when it is not simply the agreed rating."""
+    if r.status == "NA":
+        return "NA" + ("" if r.level_source in ("rating", "criteria") else f": {r.level_source}")
+    if missing(r.level):
+        return "–"
+    if r.status == "IE":
+        return "1 (IE: verify first)"
+    return f"{int(r.level)}" + (" (capped)" if r.capped else "") + (" (from the criteria)"
+                                                                   if r.level_source == "criteria" else "")
+
+
+def _criteria_cell(r) -> str:
+    parts = [] if missing(r.criteria_level) else [f"level {int(r.criteria_level)}"]
+    if r.gated_by:
+        parts.append("practice ahead of paper")
+    if r.normative_total:
+        parts.append(f"normative {normative_text(r.normative_met, r.normative_total)}")
+    return "; ".join(parts) or "–"
+
+
 def annex_html(data: ReportData, n: Numbering) -> str:
     fw = data.framework
     ev: dict[str, list] = {}
     for r in data.evidence.itertuples():
         ev.setdefault(r.indicator_id, []).append((r.type, r.source, r.date, r.reference, r.supplied_by))
     ind = data.scores.indicators
-    parts = [chapter_heading("annex-ratings", "Annex A. Ratings and evidence",
-                             "Every indicator with its three ratings, the level used in scores (after evidence "
-                             "caps), its confidence and its evidence records.")]
+    parts = [chapter_heading("annex-ratings", "Annex B. Ratings, criteria and evidence",
+                             "Every indicator with its three ratings, the level its criteria give, the level used "
+                             "in scores (after evidence caps), its confidence and its evidence records. An agreed "
+                             "level marked override differs from the criteria; the findings give the team's "
+                             "reason.")]
     for p in fw.pillars:
         rows = []
         for r in ind[ind["pillar_id"] == p.id].itertuples():
-            used = "–" if missing(r.level) else f"{r.level:g}" + (" (capped)" if r.capped else "")
             rows.append([f"{r.indicator_id} {r.indicator}", text_or_dash(r.national), text_or_dash(r.external),
-                         text_or_dash(r.agreed), used, text_or_dash(r.confidence),
-                         _evidence_cell(ev.get(r.indicator_id))])
+                         text_or_dash(r.agreed) + (" (override)" if r.override else ""), _criteria_cell(r),
+                         _used(r), text_or_dash(r.confidence), _evidence_cell(ev.get(r.indicator_id))])
         parts.append(f'<h3 id="annex-ratings-{e(p.id)}">{e(p.name)}</h3>')
-        parts.append(table(n.table(f"{p.name}: every rating with its evidence"),
-                           ["Indicator", "National", "External", "Agreed", "Level used", "Confidence", "Evidence"],
-                           rows, cls="mbm-annex", widths=(22, 8, 8, 7, 8, 10, 37)))
-    parts.append(chapter_heading("annex-team", "Annex B. The assessment team"))
+        parts.append(table(n.table(f"{p.name}: every rating with its criteria and evidence"),
+                           ["Indicator", "National", "External", "Agreed", "Criteria", "Level used", "Confidence",
+                            "Evidence"], rows, cls="mbm-annex", widths=(19, 7, 7, 8, 10, 9, 9, 31)))
+    parts.append(chapter_heading("annex-team", "Annex C. The assessment team"))
     parts.append(table(n.table("The assessment team"), ["Name", "Organisation", "Role"],
                        [[name, org or "no organisation given", ROLE_NAMES.get(role, role)]
                         for name, org, role in data.info.team]) if data.info.team else "<p>No team recorded.</p>")
-    parts.append(chapter_heading("annex-crosswalk", "Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11",
+    parts.append(chapter_heading("annex-crosswalk", "Annex D. Crosswalk to SDG 10.7 and GCM objectives 7 and 11",
                                  "The indicators that the framework links to these commitments, with this "
                                  "assessment's level."))
     level = dict(zip(ind["indicator_id"], ind["level"]))
@@ -504,7 +517,7 @@ def annex_html(data: ReportData, n: Numbering) -> str:
                 if c.ref == ref_id:
                     lv = level.get(iid)
                     rows.append([f"{iid} {indicator.name}", text_or_dash(c.provision),
-                                 status.get(iid) if missing(lv) else f"{lv:g}"])
+                                 status.get(iid) if missing(lv) else f"{int(lv)}"])
         parts.append(f'<h3 id="annex-crosswalk-{e(ref_id)}">{e(ref.title)}</h3>')
         parts.append(table(n.table(f"Indicators linked to {ref_id}"), ["Indicator", "Provision", "Level used"],
                            rows, numeric=(2,)) if rows else "<p>No indicator is linked to it.</p>")
@@ -513,13 +526,16 @@ def annex_html(data: ReportData, n: Numbering) -> str:
 
 # -- the whole report ----------------------------------------------------------------------
 def chapters(data: ReportData) -> list[tuple[str, str]]:
-    out = [("summary", "Executive summary"), ("methodology", "Methodology")]
+    out = [("summary", "Executive summary")]
+    if data.framework.contribution_areas:
+        out.append(contributions.CHAPTER)
     out += [(f"pillar-{p.id}", p.name) for p in data.framework.pillars]
     out += [("roadmap", "Road map"), ("donors", "Donor map")]
     if data.follow_up is not None:
         out.append(("follow-up", f"Follow-up since {data.follow_up.baseline}"))
-    out += [("annex-ratings", "Annex A. Ratings and evidence"), ("annex-team", "Annex B. The assessment team"),
-            ("annex-crosswalk", "Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11")]
+    out += [methodology.CHAPTER, ("annex-ratings", "Annex B. Ratings, criteria and evidence"),
+            ("annex-team", "Annex C. The assessment team"),
+            ("annex-crosswalk", "Annex D. Crosswalk to SDG 10.7 and GCM objectives 7 and 11")]
     return out
 
 
@@ -537,7 +553,9 @@ def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode
     nb.metadata["title"] = data.title
     nb.metadata["mbm"] = report_metadata(data, "report")
     cells = [html_cell(cover_html(data), "cover"), html_cell(contents_html(chapters(data)), "contents"),
-             html_cell(summary_html(data, n), "summary"), html_cell(methodology_html(data, n), "methodology")]
+             html_cell(summary_html(data, n), "summary")]
+    if data.framework.contribution_areas:
+        cells.append(html_cell(contributions.contributions_html(data, n), "contributions"))
     for p in data.framework.pillars:
         executed = pillar_notebooks[p.id]
         if not isinstance(executed, NotebookNode):
@@ -546,6 +564,6 @@ def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode
     cells += [html_cell(roadmap_html(data, n), "roadmap"), html_cell(donors_html(data, n), "donors")]
     if data.follow_up is not None:
         cells.append(html_cell(followup_html(data, n), "follow-up"))
-    cells.append(html_cell(annex_html(data, n), "annex"))
+    cells += [html_cell(methodology.methodology_html(data, n), "methodology"), html_cell(annex_html(data, n), "annex")]
     nb.cells = cells
     return nb

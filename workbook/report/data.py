@@ -1,19 +1,23 @@
 """What a country report, its donor brief and the comparison report show, read once.
 
-:func:`load_report_data` reads an assessment from the store and scores it once; the road map,
-the donor map and the targets are computed from that one scoring (the pure functions of
-:mod:`workbook.roadmap`), so nothing is scored twice for a report.
+:func:`load_report_data` reads an assessment from the store and scores it once, against the
+framework version it was rated against, with its criteria answers and crossing-point profile
+(``Store.scores``); the road map, the donor map and the targets are computed from that one
+scoring (the pure functions of :mod:`workbook.roadmap`). The criteria answers, the crossing-point
+profile and the team's moderation (consensus) record are read here too, once.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
 from ..framework import Framework
-from ..scoring import Scores, score_assessment
+from ..scoring import Scores
 from ..store import AssessmentInfo, Store
+from ..store.criteria import CrossingProfile
 
 # Suggested actions listed when a country has recorded no recommendation yet.
 TOP_SUGGESTIONS = 8
@@ -38,6 +42,17 @@ class ReportData:
     follow_up: object | None = None  # workbook.roadmap.FollowUp
     exposure: dict | None = None
     signoffs: pd.DataFrame | None = None  # the review trail (Store.signoffs)
+    criteria: pd.DataFrame | None = None  # the criteria answers (Store.criteria_frame)
+    crossing_profile: CrossingProfile | None = None  # which kinds of crossing point the country has
+    moderation: pd.DataFrame | None = None  # the consensus sessions (Store.moderation_frame)
+    baseline: Scores | None = None  # the country's first round, scored, when this is a follow-up
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """``{criterion_id: "yes" | "no" | "na"}`` of this assessment."""
+        if self.criteria is None or self.criteria.empty:
+            return {}
+        return dict(zip(self.criteria["criterion_id"], self.criteria["answer"]))
 
     @property
     def title(self) -> str:
@@ -73,11 +88,13 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     """
     store = store or Store(db_url)
     info = store.get_assessment(country, round)
+    framework = store.framework_of(info.id)
     ratings = store.ratings_frame(info.id)
     evidence = store.evidence_frame(info.id)
-    scores = score_assessment(store.framework, ratings, evidence, as_of=as_of)
-    data = ReportData(info, store.framework, scores, as_of or dt.date.today(), ratings, evidence,
-                      signoffs=store.signoffs(info.id))
+    scores = store.scores(info.id, as_of=as_of)
+    data = ReportData(info, framework, scores, as_of or dt.date.today(), ratings, evidence,
+                      signoffs=store.signoffs(info.id), criteria=store.criteria_frame(info.id),
+                      crossing_profile=store.crossing_profile(info.id), moderation=store.moderation_frame(info.id))
     if not roadmap:
         return data
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations
@@ -89,11 +106,12 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     donors = map_donors(targets, recs, rm.initiatives_frame(info.country_code), plan_start)
     suggestions = None
     if road.table.empty:
-        suggestions = suggest_recommendations(store.framework, rm.library, scores.indicators, targets,
-                                              horizon="short", top=TOP_SUGGESTIONS)
-    follow = None
+        suggestions = suggest_recommendations(framework, rm.library_of(info.id), scores.indicators, targets,
+                                              horizon="short", top=TOP_SUGGESTIONS, answers=data.answers)
+    follow = baseline = None
     earlier = earlier_rounds(store, info)
     if earlier:
         follow = rm.follow_up(info.country_code, earlier[0].round, info.round)
-    return ReportData(info, store.framework, scores, data.generated, ratings, evidence, targets, road, donors,
-                      suggestions, follow, rm.get_exposure(info.id), data.signoffs)
+        baseline = store.scores(earlier[0].id, as_of=as_of)
+    return dataclasses.replace(data, targets=targets, roadmap=road, donor_map=donors, suggestions=suggestions,
+                               follow_up=follow, exposure=rm.get_exposure(info.id), baseline=baseline)

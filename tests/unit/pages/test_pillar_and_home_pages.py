@@ -19,7 +19,8 @@ from workbook import config, serve
 from workbook.errors import InvalidInput, NotFound
 from workbook.pages import address
 from workbook.pages.forms import CONFLICT, FAILED, SAVED
-from workbook.present.charts import Chart, describe_levels, level_bars
+from workbook.present.charts import Chart, describe_profile, level_bars, level_columns
+from workbook.present.levels import level_label
 
 ROUND = "baseline 2026"
 VOILA = {"VOILA_PREHEAT": "False", "VOILA_REQUEST_URL": "http://127.0.0.1:8866/voila/render/x.ipynb"}
@@ -151,12 +152,12 @@ def test_batch_run_shows_only_table_and_chart_and_builds_no_widgets(demo_store, 
     table, chart = shown
     assert "<table" in html_of(table)
     subareas = page.subareas
-    alt = describe_levels(list(subareas["subarea"]), list(subareas["score"]))
+    alt = describe_profile(list(subareas["subarea"]), *level_columns(subareas))
     assert isinstance(chart, Chart)
     data, metadata = chart._repr_mimebundle_()
     assert set(data) == {"image/svg+xml", "text/plain"} and "<svg" in data["image/svg+xml"]
-    assert data["text/plain"] == alt
-    assert metadata == {"image/svg+xml": {"alt": alt}}
+    assert data["text/plain"] == f"{page.pillar.name}: sub-area levels. {alt}"
+    assert metadata == {"image/svg+xml": {"alt": data["text/plain"]}}
 
 
 # -- what a pillar page shows ---------------------------------------------------------------------
@@ -166,16 +167,17 @@ def test_scores_table_is_accessible_and_states_the_scores(demo_store, shown):
     text = html_of(shown[0])
     doc = Elements(text)
     assert "<caption>Operations: sub-area scores, XAT Atlantis (fictional), baseline 2026</caption>" in text
-    assert [a.get("scope") for a in doc.all("th")].count("col") == 5
+    assert [a.get("scope") for a in doc.all("th")].count("col") == 8
     subareas = page.subareas
     assert [a.get("scope") for a in doc.all("th")].count("row") == len(subareas) + 1  # + the pillar row
     for _, row in subareas.iterrows():
         cells = re.search(rf'<th scope="row">{re.escape(row["subarea_id"])} [^<]*</th><td class="num">([^<]*)</td>',
                           text)
         assert cells, row["subarea_id"]
-        assert cells.group(1).startswith(row["label"] or "–"), "a level as labelled (2+), never a mean"
-        if row["label"] and row["min_level"] != row["max_level"]:
-            assert f"({int(row['min_level'])}-{int(row['max_level'])})" in cells.group(1), "with its spread"
+        assert cells.group(1) == level_label(row["level"], row["plus"]), "the level under its rule, no mean"
+    cells = re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", text)
+    assert "OPS.2" in set(subareas["subarea_id"]) and not [c for c in cells if re.search(r"\d\.\d", c)], \
+        "no 3.2-style score"
 
 
 def test_chart_is_an_svg_image_with_the_values_in_its_alt_text(demo_store, shown):
@@ -184,7 +186,7 @@ def test_chart_is_an_svg_image_with_the_values_in_its_alt_text(demo_store, shown
     text = html_of(shown[0])
     img = Elements(text).all("img")[0]
     subareas = page.subareas
-    assert img["alt"] == describe_levels(list(subareas["subarea"]), list(subareas["score"]))
+    assert img["alt"] == describe_profile(list(subareas["subarea"]), *level_columns(subareas))
     prefix = "data:image/svg+xml;base64,"
     assert img["src"].startswith(prefix)
     svg = base64.b64decode(img["src"][len(prefix):]).decode()
@@ -232,18 +234,19 @@ def test_a_save_updates_table_chart_header_and_titles(store, shown):
     page.scores_table()
     page.chart()
     header, form, table, chart = shown
-    assert "2.0" not in table.value and "0/" in header.value and "level –" in header.value
-    before_chart = chart.value
     sa = page.pillar.subareas[0]
+    row = re.search(rf'<th scope="row">{re.escape(sa.id)} [^<]*</th><td class="num">([^<]*)</td>', table.value)
+    assert row.group(1) == "not scored" and "0/" in header.value
+    before_chart = chart.value
     ed = page.form_widget.open(sa.id)[0]
     page.form_widget.user.value = "Ana Ferreira"
     ed.agreed.value = "2"  # level 2 needs no evidence: no cap; saved at once
     assert ed.state == SAVED, ed.message
     row = re.search(rf'<th scope="row">{re.escape(sa.id)} [^<]*</th><td class="num">([^<]*)</td>', table.value)
-    assert row.group(1).startswith("2 ") or row.group(1) == "2"
-    assert chart.value != before_chart and f"{sa.name}: 2.0" in chart.value
+    assert row.group(1) == "2"
+    assert chart.value != before_chart and f"{sa.name}: level 2, indicators all at 2" in chart.value
     assert f"1/{len(sa.indicators)} rated · level 2" in page.form_widget.titles[0]
-    assert "1/" in header.value and "level 2" in header.value
+    assert "1/" in header.value
 
 
 def test_each_pillar_has_its_notebook():
@@ -502,7 +505,7 @@ def test_an_open_page_reads_in_what_others_save_and_keeps_what_is_unsaved(demo_s
     first, second = mine.form_widget.open(sa.id)[:2]
     their_first, their_second = theirs.form_widget.open(sa.id)[:2]
     assert mine.check_for_changes() is False, "nothing saved since the page was read"
-    new_level = "1" if first.agreed.value != "1" else "2"
+    new_level = "4" if first.agreed.value != "4" else "1"
     their_first.agreed.value = new_level
     assert their_first.state == SAVED, their_first.message
     assert mine.check_for_changes() is True

@@ -1,6 +1,8 @@
 """The two-page donor brief: from the same data as the report, always two printed pages."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from support.reports import (FOLLOW_UP, ReportPage, check_heading_order, pdf_page_count, pdf_pages_text,
@@ -28,15 +30,33 @@ def test_the_brief_states_the_profile_gaps_and_support(brief):
     page = ReportPage(html)
     check_heading_order(page.headings)
     h2 = [t for lvl, t in page.headings if lvl == 2]
-    assert h2[:4] == ["Where capacity stands", "Strengths", "Main gaps", "Data quality"]
-    assert "Where support is needed" in h2 and "Support already under way" in h2
+    assert h2[:4] == ["Where capacity stands", "Strengths", "Main gaps", "Warnings and data quality"]
+    assert h2[4:6] == ["Contribution areas", "Where support is needed"] and "Support already under way" in h2
     assert ("Change since baseline 2026" in h2) == (data.follow_up is not None)
-    rows = page.table_with_caption("Table 1. Pillar scores")[1:]
+    rows = page.table_with_caption("Table 1. Pillar levels")[1:]
     for row, p in zip(rows, data.scores.pillars.itertuples()):
-        assert row[0][1] == p.pillar and float(row[1][1]) == pytest.approx(p.score, abs=0.005)
+        assert row[0][1] == p.pillar and row[1][1] == p.label
+        assert row[2][1] == (f"{int(p.min_level)}" if p.min_level == p.max_level
+                             else f"{int(p.min_level)}–{int(p.max_level)}")
     img = page.find("img")
-    assert len(img) == 1 and all(f"{p.pillar}: {p.score:.1f}" in img[0].attrs["alt"]
+    assert len(img) == 1 and all(f"{p.pillar}: level {p.label}, sub-areas" in img[0].attrs["alt"]
                                  for p in data.scores.pillars.itertuples())
+    areas = page.table_with_caption("Table 2. Contribution areas")[1:]
+    assert [r[0][1] for r in areas] == [a.name for a in data.framework.contribution_areas]
+    sub = data.scores.subareas
+    for row, area in zip(areas, data.framework.contribution_areas):
+        serving = sub[sub["subarea_id"].isin([s.id for s in data.framework.subareas.values()
+                                              if area.id in s.contributes])]
+        assert row[2][1] == ", ".join(f"{k} at level {lv}" for lv in range(1, 6)
+                                      if (k := int((serving["level"] == lv).sum())))
+        weakest = serving.sort_values(["level", "min_level"], kind="stable").iloc[0]
+        assert row[3][1].startswith(f"{weakest.subarea_id} {weakest.label}")
+    warned = sub[sub["warning"] != ""]
+    text = " ".join(html.split())
+    if len(warned):
+        assert f"{len(warned)} sub-area(s) read level 3 or above with an indicator at level 2 or below" in text
+        first = warned.iloc[0]
+        assert f"{first.subarea_id} at {first.label} (" in text
     if len(data.roadmap.table):
         assert "Road map: first recommendations" in html
     else:
@@ -49,4 +69,7 @@ def test_the_brief_pdf_text(brief):
     text = " ".join(" ".join(pdf_pages_text(pdf)).split())
     assert f"{data.info.country_name} (fictional): donor brief" in text
     for p in data.scores.pillars.itertuples():
-        assert p.pillar in text and f"{p.score:.2f}" in text
+        assert p.pillar in text
+    assert re.search(r"Table 1\. Pillar levels .* Administration (\d\+?) ", text).group(1) == \
+        data.scores.pillars.set_index("pillar_id").loc["ADM", "label"]
+    assert not re.search(r"\b\d\.\d{2}\b", text), "no 3.25-style number in the brief"

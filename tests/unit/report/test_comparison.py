@@ -29,14 +29,15 @@ def label(d) -> str:
 def test_every_country_and_round_alphabetically_not_ranked(assessments, built):
     html, page, _ = built
     check_heading_order(page.headings)
-    rows = page.table_with_caption("Table 1. Pillar scores by assessment")[1:]
+    rows = page.table_with_caption("Table 1. Pillar levels by assessment")[1:]
     expected = sorted(assessments, key=lambda d: (d.info.country_name.lower(), d.info.created_at))
     assert [r[0][1] for r in rows] == [f"{d.info.country_name} ({d.info.country_code}), {d.info.round}"
                                        for d in expected]
     assert any(d.info.round == FOLLOW_UP for d in assessments)
     for row, d in zip(rows, expected):
         for cell, p in zip(row[1:5], d.scores.pillars.itertuples()):
-            assert float(cell[1]) == pytest.approx(p.score, abs=0.005)
+            spread = f"{int(p.min_level)}" if p.min_level == p.max_level else f"{int(p.min_level)}–{int(p.max_level)}"
+            assert cell[1] == f"{p.label} ({spread})"
     assert "not a ranking" in html
     assert not re.search(r"\brank", html.replace("not a ranking", ""), re.I)
 
@@ -50,12 +51,27 @@ def test_heat_map_and_profiles_state_their_values(assessments, built):
         sub = d.scores.subareas
         part = re.search(re.escape(label(d)) + r": (.*?)\.(?: [A-Z]{3} |$)", heat).group(1)
         for s in sub.itertuples():
-            value = "not scored" if s.score != s.score else f"{s.score:.1f}"
-            assert f"{s.subarea_id} {value}" in part
+            value = "not scored" if s.level != s.level else s.label
+            assert f"{s.subarea_id} {value};" in part + ";"
         for p in d.scores.pillars.itertuples():
-            assert f"{p.pillar}: {p.score:.1f}" in profiles
+            assert f"{p.pillar}: {p.label} (sub-areas " in profiles
     assert [f.text.split(". ", 1)[0] for f in page.find("figcaption")] == ["Figure 1", "Figure 2"]
     assert remote_loads(html) == [] and not page.find("script")
+
+
+def test_rounds_of_a_country_are_compared_by_sub_area_level(assessments, built):
+    html, page, _ = built
+    rows = [[x for _, x in r] for r in page.table_with_caption("Table 2. Sub-area levels that changed")[1:]]
+    xat = sorted((d for d in assessments if d.info.country_code == "XAT"), key=lambda d: d.info.created_at)
+    before = xat[0].scores.subareas.set_index("subarea_id")
+    expected = []
+    for s in xat[1].scores.subareas.itertuples():
+        old = before.loc[s.subarea_id]
+        if old.level != s.level:
+            expected.append([f"Atlantis (XAT) {s.subarea_id} {s.subarea}", f"{old.label} to {s.label}",
+                             f"{int(s.level - old.level):+d}"])
+    assert expected, "the follow-up round moved some sub-area a level"
+    assert [[f"{r[0]} {r[1]}", r[3], r[4]] for r in rows] == expected
 
 
 def test_the_comparison_prints(assessments, built):
@@ -63,3 +79,4 @@ def test_the_comparison_prints(assessments, built):
     assert "Comparison of capacity profiles" in text
     for d in assessments:
         assert d.info.country_name in text
+    assert not re.search(r"\b\d\.\d{2}\b", text), "no 3.25-style number in the comparison"

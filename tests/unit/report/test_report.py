@@ -17,6 +17,14 @@ from support.reports import (FOLLOW_UP, INITIATIVES, ReportPage, check_heading_o
 from workbook import report
 from workbook.report import ReportError, compose_report, load_report_data, render_html
 from workbook.roadmap import compare_scores
+from workbook.scoring import METHOD_NAMES, Scores
+
+DECIMAL = re.compile(r"\b\d\.\d{2}\b")  # a 3.25-style number: never a headline
+
+
+def spread(low, high) -> str:
+    """How the report writes a spread of whole levels (written out here, not taken from the code)."""
+    return f"{int(low)}" if low == high else f"{int(low)}–{int(high)}"
 
 
 @pytest.fixture(scope="session")
@@ -71,10 +79,10 @@ def test_a_final_assessment_says_so(data):
 def test_headings_in_order_and_the_contents_link_every_chapter(data, page):
     check_heading_order(page.headings)
     chapters = [p.name for p in data.framework.pillars]
-    assert h2_texts(page) == ["Contents", "Executive summary", "Methodology", *chapters, "Road map", "Donor map",
-                              "Follow-up since baseline 2026", "Annex A. Ratings and evidence",
-                              "Annex B. The assessment team",
-                              "Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11"]
+    assert h2_texts(page) == ["Contents", "Executive summary", "Contribution areas", *chapters, "Road map",
+                              "Donor map", "Follow-up since baseline 2026", "Annex A. Methodology and moderation",
+                              "Annex B. Ratings, criteria and evidence", "Annex C. The assessment team",
+                              "Annex D. Crosswalk to SDG 10.7 and GCM objectives 7 and 11"]
     links = [el for el in page.find("a") if "mbm-toc-link" in el.attrs.get("class", "")]
     assert [a.text for a in links] == h2_texts(page)[1:]
     ids = {el.attrs.get("id") for el in page.elements}
@@ -92,45 +100,56 @@ def test_figures_and_tables_are_numbered_in_order(page):
 
 
 # -- numbers against the scoring functions ---------------------------------------------------------
-def test_pillar_table_matches_scoring(data, page):
-    header = page.table_with_caption("Table 1. Pillar scores")[0]
-    assert [t for t, _ in header] == ["th"] * 6
-    rows = table_rows(page, "Table 1. Pillar scores")
+def test_pillar_table_shows_levels_and_their_spread_not_means(data, page):
+    header = page.table_with_caption("Table 1. Pillar profiles")[0]
+    assert [t for t, x in header] == ["th"] * 8
+    assert [x for _, x in header] == ["Pillar", "Level", "Sub-areas (spread)", "Sub-areas at each level",
+                                      "Method range", "Normative alignment", "Completion", "Confidence"]
+    rows = table_rows(page, "Table 1. Pillar profiles")
     pillars = data.scores.pillars
     assert [r[0] for r in rows] == list(pillars["pillar"])
     for cells, p in zip(rows, pillars.itertuples()):
-        assert not math.isnan(p.score)
-        assert float(cells[1]) == pytest.approx(p.score, abs=0.005)
-        assert float(cells[2]) == pytest.approx(p.unweighted, abs=0.005)
-        low, high = (float(x) for x in cells[3].split(" to "))
-        assert (low, high) == (pytest.approx(p.sensitivity_low, abs=0.005),
-                               pytest.approx(p.sensitivity_high, abs=0.005))
-        assert cells[4] == f"{round(p.completion * 100)}% ({p.n_rated} of {p.n_applicable})"
-        assert cells[5] == p.confidence
+        assert not math.isnan(p.level) and p.level == int(p.level)
+        assert cells[1] == p.label and cells[1].rstrip("+") == str(int(p.level))
+        assert cells[2] == spread(p.min_level, p.max_level)
+        assert cells[3] == ", ".join(f"{k} at level {lv}" for lv in range(1, 6)
+                                     if (k := getattr(p, f"n_level_{lv}")))
+        assert cells[4] == spread(p.method_low, p.method_high)
+        assert cells[6] == f"{round(p.completion * 100)}% ({p.n_rated} of {p.n_applicable})"
+        assert cells[7] == p.confidence
+        assert not any(DECIMAL.search(c) for c in cells), cells
 
 
-def test_scores_differ_between_countries(rich_store):
-    """The numbers come from the assessment asked for, not from anything cached."""
-    a = load_report_data("XAT", "baseline 2026", store=rich_store, roadmap=False).scores.pillars["score"].round(2)
-    b = load_report_data("XBO", store=rich_store, roadmap=False).scores.pillars["score"].round(2)
+def test_levels_differ_between_countries(rich_store):
+    """The levels come from the assessment asked for, not from anything cached."""
+    a = load_report_data("XAT", "baseline 2026", store=rich_store, roadmap=False).scores.subareas["label"]
+    b = load_report_data("XBO", store=rich_store, roadmap=False).scores.subareas["label"]
     assert a.tolist() != b.tolist()
 
 
-def test_summary_states_strengths_gaps_and_data_quality(data, html_text, page):
+def test_summary_states_warnings_strengths_gaps_and_data_quality(data, html_text, page):
     sub = data.scores.subareas
-    best = sub.dropna(subset=["score"]).sort_values("score", ascending=False).iloc[0]
     items = [" ".join(li.text.split()) for li in page.find("li")]
-    if best.score >= 3.5:
-        assert any(i.startswith(f"{best.subarea_id} {best.subarea}: {best.score:.2f}") for i in items)
+    good = sub[(sub["level"] >= 3) & (sub["warning"] == "")].sort_values(["level", "min_level"], ascending=False)
+    best = good.iloc[0]
+    assert any(i.startswith(f"{best.subarea_id} {best.subarea}: level {best.label} (indicators ") for i in items)
     top = data.targets.sort_values("rank").iloc[0]
-    assert any(i.startswith(f"{top.subarea_id} {top.subarea}: {top.score:.2f}") and f"priority {top.priority:.1f}" in i
-               for i in items)
+    label = sub.set_index("subarea_id").loc[top.subarea_id, "label"]
+    assert any(i.startswith(f"{top.subarea_id} {top.subarea}: level {label} (indicators")
+               and f"long-term target {top.long_term_target} (gap {int(top.gap_long)};" in i
+               and f"priority {top.priority:g}" in i for i in items)
+    warnings = data.scores.warnings
+    assert warnings, "the demo data has sub-areas that read 3 while an indicator is at 2"
+    for w in warnings:
+        assert w in items
     ind = data.scores.indicators
     rated = int(data.scores.pillars["n_rated"].sum())
     assert f"{rated} of {int(data.scores.pillars['n_applicable'].sum())} applicable indicators rated" in html_text
     assert f"{int(ind['disagreement'].sum())} national/external disagreements" in html_text
     low = int((ind["confidence"] == "low").sum())
-    assert f"{low} low (shown next to every score" in html_text
+    assert f"{low} low (shown next to every level" in html_text
+    summary = html_text[html_text.index('id="summary"'):html_text.index('id="contributions"')]
+    assert not DECIMAL.search(summary), DECIMAL.search(summary)
 
 
 def test_charts_are_svg_images_with_alt_text_stating_values(data, page):
@@ -142,27 +161,47 @@ def test_charts_are_svg_images_with_alt_text_stating_values(data, page):
         assert svg.lstrip().startswith("<svg"), "no XML prologue or DOCTYPE"
         assert len(img.attrs.get("alt", "").strip()) > 40
     for p in data.scores.pillars.itertuples():
-        assert f"{p.pillar}: {p.score:.1f}" in imgs[0].attrs["alt"]
+        assert (f"{p.pillar}: level {p.label}, sub-areas "
+                + (f"all at {int(p.min_level)}" if p.min_level == p.max_level
+                   else f"from {int(p.min_level)} to {int(p.max_level)}")) in imgs[0].attrs["alt"]
     sub = data.scores.subareas
     first = data.framework.pillars[0]
     for s in sub[sub["pillar_id"] == first.id].itertuples():
-        assert f"{s.subarea}: {'not scored' if math.isnan(s.score) else f'{s.score:.1f}'}" in imgs[1].attrs["alt"]
+        shown = ("not scored" if math.isnan(s.level) else f"level {s.label}, indicators "
+                 + (f"all at {int(s.min_level)}" if s.min_level == s.max_level
+                    else f"from {int(s.min_level)} to {int(s.max_level)}"))
+        assert f"{s.subarea}: {shown}" in imgs[1].attrs["alt"]
+    assert not any(DECIMAL.search(img.attrs["alt"]) for img in imgs)
 
 
-def test_methodology_is_written_from_the_framework(data, html_text, page):
+def caption_of(page, ending: str) -> str:
+    return next(c for c in (" ".join(x.text.split()) for x in page.find("caption")) if c.endswith(ending))
+
+
+def test_methodology_annex_is_written_from_the_framework(data, html_text, page):
     fw = data.framework
-    levels = table_rows(page, "Table 2. The five levels")
+    annex = html_text[html_text.index('id="annex-method"'):html_text.index('id="annex-ratings"')]
+    levels = table_rows(page, caption_of(page, "The five levels"))
     assert levels == [[str(lv.level), lv.name, lv.summary] for lv in fw.scale.levels]
-    codes = table_rows(page, "Table 3. Codes")
+    codes = table_rows(page, caption_of(page, "Codes used instead of a level"))
     assert [r[0] for r in codes] == [c.code for c in fw.scale.codes]
-    rules = table_rows(page, "Table 4. Evidence rules")
+    rules = table_rows(page, caption_of(page, "Evidence rules"))
     assert [r[2] for r in rules] == [r.text for r in sorted(fw.evidence_rules, key=lambda r: r.level)]
-    weights = table_rows(page, "Table 6. Sub-area weights")
-    assert [(r[0], float(r[2]), r[3]) for r in weights] == [(f"{s.id} {s.name}", s.weight, s.criticality)
-                                                           for s in fw.subareas.values()]
-    assert f"never more than {fw.aggregation.legal_cap} level(s) above its weakest legal-lens indicator" in html_text
-    assert (f"version {fw.version}: 4 pillars, {len(fw.subareas)} sub-areas and {len(fw.indicators)} indicators"
-            in html_text)
+    why = table_rows(page, caption_of(page, "Sub-areas: criticality, rule and why"))
+    assert [(r[0], r[2], r[3], r[4]) for r in why] == [
+        (f"{s.id} {s.name}", s.criticality, METHOD_NAMES[s.aggregation], s.aggregation_reason)
+        for s in fw.subareas.values()]
+    assert {r[3] for r in why} == {"weakest link", "median with a floor"}
+    criteria = table_rows(page, caption_of(page, "Criteria of the framework and this assessment's answers"))
+    assert [int(r[1]) + int(r[2]) for r in criteria] == [sum(c.level == lv for c in fw.criteria.values())
+                                                         for lv in range(2, 6)]
+    assert (f"version {fw.version}: 4 pillars, {len(fw.subareas)} sub-areas and {len(fw.indicators)} indicators, "
+            f"{len(fw.criteria)} criteria") in annex
+    for words in ("No weights.", "Method range.", "Warnings.", "normative alignment", "practice ahead of paper",
+                  "verify first", "capped at the criticality class", "Moderation: the team's consensus record",
+                  "No consensus session is recorded", "crossing-point profile is not recorded"):
+        assert words in annex, words
+    assert "weighted" not in annex and "Weight" not in [r[0] for r in why]
 
 
 def test_pillar_chapters_hold_the_notebook_outputs_findings_and_disagreements(data, html_text, page):
@@ -181,10 +220,23 @@ def test_pillar_chapters_hold_the_notebook_outputs_findings_and_disagreements(da
                                                          for x in d.itertuples()]
     findings = [" ".join(li.text.split()) for li in page.find("li") if li.text.strip().startswith(("ADM.", "OPS.",
                                                                                                   "REG.", "INF."))]
+    by_id = ind.set_index("indicator_id")
     for iid, indicator in list(data.framework.indicators.items())[:12]:
-        rating = ind.set_index("indicator_id").loc[iid, "agreed"] or "not rated"
-        assert any(f.startswith(f"{iid} {indicator.name} (rating {rating}): {notes[iid] or 'No note'}")
+        r = by_id.loc[iid]
+        if r["status"] == "rated":
+            words = f"level {int(r['level'])}"
+        else:
+            words = {"NE": "not evaluated", "IE": "IE (insufficient evidence)", "NA": "not applicable",
+                     "missing": "not rated yet"}[r["status"]]
+        assert any(f.startswith(f"{iid} {indicator.name} ({words}") and f"): {notes[iid] or 'No note'}" in f
                    for f in findings), iid
+    sub = data.scores.subareas
+    for p in data.framework.pillars:
+        rows = table_rows(page, caption_of(page, f"{p.name}: sub-area levels, rules and spread"))
+        mine = sub[sub["pillar_id"] == p.id]
+        assert [(r[0], r[1], r[2], r[3], r[4], r[7]) for r in rows] == [
+            (f"{s.subarea_id} {s.subarea}", s.label, METHOD_NAMES[s.method], spread(s.min_level, s.max_level),
+             spread(s.method_low, s.method_high), s.warning or "none") for s in mine.itertuples()]
 
 
 def test_road_map_chapter_lists_recommendations_in_sequence(data, page):
@@ -223,17 +275,26 @@ def test_donor_map_chapter_shows_initiatives_overlaps_and_unfunded_gaps(data, pa
     assert not {"INF.1", "INF.2"} & {r[0].split()[0] for r in unfunded}, "funded sub-areas are not gaps"
 
 
-def test_follow_up_chapter_compares_with_the_baseline(data, baseline, page):
-    comp = compare_scores(baseline.scores, data.scores)
+def test_follow_up_chapter_compares_levels_with_the_baseline(data, baseline, page):
+    assert data.baseline is not None
+    by_level = [Scores(x.indicators, x.subareas.assign(score=x.subareas["level"]),
+                       x.pillars.assign(score=x.pillars["level"])) for x in (baseline.scores, data.scores)]
+    comp = compare_scores(*by_level)
     rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
                                  if "Change per pillar" in c.text))
-    for r, p in zip(rows, comp.pillars.itertuples()):
-        assert r[0] == p.pillar and float(r[3]) == pytest.approx(p.change, abs=0.005)
-    inf = comp.pillars.set_index("pillar_id").loc["INF"]
-    assert inf.change > 0
+    before = baseline.scores.pillars.set_index("pillar_id")
+    after = data.scores.pillars.set_index("pillar_id")
+    assert [r[0] for r in rows] == [p.name for p in data.framework.pillars]
+    for r, p in zip(rows, data.framework.pillars):
+        change = int(after.loc[p.id, "level"] - before.loc[p.id, "level"])
+        assert r[1:] == [before.loc[p.id, "label"], after.loc[p.id, "label"], f"{change:+d}" if change else "0"]
+    sub_rows = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
+                                     if "Change per sub-area" in c.text))
+    up = {r[0].split()[0]: r for r in sub_rows if r[4] == "up"}
+    assert "INF.2" in up and up["INF.2"][3] == "+1", "the follow-up round rated INF one level up"
     dumbbell = next(img for img in page.find("img") if img.attrs["alt"].startswith("Dumbbell"))
     for s in comp.subareas.itertuples():
-        assert f"{s.subarea}: {s.baseline:.1f} to {s.followup:.1f}" in dumbbell.attrs["alt"]
+        assert f"{s.subarea}: {int(s.baseline)} to {int(s.followup)}" in dumbbell.attrs["alt"]
 
 
 def test_annexes_hold_every_rating_with_its_evidence_the_team_and_the_crosswalk(data, page):
@@ -242,14 +303,15 @@ def test_annexes_hold_every_rating_with_its_evidence_the_team_and_the_crosswalk(
     rows = []
     for p in fw.pillars:
         rows += table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
-                                      if c.text.strip().endswith(f"{p.name}: every rating with its evidence")))
+                                      if c.text.strip().endswith(f"{p.name}: every rating with its criteria and "
+                                                                 "evidence")))
     assert [r[0] for r in rows] == [f"{i} {x.name}" for i, x in fw.indicators.items()]
     ev = data.evidence
     for r in rows:
         iid = r[0].split()[0]
-        assert r[3] == (ind.loc[iid, "agreed"] or "–")
+        assert r[3] == (ind.loc[iid, "agreed"] or "–") + (" (override)" if ind.loc[iid, "override"] else "")
         for source in ev.loc[ev["indicator_id"] == iid, "source"]:
-            assert source in r[6]
+            assert source in r[7]
     team = table_rows(page, next(" ".join(c.text.split()) for c in page.find("caption")
                                  if "The assessment team" in c.text))
     assert [r[0] for r in team] == [n for n, _o, _r in data.info.team]
