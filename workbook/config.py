@@ -17,6 +17,10 @@ overrides it.
 ``WORKBOOK_NOTEBOOKS``, ``WORKBOOK_TEMPLATES``
     The notebooks folder the app and the batch run, and our Voila and nbconvert templates.
     Default: ``notebooks/`` and ``templates/`` of the source tree.
+``WORKBOOK_LANG``
+    The language of pages, reports and exports when none is asked for (``lang=`` in a page
+    address, ``--lang`` on ``workbook batch`` and ``workbook export``): ``en`` (default), ``fr``,
+    ``es`` or ``ar`` (:func:`language`; see :mod:`workbook.i18n`).
 ``WORKBOOK_TOKEN``, ``WORKBOOK_PASSWORD_HASH``
     The app's access token or hashed password (``workbook serve``; files with
     ``--token-file``/``--password-hash-file`` are preferred; see ``workbook.serve``).
@@ -67,6 +71,16 @@ def db_url(explicit: str | None = None) -> str:
     if os.environ.get("WORKBOOK_DB_URL"):
         return os.environ["WORKBOOK_DB_URL"]
     return f"sqlite:///{home_dir() / 'workbook.db'}"
+
+
+def language(explicit: str | None = None) -> str:
+    """The language in force: ``explicit`` when given, else ``WORKBOOK_LANG``, else ``en``
+    (checked: an unknown code raises :class:`~workbook.errors.InvalidInput` naming where it came from)."""
+    from .i18n.languages import SOURCE_LANG, parse_lang
+    if explicit:
+        return parse_lang(explicit)
+    setting = os.environ.get("WORKBOOK_LANG", "").strip()
+    return parse_lang(setting, field="WORKBOOK_LANG") if setting else SOURCE_LANG
 
 
 def notebooks_dir() -> Path:
