@@ -213,6 +213,27 @@ class Coverage:
     def complete(self) -> bool:
         return self.translated == self.total
 
+    def describe(self, lang: str | None = None) -> str:
+        """A sentence for readers (in ``lang``, default the setting) on how much of the text is
+        translated, e.g. in a translated report: ``3 481 textes sur 3 492 traduits ; ...``."""
+        from .formats import format_number
+        from .messages import translator
+        t = translator(lang)
+        parts = [t.ngettext("%(translated)s of %(total)s text translated",
+                            "%(translated)s of %(total)s texts translated",
+                            self.total) % {"translated": format_number(self.translated, t.lang),
+                                           "total": format_number(self.total, t.lang)}]
+        if self.stale:
+            parts.append(t.ngettext(
+                "%(n)s text shown in English because its English source changed after it was translated",
+                "%(n)s texts shown in English because their English source changed after they were translated",
+                self.stale) % {"n": format_number(self.stale, t.lang)})
+        if self.missing:
+            parts.append(t.ngettext("%(n)s text shown in English because it is not translated yet",
+                                    "%(n)s texts shown in English because they are not translated yet",
+                                    self.missing) % {"n": format_number(self.missing, t.lang)})
+        return t.pgettext("list separator", "; ").join(parts)
+
     def __str__(self) -> str:
         return (f"{self.kind} {self.lang}: {self.translated}/{self.total} translated, {self.stale} stale, "
                 f"{self.missing} missing" + (f", {self.obsolete} obsolete" if self.obsolete else ""))

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .fonts import css_family, font_rc, has_rtl
 from .html import e, format_date, format_score
 from .palette import GRID, HORIZON_COLOURS, LEVEL_COLOURS, NO_SCORE, STATUS_HATCH, level_colour
 
@@ -57,14 +58,19 @@ def _short(text: str, n: int = 48) -> str:
 # -- bars of levels ---------------------------------------------------------------------------
 def level_bars(labels: list[str], scores: list[float], title: str) -> Chart:
     """Horizontal bars of levels 1-5 as a small SVG, drawn like :func:`subarea_chart` (same
-    colours and axis) without matplotlib: the pages redraw it after every save."""
+    colours and axis) without matplotlib: the pages redraw it after every save. Labels in a
+    right-to-left script (Arabic) give the mirror image: labels on the right, bars growing left."""
     row, top, left, plot, right = 26, 34, 300, 380, 60
+    rtl = has_rtl(title, *labels)
     height = top + row * len(labels) + 40
     width = left + plot + right
-    x = lambda v: left + plot * v / 5.4  # noqa: E731 - the axis runs 0 to 5.4, as in the matplotlib chart
+    mirror = (lambda v: width - v) if rtl else (lambda v: v)  # noqa: E731 - x as drawn
+    x = lambda v: mirror(left + plot * v / 5.4)  # noqa: E731 - the axis runs 0 to 5.4, as in the matplotlib chart
+    start, end = "start", "end"  # logical: with direction="rtl" on the SVG, "start" is the right end
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-           f'<text x="8" y="20" font-size="13">{e(title)}</text>']
+           f'viewBox="0 0 {width} {height}" font-family="{css_family(title, *labels)}" font-size="12"'
+           + (' direction="rtl"' if rtl else "") + ">",
+           f'<text x="{mirror(8)}" y="20" font-size="13" text-anchor="{start}">{e(title)}</text>']
     for level in range(1, 6):
         out.append(f'<line x1="{x(level):.1f}" y1="{top - 4}" x2="{x(level):.1f}" y2="{top + row * len(labels)}" '
                    f'stroke="{GRID}" stroke-width="0.8"/>')
@@ -72,23 +78,26 @@ def level_bars(labels: list[str], scores: list[float], title: str) -> Chart:
     for i, (label, score) in enumerate(zip(labels, scores)):
         y = top + i * row
         shown = label if len(label) <= 44 else label[:43] + "…"
-        out.append(f'<text x="{left - 8}" y="{y + row / 2 + 4:.1f}" text-anchor="end">{e(shown)}</text>')
+        out.append(f'<text x="{mirror(left - 8)}" y="{y + row / 2 + 4:.1f}" text-anchor="{end}">{e(shown)}</text>')
         missing = score is None or math.isnan(score)
         if not missing:
-            out.append(f'<rect x="{left}" y="{y + 4}" width="{x(score) - left:.1f}" height="{row - 8}" '
+            x0, x1 = sorted((mirror(left), x(score)))
+            out.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{x1 - x0:.1f}" height="{row - 8}" '
                        f'fill="{level_colour(score)}"/>')
         text = "not scored" if missing else f"{score:.1f}"
-        out.append(f'<text x="{(left if missing else x(score)) + 4:.1f}" y="{y + row / 2 + 4:.1f}" '
-                   f'font-size="11">{text}</text>')
-    out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + row * len(labels)}" stroke="#444"/>')
-    out.append(f'<text x="{left + plot / 2}" y="{height - 6}" text-anchor="middle">{LEVEL_AXIS}</text></svg>')
+        at = (mirror(left) if missing else x(score)) + (-4 if rtl else 4)
+        out.append(f'<text x="{at:.1f}" y="{y + row / 2 + 4:.1f}" font-size="11" text-anchor="{start}">{text}</text>')
+    out.append(f'<line x1="{mirror(left)}" y1="{top - 4}" x2="{mirror(left)}" y2="{top + row * len(labels)}" '
+               'stroke="#444"/>')
+    out.append(f'<text x="{mirror(left + plot / 2)}" y="{height - 6}" text-anchor="middle">{LEVEL_AXIS}</text></svg>')
     return Chart("".join(out), describe_levels(labels, scores))
 
 
 def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 7.5) -> Figure:
     import matplotlib
     from matplotlib.figure import Figure
-    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
+    rtl = has_rtl(title, *labels)  # Arabic: the mirror image, labels on the right, bars growing left
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none", **font_rc(title, *labels)}):
         fig = Figure(figsize=(width, 0.42 * len(labels) + 1.1), layout="constrained")
         ax = fig.subplots()
         y = list(range(len(labels)))[::-1]
@@ -96,15 +105,19 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
         ax.barh(y, values, color=[level_colour(s) for s in scores], height=0.6)
         for yi, s in zip(y, scores):
             text = "not scored" if (s is None or math.isnan(s)) else f"{s:.1f}"
-            ax.text((0 if text == "not scored" else s) + 0.05, yi, text, va="center", fontsize=8)
+            ax.text((0 if text == "not scored" else s) + 0.05, yi, text, va="center", fontsize=8,
+                    ha="right" if rtl else "left")
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 5.4)
         ax.set_xticks([1, 2, 3, 4, 5])
         ax.set_xlabel(LEVEL_AXIS)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.spines[["top", "left" if rtl else "right"]].set_visible(False)
+        if rtl:
+            ax.invert_xaxis()
+            ax.yaxis.tick_right()
+        ax.set_title(title, loc="right" if rtl else "left", fontsize=10)
     return fig
 
 
@@ -132,7 +145,8 @@ def plot_roadmap_gantt(table, title: str = "Road map") -> Figure:
     from matplotlib.patches import Patch
 
     n = max(len(table), 1)
-    with matplotlib.rc_context({"font.size": 8, "svg.fonttype": "none", "hatch.color": "white"}):
+    with matplotlib.rc_context({"font.size": 8, "svg.fonttype": "none", "hatch.color": "white",
+                                **font_rc(title, *table.get("title", []))}):
         fig = Figure(figsize=(9, 0.32 * n + 1.4), layout="constrained")
         ax = fig.subplots()
         if len(table) == 0:
@@ -173,7 +187,7 @@ def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
     from matplotlib.figure import Figure
     labels = list(changes[label_column])
     n = max(len(labels), 1)
-    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none", **font_rc(title, *labels)}):
         fig = Figure(figsize=(7.5, 0.36 * n + 1.2), layout="constrained")
         ax = fig.subplots()
         y = list(range(len(labels)))[::-1]
@@ -211,7 +225,7 @@ def plot_heatmap(matrix, title: str = "Sub-area scores by country and round") ->
     from matplotlib.figure import Figure
     rows, cols = list(matrix.index), list(matrix.columns)
     values = matrix.to_numpy(dtype=float)
-    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none", **font_rc(title, *rows, *cols)}):
         fig = Figure(figsize=(2.6 + 0.42 * max(len(cols), 1), 0.9 + 0.22 * max(len(rows), 1)), layout="constrained")
         ax = fig.subplots()
         cmap = ListedColormap([LEVEL_COLOURS[k] for k in range(1, 6)]).with_extremes(bad=NO_SCORE)
@@ -242,7 +256,8 @@ def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: 
     n = max(len(profiles), 1)
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+    texts = [title] + [str(x) for label, pillars in profiles for x in (label, *pillars["pillar"])]
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none", **font_rc(*texts)}):
         fig = Figure(figsize=(2.0 * ncols + 0.4, 1.35 * nrows + 0.5), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
         for k, ax in enumerate(axes.flat):

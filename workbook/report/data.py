@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import config
 from ..framework import Framework
+from ..i18n import SOURCE_LANG, direction
+from ..i18n.content import translated_framework, translated_library
+from ..i18n.countries import country_name
+from ..i18n.messages import translator
 from ..scoring import Scores, score_assessment
 from ..store import AssessmentInfo, Store
 
@@ -38,15 +43,26 @@ class ReportData:
     follow_up: object | None = None  # workbook.roadmap.FollowUp
     exposure: dict | None = None
     signoffs: pd.DataFrame | None = None  # the review trail (Store.signoffs)
+    #: The report's language (``framework`` and ``scores`` carry its framework text; see load_report_data).
+    lang: str = SOURCE_LANG
 
     @property
     def title(self) -> str:
-        mark = " (fictional)" if self.info.fictional else ""
-        return f"{self.info.country_name}{mark}: MBM capacity assessment, {self.info.round}"
+        return translator(self.lang).gettext("%(country)s: MBM capacity assessment, %(round)s") % {
+            "country": self.country_label, "round": self.info.round}
 
     @property
     def country_label(self) -> str:
-        return self.info.country_name + (" (fictional)" if self.info.fictional else "")
+        """The country's name in the report's language, marked when fictional."""
+        name = country_name(self.info.country_code, self.lang, given=self.info.country_name)
+        if not self.info.fictional:
+            return name
+        return translator(self.lang).gettext("%(country)s (fictional)") % {"country": name}
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` for a right-to-left report (Arabic), else ``ltr``."""
+        return direction(self.lang)
 
     @property
     def running_title(self) -> str:
@@ -63,8 +79,13 @@ def earlier_rounds(store: Store, info: AssessmentInfo) -> list[AssessmentInfo]:
 
 def load_report_data(country: str, round: str | None = None, *, store: Store | None = None,
                      db_url: str | None = None, as_of: dt.date | None = None, roadmap_store=None,
-                     roadmap: bool = True) -> ReportData:
+                     roadmap: bool = True, lang: str | None = None) -> ReportData:
     """Read an assessment and score it once (``round`` None: the latest round).
+
+    ``lang`` (default: the setting, ``WORKBOOK_LANG``): the report's language. The framework and
+    the action library are read in that language (:func:`workbook.i18n.translated_framework`), so
+    every name, descriptor and action the report shows from them is translated; scores are the
+    same in every language.
 
     With ``roadmap`` (the default) the targets, road map, donor map, suggestions (only when no
     recommendation is recorded) and the follow-up against the country's first round (when an
@@ -72,12 +93,17 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     :class:`~workbook.roadmap.RoadmapStore` (and its action library) for every country.
     """
     store = store or Store(db_url)
+    lang = config.language(lang)
+    fw = translated_framework(store.framework, lang)
     info = store.get_assessment(country, round)
     ratings = store.ratings_frame(info.id)
+    if fw is not store.framework and "indicator" in ratings:
+        ratings["indicator"] = [fw.indicators[i].name if i in fw.indicators else name
+                                for i, name in zip(ratings["indicator_id"], ratings["indicator"])]
     evidence = store.evidence_frame(info.id)
-    scores = score_assessment(store.framework, ratings, evidence, as_of=as_of)
-    data = ReportData(info, store.framework, scores, as_of or dt.date.today(), ratings, evidence,
-                      signoffs=store.signoffs(info.id))
+    scores = score_assessment(fw, ratings, evidence, as_of=as_of)
+    data = ReportData(info, fw, scores, as_of or dt.date.today(), ratings, evidence,
+                      signoffs=store.signoffs(info.id), lang=lang)
     if not roadmap:
         return data
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations
@@ -89,11 +115,11 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     donors = map_donors(targets, recs, rm.initiatives_frame(info.country_code), plan_start)
     suggestions = None
     if road.table.empty:
-        suggestions = suggest_recommendations(store.framework, rm.library, scores.indicators, targets,
+        suggestions = suggest_recommendations(fw, translated_library(rm.library, lang), scores.indicators, targets,
                                               horizon="short", top=TOP_SUGGESTIONS)
     follow = None
     earlier = earlier_rounds(store, info)
     if earlier:
         follow = rm.follow_up(info.country_code, earlier[0].round, info.round)
-    return ReportData(info, store.framework, scores, data.generated, ratings, evidence, targets, road, donors,
-                      suggestions, follow, rm.get_exposure(info.id), data.signoffs)
+    return ReportData(info, fw, scores, data.generated, ratings, evidence, targets, road, donors,
+                      suggestions, follow, rm.get_exposure(info.id), data.signoffs, lang)

@@ -41,4 +41,5 @@ def chapter_heading(chapter_id: str, title: str, intro: str = "") -> str:
 
 def report_metadata(data: ReportData, kind: str) -> dict:
     return {"kind": kind, "running": data.running_title, "status": data.info.status,
-            "country": data.info.country_code, "round": data.info.round}
+            "country": data.info.country_code, "round": data.info.round,
+            "lang": data.lang, "dir": data.direction}  # the template writes <html lang dir> from these
