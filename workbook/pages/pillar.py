@@ -37,6 +37,8 @@ from IPython.display import HTML, display
 
 from ..errors import InvalidInput, Problem, WorkbookError
 from ..framework import Pillar
+from ..i18n import SOURCE_LANG
+from ..i18n.content import translated_framework
 from ..present.charts import Chart, level_bars, subarea_chart
 from ..present.html import TABLE_CSS, e, figure, format_completion, format_score, table, text_or_dash
 from ..scoring import Scores
@@ -98,9 +100,11 @@ class PillarPage:
     """One pillar of one assessment. Build it with :func:`open_pillar`."""
 
     def __init__(self, store: Store | None, pillar: Pillar | None, assessment: AssessmentInfo | None, *,
-                 interactive: bool, problem: str = "", editor: str = "", indicator: str = "", note: str = ""):
+                 interactive: bool, problem: str = "", editor: str = "", indicator: str = "", note: str = "",
+                 lang: str = SOURCE_LANG):
         self.store, self.pillar, self.assessment = store, pillar, assessment
         self.interactive = interactive
+        self.lang = lang
         self.problem, self.note = problem, note
         self.editor, self.indicator = editor, indicator
         self.snapshot: Snapshot | None = None
@@ -153,7 +157,7 @@ class PillarPage:
         if self.interactive:
             display(self._chart)
         else:
-            display(chart(self.subareas, self.pillar.name, quick=False))
+            display(chart(self.subareas, self.pillar_name, quick=False))
 
     # -- parts -------------------------------------------------------------------------------
     @property
@@ -166,9 +170,23 @@ class PillarPage:
         return self._form
 
     @property
+    def framework(self):
+        """The framework in the page's language (names, questions, descriptors)."""
+        return translated_framework(self.store.framework, self.lang)
+
+    @property
+    def pillar_name(self) -> str:
+        return self.framework.pillar(self.pillar.id).name
+
+    @property
     def subareas(self) -> pd.DataFrame:
         sub = self.scores.subareas
-        return sub[sub["pillar_id"] == self.pillar.id]
+        sub = sub[sub["pillar_id"] == self.pillar.id]
+        if self.lang == SOURCE_LANG:
+            return sub
+        names = self.framework.subareas
+        return sub.assign(subarea=[names[i].name if i in names else name
+                                   for i, name in zip(sub["subarea_id"], sub["subarea"])])
 
     @property
     def pillar_row(self):
@@ -180,7 +198,7 @@ class PillarPage:
     def _header_html(self) -> str:
         a, p = self.assessment, self.pillar_row
         nav = [f'<a href="{e(HOME_NOTEBOOK)}">All assessments</a>']  # no name in links: see assessments_html
-        for other in self.store.framework.pillars:
+        for other in self.framework.pillars:
             if other.id == self.pillar.id:
                 nav.append(f'<strong aria-current="page">{e(other.name)}</strong>')
             else:
@@ -196,13 +214,13 @@ class PillarPage:
                 + (f"<br>Team: {e(team)}" if team else "") + "</p>" + note)
 
     def _caption(self) -> str:
-        return f"{self.pillar.name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
+        return f"{self.pillar_name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
 
     def _table_html(self) -> str:
         return scores_table_html(self.subareas, self.pillar_row, self._caption())
 
     def _chart_html(self) -> str:
-        return figure(chart(self.subareas, self.pillar.name), self._caption(), page=True)
+        return figure(chart(self.subareas, self.pillar_name), self._caption(), page=True)
 
     def refresh(self) -> None:
         """Read and score again; redraw the header, table, chart and form."""
@@ -291,7 +309,7 @@ def check_indicator(value, pillar: Pillar) -> str:
 
 
 def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", interactive: bool = True,
-                *, environ: Mapping[str, str] | None = None) -> PillarPage:
+                *, environ: Mapping[str, str] | None = None, lang: str = "") -> PillarPage:
     """Open the page of one pillar of one assessment.
 
     Parameters
@@ -307,6 +325,9 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
         False in batch runs: no header, no form, no widgets; problems raise.
     environ : mapping, optional
         Where to look for the Voila request (default ``os.environ``; for tests).
+    lang : str
+        The page's language when the address gives none (``lang=`` wins); empty: ``WORKBOOK_LANG``.
+        Framework text (pillar and sub-area names in the header, table and chart) is in it.
     """
     found: dict = {"pillar": None, "editor": "", "note": "", "indicator": ""}
 
@@ -319,8 +340,9 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
 
     opened = open_assessment(country, round, db_url, interactive=interactive, environ=environ, before=find_pillar,
                              check=check, notebook=lambda: notebook_for(found["pillar"]) if found["pillar"]
-                             else HOME_NOTEBOOK)
+                             else HOME_NOTEBOOK, lang=lang)
     if not opened.ok:
-        return PillarPage(opened.store, found["pillar"], None, interactive=True, problem=opened.problem)
+        return PillarPage(opened.store, found["pillar"], None, interactive=True, problem=opened.problem,
+                          lang=opened.lang)
     return PillarPage(opened.store, found["pillar"], opened.assessment, interactive=interactive,
-                      editor=found["editor"], indicator=found["indicator"], note=found["note"])
+                      editor=found["editor"], indicator=found["indicator"], note=found["note"], lang=opened.lang)
