@@ -144,7 +144,15 @@ def round_folder(round: str) -> str:
     return f"{slug or 'round'}_{digest}"
 
 
-def round_dir(country: str, round: str, root: str | Path | None = None) -> Path:
+def round_dir(country: str, round: str, root: str | Path | None = None, *, lang: str | None = None) -> Path:
     """``<root>/<ISO3>/<round folder>``: where batch reports, exports and the road-map export of one
-    round go (``root``: default :func:`outputs_dir`)."""
-    return (Path(root) if root is not None else outputs_dir()) / country / round_folder(round)
+    round go (``root``: default :func:`outputs_dir`). Outputs in another language than English go
+    beside them, in ``<round folder>.<lang>`` (e.g. ``baseline-2026.fr``): a round folder never holds
+    a dot (:func:`round_folder`), so the two never meet, and a French batch never replaces the
+    English reports."""
+    folder = round_folder(round)
+    if lang:
+        from .i18n.languages import SOURCE_LANG, parse_lang
+        code = parse_lang(lang)
+        folder += "" if code == SOURCE_LANG else f".{code}"
+    return (Path(root) if root is not None else outputs_dir()) / country / folder

@@ -53,7 +53,7 @@ from .. import config
 from ..errors import InvalidInput, Problem
 from .jobs import (ENGINES, ERROR_FILE, FAILED_SUFFIX, FORMATS, MANIFEST, PILLAR_NOTEBOOKS,
                    BatchError, ComparisonJob, CountryJob, CountryResult, NotebookFailure, fingerprint, hash_assessment,
-                   hash_code, plan_jobs, printing_engine, run_notebook)
+                   hash_code, notebook_parameters, plan_jobs, printing_engine, run_notebook)
 
 
 # -- folders ------------------------------------------------------------------------------------
@@ -185,14 +185,14 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list) -> Cou
                 and all((final / name).is_file() for name in job.outputs())):
             return CountryResult(job.country, job.round, "skipped", time.perf_counter() - start, str(final))
     tmp.mkdir()
-    params = {"country": job.country, "round": job.round, "interactive": False}
+    params = notebook_parameters(job.country, job.round, job.lang)
     executed = {}
     for pillar_id, name in PILLAR_NOTEBOOKS.items():
         with _step(steps, name):
             run_notebook(Path(job.notebooks_dir) / name, tmp / name, params, engine=job.engine)
         executed[pillar_id] = tmp / name
     with _step(steps, "report data"):
-        data = report.load_report_data(job.country, job.round, store=store, roadmap_store=rm)
+        data = report.load_report_data(job.country, job.round, store=store, roadmap_store=rm, lang=job.lang)
     html = tmp / "report.html" if "html" in job.formats else None
     pdf = tmp / "report.pdf" if "pdf" in job.formats else None
     with _step(steps, "report"):
@@ -204,7 +204,7 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list) -> Cou
     seconds = time.perf_counter() - start
     # the manifest goes last: a folder with a manifest is a finished one
     (tmp / MANIFEST).write_text(json.dumps({
-        "country": job.country, "round": job.round, "fingerprint": stamp,
+        "country": job.country, "round": job.round, "lang": job.lang, "fingerprint": stamp,
         "framework": f"{info.framework_id} {info.framework_version}",
         "notebooks": list(PILLAR_NOTEBOOKS.values()), "outputs": job.outputs(), "engine": job.engine,
         "pdf_engine": printing_engine(job),
@@ -226,7 +226,8 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
             store, _rm = _worker_stores(job.db_url)
             wanted = set(job.countries)
             infos = [a for a in store.list_assessments() if a.country_code in wanted]
-            h = hashlib.sha256(json.dumps({"formats": list(job.formats), "pdf": printing_engine(job)}).encode())
+            h = hashlib.sha256(json.dumps({"formats": list(job.formats), "pdf": printing_engine(job),
+                                           "lang": job.lang}).encode())
             for info in infos:
                 hash_assessment(h, store, info)
             h.update(store.framework.model_dump_json(by_alias=True).encode())
@@ -237,7 +238,8 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
                     and all((final / n).is_file() for n in names)):
                 return CountryResult("comparison", f"{len(infos)} assessments", "skipped",
                                      time.perf_counter() - start, str(final))
-            data = [report.load_report_data(a.country_code, a.round, store=store, roadmap=False) for a in infos]
+            data = [report.load_report_data(a.country_code, a.round, store=store, roadmap=False, lang=job.lang)
+                    for a in infos]
             final.mkdir(parents=True, exist_ok=True)
             report.build_comparison(data, final / "comparison.html" if "html" in job.formats else None,
                                     pdf=final / "comparison.pdf" if "pdf" in job.formats else None,
@@ -372,21 +374,23 @@ def batch(countries: Sequence[str] = (), *, all_countries: bool = False, round: 
           output_dir: str | Path | None = None, notebooks_dir: str | Path | None = None, db_url: str | None = None,
           force: bool = False, formats: Sequence[str] = FORMATS, brief: bool = True, comparison: bool = True,
           engine: str = "warm", pdf_engine: str | None = None, jobs: int | None = None, scheduler: str | None = None,
-          progress: bool | None = None) -> list[CountryResult]:
+          progress: bool | None = None, lang: str | None = None) -> list[CountryResult]:
     """Plan and run a batch (what ``workbook batch`` does): the countries' jobs (:func:`plan_jobs`),
     and unless ``comparison`` is False the comparison report of their countries, on a process pool
     of ``jobs`` workers or on the Dask ``scheduler``. Returns the results, countries first.
 
     ``engine``: ``warm`` (one kernel kept per worker) or ``nbclient`` (a kernel per notebook).
+    ``lang``: the reports' language (default ``WORKBOOK_LANG``, else English); reports in another
+    language than English go to ``<round folder>.<lang>/`` and ``comparison.<lang>/``.
     """
     if engine not in ENGINES:
         raise InvalidInput(Problem("--engine", f"{engine!r}: use one of {', '.join(ENGINES)}"), what="batch")
     planned = plan_jobs(countries, all_countries=all_countries, round=round, output_dir=output_dir,
                         notebooks_dir=notebooks_dir, db_url=db_url, force=force, formats=formats, brief=brief,
-                        engine=ENGINES[engine], pdf_engine=pdf_engine)
+                        engine=ENGINES[engine], pdf_engine=pdf_engine, lang=lang)
     first = planned[0]
     compare = (ComparisonJob(tuple(sorted({j.country for j in planned})), first.output_dir, first.db_url, force,
-                             first.formats, first.pdf_engine) if comparison else None)
+                             first.formats, first.pdf_engine, first.lang) if comparison else None)
     if scheduler:
         with dask_executor(scheduler) as ex:
             return run_batch(planned, executor=ex, progress=progress, comparison=compare)

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
+from ..i18n.content import translated_framework
 from ..inputs import EVIDENCE_FIELDS, MAX_NOTES, MAX_SHORT, check_evidence, parse_rating, parse_text
 from ..store import AssessmentInfo, Store
 from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
@@ -52,9 +53,11 @@ def _literal(text: str) -> str:
 
 
 # -- export ---------------------------------------------------------------------------------
-def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict[str, list[dict]]:
-    """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``."""
-    fw: Framework = store.framework
+def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None,
+                  lang: str | None = None) -> dict[str, list[dict]]:
+    """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``; framework text in
+    ``lang`` (default ``WORKBOOK_LANG``; names and values of fields are the same in every language)."""
+    fw: Framework = translated_framework(store.framework, lang)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     stored = stored_values(store, info.id).ratings
     versions = " ".join(f"{i}:{stored[i].version if i in stored else 0}" for i in fw.indicators)
@@ -108,9 +111,10 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
     return {"survey": survey, "choices": choices, "settings": settings}
 
 
-def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
+def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None,
+                   lang: str | None = None) -> Path:
     """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central)."""
-    form = build_xlsform(store, info, now=now)
+    form = build_xlsform(store, info, now=now, lang=lang)
     wb = Workbook()
     wb.remove(wb.active)
     for sheet, rows in form.items():

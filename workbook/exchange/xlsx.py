@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, Problem, Problems
+from ..i18n.content import translated_framework
 from ..inputs import EVIDENCE_FIELDS, RATING_FIELDS, RATING_RULES, check_evidence, parse_rating
 from ..store.models import Evidence, Rating
 from ..store import AssessmentInfo, Store
@@ -123,13 +124,17 @@ def stored_values(store: Store, assessment_id: int) -> StoredValues:
 
 
 # -- export ---------------------------------------------------------------------------------
-def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
-    """Write the Excel workbook of one assessment to ``path``; return the path."""
-    fw = store.framework
+def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None,
+                lang: str | None = None) -> Path:
+    """Write the Excel workbook of one assessment to ``path``; return the path. ``lang`` (default
+    ``WORKBOOK_LANG``): the language of the framework text in it (names, questions, descriptors,
+    sheet names); ids, codes and the hidden sheet are the same in every language, so any of them
+    imports back."""
+    fw = translated_framework(store.framework, lang)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     data = stored_values(store, info.id)
     wb = Workbook()
-    _readme(wb.active, store, info, now)
+    _readme(wb.active, store, info, now, fw)
 
     by_indicator: dict[str, list[str]] = {}
     for rid, ind_id, v in data.evidence:
@@ -177,7 +182,7 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
     lists.sheet_state = "hidden"
     _protect(lists)
 
-    _meta_sheet(wb.create_sheet(META), store, info, now, data)
+    _meta_sheet(wb.create_sheet(META), store, info, now, data, fw)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
     path = Path(path)
@@ -186,8 +191,8 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
     return path
 
 
-def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime) -> None:
-    fw = store.framework
+def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime, fw=None) -> None:
+    fw = fw or store.framework
     ws.title = README
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 110
@@ -271,8 +276,8 @@ def _evidence_sheet(ws, fw, data: StoredValues) -> None:
     _protect(ws)
 
 
-def _meta_sheet(ws, store: Store, info: AssessmentInfo, now: dt.datetime, data: StoredValues) -> None:
-    fw = store.framework
+def _meta_sheet(ws, store: Store, info: AssessmentInfo, now: dt.datetime, data: StoredValues, fw=None) -> None:
+    fw = fw or store.framework
     pairs = [("format", FORMAT), ("format_version", FORMAT_VERSION), ("country", info.country_code),
              ("round", info.round), ("framework_id", fw.id), ("framework_version", fw.version),
              ("exported_at", now.isoformat()), ("sheets", "|".join(sheet_name(p.name) for p in fw.pillars))]
