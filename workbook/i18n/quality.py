@@ -22,7 +22,8 @@ import yaml
 from .content import TRANSLATIONS_DIR
 
 ID = re.compile(r"\b[A-Z]{2,4}\.\d+(?:\.\d+)*[a-z]?\b")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
+# Numbers bounded by Latin letters or digits only: Arabic writes "و4" ("and 4"), a prefix then a number.
+NUMBER = re.compile(r"(?<![0-9A-Za-z_.])\d+(?:[.,]\d+)?(?![0-9A-Za-z_])")
 PLACEHOLDER = re.compile(r"\{[^}]*\}|%\([a-z_]+\)[sd]|<[^>]+>|`[^`]+`")
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 
@@ -47,14 +48,15 @@ def problems(english: str, translated: str, lang: str) -> list[str]:
 
 def _numbers(text: str) -> set[str]:
     text = ID.sub("", text.replace("\u202f", "").replace("\xa0", ""))
-    return {n.replace(",", "").replace(" ", "") for n in NUMBER.findall(text)}
+    return {n.replace(",", "") for n in NUMBER.findall(text)}
 
 
 def number_warnings(english: str, translated: str) -> list[str]:
-    """Numbers of the English that the translation does not show (``2.5`` may be ``2,5``)."""
-    there = _numbers(translated)
-    return [f"number {n} not found" for n in sorted(_numbers(english))
-            if n not in there and n.replace(".", ",") not in there]
+    """Numbers of the English that the translation does not show (``2.5`` may be written ``2,5``,
+    ``10,000`` ``10 000``)."""
+    text = ID.sub("", translated.replace("\u202f", "").replace("\xa0", ""))
+    there = {v for n in NUMBER.findall(text) for v in (n, n.replace(",", ""), n.replace(",", "."))}
+    return [f"number {n} not found" for n in sorted(_numbers(english)) if n not in there]
 
 
 @dataclass(frozen=True, eq=False)
