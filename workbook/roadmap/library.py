@@ -1,8 +1,18 @@
 """The action library: for each indicator and each step N -> N+1, the typical actions.
 
-The library lives in ``workbook/data/actions.yaml`` beside the framework, in our own words. Each
-action is tagged with an action type, a cost band and a horizon, and may name other actions as
-prerequisites (a legal basis with data-protection safeguards before PNR data is received).
+The library lives in ``workbook/data/actions.yaml`` beside the framework, in our own words (the
+library written for framework 1.0.0 stays as ``actions-1.0.0.yaml``). Each action is tagged with an
+action type and a horizon, and may name other actions as prerequisites (a legal basis with
+data-protection safeguards before PNR data is received).
+
+Version 2.0.0 writes **one action per investment**: an investment several indicators need
+(INTERPOL connectivity at posts, document readers, private interview rooms) is written once,
+under its home indicator, and lists the others under ``also_closes``. Each action names the
+criteria it makes true, its duration, typical partners, contribution areas, the investment
+package it belongs to, an output indicator, and its cost as catalogue items times quantities
+(fixed, or per post, booth, officer or region of the crossing-point register). A catalogue item
+may name the indicators whose actions alone may buy it (``homes``): the check that keeps one
+investment under one id. Version 1.0.0 actions carry a cost band instead.
 :func:`load_actions` parses the file with Pydantic models that forbid unknown keys, then checks
 what a schema cannot: ids that follow ``<indicator>-s<to_level>-<letter>``, indicators that exist
 in the framework, declared types and cost bands, prerequisites that exist, no prerequisite cycle
@@ -63,17 +73,62 @@ class CostBand(_Model):
     max_usd: int | None = Field(default=None, ge=0)
 
 
+Kind = Literal["air", "land", "sea", "river_lake", "rail", "inland"]
+
+
+class CostItem(_Model):
+    """A unit the cost catalogue prices (2.0): what one unit is, and its cost category."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    unit: Text
+    category: Literal["ta", "capital", "recurrent"]
+    #: Only actions homed at these indicators may buy the item (one investment, one home).
+    homes: list[Text] = []
+
+
+class CostUse(_Model):
+    """How many units of a catalogue item an action needs: a fixed ``quantity``, or ``per`` post,
+    booth, officer or region of the crossing-point register (posts of ``kinds`` only, ``share``
+    of them)."""
+
+    item: Text
+    quantity: float | None = Field(default=None, gt=0, le=100000)
+    per: Literal["post", "booth", "officer", "region"] | None = None
+    kinds: list[Kind] = []
+    share: float | None = Field(default=None, gt=0, le=1)
+
+
+class Package(_Model):
+    """An investment package: actions a donor would fund as one project."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    title: str = ""
+
+
+class Closes(_Model):
+    indicator: Text
+    to_level: int = Field(ge=2, le=5)
+
+
 class Action(_Model):
     """One typical action that helps an indicator reach ``to_level``."""
 
     id: Text
     indicator: Text
     to_level: int = Field(ge=2, le=5)
+    criteria: list[Text] = []
+    also_closes: list[Closes] = []
     type: Text
     title: Text
     description: Text
-    cost_band: Literal["low", "medium", "high"]
+    cost_band: Literal["low", "medium", "high"] | None = None
     horizon: Literal["short", "long"]
+    duration_months: int | None = Field(default=None, ge=1, le=60)
+    partners: list[Text] = []
+    contributes: list[Literal["movement", "cooperation", "crime"]] = []
+    package: str | None = None
+    cost: list[CostUse] = []
+    output: str = ""
     prerequisites: list[Text] = []
 
 
@@ -84,7 +139,9 @@ class ActionLibrary(_Model):
     version: Text
     framework: FrameworkRef
     action_types: list[ActionType] = Field(min_length=1)
-    cost_bands: list[CostBand] = Field(min_length=1)
+    cost_bands: list[CostBand] = []
+    cost_items: list[CostItem] = []
+    packages: list[Package] = []
     actions: list[Action] = Field(min_length=1)
 
     _by_id: dict[str, Action] = PrivateAttr(default_factory=dict)
@@ -111,6 +168,19 @@ class ActionLibrary(_Model):
     def cost_band(self, band_id: str) -> CostBand:
         return next(b for b in self.cost_bands if b.id == band_id)
 
+    def cost_item(self, item_id: str) -> CostItem:
+        return next(i for i in self.cost_items if i.id == item_id)
+
+    def package_title(self, package_id: str) -> str:
+        pkg = next((p for p in self.packages if p.id == package_id), None)
+        return (pkg.title if pkg and pkg.title else package_id.replace("-", " ").capitalize())
+
+    def closing(self, indicator_id: str, to_level: int) -> list[Action]:
+        """The actions of the step, then the actions homed elsewhere that also close it."""
+        own = self.actions_for(indicator_id, to_level)
+        return own + [a for a in self.actions if a not in own and any(
+            c.indicator == indicator_id and c.to_level == to_level for c in a.also_closes)]
+
     def prerequisites_of(self, action_id: str) -> list[Action]:
         """Every prerequisite, direct or indirect, prerequisites first (stable order)."""
         seen: dict[str, Action] = {}
@@ -126,7 +196,10 @@ class ActionLibrary(_Model):
     def to_frame(self):
         """All actions as a DataFrame (one row each, prerequisites joined by ``, ``)."""
         import pandas as pd
-        return pd.DataFrame([{**a.model_dump(), "prerequisites": ", ".join(a.prerequisites),
+        return pd.DataFrame([{**a.model_dump(exclude={"also_closes", "cost"}),
+                              "prerequisites": ", ".join(a.prerequisites), "criteria": ", ".join(a.criteria),
+                              "partners": ", ".join(a.partners), "contributes": ", ".join(a.contributes),
+                              "also_closes": ", ".join(f"{c.indicator}->{c.to_level}" for c in a.also_closes),
                               "type_name": self.type_name(a.type)} for a in self.actions])
 
 
@@ -213,11 +286,14 @@ def _semantic_problems(data: dict, framework: Framework) -> list[tuple[tuple, st
                 first_at[aid] = i
     covered: set[tuple[str, int]] = set()
     edges: dict[str, list[str]] = {}
+    items = {c.get("id"): c for c in data.get("cost_items") or [] if isinstance(c, dict)}
+    packages = {p.get("id") for p in data.get("packages") or [] if isinstance(p, dict)}
     for i, a in enumerate(actions):
         path = ("actions", i)
         aid, ind, to_level, atype = a.get("id"), a.get("indicator"), a.get("to_level"), a.get("type")
         if isinstance(ind, str) and ind not in framework.indicators:
             found.append((path + ("indicator",), f"unknown indicator {ind!r} in framework {framework.version}"))
+        found += _costing_problems(a, path, ind, items, packages, framework)
         if isinstance(atype, str) and declared_types and atype not in declared_types:
             found.append((path + ("type",), f"unknown action type {atype!r}; use one of {', '.join(declared_types)}"))
         if isinstance(a.get("cost_band"), str) and band_ids and a["cost_band"] not in band_ids:
@@ -254,6 +330,42 @@ def _semantic_problems(data: dict, framework: Framework) -> list[tuple[tuple, st
     return found
 
 
+def _costing_problems(a: dict, path: tuple, ind, items: dict, packages: set,
+                      framework: Framework) -> list[tuple[tuple, str]]:
+    """2.0 checks: a cost band or a costing (not neither), catalogue items that exist and are
+    bought only under their home indicators, criteria of the home indicator, indicators closed
+    elsewhere that exist, a declared package."""
+    found: list[tuple[tuple, str]] = []
+    cost = a.get("cost") if isinstance(a.get("cost"), list) else []
+    if not a.get("cost_band") and not cost:
+        found.append((path,  "needs a cost band (1.0) or a cost: [items] (2.0)"))
+    for k, use in enumerate(cost):
+        if not isinstance(use, dict):
+            continue
+        item = items.get(use.get("item"))
+        if items and item is None:
+            found.append((path + ("cost", k, "item"), f"unknown cost item {use.get('item')!r}: add it to cost_items"))
+        elif item and item.get("homes") and ind not in item["homes"]:
+            found.append((path + ("cost", k, "item"),
+                          f"{use.get('item')!r} is one investment, bought only under {', '.join(item['homes'])}: "
+                          f"list {ind} under that action's also_closes instead of buying it again"))
+        if (use.get("quantity") is None) == (use.get("per") is None):
+            found.append((path + ("cost", k), "give a quantity or a per (post, booth, officer, region), not both"))
+    for k, cid in enumerate(a.get("criteria") or []):
+        if not isinstance(cid, str):
+            continue
+        if cid not in framework.criteria:
+            found.append((path + ("criteria", k), f"unknown criterion {cid!r} in framework {framework.version}"))
+        elif isinstance(ind, str) and not cid.startswith(ind + "."):
+            found.append((path + ("criteria", k), f"{cid} is not a criterion of the action's indicator {ind}"))
+    for k, c in enumerate(a.get("also_closes") or []):
+        if isinstance(c, dict) and c.get("indicator") not in framework.indicators:
+            found.append((path + ("also_closes", k, "indicator"), f"unknown indicator {c.get('indicator')!r}"))
+    if a.get("package") is not None and packages and a["package"] not in packages:
+        found.append((path + ("package",), f"package {a['package']!r} is not declared in packages"))
+    return found
+
+
 def parse_actions(text: str, framework: Framework, source: str = "<string>") -> ActionLibrary:
     """Parse and check action library YAML; raise :class:`ActionLibraryError` listing every problem."""
     what = f"action library {source}"
@@ -286,13 +398,20 @@ def parse_actions(text: str, framework: Framework, source: str = "<string>") -> 
     return model
 
 
+def library_file(framework_version: str) -> Path:
+    """The shipped library written for a framework version: ``actions-<version>.yaml`` when the
+    version is an earlier one, else the current ``actions.yaml``."""
+    older = DEFAULT_ACTIONS.with_name(f"actions-{framework_version}.yaml")
+    return older if older.exists() else DEFAULT_ACTIONS
+
+
 def load_actions(path: str | Path | None = None, framework: Framework | None = None) -> ActionLibrary:
     """Load and check an action library (default: the one shipped with the package).
 
     Parameters
     ----------
     path : str or Path, optional
-        The YAML file. Default: ``workbook/data/actions.yaml``.
+        The YAML file. Default: the shipped library written for the framework's version.
     framework : Framework, optional
         The framework the library is checked against. Default: the shipped one.
 
@@ -302,7 +421,7 @@ def load_actions(path: str | Path | None = None, framework: Framework | None = N
         Listing every problem found, each with its location and line.
     """
     fw = framework or load_framework()
-    p = Path(path) if path else DEFAULT_ACTIONS
+    p = Path(path) if path else library_file(fw.version)
     try:
         stamp = p.stat().st_mtime_ns
     except OSError as exc:

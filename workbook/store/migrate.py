@@ -113,8 +113,8 @@ def plan_migration(s: Session, a: Assessment, old: Framework, new: Framework) ->
         if new_id not in old.indicators and not any(new_id in t for t in mapping.values()):
             plan.steps.append(Step("", new_id, "new", "", f"'{new.indicator(new_id).name}': not rated yet"))
     moved = {st.old_id: st.new_id for st in plan.steps if st.action in ("moved", "merged") and st.new_id}
-    plan.recommendations = sum(1 for rec in s.scalars(select(Recommendation).where(Recommendation.assessment_id == a.id))
-                               if rec.indicator_id in moved)
+    recs = s.scalars(select(Recommendation).where(Recommendation.assessment_id == a.id))
+    plan.recommendations = sum(1 for rec in recs if rec.indicator_id in moved)
     return plan
 
 
