@@ -172,3 +172,15 @@ def test_a_translation_records_the_hash_of_its_english(fw):
     up_to_date = [k for k, v in doc["strings"].items() if k in english and v["source"] == source_hash(english[k])]
     assert len(up_to_date) == framework_check(fw, "fr").coverage.translated
     assert source_hash("  x ") == source_hash("x") and len(source_hash("x")) == 10
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_the_shipped_action_library_translates_with_its_look_ups(lang):
+    from workbook.roadmap.library import ActionLibrary, load_actions
+    lib = load_actions()
+    tr = translated_library(lib, lang)
+    assert isinstance(tr, ActionLibrary) and tr.lang == lang and tr.coverage.complete
+    first = lib.actions[0]
+    assert tr.action(first.id).title != first.title
+    assert [a.id for a in tr.actions_for(first.indicator, first.to_level)] == \
+        [a.id for a in lib.actions_for(first.indicator, first.to_level)]
