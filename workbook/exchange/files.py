@@ -30,17 +30,23 @@ def default_output(info: AssessmentInfo, fmt: str, lang: str | None = None) -> P
 
 
 def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None, *,
-                lang: str | None = None) -> Path:
+                lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
     """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written. ``lang``
-    (default ``WORKBOOK_LANG``): the language of the framework text in a workbook or a form."""
+    (default ``WORKBOOK_LANG``): the language of the framework text in a workbook or a form;
+    ``also``: more languages for a bilingual workbook or a multilingual form (``label::French (fr)``
+    columns), so a mixed team works in one file."""
     if fmt not in FORMATS:
         raise InvalidInput(Problem("format", f"{fmt!r} is not a format; use {', '.join(FORMATS)}"), what="export")
+    if also and fmt not in TRANSLATED_FORMATS:
+        raise InvalidInput(Problem("also", f"a {FORMATS[fmt][0]} is data, the same in every language: more "
+                                           f"languages apply to {' and '.join(TRANSLATED_FORMATS)} only"),
+                           what="export")
     lang = config.language(lang)
     path = Path(path) if path else default_output(info, fmt, lang)
     if fmt == "json":
         return package.export_package(store, info, path)
     writer = {"xlsx": xlsx.export_xlsx, "xlsform": xlsform.export_xlsform}[fmt]
-    return writer(store, info, path, lang=lang)
+    return writer(store, info, path, lang=lang, also=also)
 
 
 @dataclass

@@ -25,16 +25,19 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from .. import config
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
 from ..i18n.content import translated_framework
+from ..i18n.languages import LANGUAGES, parse_lang
+from ..i18n.messages import N_, translator
 from ..inputs import EVIDENCE_FIELDS, MAX_NOTES, MAX_SHORT, check_evidence, parse_rating, parse_text
 from ..store import AssessmentInfo, Store
 from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
 from .xlsx import open_xlsx, stored_values
 
-RATERS = (("national", "National self-rating"), ("external", "External (international) rating"),
-          ("agreed", "Agreed rating"))
+RATERS = (("national", N_("National self-rating")), ("external", N_("External (international) rating")),
+          ("agreed", N_("Agreed rating")))
 META_FIELDS = ("wb_country", "wb_round", "wb_framework_id", "wb_framework_version", "wb_exported_at", "wb_versions")
 INDICATOR_RE = re.compile(r"^[A-Z]{3}_\d+_\d+$")
 NOTES_SUFFIX = "_notes"
@@ -52,14 +55,48 @@ def _literal(text: str) -> str:
     return f"'{text}'"
 
 
-# -- export ---------------------------------------------------------------------------------
+# -- export ----------------------------------------------------------------------------------
+#: The columns of an XLSForm that hold text a person reads (one per language in a multilingual form).
+TEXT_COLUMNS = ("label", "hint", "constraint_message")
+
+
+def language_column(column: str, lang: str) -> str:
+    """The XLSForm column of ``column`` in ``lang``: ``label::French (fr)`` (the form's language
+    name is the English name with the code, as KoboToolbox and ODK Collect show it)."""
+    return f"{column}::{LANGUAGES[lang].name} ({lang})"
+
+
 def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None,
-                  lang: str | None = None) -> dict[str, list[dict]]:
+                  lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> dict[str, list[dict]]:
     """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``; framework text in
-    ``lang`` (default ``WORKBOOK_LANG``; names and values of fields are the same in every language)."""
-    fw: Framework = translated_framework(store.framework, lang)
+    ``lang`` (default ``WORKBOOK_LANG``; names and values of fields are the same in every language).
+    With ``also`` (other languages) the form is multilingual: each text column is written once per
+    language (``label::French (fr)``, ``label::English (en)``), ``lang`` is the form's default
+    language, and a person picks theirs in KoboToolbox or ODK Collect: a mixed team fills one form."""
+    langs = list(dict.fromkeys([config.language(lang), *(parse_lang(a, "also") for a in also)]))
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     stored = stored_values(store, info.id).ratings
+    forms = [_form_in(translated_framework(store.framework, code), info, now, stored, code) for code in langs]
+    if len(langs) == 1:
+        return forms[0]
+    merged: dict[str, list[dict]] = {}
+    for sheet in forms[0]:
+        rows = []
+        for same in zip(*(f[sheet] for f in forms), strict=True):
+            row = {k: v for k, v in same[0].items() if k not in TEXT_COLUMNS}
+            for key in TEXT_COLUMNS:
+                for code, r in zip(langs, same):
+                    if key in r:
+                        row[language_column(key, code)] = r[key]
+            rows.append(row)
+        merged[sheet] = rows
+    merged["settings"][0]["default_language"] = f"{LANGUAGES[langs[0]].name} ({langs[0]})"
+    return merged
+
+
+def _form_in(fw: Framework, info: AssessmentInfo, now: dt.datetime, stored, lang: str) -> dict[str, list[dict]]:
+    """The form with every text in ``lang`` (``fw`` translated into it)."""
+    _ = translator(lang).gettext
     versions = " ".join(f"{i}:{stored[i].version if i in stored else 0}" for i in fw.indicators)
     survey: list[dict] = [
         {"type": "calculate", "name": "wb_country", "calculation": _literal(info.country_code)},
@@ -68,12 +105,13 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
         {"type": "calculate", "name": "wb_framework_version", "calculation": _literal(fw.version)},
         {"type": "calculate", "name": "wb_exported_at", "calculation": _literal(now.isoformat())},
         {"type": "calculate", "name": "wb_versions", "calculation": _literal(versions)},
-        {"type": "text", "name": "assessor", "label": "Your name", "required": "yes"},
-        {"type": "select_one raters", "name": "rater", "label": "Which rating are you entering?", "required": "yes",
-         "hint": "National experts give the national self-rating, the international team the external one; "
-                 "the agreed rating is settled together."},
+        {"type": "text", "name": "assessor", "label": _("Your name"), "required": "yes"},
+        {"type": "select_one raters", "name": "rater", "label": _("Which rating are you entering?"),
+         "required": "yes",
+         "hint": _("National experts give the national self-rating, the international team the external one; "
+                   "the agreed rating is settled together.")},
     ]
-    choices: list[dict] = [{"list_name": "raters", "name": k, "label": v} for k, v in RATERS]
+    choices: list[dict] = [{"list_name": "raters", "name": k, "label": _(v)} for k, v in RATERS]
     for p in fw.pillars:
         survey.append({"type": "begin_group", "name": p.id, "label": p.name})
         for sa in p.subareas:
@@ -83,7 +121,8 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                 lst = f"lv_{name}"
                 survey.append({"type": f"select_one {lst}", "name": name,
                                "label": f"{ind.id} {ind.name}: {ind.question}", "hint": ind.guidance})
-                survey.append({"type": "text", "name": name + NOTES_SUFFIX, "label": f"Notes on {ind.id} (optional)"})
+                survey.append({"type": "text", "name": name + NOTES_SUFFIX,
+                               "label": _("Notes on %(indicator)s (optional)") % {"indicator": ind.id}})
                 for lv, scale in zip(ind.levels, fw.scale.levels):
                     choices.append({"list_name": lst, "name": str(lv.level),
                                     "label": f"{lv.level} {scale.name}: {lv.descriptor}"})
@@ -92,15 +131,15 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
             survey.append({"type": "end_group"})
         survey.append({"type": "end_group"})
     survey += [
-        {"type": "begin_repeat", "name": EVIDENCE_REPEAT, "label": "Evidence records"},
-        {"type": "select_one indicators", "name": "ev_indicator", "label": "Indicator", "required": "yes"},
-        {"type": "select_one evidence_types", "name": "ev_type", "label": "Type of evidence", "required": "yes"},
-        {"type": "text", "name": "ev_source", "label": "Source (title of the document, place observed, ...)",
+        {"type": "begin_repeat", "name": EVIDENCE_REPEAT, "label": _("Evidence records")},
+        {"type": "select_one indicators", "name": "ev_indicator", "label": _("Indicator"), "required": "yes"},
+        {"type": "select_one evidence_types", "name": "ev_type", "label": _("Type of evidence"), "required": "yes"},
+        {"type": "text", "name": "ev_source", "label": _("Source (title of the document, place observed, ...)"),
          "required": "yes"},
-        {"type": "date", "name": "ev_date", "label": "Date", "constraint": ". <= today()",
-         "constraint_message": "The date may not be in the future."},
-        {"type": "text", "name": "ev_reference", "label": "Reference (article, page, file number)"},
-        {"type": "text", "name": "ev_supplied_by", "label": "Supplied by"},
+        {"type": "date", "name": "ev_date", "label": _("Date"), "constraint": ". <= today()",
+         "constraint_message": _("The date may not be in the future.")},
+        {"type": "text", "name": "ev_reference", "label": _("Reference (article, page, file number)")},
+        {"type": "text", "name": "ev_supplied_by", "label": _("Supplied by")},
         {"type": "end_repeat"},
     ]
     choices += [{"list_name": "indicators", "name": i, "label": f"{i} {ind.name}"} for i, ind in fw.indicators.items()]
@@ -112,9 +151,10 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
 
 
 def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None,
-                   lang: str | None = None) -> Path:
-    """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central)."""
-    form = build_xlsform(store, info, now=now, lang=lang)
+                   lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
+    """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central);
+    ``also``: more languages, for a multilingual form (see :func:`build_xlsform`)."""
+    form = build_xlsform(store, info, now=now, lang=lang, also=also)
     wb = Workbook()
     wb.remove(wb.active)
     for sheet, rows in form.items():

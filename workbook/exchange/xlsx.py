@@ -33,8 +33,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import config
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..i18n.content import translated_framework
+from ..i18n.languages import parse_lang
 from ..inputs import EVIDENCE_FIELDS, RATING_FIELDS, RATING_RULES, check_evidence, parse_rating
 from ..store.models import Evidence, Rating
 from ..store import AssessmentInfo, Store
@@ -125,12 +127,15 @@ def stored_values(store: Store, assessment_id: int) -> StoredValues:
 
 # -- export ---------------------------------------------------------------------------------
 def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None,
-                lang: str | None = None) -> Path:
+                lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
     """Write the Excel workbook of one assessment to ``path``; return the path. ``lang`` (default
     ``WORKBOOK_LANG``): the language of the framework text in it (names, questions, descriptors,
     sheet names); ids, codes and the hidden sheet are the same in every language, so any of them
-    imports back."""
-    fw = translated_framework(store.framework, lang)
+    imports back. ``also``: more languages for a bilingual file: each framework text cell of the
+    pillar sheets holds the text in ``lang``, then (after a blank line) in each of these, so a mixed
+    team rates in one file; the columns and what is read back do not change."""
+    langs = list(dict.fromkeys([config.language(lang), *(parse_lang(a, "also") for a in also)]))
+    fw, *others = (translated_framework(store.framework, code) for code in langs)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     data = stored_values(store, info.id)
     wb = Workbook()
@@ -147,12 +152,11 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
             for ind in sa.indicators:
                 row += 1
                 r = data.ratings.get(ind.id)
-                values = {"indicator_id": ind.id, "subarea": f"{sa.id} {sa.name}", "indicator": ind.name,
+                values = {"indicator_id": ind.id,
                           "national": r.national if r else None, "external": r.external if r else None,
                           "agreed": r.agreed if r else None, "notes": (r.notes if r else "") or None,
-                          "question": ind.question, "guidance": ind.guidance,
                           "evidence": "\n".join(by_indicator.get(ind.id, [])) or None,
-                          **{f"level_{lv.level}": lv.descriptor for lv in ind.levels}}
+                          **_framework_text(ind.id, fw, others)}
                 for c, (key, _, _, editable) in enumerate(PILLAR_COLUMNS, start=1):
                     v = values[key]
                     # levels are written as numbers so that they look like what the dropdown enters
@@ -189,6 +193,17 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _framework_text(indicator_id: str, fw, others) -> dict[str, str]:
+    """The framework text cells of an indicator's row, in ``fw``'s language then each of ``others``'."""
+    texts = []
+    for f in (fw, *others):
+        ind = f.indicators[indicator_id]
+        sa = f.subareas[indicator_id.rsplit(".", 1)[0]]
+        texts.append({"subarea": f"{sa.id} {sa.name}", "indicator": ind.name, "question": ind.question,
+                      "guidance": ind.guidance, **{f"level_{lv.level}": lv.descriptor for lv in ind.levels}})
+    return {k: "\n\n".join(dict.fromkeys(t[k] for t in texts)) for k in texts[0]}
 
 
 def _readme(ws, store: Store, info: AssessmentInfo, now: dt.datetime, fw=None) -> None:
