@@ -19,6 +19,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook
 
 from ..errors import WorkbookError
+from ..i18n.messages import N_, translator
 from ..scoring import STALE_AFTER_YEARS
 from .data import CROSSWALK_REFS, ReportData
 from ..present.charts import describe_levels, dumbbell_chart, gantt_chart, profile_chart
@@ -34,6 +35,23 @@ TOP_GAPS = 5
 MAX_SUGGESTIONS = 12  # rows of suggested actions shown when no recommendation is recorded
 
 
+#: Chapter titles in English (marked for the catalogues); :func:`chapter_title` gives them in the report's language.
+CHAPTER_TITLES = {"summary": N_("Executive summary"), "methodology": N_("Methodology"), "roadmap": N_("Road map"),
+                  "donors": N_("Donor map"), "annex-ratings": N_("Annex A. Ratings and evidence"),
+                  "annex-team": N_("Annex B. The assessment team"),
+                  "annex-crosswalk": N_("Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11")}
+
+
+def chapter_title(data: ReportData, chapter_id: str) -> str:
+    """A chapter's title in the report's language (a pillar chapter's is the pillar's name)."""
+    t = translator(data.lang)
+    if chapter_id.startswith("pillar-"):
+        return data.framework.pillar(chapter_id.removeprefix("pillar-")).name
+    if chapter_id == "follow-up":
+        return t.gettext("Follow-up since %(round)s") % {"round": data.follow_up.baseline}
+    return t.gettext(CHAPTER_TITLES[chapter_id])
+
+
 class ReportError(WorkbookError):
     """A report cannot be built from what it was given (e.g. a pillar notebook is missing)."""
 
@@ -47,35 +65,42 @@ def _subarea_label(data: ReportData, sid: str) -> str:
 def cover_html(data: ReportData) -> str:
     """Country, round, dates, team, framework version and status (draft or final)."""
     info = data.info
-    fictional = ('<p><span class="mbm-fictional">Fictional country: demonstration data, '
-                 'not a real assessment</span></p>' if info.fictional else "")
+    _ = translator(data.lang).gettext
+    fictional = ('<p><span class="mbm-fictional">'
+                 f'{e(_("Fictional country: demonstration data, not a real assessment"))}</span></p>'
+                 if info.fictional else "")
+    country = f"{info.country_name} ({info.country_code})"
     team = "; ".join(f"{n} ({ROLE_NAMES.get(r, r)})" for n, _o, r in info.team) or "no team recorded"
     status = ("final: endorsed results" if info.status == "final"
               else f"{info.status.replace('_', ' ')}: results may still change")
-    facts = [("Country", f"{info.country_name} ({info.country_code})" + (" (fictional)" if info.fictional else "")),
-             ("Round", info.round),
-             ("Assessment dates", f"{format_date(info.created_at)} to {format_date(info.updated_at)}"),
-             ("Report date", data.generated.isoformat()),
-             ("Status", Markup(f'<span class="mbm-status mbm-status-{e(info.status)}">{e(status)}</span>')),
-             ("Framework", f"{data.framework.title}, {info.framework_id} version {info.framework_version}"),
-             ("Team", team)]
+    dates = {"start": format_date(info.created_at), "end": format_date(info.updated_at)}
+    facts = [(_("Country"), _("%(country)s (fictional)") % {"country": country} if info.fictional else country),
+             (_("Round"), info.round),
+             (_("Assessment dates"), _("%(start)s to %(end)s") % dates),
+             (_("Report date"), data.generated.isoformat()),
+             (_("Status"), Markup(f'<span class="mbm-status mbm-status-{e(info.status)}">{e(status)}</span>')),
+             (_("Framework"), _("%(title)s, %(id)s version %(version)s") % {
+                 "title": data.framework.title, "id": info.framework_id, "version": info.framework_version}),
+             (_("Team"), team)]
     if data.signoffs is not None and len(data.signoffs):
         steps = [f"{r.to_status.replace('_', ' ')}: {r.name} ({r.role.replace('_', ' ')}"
                  f"{', ' + r.organisation if r.organisation else ''}), {format_date(r.at)}"
                  for r in data.signoffs.itertuples(index=False)]
-        facts.append(("Sign-off", "; ".join(steps)))
+        facts.append((_("Sign-off"), "; ".join(steps)))
     rows = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
-    return (f'<header class="mbm-cover" aria-label="Cover">'
+    subtitle = _("Migration and border management capacity assessment: %(round)s") % {"round": info.round}
+    return (f'<header class="mbm-cover" aria-label="{e(_("Cover"))}">'
             f'<p class="mbm-running">{e(data.running_title)}</p>'
             f"<h1>{e(data.country_label)}</h1>"
-            f'<p class="mbm-subtitle">Migration and border management capacity assessment: {e(info.round)}</p>'
+            f'<p class="mbm-subtitle">{e(subtitle)}</p>'
             f'{fictional}<dl class="mbm-facts">{rows}</dl></header>')
 
 
-def contents_html(chapters: list[tuple[str, str]]) -> str:
+def contents_html(chapters: list[tuple[str, str]], lang: str | None = None) -> str:
     """The table of contents: links in HTML; with page numbers in the PDF (CSS target-counter)."""
+    title = e(translator(lang or "en").gettext("Contents"))
     lis = "".join(f'<li><a class="mbm-toc-link" href="#{e(cid)}">{e(title)}</a></li>' for cid, title in chapters)
-    return (f'<nav class="mbm-toc" aria-labelledby="contents"><h2 id="contents">Contents</h2>'
+    return (f'<nav class="mbm-toc" aria-labelledby="contents"><h2 id="contents">{title}</h2>'
             f"<ol>{lis}</ol></nav>")
 
 
@@ -144,7 +169,7 @@ def summary_html(data: ReportData, n: Numbering) -> str:
         f"{q['ie']} rated insufficient evidence (IE), {q['capped']} capped for missing evidence; "
         f"{q['flagged']} indicators need a look in all.",
     ]
-    return (chapter_heading("summary", "Executive summary",
+    return (chapter_heading("summary", chapter_title(data, "summary"),
                             "The capacity profile across the four pillars. It describes where capacity stands "
                             "in this country; it is a profile, not a ranking of countries.")
             + profile_figure(data, n)
@@ -163,7 +188,7 @@ def summary_html(data: ReportData, n: Numbering) -> str:
 def methodology_html(data: ReportData, n: Numbering) -> str:
     """Written from the framework data, so it never goes stale."""
     fw = data.framework
-    parts = [chapter_heading("methodology", "Methodology",
+    parts = [chapter_heading("methodology", chapter_title(data, "methodology"),
                              f"This assessment uses the {fw.title} ({fw.id}) version {fw.version}: "
                              f"{len(fw.pillars)} pillars, {len(fw.subareas)} sub-areas and {len(fw.indicators)} "
                              "indicators. Everything below is read from the framework file.")]
@@ -334,7 +359,7 @@ def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Nu
 
 # -- road map, donor map, follow-up ----------------------------------------------------------
 def roadmap_html(data: ReportData, n: Numbering) -> str:
-    head = chapter_heading("roadmap", "Road map",
+    head = chapter_heading("roadmap", chapter_title(data, "roadmap"),
                            "Recommendations in the order they can be done: prerequisites first, short term "
                            "(up to 18 months) before long term (2 to 5 years), by priority.")
     road = data.roadmap
@@ -372,7 +397,7 @@ def roadmap_html(data: ReportData, n: Numbering) -> str:
 
 
 def donors_html(data: ReportData, n: Numbering) -> str:
-    head = chapter_heading("donors", "Donor map",
+    head = chapter_heading("donors", chapter_title(data, "donors"),
                            "Existing and planned capacity-building initiatives, the recommendations they already "
                            "cover, initiatives that overlap each other, and priority gaps nobody funds.")
     dm = data.donor_map
@@ -423,7 +448,7 @@ def donors_html(data: ReportData, n: Numbering) -> str:
 def followup_html(data: ReportData, n: Numbering) -> str:
     fu = data.follow_up
     comp = fu.comparison
-    head = chapter_heading("follow-up", f"Follow-up since {fu.baseline}",
+    head = chapter_heading("follow-up", chapter_title(data, "follow-up"),
                            f"This round ({fu.followup}) compared with the baseline round ({fu.baseline}): the "
                            "change per pillar and sub-area, and what was targeted by which initiative.")
     parts = [head] + [f"<p>{e(note)}</p>" for note in fu.notes]
@@ -470,7 +495,7 @@ def annex_html(data: ReportData, n: Numbering) -> str:
     for r in data.evidence.itertuples():
         ev.setdefault(r.indicator_id, []).append((r.type, r.source, r.date, r.reference, r.supplied_by))
     ind = data.scores.indicators
-    parts = [chapter_heading("annex-ratings", "Annex A. Ratings and evidence",
+    parts = [chapter_heading("annex-ratings", chapter_title(data, "annex-ratings"),
                              "Every indicator with its three ratings, the level used in scores (after evidence "
                              "caps), its confidence and its evidence records.")]
     for p in fw.pillars:
@@ -484,11 +509,11 @@ def annex_html(data: ReportData, n: Numbering) -> str:
         parts.append(table(n.table(f"{p.name}: every rating with its evidence"),
                            ["Indicator", "National", "External", "Agreed", "Level used", "Confidence", "Evidence"],
                            rows, cls="mbm-annex", widths=(22, 8, 8, 7, 8, 10, 37)))
-    parts.append(chapter_heading("annex-team", "Annex B. The assessment team"))
+    parts.append(chapter_heading("annex-team", chapter_title(data, "annex-team")))
     parts.append(table(n.table("The assessment team"), ["Name", "Organisation", "Role"],
                        [[name, org or "no organisation given", ROLE_NAMES.get(role, role)]
                         for name, org, role in data.info.team]) if data.info.team else "<p>No team recorded.</p>")
-    parts.append(chapter_heading("annex-crosswalk", "Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11",
+    parts.append(chapter_heading("annex-crosswalk", chapter_title(data, "annex-crosswalk"),
                                  "The indicators that the framework links to these commitments, with this "
                                  "assessment's level."))
     level = dict(zip(ind["indicator_id"], ind["level"]))
@@ -513,14 +538,12 @@ def annex_html(data: ReportData, n: Numbering) -> str:
 
 # -- the whole report ----------------------------------------------------------------------
 def chapters(data: ReportData) -> list[tuple[str, str]]:
-    out = [("summary", "Executive summary"), ("methodology", "Methodology")]
-    out += [(f"pillar-{p.id}", p.name) for p in data.framework.pillars]
-    out += [("roadmap", "Road map"), ("donors", "Donor map")]
+    """The chapters in order, as (id, title in the report's language)."""
+    ids = ["summary", "methodology", *(f"pillar-{p.id}" for p in data.framework.pillars), "roadmap", "donors"]
     if data.follow_up is not None:
-        out.append(("follow-up", f"Follow-up since {data.follow_up.baseline}"))
-    out += [("annex-ratings", "Annex A. Ratings and evidence"), ("annex-team", "Annex B. The assessment team"),
-            ("annex-crosswalk", "Annex C. Crosswalk to SDG 10.7 and GCM objectives 7 and 11")]
-    return out
+        ids.append("follow-up")
+    ids += ["annex-ratings", "annex-team", "annex-crosswalk"]
+    return [(cid, chapter_title(data, cid)) for cid in ids]
 
 
 def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode | str | Path]) -> NotebookNode:
@@ -536,7 +559,7 @@ def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode
     nb = new_notebook()
     nb.metadata["title"] = data.title
     nb.metadata["mbm"] = report_metadata(data, "report")
-    cells = [html_cell(cover_html(data), "cover"), html_cell(contents_html(chapters(data)), "contents"),
+    cells = [html_cell(cover_html(data), "cover"), html_cell(contents_html(chapters(data), data.lang), "contents"),
              html_cell(summary_html(data, n), "summary"), html_cell(methodology_html(data, n), "methodology")]
     for p in data.framework.pillars:
         executed = pillar_notebooks[p.id]
