@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import config
+from ..errors import NotFound
 from ..framework import Framework
 from ..i18n import SOURCE_LANG, direction
 from ..i18n.content import translated_framework, translated_library
@@ -71,6 +72,26 @@ class ReportData:
         return f"{self.country_label} · {self.info.round}{status}"
 
 
+def library_text_in(recs: pd.DataFrame, library, lang: str) -> pd.DataFrame:
+    """Recommendations with the title and description that were copied unchanged from an action
+    of the library (``source_action_id``) shown in ``lang``; text a person wrote or edited stays as
+    written."""
+    if lang == SOURCE_LANG or recs.empty or "source_action_id" not in recs:
+        return recs
+    translated = translated_library(library, lang)
+    recs = recs.copy()
+    for field in ("title", "description"):
+        values = []
+        for source, text in zip(recs["source_action_id"], recs[field]):
+            try:
+                english, shown = getattr(library.action(source), field), getattr(translated.action(source), field)
+            except NotFound:  # no source, or an action the library no longer has
+                english = shown = None
+            values.append(shown if english is not None and text == english else text)
+        recs[field] = values
+    return recs
+
+
 def earlier_rounds(store: Store, info: AssessmentInfo) -> list[AssessmentInfo]:
     """The country's rounds created before this one, oldest first."""
     same = [a for a in store.list_assessments() if a.country_code == info.country_code and a.id != info.id]
@@ -109,7 +130,7 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations
     rm = roadmap_store or RoadmapStore(store)
     targets = rm.targets(info.id, scores)
-    recs = rm.recommendations_frame(info.id)
+    recs = library_text_in(rm.recommendations_frame(info.id), rm.library, lang)
     plan_start = info.created_at.date()
     road = build_roadmap(order_by_priority(recs, targets), plan_start)
     donors = map_donors(targets, recs, rm.initiatives_frame(info.country_code), plan_start)

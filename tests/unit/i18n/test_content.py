@@ -184,3 +184,25 @@ def test_the_shipped_action_library_translates_with_its_look_ups(lang):
     assert tr.action(first.id).title != first.title
     assert [a.id for a in tr.actions_for(first.indicator, first.to_level)] == \
         [a.id for a in lib.actions_for(first.indicator, first.to_level)]
+
+
+def test_recommendations_copied_from_the_library_are_shown_in_the_report_s_language():
+    """A recommendation keeps the library action's English text when it was added from a
+    suggestion; the report shows that text translated, and leaves what a person wrote as written."""
+    import pandas as pd
+
+    from workbook.report.data import library_text_in
+    from workbook.roadmap.library import load_actions
+    library = load_actions()
+    action = library.actions[0]
+    french = translated_library(library, "fr").action(action.id)
+    recs = pd.DataFrame([
+        {"title": action.title, "description": action.description, "source_action_id": action.id},
+        {"title": "Titre écrit par l'équipe", "description": action.description, "source_action_id": action.id},
+        {"title": "Our own action", "description": "Written here.", "source_action_id": None},
+    ])
+    shown = library_text_in(recs, library, "fr")
+    assert list(shown["title"]) == [french.title, "Titre écrit par l'équipe", "Our own action"]
+    assert list(shown["description"]) == [french.description, french.description, "Written here."]
+    assert french.title != action.title
+    assert library_text_in(recs, library, "en") is recs
