@@ -9,7 +9,7 @@ PORT ?= 8866
 SERVE_ARGS ?= --no-browser
 PYTEST_ARGS ?=
 
-.PHONY: install install-test run test browser libreoffice clean
+.PHONY: install install-test run test browser libreoffice fonts i18n clean
 
 # Re-installs only when pyproject.toml changed since the last install.
 $(VENV)/.installed: pyproject.toml
@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test browser libreoffice node_modules/.installed
+install-test: $(VENV)/.installed-test browser libreoffice fonts node_modules/.installed
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:
@@ -33,6 +33,32 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found and apt-get not usable: browser tests will be skipped"; fi; \
 	fi
+
+# An Arabic font for charts and PDFs (Debian's Noto Sans/Naskh Arabic UI, 5 MB; nothing is downloaded
+# at run time). Without it Arabic is still drawn, joined and right to left, in DejaVu Sans.
+fonts:
+	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans Arabic UI"; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian fonts-noto-ui-core (Arabic font for charts and PDFs)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-ui-core >/dev/null) \
+	      || echo "fonts-noto-ui-core not installed: Arabic falls back to DejaVu Sans"; \
+	  else echo "Noto Sans Arabic UI not found and apt-get not usable: Arabic falls back to DejaVu Sans"; fi; \
+	fi
+
+# The message catalogues (see workbook/i18n/messages.py): extract the marked strings from the
+# package and the templates (babel.cfg), update each language's .po, compile the .mo files that
+# are committed beside them. Translate the new entries in the .po files, then run it again.
+LOCALES := fr es ar
+POT := workbook/locale/workbook.pot
+i18n: install
+	@mkdir -p workbook/locale
+	$(VENV)/bin/pybabel extract -F babel.cfg -o $(POT) --project "MBM assessment workbook" --version 0.1.0 \
+	  --copyright-holder "MBM assessment workbook contributors" --add-comments TRANSLATORS: \
+	  --sort-by-file --no-wrap . 2>&1 | grep -v '^extracting messages from' || true
+	@for l in $(LOCALES); do \
+	  $(VENV)/bin/pybabel update --init-missing --no-wrap -i $(POT) -d workbook/locale -D workbook -l $$l || exit 1; \
+	done
+	$(VENV)/bin/pybabel compile --statistics -d workbook/locale -D workbook
 
 # axe-core for the accessibility audits in the browser tests (npm registry; pinned in package.json).
 node_modules/.installed: package.json
@@ -52,7 +78,7 @@ libreoffice:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null || true; \
 	fi
 
-run: install
+run: install fonts
 	$(WB) db upgrade
 	$(WB) demo
 	$(WB) serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)

@@ -17,6 +17,10 @@ overrides it.
 ``WORKBOOK_NOTEBOOKS``, ``WORKBOOK_TEMPLATES``
     The notebooks folder the app and the batch run, and our Voila and nbconvert templates.
     Default: ``notebooks/`` and ``templates/`` of the source tree.
+``WORKBOOK_LANG``
+    The language of pages, reports and exports when none is asked for (``lang=`` in a page
+    address, ``--lang`` on ``workbook batch`` and ``workbook export``): ``en`` (default), ``fr``,
+    ``es`` or ``ar`` (:func:`language`; see :mod:`workbook.i18n`).
 ``WORKBOOK_TOKEN``, ``WORKBOOK_PASSWORD_HASH``
     The app's access token or hashed password (``workbook serve``; files with
     ``--token-file``/``--password-hash-file`` are preferred; see ``workbook.serve``).
@@ -71,6 +75,16 @@ def db_url(explicit: str | None = None) -> str:
     if os.environ.get("WORKBOOK_DB_URL"):
         return os.environ["WORKBOOK_DB_URL"]
     return f"sqlite:///{home_dir() / 'workbook.db'}"
+
+
+def language(explicit: str | None = None) -> str:
+    """The language in force: ``explicit`` when given, else ``WORKBOOK_LANG``, else ``en``
+    (checked: an unknown code raises :class:`~workbook.errors.InvalidInput` naming where it came from)."""
+    from .i18n.languages import SOURCE_LANG, parse_lang
+    if explicit:
+        return parse_lang(explicit)
+    setting = os.environ.get("WORKBOOK_LANG", "").strip()
+    return parse_lang(setting, field="WORKBOOK_LANG") if setting else SOURCE_LANG
 
 
 def notebooks_dir() -> Path:
@@ -143,7 +157,15 @@ def round_folder(round: str) -> str:
     return f"{slug or 'round'}_{digest}"
 
 
-def round_dir(country: str, round: str, root: str | Path | None = None) -> Path:
+def round_dir(country: str, round: str, root: str | Path | None = None, *, lang: str | None = None) -> Path:
     """``<root>/<ISO3>/<round folder>``: where batch reports, exports and the road-map export of one
-    round go (``root``: default :func:`outputs_dir`)."""
-    return (Path(root) if root is not None else outputs_dir()) / country / round_folder(round)
+    round go (``root``: default :func:`outputs_dir`). Outputs in another language than English go
+    beside them, in ``<round folder>.<lang>`` (e.g. ``baseline-2026.fr``): a round folder never holds
+    a dot (:func:`round_folder`), so the two never meet, and a French batch never replaces the
+    English reports."""
+    folder = round_folder(round)
+    if lang:
+        from .i18n.languages import SOURCE_LANG, parse_lang
+        code = parse_lang(lang)
+        folder += "" if code == SOURCE_LANG else f".{code}"
+    return (Path(root) if root is not None else outputs_dir()) / country / folder

@@ -11,7 +11,7 @@ input in a :class:`~workbook.errors.Problems` before it is refused.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import unicodedata
 from collections.abc import Callable, Mapping
 
 from .errors import InvalidInput, Problem, Problems
@@ -21,7 +21,10 @@ MAX_NOTES = 10_000
 MAX_SHORT = 120
 MAX_LONG = 500
 ROLES = ("international", "national")
-ROUND_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()/-]{0,59}")
+#: A round name: letters, combining marks and digits of any script, spaces and these characters;
+#: it starts with a letter or a digit and is at most :data:`MAX_ROUND` characters once NFC-normalised.
+ROUND_PUNCTUATION = " ._()/-"
+MAX_ROUND = 60
 
 
 def parse_rating(value, field: str = "rating") -> str | None:
@@ -56,11 +59,28 @@ def parse_text(value, field: str, *, max_len: int = MAX_SHORT, required: bool = 
 
 
 def parse_round(value, field: str = "round") -> str:
-    v = parse_text(value, field, max_len=60, required=True)
-    if not ROUND_RE.fullmatch(v):
-        raise InvalidInput(Problem(field, f"{v!r} is not a round name: use letters, digits, spaces and - _ . ( ) /, "
-                                          "e.g. 'baseline 2026'"))
+    """A round name in any script (``baseline 2026``, ``évaluation 2027``, ``تقييم 2027``), NFC-
+    normalised so that the same name typed on two keyboards is one round. Letters, combining marks
+    and digits of any script, spaces and ``- _ . ( ) /``; it starts with a letter or a digit."""
+    v = parse_text(value, field, max_len=4 * MAX_ROUND, required=True)
+    v = unicodedata.normalize("NFC", v)
+    if len(v) > MAX_ROUND:
+        raise InvalidInput(Problem(field, f"is {len(v)} characters long; the limit is {MAX_ROUND}"))
+    bad = sorted({ch for ch in v if not _round_char(ch)})
+    if bad or unicodedata.category(v[0]) not in _ROUND_FIRST:
+        why = (f" ({', '.join(repr(ch) for ch in bad[:5])} not allowed)" if bad
+               else " (it must start with a letter or a digit)")
+        shown = v if len(v) <= 60 else v[:57] + "..."
+        raise InvalidInput(Problem(field, f"{shown!r} is not a round name{why}: use letters and digits of any "
+                                          "script, spaces and - _ . ( ) /, e.g. 'baseline 2026'"))
     return v
+
+
+_ROUND_FIRST = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
+
+
+def _round_char(ch: str) -> bool:
+    return ch in ROUND_PUNCTUATION or unicodedata.category(ch) in _ROUND_FIRST or unicodedata.category(ch)[0] == "M"
 
 
 def read_date(value, field: str) -> dt.date:

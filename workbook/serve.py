@@ -34,6 +34,7 @@ from __future__ import annotations
 import atexit
 import functools
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -265,6 +266,8 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
         "--VoilaConfiguration.allow_theme_override=NO",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_denylist=.*",  # the notebooks folder serves no files
+        # the pages' default language (WORKBOOK_LANG) for the template's <html lang dir> (lang= wins)
+        f"--VoilaConfiguration.resources={json.dumps({'mbm_lang': config.language()})}",
         f"--MappingKernelManager.cull_idle_timeout={s.cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={s.cull_interval}",
         "--MappingKernelManager.cull_connected=False",

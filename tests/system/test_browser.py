@@ -5,6 +5,7 @@ with its reason (framework 2.0), two people on one indicator, the keyboard,
 and an axe-core audit."""
 from __future__ import annotations
 
+import contextlib
 import re
 import urllib.error
 import urllib.request
@@ -456,3 +457,70 @@ def test_an_open_page_shows_what_someone_else_saves_without_being_touched(app_se
     finally:
         for c in contexts:
             c.close()
+
+
+def assert_page_in_language(page, lang: str, direction: str) -> None:
+    """<html lang dir> of the language, marked current in the language menu, no sideways
+    overflow, axe clean."""
+    from playwright.sync_api import expect
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [lang, direction]
+    expect(page.locator('nav.mbm-langs a[aria-current="true"]')).to_have_attribute("lang", lang)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways overflow"
+    assert audit(page) == []
+
+
+def test_a_pillar_page_in_arabic_is_right_to_left_and_the_session_keeps_the_language(app_server, browser,
+                                                                                      module_demo_url):
+    """lang=ar in the address: <html lang="ar" dir="rtl">, the framework's names in Arabic, the
+    language menu, no overflow, axe clean. A page then opened without lang= (a bookmark) reopens in
+    Arabic: the browser session keeps the language; a new session starts in the default language."""
+    from playwright.sync_api import expect
+
+    from workbook.i18n import translated_framework
+    arabic = translated_framework(Store(module_demo_url).framework, "ar")
+    context = browser.new_context()
+    context.set_default_navigation_timeout(WAIT)
+    try:
+        page = context.new_page()
+        page.goto(pillar_url(app_server, "operations.ipynb", "XAT") + "&lang=ar")
+        nav = page.get_by_role("navigation", name="Pages of this assessment")
+        expect(nav).to_contain_text(arabic.pillar("REG").name, timeout=WAIT)
+        expect(page.locator("nav.mbm-langs a")).to_have_count(4)
+        assert_page_in_language(page, "ar", "rtl")
+        page.goto(pillar_url(app_server, "administration.ipynb", "XAT"))  # no lang= in the address
+        expect(page).to_have_url(re.compile(r"[?&]lang=ar(&|$)"), timeout=WAIT)
+        expect(page.get_by_role("navigation", name="Pages of this assessment")).to_contain_text(
+            arabic.pillar("OPS").name, timeout=WAIT)
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+    finally:
+        context.close()
+    other = browser.new_context()
+    try:
+        page = other.new_page()
+        page.goto(pillar_url(app_server, "administration.ipynb", "XAT"), timeout=WAIT)
+        assert "lang=" not in page.url
+        assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["en", "ltr"]
+    finally:
+        other.close()
+
+
+def test_a_pillar_page_in_french_names_the_framework_in_french_and_is_axe_clean(app_server, browser,
+                                                                                 module_demo_url):
+    """lang=fr in the address: <html lang="fr" dir="ltr">, every pillar in the page's navigation
+    under its French name (none under its English one), French marked current in the language
+    menu, no sideways overflow (French runs longer than English), axe clean."""
+    from playwright.sync_api import expect
+
+    from workbook.i18n import translated_framework
+    english = Store(module_demo_url).framework
+    french = translated_framework(english, "fr")
+    context = browser.new_context()
+    context.set_default_navigation_timeout(WAIT)
+    with contextlib.closing(context):
+        page = context.new_page()
+        page.goto(pillar_url(app_server, "administration.ipynb", "XAT") + "&lang=fr")
+        nav = page.get_by_role("navigation", name="Pages of this assessment")
+        for p in french.pillars:
+            expect(nav).to_contain_text(p.name, timeout=WAIT)
+        assert not any(p.name in nav.inner_text() for p in english.pillars if p.name != french.pillar(p.id).name)
+        assert_page_in_language(page, "fr", "ltr")

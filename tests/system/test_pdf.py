@@ -144,3 +144,32 @@ def test_a_browser_that_died_is_started_again(tmp_path):
     psutil.wait_procs(browsers, timeout=10)
     assert write_pdf("<html><body><p>two</p></body></html>", tmp_path / "2.pdf", engine="chromium") == 1
     assert "two" in " ".join(pdf_pages_text(tmp_path / "2.pdf"))
+
+
+def _fonts(pdf_path) -> set[str]:
+    """The base names of the fonts a PDF embeds (subset prefixes dropped)."""
+    from pypdf import PdfReader
+    found = set()
+    for page in PdfReader(str(pdf_path)).pages:
+        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
+            found.add(str(font.get_object().get("/BaseFont", "")).split("+")[-1].lstrip("/"))
+    return found
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_arabic_report_prints_right_to_left_in_the_arabic_font(engine, tmp_path):
+    """Both engines print Arabic with the installed Arabic font (Debian's Noto Sans Arabic UI, found
+    through fontconfig; nothing downloaded), and the text reads back in Arabic."""
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from workbook.present.fonts import arabic_font
+    from workbook.report.render import render_html
+    if arabic_font() != "Noto Sans Arabic UI":
+        pytest.skip("Debian's fonts-noto-ui-core is not installed (make fonts)")
+    nb = new_notebook(cells=[new_markdown_cell("إدارة الحدود: تقييم قدرات إدارة الهجرة والحدود في أتلانتس.")])
+    nb.metadata["mbm"] = {"kind": "report", "lang": "ar", "dir": "rtl", "status": "draft"}
+    path = tmp_path / "ar.pdf"
+    write_pdf(render_html(nb), path, engine)
+    assert any(f.replace("-", "").startswith("NotoSansArabicUI") for f in _fonts(path)), _fonts(path)
+    text = squash(" ".join(pdf_pages_text(path)))
+    assert "الحدود" in text or "الحدود"[::-1] in text, text[:200]

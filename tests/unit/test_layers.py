@@ -1,6 +1,6 @@
 """The layers of the package, checked on its source (an AST walk, nothing imported):
 
-* the core (framework, store, scoring, and the inputs, errors, config and countries they use)
+* the core (framework, store, scoring, and the inputs, errors, config, countries and i18n they use)
   imports no widgets, notebook machinery, charts or later steps of the data flow;
 * the road-map logic imports no widgets, notebook machinery or pages; the presentation kit no
   widgets or notebook machinery;
@@ -20,7 +20,7 @@ from support import ROOT
 
 PACKAGE = ROOT / "workbook"
 CORE = ("workbook.framework", "workbook.store", "workbook.scoring", "workbook.inputs", "workbook.errors",
-        "workbook.config", "workbook.countries")
+        "workbook.config", "workbook.countries", "workbook.i18n")
 UI = ("ipywidgets", "IPython", "voila", "nbconvert", "nbformat", "papermill", "matplotlib")
 LATER_STEPS = ("workbook.roadmap", "workbook.present", "workbook.pages", "workbook.report", "workbook.exchange",
                "workbook.batch", "workbook.cli", "workbook.serve")

@@ -75,7 +75,7 @@ def test_any_two_round_names_get_portable_folders_of_their_own(a, b):
 # -- batch, exports and the road-map export use the same folder ----------------------------------
 def add_round(store: Store, round_name: str) -> None:
     """An assessment of XAT in a round named as given, written as a restored backup or another
-    installation could hold it (the app's own form takes ASCII round names only for now)."""
+    installation could hold it (written directly, as stored, whatever the form accepts)."""
     with store._sessions.begin() as s:
         s.add(Assessment(country_code="XAT", country_name="Atlantis", fictional=True, round=round_name,
                          framework_id=store.framework.id, framework_version=store.framework.version, status="draft"))

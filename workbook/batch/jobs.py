@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,8 @@ from ..errors import InvalidInput, NotFound, Problem, WorkbookError
 PILLAR_NOTEBOOKS = config.PILLAR_NOTEBOOKS
 #: The code a report's content depends on, as globs in the package (other code changes need --force);
 #: tests/unit/batch checks that each matches a file.
-REPORT_CODE = ("scoring.py", "present/*.py", "report/*.py", "roadmap/*.py", "pages/pillar.py", "pages/address.py")
+REPORT_CODE = ("scoring.py", "present/*.py", "report/*.py", "roadmap/*.py", "pages/pillar.py", "pages/address.py",
+               "i18n/*.py", "data/translations/*.yaml", "locale/*/LC_MESSAGES/*.mo")
 FORMATS = ("html", "pdf")
 MANIFEST = "manifest.json"
 REPORT = "report.html"
@@ -66,10 +68,11 @@ class CountryJob:
     engine: str = WARM_ENGINE
     pdf_engine: str = "auto"  # chromium, weasyprint or auto (see workbook.report.render); plan_jobs sets it
     report: bool = True  # False: the brief alone (the app's "Donor brief" needs no pillar notebooks)
+    lang: str = "en"  # the reports' language (workbook.i18n); other languages than English get their own folder
 
     @property
     def final_dir(self) -> Path:
-        return config.round_dir(self.country, self.round, self.output_dir)
+        return config.round_dir(self.country, self.round, self.output_dir, lang=self.lang)
 
     def outputs(self) -> list[str]:
         """The files a finished country folder holds besides the notebooks and the manifest."""
@@ -121,10 +124,11 @@ class ComparisonJob:
     force: bool = False
     formats: tuple[str, ...] = FORMATS
     pdf_engine: str = "auto"
+    lang: str = "en"
 
     @property
     def final_dir(self) -> Path:
-        return Path(self.output_dir) / COMPARISON_DIR
+        return Path(self.output_dir) / (COMPARISON_DIR if self.lang == "en" else f"{COMPARISON_DIR}.{self.lang}")
 
 
 # -- notebooks ------------------------------------------------------------------------------------
@@ -216,12 +220,14 @@ def run_notebook(notebook: Path, output: Path, parameters: dict, *, retries: int
 def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, round: str | None = None,
               output_dir: str | Path | None = None, notebooks_dir: str | Path | None = None,
               db_url: str | None = None, force: bool = False, formats: Sequence[str] = FORMATS,
-              brief: bool = True, engine: str = WARM_ENGINE, pdf_engine: str | None = None) -> list[CountryJob]:
+              brief: bool = True, engine: str = WARM_ENGINE, pdf_engine: str | None = None,
+              lang: str | None = None) -> list[CountryJob]:
     """One job per country, checked up front: every problem is reported at once.
 
     Unknown countries, countries without the requested round, unknown formats and notebooks
     whose parameters cell does not declare ours raise (the CLI exits with status 2); nothing runs.
-    ``pdf_engine`` None: ``WORKBOOK_PDF_ENGINE``, else ``auto``.
+    ``pdf_engine`` None: ``WORKBOOK_PDF_ENGINE``, else ``auto``. ``lang`` None: ``WORKBOOK_LANG``, else
+    English; the pillar notebooks must then declare a ``lang`` parameter.
     """
     from ..store import Store
     if bool(countries) == bool(all_countries):
@@ -229,6 +235,11 @@ def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, rou
     nb_dir = Path(notebooks_dir or config.notebooks_dir()).resolve()
     out_dir = Path(output_dir).resolve() if output_dir else config.outputs_dir()
     problems: list[Problem] = []
+    try:
+        lang = config.language(lang)
+    except InvalidInput as exc:
+        problems += [Problem("--lang", p.message) for p in exc.problems]
+        lang = "en"
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         problems.append(Problem("--format", f"{', '.join(bad) or 'nothing'}: choose from {', '.join(FORMATS)} "
@@ -239,7 +250,7 @@ def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, rou
             problems.append(Problem(str(path), "pillar notebook not found"))
             continue
         try:
-            check_parameters(path, ("country", "round", "interactive"))
+            check_parameters(path, notebook_parameters("", "", lang))
         except UnknownParameter as exc:
             problems.append(Problem("", str(exc)))
     from ..report import chromium
@@ -258,7 +269,7 @@ def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, rou
         problems.append(Problem("framework", f"pillars {framework_pillars} do not match the pillar notebooks "
                                              f"{sorted(PILLAR_NOTEBOOKS)}"))
     assessments = store.list_assessments()
-    wanted = round.strip() if round else None
+    wanted = unicodedata.normalize("NFC", round.strip()) if round else None  # stored NFC (inputs.parse_round)
     pairs: list[tuple[str, str]] = []
     if all_countries:
         codes = sorted({a.country_code for a in assessments})
@@ -283,8 +294,17 @@ def plan_jobs(countries: Sequence[str] = (), *, all_countries: bool = False, rou
         raise InvalidInput(problems, what="batch")
     url = config.db_url(db_url)
     fmts = tuple(f for f in FORMATS if f in formats)
-    return [CountryJob(c, r, str(out_dir), str(nb_dir), url, force, fmts, brief, engine, pdf_engine)
+    return [CountryJob(c, r, str(out_dir), str(nb_dir), url, force, fmts, brief, engine, pdf_engine, lang=lang)
             for c, r in pairs]
+
+
+def notebook_parameters(country: str, round: str, lang: str) -> dict:
+    """What a pillar notebook is run with in a batch (``lang`` only when not English, so notebooks
+    without that parameter still run English batches)."""
+    params = {"country": country, "round": round, "interactive": False}
+    if lang != "en":
+        params["lang"] = lang
+    return params
 
 
 # -- fingerprints ---------------------------------------------------------------------------------
@@ -322,6 +342,7 @@ def fingerprint(store, info, job: CountryJob, roadmap_store=None) -> str:
     from ..roadmap import RoadmapStore
     rm = roadmap_store or RoadmapStore(store)
     h = hashlib.sha256()
+    h.update(json.dumps({"lang": job.lang}).encode())
     hash_assessment(h, store, info)
     h.update(store.framework.model_dump_json(by_alias=True).encode())
     for frame in (rm.recommendations_frame(info.id), rm.initiatives_frame(info.country_code),
@@ -348,7 +369,7 @@ def notebook_keys(store, info, job: CountryJob) -> dict[str, str]:
     hash_code(base)
     base.update(store.framework.model_dump_json(by_alias=True).encode())
     base.update(json.dumps([info.country_code, info.country_name, info.fictional, info.round, info.framework_id,
-                            info.framework_version]).encode())
+                            info.framework_version, job.lang]).encode())
     ratings, evidence = store.ratings_frame(info.id), store.evidence_frame(info.id)
     scores = score_assessment(store.framework, ratings, evidence)
     keys = {}

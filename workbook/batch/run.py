@@ -53,7 +53,8 @@ from .. import config
 from ..errors import InvalidInput, Problem
 from .jobs import (ENGINES, ERROR_FILE, FAILED_SUFFIX, FORMATS, MANIFEST, PILLAR_NOTEBOOKS,
                    BatchError, ComparisonJob, CountryJob, CountryResult, NotebookFailure, fingerprint, hash_assessment,
-                   hash_code, notebook_keys, plan_jobs, printing_engine, resolved_pdf_engine, run_notebook)
+                   hash_code, notebook_keys, notebook_parameters, plan_jobs, printing_engine, resolved_pdf_engine,
+                   run_notebook)
 
 
 # -- folders ------------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list,
             if f.is_file() and (f.name not in _batch_files() or f.name in kept
                                 or (reuse and f.name in PILLAR_NOTEBOOKS.values())):
                 _link_or_copy(f, tmp / f.name)
-    params = {"country": job.country, "round": job.round, "interactive": False}
+    params = notebook_parameters(job.country, job.round, job.lang)
     executed = {pillar_id: tmp / name for pillar_id, name in PILLAR_NOTEBOOKS.items()}
     keys = manifest.get("notebook_keys", {}) if reuse else {}
     if not reuse and any(n.startswith("report.") for n in missing):
@@ -241,7 +242,7 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list,
             with _step(steps, name, on_step):
                 run_notebook(Path(job.notebooks_dir) / name, tmp / name, params, engine=job.engine)
     with _step(steps, "report data", on_step):
-        data = report.load_report_data(job.country, job.round, store=store, roadmap_store=rm)
+        data = report.load_report_data(job.country, job.round, store=store, roadmap_store=rm, lang=job.lang)
     built = []
     for doc in DOCUMENTS:
         wanted = [n for n in missing if n.startswith(f"{doc}.")]
@@ -260,7 +261,7 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list,
     seconds = time.perf_counter() - start
     # the manifest goes last: a folder with a manifest is a finished one
     (tmp / MANIFEST).write_text(json.dumps({
-        "country": job.country, "round": job.round, "fingerprint": stamp,
+        "country": job.country, "round": job.round, "lang": job.lang, "fingerprint": stamp,
         "framework": f"{info.framework_id} {info.framework_version}",
         "notebooks": list(PILLAR_NOTEBOOKS.values()), "notebook_keys": keys, "outputs": outputs,
         "engine": job.engine,
@@ -287,7 +288,8 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
             if len(infos) < 2:  # one country with one round: nothing to compare
                 return CountryResult("comparison", f"{len(infos)} assessment", "skipped",
                                      time.perf_counter() - start, "")
-            h = hashlib.sha256(json.dumps({"formats": list(job.formats), "pdf": printing_engine(job)}).encode())
+            h = hashlib.sha256(json.dumps({"formats": list(job.formats), "pdf": printing_engine(job),
+                                           "lang": job.lang}).encode())
             for info in infos:
                 hash_assessment(h, store, info)
             h.update(store.framework.model_dump_json(by_alias=True).encode())
@@ -298,7 +300,8 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
                     and all((final / n).is_file() for n in names)):
                 return CountryResult("comparison", f"{len(infos)} assessments", "skipped",
                                      time.perf_counter() - start, str(final))
-            data = [report.load_report_data(a.country_code, a.round, store=store, roadmap=False) for a in infos]
+            data = [report.load_report_data(a.country_code, a.round, store=store, roadmap=False, lang=job.lang)
+                    for a in infos]
             final.mkdir(parents=True, exist_ok=True)
             report.build_comparison(data, final / "comparison.html" if "html" in job.formats else None,
                                     pdf=final / "comparison.pdf" if "pdf" in job.formats else None,
@@ -433,21 +436,23 @@ def batch(countries: Sequence[str] = (), *, all_countries: bool = False, round: 
           output_dir: str | Path | None = None, notebooks_dir: str | Path | None = None, db_url: str | None = None,
           force: bool = False, formats: Sequence[str] = FORMATS, brief: bool = True, comparison: bool = True,
           engine: str = "warm", pdf_engine: str | None = None, jobs: int | None = None, scheduler: str | None = None,
-          progress: bool | None = None) -> list[CountryResult]:
+          progress: bool | None = None, lang: str | None = None) -> list[CountryResult]:
     """Plan and run a batch (what ``workbook batch`` does): the countries' jobs (:func:`plan_jobs`),
     and unless ``comparison`` is False the comparison report of their countries, on a process pool
     of ``jobs`` workers or on the Dask ``scheduler``. Returns the results, countries first.
 
     ``engine``: ``warm`` (one kernel kept per worker) or ``nbclient`` (a kernel per notebook).
+    ``lang``: the reports' language (default ``WORKBOOK_LANG``, else English); reports in another
+    language than English go to ``<round folder>.<lang>/`` and ``comparison.<lang>/``.
     """
     if engine not in ENGINES:
         raise InvalidInput(Problem("--engine", f"{engine!r}: use one of {', '.join(ENGINES)}"), what="batch")
     planned = plan_jobs(countries, all_countries=all_countries, round=round, output_dir=output_dir,
                         notebooks_dir=notebooks_dir, db_url=db_url, force=force, formats=formats, brief=brief,
-                        engine=ENGINES[engine], pdf_engine=pdf_engine)
+                        engine=ENGINES[engine], pdf_engine=pdf_engine, lang=lang)
     first = planned[0]
     compare = (ComparisonJob(tuple(sorted({j.country for j in planned})), first.output_dir, first.db_url, force,
-                             first.formats, first.pdf_engine) if comparison else None)
+                             first.formats, first.pdf_engine, first.lang) if comparison else None)
     if scheduler:
         with dask_executor(scheduler) as ex:
             return run_batch(planned, executor=ex, progress=progress, comparison=compare)

@@ -53,6 +53,9 @@ def register(sub) -> None:
                              "needed) or auto: Chromium when installed (default: WORKBOOK_PDF_ENGINE, else auto)")
     parser.add_argument("--output-dir", default=None, metavar="DIR",
                         help="where <ISO3>/<round folder>/ folders go (default: WORKBOOK_OUTPUTS, else ./outputs)")
+    parser.add_argument("--lang", default=None, metavar="LANG", choices=LibraryChoices("workbook.i18n", "LANGUAGES"),
+                        help="the reports' language, %(choices)s (default: WORKBOOK_LANG, else en); reports in "
+                             "another language than English go to <round folder>.<lang>/")
     parser.add_argument("--force", action="store_true",
                         help="rebuild countries whose data, framework, notebooks and templates are unchanged")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -65,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
     results = batch(args.country, all_countries=args.all, round=args.round, output_dir=args.output_dir,
                     db_url=args.db_url, force=args.force, formats=args.formats or FORMATS, brief=not args.no_brief,
                     comparison=not args.no_comparison, engine=args.engine, pdf_engine=args.pdf_engine,
-                    jobs=args.jobs, scheduler=args.scheduler, progress=False if args.quiet else None)
+                    jobs=args.jobs, scheduler=args.scheduler, progress=False if args.quiet else None, lang=args.lang)
     print(format_summary(results, time.perf_counter() - start))
     return 0 if all(r.ok for r in results) else 1

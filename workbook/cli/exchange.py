@@ -16,6 +16,15 @@ def register(sub) -> None:
                      help="%(choices)s. xlsx: Excel workbook for national experts; xlsform: form for "
                           "KoboToolbox/ODK Collect; json: single-file assessment package (default: xlsx)")
     exp.add_argument("--round", default=None, help="assessment round (default: the latest)")
+    exp.add_argument("--lang", default=None, metavar="LANG", choices=LibraryChoices("workbook.i18n", "LANGUAGES"),
+                     help="language of the framework text in a workbook or form, %(choices)s (default: "
+                          "WORKBOOK_LANG, else en); in another language than English the default file goes to "
+                          "outputs/<ISO3>/<round folder>.<lang>/")
+    exp.add_argument("--also", action="append", default=[], metavar="LANG",
+                     choices=LibraryChoices("workbook.i18n", "LANGUAGES"),
+                     help="another language for a bilingual file (repeatable): the XLSForm gets label::<Language> "
+                          "(<code>) columns for each language, the Excel workbook each framework text in both; "
+                          "e.g. --lang fr --also en")
     exp.add_argument("--output", "-o", default=None,
                      help="file to write (default: outputs/<ISO3>/<round folder>/<ISO3>-<round folder>.<ext>)")
     exp.set_defaults(run=run_export)
@@ -41,7 +50,7 @@ def run_export(args: argparse.Namespace) -> int:
     from ..store import Store
     store = Store(args.db_url)
     info = store.get_assessment(args.country, args.round)
-    path = export_file(store, info, args.format, args.output)
+    path = export_file(store, info, args.format, args.output, lang=args.lang, also=args.also)
     print(f"wrote {FORMATS[args.format][0]} of {info.label}: {path}")
     return 0
 

@@ -1,8 +1,9 @@
-"""``workbook framework check [FILE]``, ``workbook framework export --format html|xlsx|md`` and
+"""``workbook framework check [FILE] [--lang fr]``, ``workbook framework export --format html|xlsx|md`` and
 ``workbook framework migrate COUNTRY --to VERSION [--dry-run]``."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from . import LibraryChoices
 
@@ -12,6 +13,16 @@ def register(sub) -> None:
                                                                                                 required=True)
     check = fw.add_parser("check", help="load a framework file and report every problem with its location")
     check.add_argument("file", nargs="?", default=None, help="framework YAML (default: the shipped one)")
+    check.add_argument("--lang", action="append", default=[], metavar="LANG",
+                       choices=LibraryChoices("workbook.i18n", "TRANSLATED"),
+                       help="also check the translation into LANG (%(choices)s; repeat for several): list every "
+                            "missing or stale string of the framework and the action library with its location; "
+                            "exit status 1 when a string is missing (or, with --strict, stale)")
+    check.add_argument("--actions", default=None, metavar="FILE",
+                       help="action library YAML checked with --lang (default: the shipped one)")
+    check.add_argument("--translations", default=None, metavar="DIR",
+                       help="folder of the translation files (default: the shipped workbook/data/translations)")
+    check.add_argument("--strict", action="store_true", help="with --lang: stale strings fail the check too")
     check.set_defaults(run=run_check)
     export = fw.add_parser("export", help="write the framework as HTML, XLSX or Markdown for expert review")
     export.add_argument("--format", "-f", required=True, metavar="FORMAT",
@@ -45,7 +56,39 @@ def run_check(args: argparse.Namespace) -> int:
     for o in overlapping_indicators(fw):
         print(f"warning: {o.first} and {o.second} ask much the same (similarity {o.score:.2f}, threshold "
               f"{OVERLAP_THRESHOLD}): give the capability one home and let the other sub-area refer to it")
-    return 0
+    status = 0
+    for lang in dict.fromkeys(args.lang):
+        status = max(status, check_translation(fw, lang, args.actions, args.translations, strict=args.strict))
+    return status
+
+
+def check_translation(fw, lang: str, actions: str | None, translations: str | None, *, strict: bool) -> int:
+    """Print the missing and stale strings of one language, located; 1 when any is missing (or stale,
+    when ``strict``)."""
+    import yaml
+
+    from ..i18n import framework_check, library_check
+    from ..roadmap.library import DEFAULT_ACTIONS
+    library = yaml.load((Path(actions) if actions else DEFAULT_ACTIONS).read_text(encoding="utf-8"),
+                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    failed = False
+    for check in (framework_check(fw, lang, translations=translations),
+                  library_check(library, lang, translations=translations)):
+        print(check.coverage)
+        for f in check.findings:
+            print(f"  {f.status}: {f.key} at {f.location}")
+            if f.status == "stale":
+                print(f"    English now: {_short(f.english)}")
+                print(f"    translated from an earlier English: {_short(f.translation)}")
+        for key in check.obsolete:
+            print(f"  obsolete (no longer in the English): {key}")
+        failed = failed or bool(check.missing) or (strict and bool(check.stale))
+    return 1 if failed else 0
+
+
+def _short(text: str, n: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
 def run_export(args: argparse.Namespace) -> int:

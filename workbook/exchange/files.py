@@ -6,6 +6,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import config
 from ..config import default_user, round_dir
 from ..errors import InvalidInput, Problem
 from ..store import AssessmentInfo, Store
@@ -16,20 +17,36 @@ FORMATS = {"xlsx": ("Excel workbook", ".xlsx"), "xlsform": ("XLSForm", "-xlsform
            "json": ("assessment package", ".json")}
 
 
-def default_output(info: AssessmentInfo, fmt: str) -> Path:
+#: The formats whose content depends on the language (the package is data: the same in every language).
+TRANSLATED_FORMATS = ("xlsx", "xlsform")
+
+
+def default_output(info: AssessmentInfo, fmt: str, lang: str | None = None) -> Path:
     """``outputs/<ISO3>/<round folder>/<ISO3>-<round folder><suffix>``: the round's folder of
-    :func:`workbook.config.round_dir`, where the batch writes its reports too."""
-    folder = round_dir(info.country_code, info.round)
+    :func:`workbook.config.round_dir`, where the batch writes its reports too (in another language
+    than English, ``<round folder>.<lang>/``, as the batch's reports in that language)."""
+    folder = round_dir(info.country_code, info.round, lang=lang if fmt in TRANSLATED_FORMATS else None)
     return folder / f"{info.country_code}-{folder.name}{FORMATS[fmt][1]}"
 
 
-def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None) -> Path:
-    """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written."""
+def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None, *,
+                lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
+    """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written. ``lang``
+    (default ``WORKBOOK_LANG``): the language of the framework text in a workbook or a form;
+    ``also``: more languages for a bilingual workbook or a multilingual form (``label::French (fr)``
+    columns), so a mixed team works in one file."""
     if fmt not in FORMATS:
         raise InvalidInput(Problem("format", f"{fmt!r} is not a format; use {', '.join(FORMATS)}"), what="export")
-    path = Path(path) if path else default_output(info, fmt)
-    writer = {"xlsx": xlsx.export_xlsx, "xlsform": xlsform.export_xlsform, "json": package.export_package}[fmt]
-    return writer(store, info, path)
+    if also and fmt not in TRANSLATED_FORMATS:
+        raise InvalidInput(Problem("also", f"a {FORMATS[fmt][0]} is data, the same in every language: more "
+                                           f"languages apply to {' and '.join(TRANSLATED_FORMATS)} only"),
+                           what="export")
+    lang = config.language(lang)
+    path = Path(path) if path else default_output(info, fmt, lang)
+    if fmt == "json":
+        return package.export_package(store, info, path)
+    writer = {"xlsx": xlsx.export_xlsx, "xlsform": xlsform.export_xlsform}[fmt]
+    return writer(store, info, path, lang=lang, also=also)
 
 
 @dataclass

@@ -32,8 +32,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from .. import config
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
+from ..i18n.content import translated_framework
+from ..i18n.languages import LANGUAGES, parse_lang
+from ..i18n.messages import N_, translator
 from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, MAX_NOTES, MAX_SHORT, check_evidence, parse_answer, parse_rating,
                       parse_text)
 from ..store import AssessmentInfo, Store
@@ -42,8 +46,8 @@ from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRa
                    map_indicator, plan_import)
 from .xlsx import open_xlsx, profile_from_json, profile_json, stored_values
 
-RATERS = (("national", "National self-rating"), ("external", "External (international) rating"),
-          ("agreed", "Agreed rating"))
+RATERS = (("national", N_("National self-rating")), ("external", N_("External (international) rating")),
+          ("agreed", N_("Agreed rating")))
 META_FIELDS = ("wb_country", "wb_round", "wb_framework_id", "wb_framework_version", "wb_exported_at", "wb_versions",
                "wb_criteria", "wb_profile")
 INDICATOR_RE = re.compile(r"^[A-Z]{3}_\d+_\d+$")
@@ -52,7 +56,7 @@ NOTES_SUFFIX = "_notes"
 OVERRIDE_SUFFIX = "_override"
 EVIDENCE_REPEAT = "evidence"
 PROFILE_GROUP = "crossing_points"
-ANSWERS = (("yes", "Yes (met)"), ("no", "No (not met)"), ("na", "Not applicable"))
+ANSWERS = (("yes", N_("Yes (met)")), ("no", N_("No (not met)")), ("na", N_("Not applicable")))
 
 
 def field_name(indicator_id: str) -> str:
@@ -66,7 +70,7 @@ def _literal(text: str) -> str:
     return f"'{text}'"
 
 
-# -- export ---------------------------------------------------------------------------------
+# -- export ----------------------------------------------------------------------------------
 def _kinds_relevant(kinds: list[str]) -> str:
     """``relevant`` for a question that exists only where the country has one of ``kinds`` (asked
     while no kind is ticked: the profile is then not known)."""
@@ -74,56 +78,59 @@ def _kinds_relevant(kinds: list[str]) -> str:
                        + [f"selected(${{crossing_kinds}}, {_literal(k)})" for k in kinds])
 
 
-def _profile_questions(fw: Framework, profile) -> tuple[list[dict], list[dict]]:
+def _profile_questions(fw: Framework, profile, _) -> tuple[list[dict], list[dict]]:
     """The crossing-point profile group, preset to the stored profile, and its choices."""
     def flag(value):
         return None if value is None else ("yes" if value else "no")
     kinds = {"type": "select_multiple crossing_kinds", "name": "crossing_kinds",
-             "label": "Which kinds of crossing point does the country have?",
-             "hint": "Criteria about kinds the country does not have are then skipped. Leave every kind unticked "
-                     "if you do not know: all criteria are asked.",
+             "label": _("Which kinds of crossing point does the country have?"),
+             "hint": _("Criteria about kinds the country does not have are then skipped. Leave every kind unticked "
+                       "if you do not know: all criteria are asked."),
              "constraint": "not(selected(., 'sea') and ${landlocked} = 'yes')",
-             "constraint_message": "A landlocked country has no seaport."}
+             "constraint_message": _("A landlocked country has no seaport.")}
     if profile.kinds:
         kinds["default"] = " ".join(k for k in PROFILE_KINDS if k in profile.kinds)
-    island = {"type": "select_one yes_no", "name": "island", "label": "Is the country an island state?"}
-    landlocked = {"type": "select_one yes_no", "name": "landlocked", "label": "Is the country landlocked?",
+    island = {"type": "select_one yes_no", "name": "island", "label": _("Is the country an island state?")}
+    landlocked = {"type": "select_one yes_no", "name": "landlocked", "label": _("Is the country landlocked?"),
                   "constraint": ". != 'yes' or ${island} != 'yes'",
-                  "constraint_message": "A country cannot be both an island and landlocked."}
+                  "constraint_message": _("A country cannot be both an island and landlocked.")}
     for q, value in ((island, profile.island), (landlocked, profile.landlocked)):
         if flag(value):
             q["default"] = flag(value)
     names = {k.id: k.name for k in fw.crossing_kinds}
-    survey = [{"type": "begin_group", "name": PROFILE_GROUP, "label": "Crossing points of the country"},
+    survey = [{"type": "begin_group", "name": PROFILE_GROUP, "label": _("Crossing points of the country")},
               kinds, island, landlocked, {"type": "end_group"}]
     choices = [{"list_name": "crossing_kinds", "name": k, "label": names.get(k, k)} for k in PROFILE_KINDS]
-    choices += [{"list_name": "yes_no", "name": "yes", "label": "Yes"}, {"list_name": "yes_no", "name": "no",
-                                                                          "label": "No"}]
-    choices += [{"list_name": "answers", "name": k, "label": label} for k, label in ANSWERS]
+    choices += [{"list_name": "yes_no", "name": "yes", "label": _("Yes")},
+                {"list_name": "yes_no", "name": "no", "label": _("No")}]
+    choices += [{"list_name": "answers", "name": k, "label": _(label)} for k, label in ANSWERS]
     return survey, choices
 
 
-def _criteria_questions(fw: Framework, ind) -> list[dict]:
+def _criteria_questions(fw: Framework, ind, _) -> list[dict]:
     """An indicator's override reason and its criteria: one group, a group per level inside."""
     name = field_name(ind.id)
     names = {k.id: k.name.lower() for k in fw.crossing_kinds}
-    out = [{"type": "text", "name": name + OVERRIDE_SUFFIX, "label": f"Override reason for {ind.id}",
-            "hint": "Only when the agreed level differs from the level its criteria give: the team's reason.",
+    out = [{"type": "text", "name": name + OVERRIDE_SUFFIX,
+            "label": _("Override reason for %(indicator)s") % {"indicator": ind.id},
+            "hint": _("Only when the agreed level differs from the level its criteria give: the team's reason."),
             "relevant": "${rater} = 'agreed'"}]
-    group = {"type": "begin_group", "name": f"{name}_criteria", "label": f"Criteria of {ind.id} {ind.name}"}
+    group = {"type": "begin_group", "name": f"{name}_criteria",
+             "label": _("Criteria of %(indicator)s %(name)s") % {"indicator": ind.id, "name": ind.name}}
     if ind.applies_to:
         group["relevant"] = _kinds_relevant(ind.applies_to)
     out.append(group)
     for lv, scale in zip(ind.levels[1:], fw.scale.levels[1:]):
         out.append({"type": "begin_group", "name": f"{name}_L{lv.level}",
-                    "label": f"{ind.id} level {lv.level} {scale.name}: {lv.descriptor}"})
+                    "label": _("%(indicator)s level %(level)s %(name)s: %(descriptor)s")
+                    % {"indicator": ind.id, "level": lv.level, "name": scale.name, "descriptor": lv.descriptor}})
         for c in lv.criteria:
-            hint = [f"Shown by: {c.shown_by}."]
+            hint = [_("Shown by: %(what)s.") % {"what": c.shown_by}]
             if c.observe_at:
-                hint.append("Observe at: " + ", ".join(names.get(k, k) for k in c.observe_at) + ".")
+                hint.append(_("Observe at: %(places)s.") % {"places": ", ".join(names.get(k, k) for k in c.observe_at)})
             if c.normative:
-                hint.insert(0, "Normative alignment (a political choice): reported beside the level, never holds it "
-                               "down.")
+                hint.insert(0, _("Normative alignment (a political choice): reported beside the level, never holds it "
+                                 "down."))
             q = {"type": "select_one answers", "name": field_name(c.id), "label": f"{c.id} {c.text}",
                  "hint": " ".join(hint)}
             if c.applies_to:
@@ -134,11 +141,48 @@ def _criteria_questions(fw: Framework, ind) -> list[dict]:
     return out
 
 
-def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict[str, list[dict]]:
-    """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``."""
-    fw: Framework = store.framework_of(info.id)
+#: The columns of an XLSForm that hold text a person reads (one per language in a multilingual form).
+TEXT_COLUMNS = ("label", "hint", "constraint_message")
+
+
+def language_column(column: str, lang: str) -> str:
+    """The XLSForm column of ``column`` in ``lang``: ``label::French (fr)`` (the form's language
+    name is the English name with the code, as KoboToolbox and ODK Collect show it)."""
+    return f"{column}::{LANGUAGES[lang].name} ({lang})"
+
+
+def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None,
+                  lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> dict[str, list[dict]]:
+    """The form as data: ``{"survey": [...], "choices": [...], "settings": [...]}``; framework text in
+    ``lang`` (default ``WORKBOOK_LANG``; names and values of fields are the same in every language).
+    With ``also`` (other languages) the form is multilingual: each text column is written once per
+    language (``label::French (fr)``, ``label::English (en)``), ``lang`` is the form's default
+    language, and a person picks theirs in KoboToolbox or ODK Collect: a mixed team fills one form."""
+    langs = list(dict.fromkeys([config.language(lang), *(parse_lang(a, "also") for a in also)]))
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     data = stored_values(store, info.id)
+    fw = store.framework_of(info.id)  # the assessment's own version, translated
+    forms = [_form_in(translated_framework(fw, code), info, now, data, code) for code in langs]
+    if len(langs) == 1:
+        return forms[0]
+    merged: dict[str, list[dict]] = {}
+    for sheet in forms[0]:
+        rows = []
+        for same in zip(*(f[sheet] for f in forms), strict=True):
+            row = {k: v for k, v in same[0].items() if k not in TEXT_COLUMNS}
+            for key in TEXT_COLUMNS:
+                for code, r in zip(langs, same):
+                    if key in r:
+                        row[language_column(key, code)] = r[key]
+            rows.append(row)
+        merged[sheet] = rows
+    merged["settings"][0]["default_language"] = f"{LANGUAGES[langs[0]].name} ({langs[0]})"
+    return merged
+
+
+def _form_in(fw: Framework, info: AssessmentInfo, now: dt.datetime, data, lang: str) -> dict[str, list[dict]]:
+    """The form with every text in ``lang`` (``fw`` translated into it)."""
+    _ = translator(lang).gettext
     stored = data.ratings
     versions = " ".join(f"{i}:{stored[i].version if i in stored else 0}" for i in fw.indicators)
     survey: list[dict] = [
@@ -154,14 +198,15 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
         survey += [{"type": "calculate", "name": "wb_criteria", "calculation": _literal(answered)},
                    {"type": "calculate", "name": "wb_profile", "calculation": _literal(profile_json(data.profile))}]
     survey += [
-        {"type": "text", "name": "assessor", "label": "Your name", "required": "yes"},
-        {"type": "select_one raters", "name": "rater", "label": "Which rating are you entering?", "required": "yes",
-         "hint": "National experts give the national self-rating, the international team the external one; "
-                 "the agreed rating is settled together."},
+        {"type": "text", "name": "assessor", "label": _("Your name"), "required": "yes"},
+        {"type": "select_one raters", "name": "rater", "label": _("Which rating are you entering?"),
+         "required": "yes",
+         "hint": _("National experts give the national self-rating, the international team the external one; "
+                   "the agreed rating is settled together.")},
     ]
-    choices: list[dict] = [{"list_name": "raters", "name": k, "label": v} for k, v in RATERS]
+    choices: list[dict] = [{"list_name": "raters", "name": k, "label": _(v)} for k, v in RATERS]
     if fw.has_criteria:
-        more, more_choices = _profile_questions(fw, data.profile)
+        more, more_choices = _profile_questions(fw, data.profile, _)
         survey += more
         choices += more_choices
     for p in fw.pillars:
@@ -173,9 +218,10 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                 lst = f"lv_{name}"
                 survey.append({"type": f"select_one {lst}", "name": name,
                                "label": f"{ind.id} {ind.name}: {ind.question}", "hint": ind.guidance})
-                survey.append({"type": "text", "name": name + NOTES_SUFFIX, "label": f"Notes on {ind.id} (optional)"})
+                survey.append({"type": "text", "name": name + NOTES_SUFFIX,
+                               "label": _("Notes on %(indicator)s (optional)") % {"indicator": ind.id}})
                 if fw.has_criteria:
-                    survey += _criteria_questions(fw, ind)
+                    survey += _criteria_questions(fw, ind, _)
                 for lv, scale in zip(ind.levels, fw.scale.levels):
                     choices.append({"list_name": lst, "name": str(lv.level),
                                     "label": f"{lv.level} {scale.name}: {lv.descriptor}"})
@@ -184,15 +230,15 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
             survey.append({"type": "end_group"})
         survey.append({"type": "end_group"})
     survey += [
-        {"type": "begin_repeat", "name": EVIDENCE_REPEAT, "label": "Evidence records"},
-        {"type": "select_one indicators", "name": "ev_indicator", "label": "Indicator", "required": "yes"},
-        {"type": "select_one evidence_types", "name": "ev_type", "label": "Type of evidence", "required": "yes"},
-        {"type": "text", "name": "ev_source", "label": "Source (title of the document, place observed, ...)",
+        {"type": "begin_repeat", "name": EVIDENCE_REPEAT, "label": _("Evidence records")},
+        {"type": "select_one indicators", "name": "ev_indicator", "label": _("Indicator"), "required": "yes"},
+        {"type": "select_one evidence_types", "name": "ev_type", "label": _("Type of evidence"), "required": "yes"},
+        {"type": "text", "name": "ev_source", "label": _("Source (title of the document, place observed, ...)"),
          "required": "yes"},
-        {"type": "date", "name": "ev_date", "label": "Date", "constraint": ". <= today()",
-         "constraint_message": "The date may not be in the future."},
-        {"type": "text", "name": "ev_reference", "label": "Reference (article, page, file number)"},
-        {"type": "text", "name": "ev_supplied_by", "label": "Supplied by"},
+        {"type": "date", "name": "ev_date", "label": _("Date"), "constraint": ". <= today()",
+         "constraint_message": _("The date may not be in the future.")},
+        {"type": "text", "name": "ev_reference", "label": _("Reference (article, page, file number)")},
+        {"type": "text", "name": "ev_supplied_by", "label": _("Supplied by")},
         {"type": "end_repeat"},
     ]
     choices += [{"list_name": "indicators", "name": i, "label": f"{i} {ind.name}"} for i, ind in fw.indicators.items()]
@@ -203,9 +249,11 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
     return {"survey": survey, "choices": choices, "settings": settings}
 
 
-def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
-    """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central)."""
-    form = build_xlsform(store, info, now=now)
+def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None,
+                   lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
+    """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central);
+    ``also``: more languages, for a multilingual form (see :func:`build_xlsform`)."""
+    form = build_xlsform(store, info, now=now, lang=lang, also=also)
     wb = Workbook()
     wb.remove(wb.active)
     for sheet, rows in form.items():

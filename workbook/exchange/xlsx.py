@@ -43,8 +43,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import config
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
+from ..i18n.content import translated_framework
+from ..i18n.languages import parse_lang
 from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, RATING_FIELDS, RATING_RULES, check_evidence, parse_answer,
                       parse_rating, parse_text)
 from ..scoring import criteria_level
@@ -205,10 +208,18 @@ def profile_from_json(text) -> CrossingProfile:
 
 
 # -- export ---------------------------------------------------------------------------------
-def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
+def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None,
+                lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
     """Write the Excel workbook of one assessment to ``path``; return the path (layout 2 for a
-    framework 2.0 assessment, layout 1 for 1.0: see the module docstring)."""
-    fw = store.framework_of(info.id)
+    framework 2.0 assessment, layout 1 for 1.0: see the module docstring). ``lang`` (default
+    ``WORKBOOK_LANG``): the language of the framework text in it (names, questions, descriptors,
+    sheet names); ids, codes and the hidden sheet are the same in every language, so any of them
+    imports back. ``also``: more languages for a bilingual file: each framework text cell of the
+    pillar sheets holds the text in ``lang``, then (after a blank line) in each of these, so a mixed
+    team rates in one file; the columns and what is read back do not change."""
+    langs = list(dict.fromkeys([config.language(lang), *(parse_lang(a, "also") for a in also)]))
+    own = store.framework_of(info.id)  # the assessment's own version, translated
+    fw, *others = (translated_framework(own, code) for code in langs)
     layout = 2 if fw.has_criteria else 1
     columns = PILLAR_LAYOUTS[layout]
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -228,14 +239,13 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
             for ind in sa.indicators:
                 row += 1
                 r = data.ratings.get(ind.id)
-                values = {"indicator_id": ind.id, "subarea": f"{sa.id} {sa.name}", "indicator": ind.name,
+                values = {"indicator_id": ind.id,
                           "national": r.national if r else None, "external": r.external if r else None,
                           "agreed": r.agreed if r else None, "notes": (r.notes if r else "") or None,
                           "override_reason": (r.override_reason if r else "") or None,
                           "criteria_level": levels.get(ind.id),
-                          "question": ind.question, "guidance": ind.guidance,
                           "evidence": "\n".join(by_indicator.get(ind.id, [])) or None,
-                          **{f"level_{lv.level}": lv.descriptor for lv in ind.levels}}
+                          **_framework_text(ind.id, fw, others)}
                 for c, (key, _, _, editable) in enumerate(columns, start=1):
                     v = values[key]
                     # levels are written as numbers so that they look like what the dropdown enters
@@ -275,6 +285,17 @@ def export_xlsx(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _framework_text(indicator_id: str, fw, others) -> dict[str, str]:
+    """The framework text cells of an indicator's row, in ``fw``'s language then each of ``others``'."""
+    texts = []
+    for f in (fw, *others):
+        ind = f.indicators[indicator_id]
+        sa = f.subareas[indicator_id.rsplit(".", 1)[0]]
+        texts.append({"subarea": f"{sa.id} {sa.name}", "indicator": ind.name, "question": ind.question,
+                      "guidance": ind.guidance, **{f"level_{lv.level}": lv.descriptor for lv in ind.levels}})
+    return {k: "\n\n".join(dict.fromkeys(t[k] for t in texts)) for k in texts[0]}
 
 
 def _readme(ws, fw: Framework, info: AssessmentInfo, now: dt.datetime, layout: int) -> None:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote, urlencode
 from .. import config
 from ..errors import InvalidInput, NotFound, Problem, WorkbookError
 from ..framework import Pillar
+from ..i18n import SOURCE_LANG, parse_lang
 from ..inputs import parse_round
 from ..present.html import e
 from ..present.palette import FAILED
@@ -32,7 +33,7 @@ HOME_NOTEBOOK = "home.ipynb"
 ROADMAP_NOTEBOOK = "roadmap.ipynb"
 RESULTS_NOTEBOOK = "results.ipynb"
 FRAMEWORK_NOTEBOOK = "framework.ipynb"
-QUERY_KEYS = ("country", "round", "editor", "indicator")
+QUERY_KEYS = ("country", "round", "editor", "indicator", "lang")
 MAX_QUERY_FIELDS = 10
 COUNTRY_RE = re.compile(r"[A-Za-z]{3}")
 
@@ -42,22 +43,26 @@ def notebook_for(pillar: Pillar) -> str:
     return config.PILLAR_NOTEBOOKS[pillar.id]
 
 
-def page_link(notebook: str, country: str, round: str, editor: str = "", indicator: str = "") -> str:
+def page_link(notebook: str, country: str, round: str, editor: str = "", indicator: str = "",
+              lang: str = "") -> str:
     """A relative link to a page of one assessment; works from any page under ``/voila/render/``.
 
-    ``editor`` (the name given once per browser session) and ``indicator`` are added when given.
+    ``editor`` (the name given once per browser session), ``indicator`` and ``lang`` are added
+    when given (the browser session also keeps the language and adds it to links without one).
     """
     query = {"country": country, "round": round}
     if editor:
         query["editor"] = editor
     if indicator:
         query["indicator"] = indicator
+    if lang:
+        query["lang"] = lang
     return f"{notebook}?{urlencode(query, quote_via=quote)}"
 
 
 def request_parameters(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
-    """``country``, ``round``, ``editor`` and ``indicator`` from the Voila page address; ``None``
-    outside Voila.
+    """``country``, ``round``, ``editor``, ``indicator`` and ``lang`` from the Voila page address;
+    ``None`` outside Voila.
 
     Voila passes the query string to the kernel as ``QUERY_STRING``; a preheated kernel gets
     it from ``voila.utils.get_query_string()``, which waits for the request. Only the keys in
@@ -101,6 +106,17 @@ def check_country(value) -> str:
     return v.upper()
 
 
+def check_lang(value, default: str | None = None) -> str:
+    """The page's language: ``lang`` from the address (``fr``, ``ar``...; checked, a located error
+    otherwise), else ``default``, else the setting (``WORKBOOK_LANG``, English by default)."""
+    if value is None or value == "":
+        return config.language(default or None)
+    try:
+        return parse_lang(value, field="lang")
+    except InvalidInput as exc:
+        raise InvalidInput(exc.problems, what="page address") from None
+
+
 def check_editor(value) -> tuple[str, str]:
     """The editor's name from the address: ``(name, "")`` when usable, else ``("", why)``."""
     if value is None or value == "":
@@ -135,6 +151,7 @@ class Opened:
     asked: dict = field(default_factory=dict)
     problem: str = ""
     served: bool = False  # opened by Voila from a page address (not JupyterLab, not a batch run)
+    lang: str = SOURCE_LANG  # the page's language (lang= in the address, else the setting)
 
     @property
     def ok(self) -> bool:
@@ -144,23 +161,27 @@ class Opened:
 def open_assessment(country, round, db_url: str = "", *, interactive: bool, notebook: Callable[[], str],
                     environ: Mapping[str, str] | None = None,
                     before: Callable[[Store], None] | None = None,
-                    check: Callable[[dict], None] | None = None) -> Opened:
+                    check: Callable[[dict], None] | None = None, lang: str = "") -> Opened:
     """Open the assessment a page is asked for, or say why not.
 
     The store is opened first (in a preheated kernel this work is done before the visitor
     arrives), then ``before(store)`` runs (e.g. finding the page's pillar), then the address is
     read (a preheated kernel waits here), the country and round checked and the assessment found;
-    ``check(asked)`` checks the page's own address keys. Any :class:`~workbook.errors.WorkbookError`
+    ``check(asked)`` checks the page's own address keys. The language is ``lang=`` from the address,
+    else ``lang`` (a notebook parameter), else the setting. Any :class:`~workbook.errors.WorkbookError`
     raises again in batch runs (``interactive=False``); in interactive pages it becomes a problem
     message with links to ``notebook()`` of every assessment that exists.
     """
     store = None
+    page_lang = SOURCE_LANG
     try:
+        page_lang = config.language(lang or None)
         store = open_store(db_url)
         if before is not None:
             before(store)
         asked = request_parameters(environ)  # a preheated kernel waits here for its visitor
         country, round = _resolve(country, round, asked)
+        page_lang = check_lang((asked or {}).get("lang"), lang)
         code = check_country(country)
         rnd = parse_round(round) if isinstance(round, str) and round.strip() else None
         if asked and check is not None:
@@ -174,5 +195,5 @@ def open_assessment(country, round, db_url: str = "", *, interactive: bool, note
         target = notebook()
         links = ([(page_link(target, a.country_code, a.round), f"{a.country_code} {a.label}")
                   for a in store.list_assessments()] if store is not None else [])
-        return Opened(store, problem=problem_html(title, message, links=links))
-    return Opened(store, assessment, asked or {}, served=asked is not None)
+        return Opened(store, problem=problem_html(title, message, links=links), lang=page_lang)
+    return Opened(store, assessment, asked or {}, served=asked is not None, lang=page_lang)

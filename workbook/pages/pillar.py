@@ -39,6 +39,8 @@ from IPython.display import HTML, display
 
 from ..errors import InvalidInput, Problem, WorkbookError
 from ..framework import Pillar
+from ..i18n import SOURCE_LANG
+from ..i18n.content import translated_framework
 from ..present.charts import Chart, level_bars, level_columns, subarea_chart
 from ..present.html import e, figure, format_completion
 from ..present.levels import subarea_table_html
@@ -104,9 +106,10 @@ class PillarPage:
 
     def __init__(self, store: Store | None, pillar: Pillar | None, assessment: AssessmentInfo | None, *,
                  interactive: bool, problem: str = "", editor: str = "", indicator: str = "", note: str = "",
-                 served: bool = False):
+                 served: bool = False, lang: str = SOURCE_LANG):
         self.store, self.pillar, self.assessment = store, pillar, assessment
         self.interactive, self.served = interactive, served
+        self.lang = lang
         self.problem, self.note = problem, note
         self.editor, self.indicator = editor, indicator
         self.snapshot: Snapshot | None = None
@@ -141,7 +144,7 @@ class PillarPage:
             display(HTML(self.problem))
             return
         if self.served:
-            show_first_view(self.first_view_html(), label=f"{self.pillar.name}, {self.assessment.label}",
+            show_first_view(self.first_view_html(), label=f"{self.pillar_name}, {self.assessment.label}",
                             until=FIRST_VIEW_UNTIL)
         display(self._header)
 
@@ -166,7 +169,7 @@ class PillarPage:
         if self.interactive:
             display(self._chart)
         else:
-            display(chart(self.subareas, self.pillar.name, quick=False))
+            display(chart(self.subareas, self.pillar_name, quick=False))
 
     # -- parts -------------------------------------------------------------------------------
     @property
@@ -179,9 +182,24 @@ class PillarPage:
         return self._form
 
     @property
+    def framework(self):
+        """The assessment's own framework version in the page's language (names, questions, descriptors)."""
+        own = self.snapshot.framework if self.snapshot is not None and self.snapshot.framework is not None else None
+        return translated_framework(own or self.store.framework, self.lang)
+
+    @property
+    def pillar_name(self) -> str:
+        return self.framework.pillar(self.pillar.id).name
+
+    @property
     def subareas(self) -> pd.DataFrame:
         sub = self.scores.subareas
-        return sub[sub["pillar_id"] == self.pillar.id]
+        sub = sub[sub["pillar_id"] == self.pillar.id]
+        if self.lang == SOURCE_LANG:
+            return sub
+        names = self.framework.subareas
+        return sub.assign(subarea=[names[i].name if i in names else name
+                                   for i, name in zip(sub["subarea_id"], sub["subarea"])])
 
     @property
     def pillar_row(self):
@@ -193,7 +211,7 @@ class PillarPage:
     def _header_html(self) -> str:
         a, p = self.assessment, self.pillar_row
         nav = [f'<a href="{e(HOME_NOTEBOOK)}">All assessments</a>']  # no name in links: see assessments_html
-        for other in self.store.framework.pillars:
+        for other in self.framework.pillars:
             if other.id == self.pillar.id:
                 nav.append(f'<strong aria-current="page">{e(other.name)}</strong>')
             else:
@@ -206,41 +224,41 @@ class PillarPage:
         return (FORM_CSS + f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
                 f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
                 f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
-                f"{e(self.pillar.name)}: {format_completion(p['n_rated'], p['n_applicable'])} of applicable "
+                f"{e(self.pillar_name)}: {format_completion(p['n_rated'], p['n_applicable'])} of applicable "
                 f"indicators rated · level {_level_text(p['label'], p['min_level'], p['max_level'])}"
                 + (f"<br>Team: {e(team)}" if team else "") + "</p>" + note)
 
     def first_view_html(self) -> str:
         """What the page shows before its widgets are drawn: the header, completion, the flags as
         links that open their indicator, the sub-areas, the scores table and the chart."""
-        a, sub = self.assessment, self.subareas
+        a, sub, fw = self.assessment, self.subareas, self.framework
         flags = self.scores.flags
         flags = flags[flags["pillar_id"] == self.pillar.id]
 
         def flag(r) -> str:
             ind = r["indicator_id"]
             href = page_link(notebook_for(self.pillar), a.country_code, a.round, indicator=ind)
-            name = (self.snapshot.framework or self.store.framework).indicator(ind).name
+            name = fw.indicator(ind).name
             return (f'<li><a href="{e(href)}">{e(ind)} {e(name)}</a>: '
                     f'{e("; ".join(flag_reasons(r)))}</li>')
         links = "".join(flag(r) for _, r in flags.iterrows())
         rows = {r["subarea_id"]: r for _, r in sub.iterrows()}
         subareas = "".join(f"<li>{e(sa.id)} {e(sa.name)} · {e(subarea_summary(rows[sa.id]))}</li>"
-                           for sa in self.pillar.subareas)
-        return (self._header_html() + progress_html(self.pillar.name, self.pillar_row, sub)
+                           for sa in fw.pillar(self.pillar.id).subareas)
+        return (self._header_html() + progress_html(self.pillar_name, self.pillar_row, sub)
                 + flags_summary_html(flags).replace("Choose one to open it.", "")
                 + (f'<ul class="mbm-flag-list">{links}</ul>' if links else "")
                 + f'<h3 style="margin:0.4em 0">Sub-areas</h3><ul class="mbm-subarea-list">{subareas}</ul>'
                 + self._table_html() + self._chart_html())
 
     def _caption(self) -> str:
-        return f"{self.pillar.name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
+        return f"{self.pillar_name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
 
     def _table_html(self) -> str:
         return scores_table_html(self.subareas, self.pillar_row, self._caption())
 
     def _chart_html(self) -> str:
-        return figure(chart(self.subareas, self.pillar.name), self._caption(), page=True)
+        return figure(chart(self.subareas, self.pillar_name), self._caption(), page=True)
 
     def refresh(self) -> None:
         """Read and score again; redraw the header, table, chart and form."""
@@ -329,7 +347,7 @@ def check_indicator(value, pillar: Pillar) -> str:
 
 
 def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", interactive: bool = True,
-                *, environ: Mapping[str, str] | None = None) -> PillarPage:
+                *, environ: Mapping[str, str] | None = None, lang: str = "") -> PillarPage:
     """Open the page of one pillar of one assessment.
 
     Parameters
@@ -345,6 +363,9 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
         False in batch runs: no header, no form, no widgets; problems raise.
     environ : mapping, optional
         Where to look for the Voila request (default ``os.environ``; for tests).
+    lang : str
+        The page's language when the address gives none (``lang=`` wins); empty: ``WORKBOOK_LANG``.
+        Framework text (pillar and sub-area names in the header, table and chart) is in it.
     """
     found: dict = {"pillar": None, "editor": "", "note": "", "indicator": ""}
 
@@ -357,8 +378,10 @@ def open_pillar(pillar_id: str, country: str, round: str, db_url: str = "", inte
 
     opened = open_assessment(country, round, db_url, interactive=interactive, environ=environ, before=find_pillar,
                              check=check, notebook=lambda: notebook_for(found["pillar"]) if found["pillar"]
-                             else HOME_NOTEBOOK)
+                             else HOME_NOTEBOOK, lang=lang)
     if not opened.ok:
-        return PillarPage(opened.store, found["pillar"], None, interactive=True, problem=opened.problem)
+        return PillarPage(opened.store, found["pillar"], None, interactive=True, problem=opened.problem,
+                          lang=opened.lang)
     return PillarPage(opened.store, found["pillar"], opened.assessment, interactive=interactive,
-                      editor=found["editor"], indicator=found["indicator"], note=found["note"], served=opened.served)
+                      editor=found["editor"], indicator=found["indicator"], note=found["note"], served=opened.served,
+                      lang=opened.lang)

@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .fonts import css_family, font_rc, has_rtl
 from .html import e, format_date, format_score, missing
 from .levels import level_label, spread_text, spread_words
 from .palette import GRID, HORIZON_COLOURS, LEVEL_COLOURS, NO_SCORE, SPREAD, STATUS_HATCH, level_colour
@@ -105,7 +106,8 @@ def level_bars(labels: list[str], scores: list[float], title: str, *, plus: list
 
     With ``plus``, ``lows`` and ``highs`` (whole levels, "+" markers and the spread of the parts)
     each bar is labelled ``2+ (1–4)`` and a line across it marks the spread; without them the
-    values are written as given.
+    values are written as given. Labels in a right-to-left script (Arabic) give the mirror image:
+    labels on the right, bars growing left.
     """
     profile = plus is not None or lows is not None
     n = len(labels)
@@ -113,12 +115,16 @@ def level_bars(labels: list[str], scores: list[float], title: str, *, plus: list
     lows = list(lows) if lows is not None else [float("nan")] * n
     highs = list(highs) if highs is not None else [float("nan")] * n
     row, top, left, plot, right = 26, 34, 300, 380, 90 if profile else 60
+    rtl = has_rtl(title, *labels)
     height = top + row * n + 40
     width = left + plot + right
-    x = lambda v: left + plot * v / 5.4  # noqa: E731 - the axis runs 0 to 5.4, as in the matplotlib chart
+    mirror = (lambda v: width - v) if rtl else (lambda v: v)  # noqa: E731 - x as drawn
+    x = lambda v: mirror(left + plot * v / 5.4)  # noqa: E731 - the axis runs 0 to 5.4, as in the matplotlib chart
+    start, end_anchor = "start", "end"  # logical: with direction="rtl" on the SVG, "start" is the right end
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-           f'<text x="8" y="20" font-size="13">{e(title)}</text>']
+           f'viewBox="0 0 {width} {height}" font-family="{css_family(title, *labels)}" font-size="12"'
+           + (' direction="rtl"' if rtl else "") + ">",
+           f'<text x="{mirror(8)}" y="20" font-size="13" text-anchor="{start}">{e(title)}</text>']
     for level in range(1, 6):
         out.append(f'<line x1="{x(level):.1f}" y1="{top - 4}" x2="{x(level):.1f}" y2="{top + row * n}" '
                    f'stroke="{GRID}" stroke-width="0.8"/>')
@@ -127,11 +133,12 @@ def level_bars(labels: list[str], scores: list[float], title: str, *, plus: list
         y = top + i * row
         mid = y + row / 2
         shown = label if len(label) <= 44 else label[:43] + "…"
-        out.append(f'<text x="{left - 8}" y="{mid + 4:.1f}" text-anchor="end">{e(shown)}</text>')
+        out.append(f'<text x="{mirror(left - 8)}" y="{mid + 4:.1f}" text-anchor="{end_anchor}">{e(shown)}</text>')
         absent = missing(score)
         end = score
         if not absent:
-            out.append(f'<rect x="{left}" y="{y + 4}" width="{x(score) - left:.1f}" height="{row - 8}" '
+            x0, x1 = sorted((mirror(left), x(score)))
+            out.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{x1 - x0:.1f}" height="{row - 8}" '
                        f'fill="{level_colour(score)}"/>')
             if not (missing(lo) or missing(hi)) and lo < hi:
                 end = max(score, hi)
@@ -140,10 +147,10 @@ def level_bars(labels: list[str], scores: list[float], title: str, *, plus: list
                 out += [f'<line x1="{x(v):.1f}" y1="{mid - 6:.1f}" x2="{x(v):.1f}" y2="{mid + 6:.1f}" '
                         f'stroke="{SPREAD}" stroke-width="1.6"/>' for v in (lo, hi)]
         text = (_bar_text(score, p, lo, hi) if profile else "not scored" if absent else f"{score:.1f}")
-        out.append(f'<text x="{(left if absent else x(end)) + 4:.1f}" y="{mid + 4:.1f}" '
-                   f'font-size="11">{e(text)}</text>')
-    out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + row * n}" stroke="#444"/>')
-    out.append(f'<text x="{left + plot / 2}" y="{height - 6}" text-anchor="middle">{LEVEL_AXIS}</text></svg>')
+        at = (mirror(left) if absent else x(end)) + (-4 if rtl else 4)
+        out.append(f'<text x="{at:.1f}" y="{mid + 4:.1f}" font-size="11" text-anchor="{start}">{e(text)}</text>')
+    out.append(f'<line x1="{mirror(left)}" y1="{top - 4}" x2="{mirror(left)}" y2="{top + row * n}" stroke="#444"/>')
+    out.append(f'<text x="{mirror(left + plot / 2)}" y="{height - 6}" text-anchor="middle">{LEVEL_AXIS}</text></svg>')
     alt = describe_profile(labels, scores, plus, lows, highs) if profile else describe_levels(labels, scores)
     return Chart("".join(out), alt)
 
@@ -186,7 +193,8 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
     plus = list(plus) if plus is not None else [False] * n
     lows = list(lows) if lows is not None else [float("nan")] * n
     highs = list(highs) if highs is not None else [float("nan")] * n
-    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
+    rtl = has_rtl(title, *labels)  # Arabic: the mirror image, labels on the right, bars growing left
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none", **font_rc(title, *labels)}):
         fig = Figure(figsize=(width, 0.42 * n + 1.1), layout="constrained")
         ax = fig.subplots()
         y = list(range(n))[::-1]
@@ -199,15 +207,18 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
                         markeredgewidth=1.4, zorder=3)
                 end = max(s, hi)
             text = _bar_text(s, p, lo, hi) if profile else "not scored" if missing(s) else f"{s:.1f}"
-            ax.text(end + 0.08, yi, text, va="center", fontsize=8)
+            ax.text(end + 0.08, yi, text, va="center", fontsize=8, ha="right" if rtl else "left")
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 6.0 if profile else 5.4)
         ax.set_xticks([1, 2, 3, 4, 5])
         ax.set_xlabel(LEVEL_AXIS)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.spines[["top", "left" if rtl else "right"]].set_visible(False)
+        if rtl:
+            ax.invert_xaxis()
+            ax.yaxis.tick_right()
+        ax.set_title(title, loc="right" if rtl else "left", fontsize=10)
     return fig
 
 
@@ -239,7 +250,8 @@ def plot_roadmap_gantt(table, title: str = "Road map") -> Figure:
     from matplotlib.patches import Patch
 
     n = max(len(table), 1)
-    with matplotlib.rc_context({"font.size": 8, "svg.fonttype": "none", "hatch.color": "white"}):
+    with matplotlib.rc_context({"font.size": 8, "svg.fonttype": "none", "hatch.color": "white",
+                                **font_rc(title, *table.get("title", []))}):
         fig = Figure(figsize=(9, 0.32 * n + 1.4), layout="constrained")
         ax = fig.subplots()
         if len(table) == 0:
@@ -280,7 +292,7 @@ def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
     from matplotlib.figure import Figure
     labels = list(changes[label_column])
     n = max(len(labels), 1)
-    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"font.size": 9, "svg.fonttype": "none", **font_rc(title, *labels)}):
         fig = Figure(figsize=(7.5, 0.36 * n + 1.2), layout="constrained")
         ax = fig.subplots()
         y = list(range(len(labels)))[::-1]
@@ -320,7 +332,7 @@ def plot_heatmap(matrix, title: str = "Sub-area levels by country and round", la
     rows, cols = list(matrix.index), list(matrix.columns)
     values = matrix.to_numpy(dtype=float)
     texts = _cell_texts(matrix, labels)
-    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none", **font_rc(title, *rows, *cols)}):
         fig = Figure(figsize=(2.6 + 0.42 * max(len(cols), 1), 0.9 + 0.22 * max(len(rows), 1)), layout="constrained")
         ax = fig.subplots()
         cmap = ListedColormap([LEVEL_COLOURS[k] for k in range(1, 6)]).with_extremes(bad=NO_SCORE)
@@ -378,7 +390,8 @@ def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: 
     n = max(len(profiles), 1)
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none"}):
+    texts = [title] + [str(x) for label, pillars in profiles for x in (label, *pillars["pillar"])]
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none", **font_rc(*texts)}):
         fig = Figure(figsize=(2.0 * ncols + 0.4, 1.35 * nrows + 0.5), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
         for k, ax in enumerate(axes.flat):

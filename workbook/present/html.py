@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from markupsafe import Markup
 
+from ..i18n.formats import format_date as i18n_format_date
+from ..i18n.formats import format_number, format_percent
+from ..i18n.messages import translator
 from .palette import FAILED, MUTED, OK
 
 if TYPE_CHECKING:
@@ -51,9 +54,14 @@ def missing(x) -> bool:
         return False
 
 
-def format_score(x, digits: int = 2) -> str:
-    """A score: ``digits`` decimals (two in reports, one on pages), or "not scored"."""
-    return "not scored" if missing(x) else f"{float(x):.{digits}f}"
+def format_score(x, digits: int = 2, *, lang: str | None = None) -> str:
+    """A score: ``digits`` decimals (two in reports, one on pages), or "not scored". With ``lang``,
+    written the way that language writes numbers (``2,50`` in French) and its words."""
+    if lang is None:
+        return "not scored" if missing(x) else f"{float(x):.{digits}f}"
+    if missing(x):
+        return translator(lang).gettext("not scored")
+    return format_number(float(x), lang, digits)
 
 
 def format_level(row, digits: int = 1) -> str:
@@ -73,20 +81,28 @@ def format_status(status: str) -> str:
     return STATUS_LABELS.get(status, str(status))
 
 
-def format_share(x) -> str:
-    return "n/a" if missing(x) else f"{round(float(x) * 100):d}%"
+def format_share(x, *, lang: str | None = None) -> str:
+    if lang is None:
+        return "n/a" if missing(x) else f"{round(float(x) * 100):d}%"
+    return translator(lang).pgettext("no value", "n/a") if missing(x) else format_percent(float(x), lang)
 
 
-def format_completion(n_done, n_applicable) -> str:
+def format_completion(n_done, n_applicable, *, lang: str | None = None) -> str:
     """``3/4 (75%)``, or "nothing applicable"."""
     if not n_applicable:
-        return "nothing applicable"
-    return f"{int(n_done)}/{int(n_applicable)} ({100 * n_done / n_applicable:.0f}%)"
+        return "nothing applicable" if lang is None else translator(lang).gettext("nothing applicable")
+    if lang is None:
+        return f"{int(n_done)}/{int(n_applicable)} ({100 * n_done / n_applicable:.0f}%)"
+    return (f"{format_number(int(n_done), lang)}/{format_number(int(n_applicable), lang)} "
+            f"({format_percent(n_done / n_applicable, lang)})")
 
 
-def format_date(x) -> str:
+def format_date(x, *, lang: str | None = None) -> str:
+    """A date: ISO (``2026-03-05``), or with ``lang`` the language's long form (``5 mars 2026``)."""
     if missing(x) or x is None or x == "":
         return DASH
+    if lang is not None and hasattr(x, "year"):
+        return i18n_format_date(x, lang)
     return x.isoformat()[:10] if hasattr(x, "isoformat") else str(x)[:10]
 
 

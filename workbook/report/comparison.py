@@ -16,6 +16,7 @@ import pandas as pd
 from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
+from ..i18n import direction
 from ..present.charts import heatmap_chart, profiles_chart
 from ..present.html import e, figure, format_share, missing, table
 from ..present.levels import change_text, level_label, spread_text
@@ -150,6 +151,8 @@ def compose_comparison(assessments: Sequence[ReportData], *, generated: dt.date 
                  if changes else "<p>No country has two rounds with a sub-area whose level changed.</p>")
     nb = new_notebook()
     nb.metadata["title"] = "Comparison of capacity profiles"
-    nb.metadata["mbm"] = {"kind": "comparison", "running": "Comparison of capacity profiles", "status": "none"}
+    lang = assessments[0].lang if assessments else "en"
+    nb.metadata["mbm"] = {"kind": "comparison", "running": "Comparison of capacity profiles", "status": "none",
+                          "lang": lang, "dir": direction(lang)}
     nb.cells = [html_cell(head, "cover"), html_cell(contents, "contents"), html_cell("".join(parts), "comparison")]
     return nb

@@ -12,9 +12,9 @@ from ..present.html import e, missing, table
 from ..present.levels import distribution_text, level_label, rule_name, spread_text
 from ..scoring import lower_median
 from .data import ReportData
-from .parts import Numbering, chapter_heading
+from .parts import Numbering, chapter_heading, chapter_title
 
-CHAPTER = ("contributions", "Contribution areas")
+CHAPTER = "contributions"  # its title: parts.CHAPTER_TITLES, in the report's language
 WEAKEST = 3  # sub-areas named as the weakest of an area in the brief
 
 
@@ -46,10 +46,11 @@ def contributions_html(data: ReportData, n: Numbering) -> str:
     fw = data.framework
     prof = contribution_profile(fw, data.scores.subareas)
     sub = data.scores.subareas.set_index("subarea_id")
-    parts = [chapter_heading(*CHAPTER, "The seed's three areas of contribution, each served by the sub-areas "
-                                       "tagged with it. An area's level is the lower median of its sub-areas' "
-                                       "levels; a sub-area may serve several areas. Like the pillars, the areas "
-                                       "are a profile: never added up.")]
+    parts = [chapter_heading(CHAPTER, chapter_title(data, CHAPTER),
+                             "The seed's three areas of contribution, each served by the sub-areas "
+                             "tagged with it. An area's level is the lower median of its sub-areas' "
+                             "levels; a sub-area may serve several areas. Like the pillars, the areas "
+                             "are a profile: never added up.")]
     parts.append(table(n.table("Contribution areas: the profile of the sub-areas that serve each"),
                        ["Area", "Level", "Sub-areas (spread)", "Sub-areas at each level", "Weakest", "Warnings"],
                        [[r.area, r.label, spread_text(r.min_level, r.max_level), r.distribution,

@@ -23,6 +23,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook
 
 from ..errors import WorkbookError
+from ..i18n.messages import translator
 from ..present.charts import describe_profile, dumbbell_chart, gantt_chart, level_columns, profile_chart
 from ..present.html import e, figure, format_date, format_share, items, missing, table, text_or_dash
 from ..present.levels import (change_text, confidence_text, level_label, normative_text, pillar_distribution,
@@ -32,7 +33,7 @@ from ..scoring import WARN_FROM, WEAK_AT, Scores
 from . import contributions, methodology
 from .data import CROSSWALK_REFS, ReportData
 from .findings import findings_html, subareas_table_html
-from .parts import Numbering, chapter_heading, html_cell, report_metadata
+from .parts import Numbering, chapter_heading, chapter_title, html_cell, report_metadata
 
 REPORT_TAG = "report"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -56,35 +57,42 @@ def _subarea_label(data: ReportData, sid: str) -> str:
 def cover_html(data: ReportData) -> str:
     """Country, round, dates, team, framework version and status (draft or final)."""
     info = data.info
-    fictional = ('<p><span class="mbm-fictional">Fictional country: demonstration data, '
-                 'not a real assessment</span></p>' if info.fictional else "")
+    _ = translator(data.lang).gettext
+    fictional = ('<p><span class="mbm-fictional">'
+                 f'{e(_("Fictional country: demonstration data, not a real assessment"))}</span></p>'
+                 if info.fictional else "")
+    country = f"{info.country_name} ({info.country_code})"
     team = "; ".join(f"{n} ({ROLE_NAMES.get(r, r)})" for n, _o, r in info.team) or "no team recorded"
     status = ("final: endorsed results" if info.status == "final"
               else f"{info.status.replace('_', ' ')}: results may still change")
-    facts = [("Country", f"{info.country_name} ({info.country_code})" + (" (fictional)" if info.fictional else "")),
-             ("Round", info.round),
-             ("Assessment dates", f"{format_date(info.created_at)} to {format_date(info.updated_at)}"),
-             ("Report date", data.generated.isoformat()),
-             ("Status", Markup(f'<span class="mbm-status mbm-status-{e(info.status)}">{e(status)}</span>')),
-             ("Framework", f"{data.framework.title}, {info.framework_id} version {info.framework_version}"),
-             ("Team", team)]
+    dates = {"start": format_date(info.created_at), "end": format_date(info.updated_at)}
+    facts = [(_("Country"), _("%(country)s (fictional)") % {"country": country} if info.fictional else country),
+             (_("Round"), info.round),
+             (_("Assessment dates"), _("%(start)s to %(end)s") % dates),
+             (_("Report date"), data.generated.isoformat()),
+             (_("Status"), Markup(f'<span class="mbm-status mbm-status-{e(info.status)}">{e(status)}</span>')),
+             (_("Framework"), _("%(title)s, %(id)s version %(version)s") % {
+                 "title": data.framework.title, "id": info.framework_id, "version": info.framework_version}),
+             (_("Team"), team)]
     if data.signoffs is not None and len(data.signoffs):
         steps = [f"{r.to_status.replace('_', ' ')}: {r.name} ({r.role.replace('_', ' ')}"
                  f"{', ' + r.organisation if r.organisation else ''}), {format_date(r.at)}"
                  for r in data.signoffs.itertuples(index=False)]
-        facts.append(("Sign-off", "; ".join(steps)))
+        facts.append((_("Sign-off"), "; ".join(steps)))
     rows = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
-    return (f'<header class="mbm-cover" aria-label="Cover">'
+    subtitle = _("Migration and border management capacity assessment: %(round)s") % {"round": info.round}
+    return (f'<header class="mbm-cover" aria-label="{e(_("Cover"))}">'
             f'<p class="mbm-running">{e(data.running_title)}</p>'
             f"<h1>{e(data.country_label)}</h1>"
-            f'<p class="mbm-subtitle">Migration and border management capacity assessment: {e(info.round)}</p>'
+            f'<p class="mbm-subtitle">{e(subtitle)}</p>'
             f'{fictional}<dl class="mbm-facts">{rows}</dl></header>')
 
 
-def contents_html(chapters: list[tuple[str, str]]) -> str:
+def contents_html(chapters: list[tuple[str, str]], lang: str | None = None) -> str:
     """The table of contents: links in HTML; with page numbers in the PDF (CSS target-counter)."""
+    title = e(translator(lang or "en").gettext("Contents"))
     lis = "".join(f'<li><a class="mbm-toc-link" href="#{e(cid)}">{e(title)}</a></li>' for cid, title in chapters)
-    return (f'<nav class="mbm-toc" aria-labelledby="contents"><h2 id="contents">Contents</h2>'
+    return (f'<nav class="mbm-toc" aria-labelledby="contents"><h2 id="contents">{title}</h2>'
             f"<ol>{lis}</ol></nav>")
 
 
@@ -176,7 +184,7 @@ def summary_html(data: ReportData, n: Numbering) -> str:
            "indicator. A pillar's level is the lower median of its sub-area levels, shown with their spread and "
            "how many sit at each level. No mean is a headline.")
     warn = data.scores.warnings
-    return (chapter_heading("summary", "Executive summary",
+    return (chapter_heading("summary", chapter_title(data, "summary"),
                             "The capacity profile across the four pillars. It describes where capacity stands "
                             "in this country; it is a profile, not a ranking of countries.")
             + f"<p>{e(how)}</p>"
@@ -300,7 +308,7 @@ def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Nu
 
 # -- road map, donor map, follow-up ----------------------------------------------------------
 def roadmap_html(data: ReportData, n: Numbering) -> str:
-    head = chapter_heading("roadmap", "Road map",
+    head = chapter_heading("roadmap", chapter_title(data, "roadmap"),
                            "Recommendations in the order they can be done: prerequisites first, short term "
                            "(up to 18 months) before long term (2 to 5 years), by priority.")
     road = data.roadmap
@@ -338,7 +346,7 @@ def roadmap_html(data: ReportData, n: Numbering) -> str:
 
 
 def donors_html(data: ReportData, n: Numbering) -> str:
-    head = chapter_heading("donors", "Donor map",
+    head = chapter_heading("donors", chapter_title(data, "donors"),
                            "Existing and planned capacity-building initiatives, the recommendations they already "
                            "cover, initiatives that overlap each other, and priority gaps nobody funds.")
     dm = data.donor_map
@@ -411,7 +419,7 @@ def level_changes(baseline: Scores, followup: Scores):
 
 def followup_html(data: ReportData, n: Numbering) -> str:
     fu = data.follow_up
-    head = chapter_heading("follow-up", f"Follow-up since {fu.baseline}",
+    head = chapter_heading("follow-up", chapter_title(data, "follow-up"),
                            f"This round ({fu.followup}) compared with the baseline round ({fu.baseline}) by level: "
                            "the change per pillar and sub-area in whole levels, and what was targeted by which "
                            "initiative.")
@@ -482,7 +490,7 @@ def annex_html(data: ReportData, n: Numbering) -> str:
     for r in data.evidence.itertuples():
         ev.setdefault(r.indicator_id, []).append((r.type, r.source, r.date, r.reference, r.supplied_by))
     ind = data.scores.indicators
-    parts = [chapter_heading("annex-ratings", "Annex B. Ratings, criteria and evidence",
+    parts = [chapter_heading("annex-ratings", chapter_title(data, "annex-ratings"),
                              "Every indicator with its three ratings, the level its criteria give, the level used "
                              "in scores (after evidence caps), its confidence and its evidence records. An agreed "
                              "level marked override differs from the criteria; the findings give the team's "
@@ -497,11 +505,11 @@ def annex_html(data: ReportData, n: Numbering) -> str:
         parts.append(table(n.table(f"{p.name}: every rating with its criteria and evidence"),
                            ["Indicator", "National", "External", "Agreed", "Criteria", "Level used", "Confidence",
                             "Evidence"], rows, cls="mbm-annex", widths=(19, 7, 7, 8, 10, 9, 9, 31)))
-    parts.append(chapter_heading("annex-team", "Annex C. The assessment team"))
+    parts.append(chapter_heading("annex-team", chapter_title(data, "annex-team")))
     parts.append(table(n.table("The assessment team"), ["Name", "Organisation", "Role"],
                        [[name, org or "no organisation given", ROLE_NAMES.get(role, role)]
                         for name, org, role in data.info.team]) if data.info.team else "<p>No team recorded.</p>")
-    parts.append(chapter_heading("annex-crosswalk", "Annex D. Crosswalk to SDG 10.7 and GCM objectives 7 and 11",
+    parts.append(chapter_heading("annex-crosswalk", chapter_title(data, "annex-crosswalk"),
                                  "The indicators that the framework links to these commitments, with this "
                                  "assessment's level."))
     level = dict(zip(ind["indicator_id"], ind["level"]))
@@ -526,17 +534,16 @@ def annex_html(data: ReportData, n: Numbering) -> str:
 
 # -- the whole report ----------------------------------------------------------------------
 def chapters(data: ReportData) -> list[tuple[str, str]]:
-    out = [("summary", "Executive summary")]
+    """The chapters in order, as (id, title in the report's language)."""
+    ids = ["summary"]
     if data.framework.contribution_areas:
-        out.append(contributions.CHAPTER)
-    out += [(f"pillar-{p.id}", p.name) for p in data.framework.pillars]
-    out += [("roadmap", "Road map"), ("donors", "Donor map")]
+        ids.append(contributions.CHAPTER)
+    ids += [f"pillar-{p.id}" for p in data.framework.pillars]
+    ids += ["roadmap", "donors"]
     if data.follow_up is not None:
-        out.append(("follow-up", f"Follow-up since {data.follow_up.baseline}"))
-    out += [methodology.CHAPTER, ("annex-ratings", "Annex B. Ratings, criteria and evidence"),
-            ("annex-team", "Annex C. The assessment team"),
-            ("annex-crosswalk", "Annex D. Crosswalk to SDG 10.7 and GCM objectives 7 and 11")]
-    return out
+        ids.append("follow-up")
+    ids += [methodology.CHAPTER, "annex-ratings", "annex-team", "annex-crosswalk"]
+    return [(cid, chapter_title(data, cid)) for cid in ids]
 
 
 def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode | str | Path]) -> NotebookNode:
@@ -552,7 +559,7 @@ def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode
     nb = new_notebook()
     nb.metadata["title"] = data.title
     nb.metadata["mbm"] = report_metadata(data, "report")
-    cells = [html_cell(cover_html(data), "cover"), html_cell(contents_html(chapters(data)), "contents"),
+    cells = [html_cell(cover_html(data), "cover"), html_cell(contents_html(chapters(data), data.lang), "contents"),
              html_cell(summary_html(data, n), "summary")]
     if data.framework.contribution_areas:
         cells.append(html_cell(contributions.contributions_html(data, n), "contributions"))

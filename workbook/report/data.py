@@ -14,8 +14,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import config
+from ..errors import NotFound
 from ..framework import Framework
-from ..scoring import Scores
+from ..i18n import SOURCE_LANG, direction
+from ..i18n.content import translated_framework, translated_library
+from ..i18n.countries import country_name
+from ..i18n.messages import translator
+from ..scoring import Scores, score_assessment
 from ..store import AssessmentInfo, Store
 from ..store.criteria import CrossingProfile
 
@@ -46,6 +52,8 @@ class ReportData:
     crossing_profile: CrossingProfile | None = None  # which kinds of crossing point the country has
     moderation: pd.DataFrame | None = None  # the consensus sessions (Store.moderation_frame)
     baseline: Scores | None = None  # the country's first round, scored, when this is a follow-up
+    #: The report's language (``framework`` and ``scores`` carry its framework text; see load_report_data).
+    lang: str = SOURCE_LANG
 
     @property
     def answers(self) -> dict[str, str]:
@@ -56,18 +64,47 @@ class ReportData:
 
     @property
     def title(self) -> str:
-        mark = " (fictional)" if self.info.fictional else ""
-        return f"{self.info.country_name}{mark}: MBM capacity assessment, {self.info.round}"
+        return translator(self.lang).gettext("%(country)s: MBM capacity assessment, %(round)s") % {
+            "country": self.country_label, "round": self.info.round}
 
     @property
     def country_label(self) -> str:
-        return self.info.country_name + (" (fictional)" if self.info.fictional else "")
+        """The country's name in the report's language, marked when fictional."""
+        name = country_name(self.info.country_code, self.lang, given=self.info.country_name)
+        if not self.info.fictional:
+            return name
+        return translator(self.lang).gettext("%(country)s (fictional)") % {"country": name}
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` for a right-to-left report (Arabic), else ``ltr``."""
+        return direction(self.lang)
 
     @property
     def running_title(self) -> str:
         """The running header of the printed pages: country, round and a draft marker."""
         status = "" if self.info.status == "final" else f" · {self.info.status.replace('_', ' ').upper()}"
         return f"{self.country_label} · {self.info.round}{status}"
+
+
+def library_text_in(recs: pd.DataFrame, library, lang: str) -> pd.DataFrame:
+    """Recommendations with the title and description that were copied unchanged from an action
+    of the library (``source_action_id``) shown in ``lang``; text a person wrote or edited stays as
+    written."""
+    if lang == SOURCE_LANG or recs.empty or "source_action_id" not in recs:
+        return recs
+    translated = translated_library(library, lang)
+    recs = recs.copy()
+    for field in ("title", "description"):
+        values = []
+        for source, text in zip(recs["source_action_id"], recs[field]):
+            try:
+                english, shown = getattr(library.action(source), field), getattr(translated.action(source), field)
+            except NotFound:  # no source, or an action the library no longer has
+                english = shown = None
+            values.append(shown if english is not None and text == english else text)
+        recs[field] = values
+    return recs
 
 
 def earlier_rounds(store: Store, info: AssessmentInfo) -> list[AssessmentInfo]:
@@ -78,8 +115,13 @@ def earlier_rounds(store: Store, info: AssessmentInfo) -> list[AssessmentInfo]:
 
 def load_report_data(country: str, round: str | None = None, *, store: Store | None = None,
                      db_url: str | None = None, as_of: dt.date | None = None, roadmap_store=None,
-                     roadmap: bool = True) -> ReportData:
+                     roadmap: bool = True, lang: str | None = None) -> ReportData:
     """Read an assessment and score it once (``round`` None: the latest round).
+
+    ``lang`` (default: the setting, ``WORKBOOK_LANG``): the report's language. The framework and
+    the action library are read in that language (:func:`workbook.i18n.translated_framework`), so
+    every name, descriptor and action the report shows from them is translated; scores are the
+    same in every language.
 
     With ``roadmap`` (the default) the targets, road map, donor map, suggestions (only when no
     recommendation is recorded) and the follow-up against the country's first round (when an
@@ -87,31 +129,48 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     :class:`~workbook.roadmap.RoadmapStore` (and its action library) for every country.
     """
     store = store or Store(db_url)
+    lang = config.language(lang)
     info = store.get_assessment(country, round)
-    framework = store.framework_of(info.id)
+    own = store.framework_of(info.id)
+    fw = translated_framework(own, lang)  # the assessment's own version, in the report's language
     ratings = store.ratings_frame(info.id)
+    if fw is not own and "indicator" in ratings:
+        ratings["indicator"] = [fw.indicators[i].name if i in fw.indicators else name
+                                for i, name in zip(ratings["indicator_id"], ratings["indicator"])]
     evidence = store.evidence_frame(info.id)
-    scores = store.scores(info.id, as_of=as_of)
-    data = ReportData(info, framework, scores, as_of or dt.date.today(), ratings, evidence,
+    scores = _scores(store, info, fw, ratings, evidence, as_of)
+    data = ReportData(info, fw, scores, as_of or dt.date.today(), ratings, evidence,
                       signoffs=store.signoffs(info.id), criteria=store.criteria_frame(info.id),
-                      crossing_profile=store.crossing_profile(info.id), moderation=store.moderation_frame(info.id))
+                      crossing_profile=store.crossing_profile(info.id), moderation=store.moderation_frame(info.id),
+                      lang=lang)
     if not roadmap:
         return data
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations
     rm = roadmap_store or RoadmapStore(store)
     targets = rm.targets(info.id, scores)
-    recs = rm.recommendations_frame(info.id)
+    recs = library_text_in(rm.recommendations_frame(info.id), rm.library_of(info.id), lang)
     plan_start = info.created_at.date()
     road = build_roadmap(order_by_priority(recs, targets), plan_start)
     donors = map_donors(targets, recs, rm.initiatives_frame(info.country_code), plan_start)
     suggestions = None
     if road.table.empty:
-        suggestions = suggest_recommendations(framework, rm.library_of(info.id), scores.indicators, targets,
-                                              horizon="short", top=TOP_SUGGESTIONS, answers=data.answers)
+        suggestions = suggest_recommendations(fw, translated_library(rm.library_of(info.id), lang), scores.indicators,
+                                              targets, horizon="short", top=TOP_SUGGESTIONS, answers=data.answers)
     follow = baseline = None
     earlier = earlier_rounds(store, info)
     if earlier:
         follow = rm.follow_up(info.country_code, earlier[0].round, info.round)
-        baseline = store.scores(earlier[0].id, as_of=as_of)
+        first = earlier[0]
+        baseline = _scores(store, first, translated_framework(store.framework_of(first.id), lang),
+                           store.ratings_frame(first.id), store.evidence_frame(first.id), as_of)
     return dataclasses.replace(data, targets=targets, roadmap=road, donor_map=donors, suggestions=suggestions,
                                follow_up=follow, exposure=rm.get_exposure(info.id), baseline=baseline)
+
+
+def _scores(store: Store, info: AssessmentInfo, fw: Framework, ratings: pd.DataFrame, evidence: pd.DataFrame,
+            as_of: dt.date | None) -> Scores:
+    """An assessment scored as :meth:`Store.scores` does (its criteria answers and crossing-point
+    profile), against ``fw``: its own framework version in the report's language, so that the
+    names in the scores are translated (the scores are the same in every language)."""
+    return score_assessment(fw, ratings, evidence, criteria=store.criteria_frame(info.id),
+                            kinds=store.crossing_profile(info.id).kinds, as_of=as_of)

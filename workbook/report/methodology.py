@@ -11,9 +11,9 @@ from ..present.html import e, format_date, items, table, text_or_dash
 from ..present.levels import RULE_WORDS, rule_name
 from ..scoring import STALE_AFTER_YEARS, WARN_FROM, WEAK_AT
 from .data import ReportData
-from .parts import Numbering, chapter_heading
+from .parts import Numbering, chapter_heading, chapter_title
 
-CHAPTER = ("annex-method", "Annex A. Methodology and moderation")
+CHAPTER = "annex-method"  # its title: parts.CHAPTER_TITLES, in the report's language
 
 
 def _scale(data: ReportData, n: Numbering) -> str:
@@ -202,5 +202,6 @@ def methodology_html(data: ReportData, n: Numbering) -> str:
     intro = (f"This assessment uses the {fw.title} ({fw.id}) version {fw.version}: {len(fw.pillars)} pillars, "
              f"{len(fw.subareas)} sub-areas and {len(fw.indicators)} indicators{crit}. Everything below is read "
              "from the framework file and this assessment's records.")
-    return (chapter_heading(*CHAPTER, intro) + _scale(data, n) + _criteria(data, n) + _profile(data, n)
+    return (chapter_heading(CHAPTER, chapter_title(data, CHAPTER), intro) + _scale(data, n) + _criteria(data, n)
+            + _profile(data, n)
             + _evidence(data, n) + _aggregation(data, n) + _targets(data, n) + _moderation(data, n))

@@ -10,8 +10,28 @@ from __future__ import annotations
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 
+from ..i18n.messages import N_, translator
 from ..present.html import e
 from .data import ReportData
+
+
+#: Chapter titles in English (marked for the catalogues); :func:`chapter_title` gives them in the report's language.
+CHAPTER_TITLES = {"summary": N_("Executive summary"), "contributions": N_("Contribution areas"),
+                  "roadmap": N_("Road map"), "donors": N_("Donor map"),
+                  "annex-method": N_("Annex A. Methodology and moderation"),
+                  "annex-ratings": N_("Annex B. Ratings, criteria and evidence"),
+                  "annex-team": N_("Annex C. The assessment team"),
+                  "annex-crosswalk": N_("Annex D. Crosswalk to SDG 10.7 and GCM objectives 7 and 11")}
+
+
+def chapter_title(data: ReportData, chapter_id: str) -> str:
+    """A chapter's title in the report's language (a pillar chapter's is the pillar's name)."""
+    t = translator(data.lang)
+    if chapter_id.startswith("pillar-"):
+        return data.framework.pillar(chapter_id.removeprefix("pillar-")).name
+    if chapter_id == "follow-up":
+        return t.gettext("Follow-up since %(round)s") % {"round": data.follow_up.baseline}
+    return t.gettext(CHAPTER_TITLES[chapter_id])
 
 
 class Numbering:
@@ -41,4 +61,5 @@ def chapter_heading(chapter_id: str, title: str, intro: str = "") -> str:
 
 def report_metadata(data: ReportData, kind: str) -> dict:
     return {"kind": kind, "running": data.running_title, "status": data.info.status,
-            "country": data.info.country_code, "round": data.info.round}
+            "country": data.info.country_code, "round": data.info.round,
+            "lang": data.lang, "dir": data.direction}  # the template writes <html lang dir> from these

@@ -7,6 +7,7 @@ nothing. Ratings carry a ``version``: a save based on an older version is refuse
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -157,7 +158,8 @@ class Store(CriteriaStore):
         with self._sessions() as s:
             q = select(Assessment).options(selectinload(Assessment.team)).where(Assessment.country_code == code)
             if round is not None and round != "":
-                a = s.scalars(q.where(Assessment.round == str(round).strip())).first()
+                # rounds are stored NFC-normalised (inputs.parse_round): a name typed in another form finds them
+                a = s.scalars(q.where(Assessment.round == unicodedata.normalize("NFC", str(round).strip()))).first()
             else:
                 a = s.scalars(q.order_by(Assessment.created_at.desc(), Assessment.id.desc())).first()
             if a is None:

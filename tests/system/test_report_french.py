@@ -1,0 +1,112 @@
+"""The French report of a demo country (XAT's follow-up round, every chapter with something to
+show), printed by both PDF engines and read back: every chapter present under its French title,
+pages numbered the French way with the running header, the contents giving each chapter's page;
+the sentences lingua reads as English are none of the framework's or the action library's text
+(those are translated), and none at all once the chapters' running prose is translated.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import chromium_available
+from support.reports import FOLLOW_UP, notebooks_for, pdf_pages_text
+from workbook.report import build_report, load_report_data
+from workbook.report.country import chapters
+from workbook.store import Store
+
+ENGINES = [pytest.param("chromium", marks=pytest.mark.skipif(not chromium_available(),
+                                                             reason="Chromium not installed")), "weasyprint"]
+FRENCH_TITLES = ("Résumé analytique", "Feuille de route", "Cartographie des donateurs",
+                 "Annexe A. Méthodologie et harmonisation", "Annexe B. Notations, critères et éléments de preuve",
+                 "Annexe C. L'équipe d'évaluation")
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def fr_data(rich_url):
+    return load_report_data("XAT", FOLLOW_UP, store=Store(rich_url), lang="fr")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def fr_pages(request, fr_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pdf-fr")
+    html = build_report(fr_data, notebooks_for(fr_data), folder / "report.html", pdf=folder / "report.pdf",
+                        pdf_engine=request.param)
+    tag = re.search(r"<html[^>]*>", html).group(0)
+    assert 'lang="fr"' in tag and 'dir="ltr"' in tag, tag
+    return pdf_pages_text(folder / "report.pdf")
+
+
+def english_sentences(pages: list[str]) -> list[str]:
+    """The sentences of the printed text (five words or more) that lingua reads as English among
+    English, French and Spanish."""
+    from lingua import Language, LanguageDetectorBuilder
+    detector = LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.FRENCH, Language.SPANISH).build()
+    text = "\n".join(pages)
+    pieces = [squash(p) for p in re.split(r"(?<=[.!?:;])\s+|\n\s*\n|\s{3,}", text)]
+    sentences = sorted({p for p in pieces if len(re.findall(r"[^\W\d_]{2,}", p)) >= 5})
+    found = detector.detect_languages_in_parallel_of(sentences)
+    return [t for t, lang in zip(sentences, found) if lang == Language.ENGLISH]
+
+
+def test_every_chapter_is_there_under_its_french_title(fr_data, fr_pages, data):
+    titles = dict(chapters(fr_data))
+    english = dict(chapters(data))
+    assert titles.keys() == english.keys()
+    assert set(FRENCH_TITLES) <= set(titles.values())
+    assert titles["follow-up"].startswith("Suivi depuis")
+    for cid in titles:
+        if cid.startswith("pillar-"):
+            assert titles[cid] != english[cid], f"{cid}: the pillar's name is not translated"
+    text = squash(" ".join(fr_pages))
+    for cid, title in titles.items():
+        assert text.count(title) >= 2, f"{title!r} ({cid}) should be in the contents and head its chapter"
+    for english_title in ("Executive summary", "Donor map", "Annex A. Methodology and moderation",
+                          "Annex B. Ratings, criteria and evidence"):
+        assert english_title not in text
+
+
+def test_french_pages_are_numbered_with_the_running_header(fr_data, fr_pages):
+    n = len(fr_pages)
+    assert n > 20
+    assert "(pays fictif)" in fr_data.running_title
+    for k, page in enumerate(fr_pages, start=1):
+        assert f"Page {k} sur {n}" in squash(page), k
+        if k > 1:
+            assert fr_data.running_title in squash(page), k
+        assert not re.search(r"Page \d+ of \d+", page), k
+
+
+def test_the_french_contents_give_the_page_of_each_chapter(fr_data, fr_pages):
+    contents = next(p for p in fr_pages if "Table des matières" in p)
+    lines = re.finditer(r"^\s*(\S.*?)[ .]{3,}(\d+)\s*$", contents, re.M)
+    found = {squash(m.group(1)).rstrip(" ."): int(m.group(2)) for m in lines}
+    for _cid, title in chapters(fr_data):
+        page = next((v for k, v in found.items() if title.startswith(k) and len(k) > 8), None)
+        assert page is not None, (title, found)
+        assert title[:40] in squash(fr_pages[page - 1]), f"{title} is not on page {page}"
+    assert list(found.values()) == sorted(found.values())
+
+
+def test_no_framework_or_action_text_is_left_in_english(fr_pages, data):
+    """The English sentences of the French report are none of the framework's or action library's
+    text (pdftotext breaks lines, so a sentence is compared by its first five words)."""
+    from workbook.i18n.content import framework_strings, library_strings
+    from workbook.roadmap.library import DEFAULT_ACTIONS
+    import yaml
+    english = list(framework_strings(data.framework).values())
+    english += list(library_strings(yaml.safe_load(DEFAULT_ACTIONS.read_text(encoding="utf-8"))).values())
+    content = squash(" \n ".join(english))
+    left = [s for s in english_sentences(fr_pages) if " ".join(s.split()[:5]) in content]
+    assert left == [], left[:10]
+
+
+@pytest.mark.xfail(strict=True, reason="the chapters' running prose, table headers and status words are still "
+                                       "English (to mark with translator(data.lang) in workbook/report)")
+def test_no_english_sentence_is_left_in_the_french_report(fr_pages):
+    assert english_sentences(fr_pages) == []
