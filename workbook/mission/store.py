@@ -63,6 +63,14 @@ def _text(v) -> str | None:
     return str(v)
 
 
+class _DryRun(Exception):
+    """Raised inside a write's transaction to roll it back after counting what it would do."""
+
+    def __init__(self, counts: dict):
+        super().__init__("dry run")
+        self.counts = counts
+
+
 def _get(s: Session, model, ident, what: str):
     """The record ``ident`` of ``model``, or :class:`NotFound` naming ``what``."""
     row = s.get(model, _as_id(ident, what))
@@ -205,10 +213,18 @@ class MissionStore(StoreBase):
 
     # -- the register ---------------------------------------------------------------------------
     def save_posts(self, assessment_id: int, rows: Iterable[Mapping], *, by: str, update: bool = True,
-                   where_of: Callable[[int], str] | None = None) -> dict:
+                   where_of: Callable[[int], str] | None = None, dry_run: bool = False) -> dict:
         """Add posts to the register, or update those whose code is already there (``update``);
         all or nothing. ``where_of(i)`` names row ``i`` in problems (default ``posts[i]``; the
-        spreadsheet import gives ``sheet!row``). Returns ``{"added": n, "updated": n}``."""
+        spreadsheet import gives ``sheet!row``). Returns ``{"added": n, "updated": n}``; with
+        ``dry_run`` everything is checked and counted, nothing is written."""
+        try:
+            return self._save_posts(assessment_id, rows, by=by, update=update, where_of=where_of, dry_run=dry_run)
+        except _DryRun as done:
+            return done.counts
+
+    def _save_posts(self, assessment_id: int, rows: Iterable[Mapping], *, by: str, update: bool,
+                    where_of: Callable[[int], str] | None, dry_run: bool) -> dict:
         where_of = where_of or (lambda i: f"posts[{i}]")
         problems = Problems()
         who = problems.take(self._who, by)
@@ -275,6 +291,9 @@ class MissionStore(StoreBase):
                         setattr(p, k, v)
                     p.version, p.updated_at, p.updated_by = p.version + 1, now, who
                     counts["updated"] += 1
+            if dry_run:
+                s.flush()
+                raise _DryRun(counts)  # leaves the transaction, which rolls it back
         return counts
 
     def add_post(self, assessment_id: int, *, by: str, **fields) -> None:
