@@ -251,3 +251,19 @@ def test_final_assessments_are_read_only_and_unknown_records(m, store):
         mission.remove_post(a.id, "XAT-AIR-1", by="Ana Costa")
     with store._sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "crossing_point")) == 3
+
+
+def test_observed_evidence_from_a_visit_lifts_the_evidence_cap(m, store):
+    mission, a = m
+    talk = [{"type": "interview", "source": "Meeting with the post head", "date": dt.date(2026, 3, 3)},
+            {"type": "law", "source": "Border Act", "date": dt.date(2026, 1, 1)}]
+    store.save_many(a.id, [{"indicator_id": "ADM.1.1", "agreed": "4", "override_reason": "team judgement",
+                            "evidence": talk}], by="Ana Costa")
+    before = store.scores(a.id).indicators.set_index("indicator_id").loc["ADM.1.1"]
+    assert before["capped"] and before["level"] == 3 and "observed" in before["cap_reason"]
+    vid = mission.record_visit(a.id, by="Ana Costa", post="XAT-AIR-1", day=DAY, why="Largest airport",
+                               team=["Ana Costa"], observations=[{"criterion": "ADM.1.1.4a", "result": "yes"}])
+    after = store.scores(a.id).indicators.set_index("indicator_id").loc["ADM.1.1"]
+    assert not after["capped"] and after["level"] == 4
+    mission.remove_visit(vid, by="Ana Costa")  # the claim goes with the visit
+    assert store.scores(a.id).indicators.set_index("indicator_id").loc["ADM.1.1", "capped"]
