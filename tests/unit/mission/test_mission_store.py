@@ -267,3 +267,22 @@ def test_observed_evidence_from_a_visit_lifts_the_evidence_cap(m, store):
     assert not after["capped"] and after["level"] == 4
     mission.remove_visit(vid, by="Ana Costa")  # the claim goes with the visit
     assert store.scores(a.id).indicators.set_index("indicator_id").loc["ADM.1.1", "capped"]
+
+
+def test_backup_and_restore_carry_the_attachment_files(store, db_url, tmp_path, monkeypatch):
+    import shutil
+
+    from workbook.mission import MissionStore
+    from workbook.store.backup import attachments_beside, backup, restore
+    monkeypatch.setenv("WORKBOOK_ATTACHMENTS", str(tmp_path / "kept"))
+    _, a = mission_assessment(store, tmp_path)
+    mission = MissionStore(store)  # the attachments folder of the settings
+    vid = mission.record_visit(a.id, by="Ana Costa", post="XAT-AIR-1", day=DAY, why="x", team=["Ana Costa"])
+    aid = mission.add_attachment(a.id, PDF, "roster.pdf", by="Ana Costa", visit=vid)
+    out = backup(tmp_path / "b" / "mbm.backup", db_url)
+    assert len([p for p in attachments_beside(out).rglob("*") if p.is_file()]) == 1
+    shutil.rmtree(tmp_path / "kept")
+    with pytest.raises(NotFound, match="restore it from a backup"):
+        mission.attachment_bytes(aid)
+    restore(out, db_url, replace=True)
+    assert mission.attachment_bytes(aid)[1] == PDF
