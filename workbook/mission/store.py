@@ -380,45 +380,71 @@ class MissionStore(StoreBase):
         """Record a site visit (``post, day, why, team, observations, key_observations``) with its
         checklist answers; a second recording of the same post and day replaces the first. Each
         indicator its observations touch gets one evidence record of type ``observation`` linked
-        to the visit. Returns the visit's id."""
+        to the visit. ``expected_version``: the version the editor saw (a newer one is a
+        :class:`Conflict`). Returns the visit's id."""
         problems = Problems(self._check_version(expected_version))
+        problems.raise_if_any(what="site visit")
+        return self.record_visits(assessment_id, [fields], by=by, where_of=lambda i: "visit",
+                                  expected_version=expected_version)[0]
+
+    def record_visits(self, assessment_id: int, visits: Iterable[Mapping], *, by: str,
+                      where_of: Callable[[int], str] | None = None, expected_version: int | None = None) -> list[int]:
+        """Record several visits in one transaction (all or none), e.g. from field-form
+        submissions; ``where_of(i)`` names visit ``i`` in problems. Returns their ids."""
+        where_of = where_of or (lambda i: f"visits[{i}]")
+        problems = Problems()
         who = problems.take(self._who, by)
         now = utcnow()
         with self._sessions.begin() as s:
             a = self._writable(s, assessment_id)
             ctx = self._context(s, a)
-            fw = ctx.framework
-            clean, found = check_visit(ctx, fields, "visit", kinds=self._kinds(a))
-            problems.extend(found)
+            cleans, seen = [], {}
+            for i, fields in enumerate(visits):
+                where = where_of(i)
+                if not isinstance(fields, Mapping):
+                    problems.add(where, "expected a mapping of the visit's fields")
+                    continue
+                clean, found = check_visit(ctx, fields, where, kinds=self._kinds(a))
+                problems.extend(found)
+                key = (clean["post"], clean["day"])
+                if None not in key and key in seen:
+                    problems.add(f"{where}.day", f"{clean['post']} on {clean['day'].isoformat()} is recorded twice "
+                                                 f"(also at {seen[key]}): keep one")
+                seen[key] = where
+                cleans.append(clean)
             problems.raise_if_any(what="site visit")
-            post = self._post(s, a, clean["post"])
-            v = s.scalars(select(SiteVisit).where(SiteVisit.post_id == post.id, SiteVisit.day == clean["day"])).first()
-            if v is not None and expected_version is not None and v.version != expected_version:
-                raise Conflict(f"the visit to {post.code} on {clean['day'].isoformat()} was changed by "
-                               f"{v.updated_by} since you opened it; nothing was saved")
-            if v is None:
-                v = SiteVisit(assessment_id=a.id, post_id=post.id, day=clean["day"], version=1, updated_at=now,
-                              updated_by=who, why=clean["why"], team=clean["team"],
-                              key_observations=clean["key_observations"])
-                s.add(v)
-                s.flush()
-                self._audit(s, a, "site_visit", str(v.id), "added", None,
-                            f"{post.code} {clean['day'].isoformat()}", who, now)
-            else:
-                for k in ("why", "team", "key_observations"):
-                    self._audit(s, a, "site_visit", str(v.id), k, getattr(v, k), clean[k], who, now)
-                    setattr(v, k, clean[k])
-                v.version, v.updated_at, v.updated_by = v.version + 1, now, who
-                old = {o.criterion_id: o.result for o in v.observations}
-                new = {c: r for c, r, _ in clean["observations"]}
-                for cid in sorted(set(old) | set(new)):
-                    self._audit(s, a, "site_visit", str(v.id), cid, old.get(cid), new.get(cid), who, now)
-                v.observations.clear()
-                s.flush()
-            for cid, result, note in clean["observations"]:
-                v.observations.append(VisitObservation(criterion_id=cid, result=result, note=note))
-            self._observed_evidence(s, a, fw, v, post, clean, who, now)
-            return v.id
+            return [self._write_visit(s, a, ctx.framework, clean, who, now, expected_version) for clean in cleans]
+
+    def _write_visit(self, s: Session, a: Assessment, fw, clean: dict, who: str, now,
+                     expected_version: int | None) -> int:
+        post = self._post(s, a, clean["post"])
+        v = s.scalars(select(SiteVisit).where(SiteVisit.post_id == post.id, SiteVisit.day == clean["day"])).first()
+        if v is not None and expected_version is not None and v.version != expected_version:
+            raise Conflict(f"the visit to {post.code} on {clean['day'].isoformat()} was changed by "
+                           f"{v.updated_by} since you opened it; nothing was saved")
+        if v is None:
+            v = SiteVisit(assessment_id=a.id, post_id=post.id, day=clean["day"], version=1, updated_at=now,
+                          updated_by=who, why=clean["why"], team=clean["team"],
+                          key_observations=clean["key_observations"])
+            s.add(v)
+            s.flush()
+            self._audit(s, a, "site_visit", str(v.id), "added", None, f"{post.code} {clean['day'].isoformat()}",
+                        who, now)
+        else:
+            for k in ("why", "team", "key_observations"):
+                self._audit(s, a, "site_visit", str(v.id), k, getattr(v, k), clean[k], who, now)
+                setattr(v, k, clean[k])
+            v.version, v.updated_at, v.updated_by = v.version + 1, now, who
+            old = {o.criterion_id: o.result for o in v.observations}
+            new = {c: r for c, r, _ in clean["observations"]}
+            for cid in sorted(set(old) | set(new)):
+                self._audit(s, a, "site_visit", str(v.id), cid, old.get(cid), new.get(cid), who, now)
+            v.observations.clear()
+            s.flush()
+        for cid, result, note in clean["observations"]:
+            v.observations.append(VisitObservation(criterion_id=cid, result=result, note=note))
+        self._observed_evidence(s, a, fw, v, post, clean, who, now)
+        return v.id
 
     def _observed_evidence(self, s: Session, a: Assessment, fw, v: SiteVisit, post: CrossingPoint, clean: dict,
                            who: str, now) -> None:
@@ -493,25 +519,42 @@ class MissionStore(StoreBase):
     def record_interview(self, assessment_id: int, *, by: str, **fields) -> int:
         """Log an interview: role, agency, sex, day, place (a post code or a place), consent,
         anonymity, summary. Never a name: with anonymity promised, a name in its texts is refused."""
+        return self.record_interviews(assessment_id, [fields], by=by, where_of=lambda i: "interview")[0]
+
+    def record_interviews(self, assessment_id: int, interviews: Iterable[Mapping], *, by: str,
+                          where_of: Callable[[int], str] | None = None) -> list[int]:
+        """Log several interviews in one transaction (all or none); ``by`` must be on the team."""
+        where_of = where_of or (lambda i: f"interviews[{i}]")
         problems = Problems()
         who = problems.take(self._who, by)
+        now = utcnow()
         with self._sessions.begin() as s:
             a = self._writable(s, assessment_id)
             if who and who not in [m.name for m in a.team]:
                 problems.add("by", "only a member of the assessment team logs interviews")
-            clean, found = check_interview(self._context(s, a), fields, "interview")
-            problems.extend(found)
+            ctx = self._context(s, a)
+            cleans = []
+            for i, fields in enumerate(interviews):
+                if not isinstance(fields, Mapping):
+                    problems.add(where_of(i), "expected a mapping of the interview's fields")
+                    continue
+                clean, found = check_interview(ctx, fields, where_of(i))
+                problems.extend(found)
+                cleans.append(clean)
             problems.raise_if_any(what="interview")
-            code = clean.pop("post")
-            post = self._post(s, a, code) if code else None
-            i = Interview(assessment_id=a.id, post_id=post.id if post else None, version=1, updated_at=utcnow(),
-                          updated_by=who, **clean)
-            s.add(i)
-            s.flush()
-            # the audit says that an interview was logged, not what was said
-            self._audit(s, a, "interview", str(i.id), "added", None, f"{clean['day'].isoformat()} {clean['role']}",
-                        who, utcnow())
-            return i.id
+            ids = []
+            for clean in cleans:
+                code = clean.pop("post")
+                post = self._post(s, a, code) if code else None
+                i = Interview(assessment_id=a.id, post_id=post.id if post else None, version=1, updated_at=now,
+                              updated_by=who, **clean)
+                s.add(i)
+                s.flush()
+                # the audit says that an interview was logged, not what was said
+                self._audit(s, a, "interview", str(i.id), "added", None,
+                            f"{clean['day'].isoformat()} {clean['role']}", who, now)
+                ids.append(i.id)
+            return ids
 
     def interviews_frame(self, assessment_id: int, *, viewer: str) -> pd.DataFrame:
         """The interview log (columns :data:`INTERVIEW_COLUMNS`); ``viewer`` must be on the team."""
