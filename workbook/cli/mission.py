@@ -12,7 +12,9 @@ Steps:
   key_observations);
 * ``coverage``: coverage by kind and share of traffic;
 * ``interviews --viewer NAME``: the interview log (members of the team only);
-* ``attach FILE --visit N | --interview N | --evidence N``: attach a photo or document.
+* ``attach FILE --visit N | --interview N | --evidence N``: attach a photo or document;
+* ``form visit|interview [--output PATH]``: the XLSForm for KoboToolbox / ODK Collect;
+* ``import FILE``: the submissions of such a form (CSV or XLSX export), all or none.
 
 Each step calls :class:`~workbook.mission.MissionStore` with keyword arguments. User errors raise
 :class:`~workbook.errors.WorkbookError`, which the main command prints (exit status 2).
@@ -20,6 +22,8 @@ Each step calls :class:`~workbook.mission.MissionStore` with keyword arguments. 
 from __future__ import annotations
 
 import argparse
+
+from . import LibraryChoices
 
 
 def register(sub) -> None:
@@ -63,6 +67,14 @@ def register(sub) -> None:
     a.add_argument("--keep-location", action="store_true",
                    help="keep the photo's GPS position (removed by default)")
     a.set_defaults(step=_attach)
+    f = steps.add_parser("form", help="write the XLSForm of a site visit or an interview (KoboToolbox / ODK)")
+    f.add_argument("form", metavar="FORM", choices=LibraryChoices("workbook.exchange.mission_forms", "FORMS"),
+                   help="%(choices)s")
+    f.add_argument("--output", default=None, help="the .xlsx to write (default: the round's outputs folder)")
+    f.set_defaults(step=_form)
+    im = steps.add_parser("import", help="save the submissions of a mission form (CSV or XLSX), all or none")
+    im.add_argument("file")
+    im.set_defaults(step=_import)
     parser.set_defaults(run=run)
 
 
@@ -130,13 +142,8 @@ def _plan(mission, info, args) -> None:
 
 
 def _register_export(mission, info, args) -> None:
-    from pathlib import Path
-
-    from ..config import round_dir
     from ..exchange.register import export_register
-    folder = round_dir(info.country_code, info.round)
-    out = Path(args.output) if args.output else folder / f"{info.country_code}-{folder.name}-register.xlsx"
-    export_register(mission, info.id, out)
+    out = export_register(mission, info.id, _outputs(info, "register.xlsx", args.output))
     print(f"wrote the register of {info.country_code} {info.label}: {out}")
 
 
@@ -196,3 +203,23 @@ def _attach(mission, info, args) -> None:
     aid = mission.add_attachment(info.id, content, p.name, by=_by(args), visit=args.visit, interview=args.interview,
                                  evidence=args.evidence, caption=args.caption, keep_location=args.keep_location)
     print(f"attachment #{aid} saved ({p.name})")
+
+
+def _outputs(info, suffix: str, given: str | None):
+    from pathlib import Path
+
+    from ..config import round_dir
+    folder = round_dir(info.country_code, info.round)
+    return Path(given) if given else folder / f"{info.country_code}-{folder.name}-{suffix}"
+
+
+def _form(mission, info, args) -> None:
+    from ..exchange.mission_forms import export_mission_form
+    out = export_mission_form(mission, info, args.form, _outputs(info, f"{args.form}-xlsform.xlsx", args.output))
+    print(f"wrote the {args.form} form of {info.country_code} {info.label}: {out}")
+
+
+def _import(mission, info, args) -> None:
+    from ..exchange.mission_forms import import_mission_submissions
+    done = import_mission_submissions(mission, args.file, by=_by(args), country=info.country_code, round=info.round)
+    print(f"{args.file}: {done['saved']} {done['form']}(s) saved to {done['country']} {done['round']}")

@@ -267,7 +267,7 @@ class MissionStore(StoreBase):
                         problems.add(f"{where}.name", f"duplicate post: {name!r} ({KIND_NAMES[kind]}) is already "
                                                       f"{other}")
                     names[key] = f"{where} ({code})"
-                if kind and kinds is not None and kind not in kinds:
+                if kind and kind != "inland" and kinds is not None and kind not in kinds:  # offices: any country
                     problems.add(f"{where}.kind", f"the country's crossing profile has no {KIND_NAMES[kind]} "
                                                   f"posts ({', '.join(sorted(kinds)) or 'none'}): correct the "
                                                   "kind or the profile")

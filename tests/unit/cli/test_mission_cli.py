@@ -76,3 +76,17 @@ def test_errors_are_one_located_message(store, xat, tmp_path, capsys):
     assert main(["mission", "XAT", "interviews", "--viewer", "outsider"]) == 2
     assert "visible to the assessment team only" in capsys.readouterr().err
     assert main(["mission", "XAT", "interviews", "--viewer", "Max Weber"]) == 0
+
+
+def test_field_forms_from_the_command_line(store, xat, tmp_path, capsys):
+    (tmp_path / "register.csv").write_text(REGISTER)
+    assert mission("register", "import", str(tmp_path / "register.csv")) == 0
+    assert mission("form", "visit") == 0 and mission("form", "interview") == 0
+    assert len(list((tmp_path / "outputs").rglob("*-xlsform.xlsx"))) == 2
+    (tmp_path / "subs.csv").write_text("wb_form,wb_country,wb_round,post,day,why,team\n"
+                                       "mbm_site_visit,XAT,baseline 2026,XAT-SEA-1,2026-03-04,Only seaport,ana_costa\n")
+    assert mission("import", str(tmp_path / "subs.csv")) == 0
+    assert "1 visit(s) saved to XAT baseline 2026" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        mission("form", "census")
+    assert exc.value.code == 2 and "invalid choice: 'census'" in capsys.readouterr().err
