@@ -31,7 +31,8 @@ RULES = [  # (modules the rule is about, what they may not import)
     (("workbook.present",), ("ipywidgets", "IPython", "voila", "nbconvert", "papermill", "workbook.pages",
                              "workbook.report", "workbook.cli", "workbook.batch")),
 ]
-PAGES = ("workbook.pages.home", "workbook.pages.pillar", "workbook.pages.framework", "workbook.pages.roadmap")
+PAGES = ("workbook.pages.home", "workbook.pages.pillar", "workbook.pages.framework", "workbook.pages.roadmap",
+         "workbook.pages.mission")
 
 
 def modules(root: Path, package: str) -> dict[str, Path]:
