@@ -13,7 +13,8 @@ recommendations of the package by their ``key``, and get the new ids on import),
 and the target overrides. Merged into an existing assessment, the package's recommendations
 that are not there yet (same sub-area, indicator and title) are added; exposure and targets are
 left as they are here (a note says when they differ). Version 1 packages (without these keys)
-still import.
+still import. Since format version 3 it carries the field mission too
+(:mod:`workbook.exchange.mission_package`); evidence observed at a visit comes back with the visit.
 """
 from __future__ import annotations
 
@@ -36,10 +37,13 @@ from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Evidence
                       RecommendationPrerequisite, SubareaTarget, TeamMember, utcnow)
 from ..roadmap.fields import EXPOSURES, RECOMMENDATION_FIELDS, RecommendationContext, check_recommendation, parse_level
 from ..store import AssessmentInfo, Store
+from ..mission import MissionStore
+from .mission_package import describe as describe_mission
+from .mission_package import mission_section, restore_mission
 from .plan import ExportBaseline, FileEvidence, FileRating, ImportPlan, framework_mapping, map_indicator, plan_import
 
 FORMAT = "mbm-workbook-package"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Fields of a recommendation that are its values (``prerequisites`` are package keys).
 REC_VALUES = tuple(k for k in RECOMMENDATION_FIELDS if k != "prerequisites")
 
@@ -71,6 +75,7 @@ class PkgRating(_Model):
     external: str | None = None
     agreed: str | None = None
     notes: str = ""
+    override_reason: str = ""
     version: int = Field(ge=1)
     updated_by: str = ""
     updated_at: Time | None = None
@@ -161,7 +166,7 @@ class Package(_Model):
     """Schema of the JSON package (format_version 2; version 1 had no road map)."""
 
     format: Literal["mbm-workbook-package"]
-    format_version: Literal[1, 2]
+    format_version: Literal[1, 2, 3]
     exported_at: Time
     framework: PkgFramework
     assessment: PkgAssessment
@@ -170,6 +175,8 @@ class Package(_Model):
     exposure: PkgExposure | None = None
     targets: list[PkgTarget] = []
     audit: list[PkgAudit] = []
+    #: The field mission (format 3), checked by the mission store's rules when it is recreated.
+    mission: dict | None = None
 
 
 def _iso(v):
@@ -213,11 +220,13 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                            "team": [{"name": m.name, "organisation": m.organisation, "role": m.role}
                                     for m in a.team]},
             "ratings": [{"indicator_id": r.indicator_id, "national": r.national, "external": r.external,
-                         "agreed": r.agreed, "notes": r.notes, "version": r.version, "updated_by": r.updated_by,
+                         "agreed": r.agreed, "notes": r.notes, "override_reason": r.override_reason,
+                         "version": r.version, "updated_by": r.updated_by,
                          "updated_at": _iso(r.updated_at),
                          "evidence": [{"type": e.type, "source": e.source, "date": _iso(e.date),
                                        "reference": e.reference, "supplied_by": e.supplied_by,
-                                       "created_at": _iso(e.created_at)} for e in r.evidence]}
+                                       "created_at": _iso(e.created_at)} for e in r.evidence
+                                      if e.visit_id is None]}
                         for r in ratings],
             "recommendations": [{"key": keys[r.id], **{k: _iso(getattr(r, k)) for k in REC_VALUES},
                                  "partners": list(r.partners or []),
@@ -232,6 +241,7 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                          "updated_at": _iso(t.updated_at), "updated_by": t.updated_by} for t in overrides],
             "audit": [{"at": _iso(x.at), "who": x.who, "entity": x.entity, "entity_key": x.entity_key,
                        "field": x.field, "old": x.old, "new": x.new} for x in audit],
+            "mission": mission_section(MissionStore(store), a.id),
         }
 
 
@@ -436,7 +446,8 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
     problems.raise_if_any(what=name)
     if info is None:
         return pkg, None
-    ratings = [FileRating(ind_id, {k: (getattr(r, k) if k == "notes" else parse_rating(getattr(r, k)), where)
+    texts = ("notes", "override_reason")
+    ratings = [FileRating(ind_id, {k: (getattr(r, k) if k in texts else parse_rating(getattr(r, k)), where)
                                    for k in RATING_FIELDS},
                           ExportBaseline(updated_at=r.updated_at)) for ind_id, r, where in rows]
     evidence = [FileEvidence(ind_id, {"type": e.type, "source": e.source.strip(), "date": e.date,
@@ -448,6 +459,9 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
     if [m.name for m in pkg.assessment.team] != [m[0] for m in info.team]:
         plan.notes.append("the package's team differs from this installation's; the team was left as it is here")
     _plan_roadmap(store, pkg, plan, info.id, recs)
+    if pkg.mission:
+        plan.notes.append(f"the package's {describe_mission(pkg.mission)} was not merged: the mission is left as "
+                          "it is here")
     return pkg, plan
 
 
@@ -525,6 +539,7 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
             ind_id = kept[id(r)]
             s.add(Rating(assessment_id=row.id, indicator_id=ind_id, national=parse_rating(r.national),
                          external=parse_rating(r.external), agreed=parse_rating(r.agreed), notes=r.notes.strip(),
+                         override_reason=r.override_reason.strip(),
                          version=r.version, updated_at=r.updated_at or now, updated_by=r.updated_by.strip(),
                          evidence=[Evidence(type=e.type, source=e.source.strip(), date=e.date,
                                             reference=e.reference.strip(), supplied_by=e.supplied_by.strip(),
@@ -547,6 +562,9 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
                          old=None, new=f"package {source} exported {pkg.exported_at.isoformat()} "
                                        f"({pkg.framework.id} {pkg.framework.version}{mapped})",
                          who=who, at=now))
+        created = row.id
+    if pkg.mission:
+        restore_mission(MissionStore(store), created, pkg.mission, by=who, source=source)
     return store.get_assessment(country.code, a.round)
 
 
@@ -558,4 +576,5 @@ def describe_new(pkg: Package, source: str, *, dry_run: bool) -> str:
             f"{' (fictional)' if a.fictional else ''}, round {a.round!r}: team of {len(a.team)}, "
             f"{len(pkg.ratings)} rated indicator(s), {n_ev} evidence record(s), "
             f"{len(pkg.recommendations)} recommendation(s), {len(pkg.targets)} target override(s), "
-            f"exposure {'set' if pkg.exposure else 'not set'}, {len(pkg.audit)} audit entries")
+            f"exposure {'set' if pkg.exposure else 'not set'}, {len(pkg.audit)} audit entries, "
+            f"{describe_mission(pkg.mission)}")

@@ -73,7 +73,7 @@ def test_package_contents(package, demo_store, xat):
     assert len(data["assessment"]["team"]) == 4
     assert len(data["ratings"]) == len(demo_store.framework.indicators)
     assert sum(len(r["evidence"]) for r in data["ratings"]) == len(demo_store.evidence_frame(xat.id))
-    assert data["format_version"] == 2
+    assert data["format_version"] == 3
     recs = data["recommendations"]
     assert [r["key"] for r in recs] == ["R1", "R2", "R3"]
     assert recs[2]["prerequisites"] == ["R1", "R2"] and recs[0]["prerequisites"] == []
