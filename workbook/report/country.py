@@ -23,6 +23,8 @@ from ..scoring import STALE_AFTER_YEARS
 from .data import CROSSWALK_REFS, ReportData
 from ..present.charts import describe_levels, dumbbell_chart, gantt_chart, profile_chart
 from ..present.html import e, figure, format_date, format_score, format_share, items, missing, table, text_or_dash
+from .mission import CHAPTER as MISSION_CHAPTER
+from .mission import mission_html
 from .parts import Numbering, chapter_heading, html_cell, report_metadata
 
 REPORT_TAG = "report"
@@ -515,6 +517,8 @@ def annex_html(data: ReportData, n: Numbering) -> str:
 def chapters(data: ReportData) -> list[tuple[str, str]]:
     out = [("summary", "Executive summary"), ("methodology", "Methodology")]
     out += [(f"pillar-{p.id}", p.name) for p in data.framework.pillars]
+    if data.mission is not None:
+        out.append(MISSION_CHAPTER)
     out += [("roadmap", "Road map"), ("donors", "Donor map")]
     if data.follow_up is not None:
         out.append(("follow-up", f"Follow-up since {data.follow_up.baseline}"))
@@ -543,6 +547,8 @@ def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode
         if not isinstance(executed, NotebookNode):
             executed = nbformat.read(str(executed), as_version=4)
         cells += pillar_cells(data, p.id, executed, n)
+    if data.mission is not None:
+        cells.append(html_cell(mission_html(data, n), "mission"))
     cells += [html_cell(roadmap_html(data, n), "roadmap"), html_cell(donors_html(data, n), "donors")]
     if data.follow_up is not None:
         cells.append(html_cell(followup_html(data, n), "follow-up"))

@@ -22,6 +22,27 @@ CROSSWALK_REFS = ("SDG-10.7", "SDG-10.7.2", "GCM-7", "GCM-11")
 
 
 @dataclass(frozen=True)
+class MissionReport:
+    """What the chapter "Crossing points visited" shows, read once."""
+
+    coverage: object  # workbook.mission.Coverage
+    visits: pd.DataFrame  # MissionStore.visits_frame
+    matrix: pd.DataFrame  # workbook.mission.coverage.checklist_matrix
+
+
+def load_mission(store: Store, info: AssessmentInfo) -> MissionReport | None:
+    """The assessment's mission for the report; None when it has no register and no visit."""
+    from ..mission import MissionStore
+    from ..mission.coverage import checklist_matrix
+    mission = MissionStore(store)
+    visits = mission.visits_frame(info.id)
+    if visits.empty and mission.posts_frame(info.id).empty:
+        return None
+    matrix = checklist_matrix(mission.framework_of(info.id), mission.observations_frame(info.id), visits)
+    return MissionReport(mission.coverage(info.id), visits, matrix)
+
+
+@dataclass(frozen=True)
 class ReportData:
     """One assessment with everything its report shows."""
 
@@ -38,6 +59,7 @@ class ReportData:
     follow_up: object | None = None  # workbook.roadmap.FollowUp
     exposure: dict | None = None
     signoffs: pd.DataFrame | None = None  # the review trail (Store.signoffs)
+    mission: MissionReport | None = None  # the field mission, when one is recorded
 
     @property
     def title(self) -> str:
@@ -77,7 +99,7 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     evidence = store.evidence_frame(info.id)
     scores = score_assessment(store.framework, ratings, evidence, as_of=as_of)
     data = ReportData(info, store.framework, scores, as_of or dt.date.today(), ratings, evidence,
-                      signoffs=store.signoffs(info.id))
+                      signoffs=store.signoffs(info.id), mission=load_mission(store, info))
     if not roadmap:
         return data
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations
@@ -96,4 +118,4 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     if earlier:
         follow = rm.follow_up(info.country_code, earlier[0].round, info.round)
     return ReportData(info, store.framework, scores, data.generated, ratings, evidence, targets, road, donors,
-                      suggestions, follow, rm.get_exposure(info.id), data.signoffs)
+                      suggestions, follow, rm.get_exposure(info.id), data.signoffs, data.mission)
