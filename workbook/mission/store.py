@@ -595,7 +595,8 @@ class MissionStore(StoreBase):
         with self._sessions() as s:
             a = self._writable(s, assessment_id)
             ctx = self._context(s, a)
-            ctx.check_names(text, "attachment.caption", problems) if kind == "interview" else None
+            if kind == "interview":  # a caption never names the person interviewed
+                ctx.check_names(text, "attachment.caption", problems)
             target = self._link_target(s, a, kind, ref)
             problems.raise_if_any(what="attachment")
         sha = files.save_bytes(checked.content, self.attachments_root)

@@ -286,3 +286,14 @@ def test_backup_and_restore_carry_the_attachment_files(store, db_url, tmp_path, 
         mission.attachment_bytes(aid)
     restore(out, db_url, replace=True)
     assert mission.attachment_bytes(aid)[1] == PDF
+
+
+def test_an_interview_attachment_caption_never_names_the_person(m, store):
+    mission, a = m
+    iid = mission.record_interview(a.id, by="Max Weber", role="port officer", agency="Coast Guard", sex="male",
+                                   day=DAY, consent=True, anonymity=True)
+    with pytest.raises(InvalidInput) as exc:
+        mission.add_attachment(a.id, PDF, "notes.pdf", by="Max Weber", interview=iid,
+                               caption="Notes of the talk with Captain Moreau")
+    assert locations(exc) == ["attachment.caption"]
+    assert count(store, Attachment) == 0
