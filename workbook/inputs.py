@@ -55,6 +55,27 @@ def parse_text(value, field: str, *, max_len: int = MAX_SHORT, required: bool = 
     return v
 
 
+def parse_items(value, field: str, *, max_len: int = MAX_SHORT, max_items: int | None = None,
+                separators: str = ";", what: str = "a list") -> list[str]:
+    """A list of texts: a list, or text separated by any of ``separators``; empty and repeated
+    items dropped, each at most ``max_len`` characters, at most ``max_items`` of them."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = re.split(f"[{re.escape(separators)}]", value)
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInput(Problem(field, f"expected {what}, got {type(value).__name__}"))
+    out, problems = [], Problems()
+    for i, v in enumerate(value):
+        item = problems.take(parse_text, v, f"{field}[{i}]", max_len=max_len)
+        if item and item not in out:
+            out.append(item)
+    problems.raise_if_any()
+    if max_items is not None and len(out) > max_items:
+        raise InvalidInput(Problem(field, f"has {len(out)} items; the limit is {max_items}"))
+    return out
+
+
 def parse_round(value, field: str = "round") -> str:
     v = parse_text(value, field, max_len=60, required=True)
     if not ROUND_RE.fullmatch(v):

@@ -205,7 +205,12 @@ def build_xlsform(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
 
 def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
     """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central)."""
-    form = build_xlsform(store, info, now=now)
+    return write_form(build_xlsform(store, info, now=now), path)
+
+
+def write_form(form: dict[str, list[dict]], path: str | Path) -> Path:
+    """Write a form given as data (``{"survey": [...], "choices": [...], "settings": [...]}``) as
+    an XLSForm workbook: one sheet per key, the union of the rows' keys as headers."""
     wb = Workbook()
     wb.remove(wb.active)
     for sheet, rows in form.items():
