@@ -21,6 +21,13 @@ overrides it.
     The language of pages, reports and exports when none is asked for (``lang=`` in a page
     address, ``--lang`` on ``workbook batch`` and ``workbook export``): ``en`` (default), ``fr``,
     ``es`` or ``ar`` (:func:`language`; see :mod:`workbook.i18n`).
+``WORKBOOK_ATTACHMENTS``
+    Folder for the bytes of the field mission's attachments (photos and documents), stored by
+    their SHA-256 (the hash, size and type are in the database). Default: ``attachments`` in
+    ``WORKBOOK_HOME``. Every installation that shares a database must share this folder;
+    ``workbook backup`` copies it beside the database backup.
+``WORKBOOK_ATTACHMENT_MAX_MB``
+    The largest attachment accepted, in megabytes (default :data:`ATTACHMENT_MAX_MB`).
 ``WORKBOOK_TOKEN``, ``WORKBOOK_PASSWORD_HASH``
     The app's access token or hashed password (``workbook serve``; files with
     ``--token-file``/``--password-hash-file`` are preferred; see ``workbook.serve``).
@@ -106,6 +113,30 @@ def runtime_dir() -> Path | None:
     """The running server's private folder (see ``WORKBOOK_RUNTIME``), or None outside the app."""
     value = os.environ.get(RUNTIME_ENV)
     return Path(value) if value else None
+
+
+#: The largest attachment accepted by default, in megabytes (a phone photo is 2-8 MB).
+ATTACHMENT_MAX_MB = 15
+
+
+def attachments_dir() -> Path:
+    """Where the bytes of attachments are kept (``WORKBOOK_ATTACHMENTS``, else ``WORKBOOK_HOME/attachments``)."""
+    if os.environ.get("WORKBOOK_ATTACHMENTS"):
+        return Path(os.environ["WORKBOOK_ATTACHMENTS"]).expanduser()
+    return home_dir() / "attachments"
+
+
+def attachment_max_bytes() -> int:
+    """The largest attachment accepted, in bytes (``WORKBOOK_ATTACHMENT_MAX_MB``)."""
+    raw = os.environ.get("WORKBOOK_ATTACHMENT_MAX_MB", "")
+    try:
+        mb = float(raw) if raw.strip() else ATTACHMENT_MAX_MB
+    except ValueError:
+        mb = -1.0
+    if not 0 < mb < 10_000:
+        from .errors import WorkbookError
+        raise WorkbookError(f"WORKBOOK_ATTACHMENT_MAX_MB={raw!r} is not a size in megabytes (e.g. 15)")
+    return int(mb * 1024 * 1024)
 
 
 # -- where a round's outputs go ----------------------------------------------------------------

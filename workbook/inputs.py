@@ -11,6 +11,7 @@ input in a :class:`~workbook.errors.Problems` before it is refused.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 
@@ -56,6 +57,27 @@ def parse_text(value, field: str, *, max_len: int = MAX_SHORT, required: bool = 
     if len(v) > max_len:
         raise InvalidInput(Problem(field, f"is {len(v)} characters long; the limit is {max_len}"))
     return v
+
+
+def parse_items(value, field: str, *, max_len: int = MAX_SHORT, max_items: int | None = None,
+                separators: str = ";", what: str = "a list") -> list[str]:
+    """A list of texts: a list, or text separated by any of ``separators``; empty and repeated
+    items dropped, each at most ``max_len`` characters, at most ``max_items`` of them."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = re.split(f"[{re.escape(separators)}]", value)
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInput(Problem(field, f"expected {what}, got {type(value).__name__}"))
+    out, problems = [], Problems()
+    for i, v in enumerate(value):
+        item = problems.take(parse_text, v, f"{field}[{i}]", max_len=max_len)
+        if item and item not in out:
+            out.append(item)
+    problems.raise_if_any()
+    if max_items is not None and len(out) > max_items:
+        raise InvalidInput(Problem(field, f"has {len(out)} items; the limit is {max_items}"))
+    return out
 
 
 def parse_round(value, field: str = "round") -> str:

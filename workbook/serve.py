@@ -74,7 +74,8 @@ MIN_TOKEN_LENGTH = 16
 DEFAULT_PREHEAT = 1
 #: Cells that read the page address; in a preheated kernel they wait for a visitor.
 WAITS_FOR_REQUEST = re.compile(
-    r"\b(open_pillar|open_home|open_results|open_roadmap|resolve_parameters|request_parameters|get_query_string|wait_for_request)\s*\(")
+    r"\b(open_pillar|open_home|open_mission|open_results|open_roadmap|resolve_parameters|request_parameters"
+    r"|get_query_string|wait_for_request)\s*\(")
 MiB = 1024 * 1024
 #: The kernel provisioner of :mod:`workbook.kernels` (its entry point name in ``pyproject.toml``).
 FORK_PROVISIONER = "mbm-fork-provisioner"

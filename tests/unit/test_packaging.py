@@ -49,3 +49,10 @@ def test_environment_yml_matches_pyproject():
 def test_framework_data_is_packaged():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "data/*.yaml" in cfg["tool"]["setuptools"]["package-data"]["workbook"]
+
+
+def test_the_given_names_list_is_packaged():
+    """The mission's name check reads data/given_names.txt: the wheel must carry it."""
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "data/*.txt" in cfg["tool"]["setuptools"]["package-data"]["workbook"]
+    assert (ROOT / "workbook" / "data" / "given_names.txt").is_file()

@@ -27,8 +27,8 @@ from ..errors import InvalidInput, NotFound, Problem, WorkbookError
 PILLAR_NOTEBOOKS = config.PILLAR_NOTEBOOKS
 #: The code a report's content depends on, as globs in the package (other code changes need --force);
 #: tests/unit/batch checks that each matches a file.
-REPORT_CODE = ("scoring.py", "present/*.py", "report/*.py", "roadmap/*.py", "pages/pillar.py", "pages/address.py",
-               "i18n/*.py", "data/translations/*.yaml", "locale/*/LC_MESSAGES/*.mo")
+REPORT_CODE = ("scoring.py", "present/*.py", "report/*.py", "roadmap/*.py", "mission/*.py", "pages/pillar.py",
+               "pages/address.py", "i18n/*.py", "data/translations/*.yaml", "locale/*/LC_MESSAGES/*.mo")
 FORMATS = ("html", "pdf")
 MANIFEST = "manifest.json"
 REPORT = "report.html"

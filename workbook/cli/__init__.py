@@ -9,6 +9,7 @@ module                    commands
 :mod:`.serve`             ``serve``
 :mod:`.exchange`          ``export``, ``import``
 :mod:`.roadmap`           ``roadmap COUNTRY ACTION``
+:mod:`.mission`           ``mission COUNTRY STEP``
 :mod:`.batch`             ``batch``
 ========================  =======================================================
 
@@ -50,12 +51,12 @@ class LibraryChoices:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import batch, db, exchange, framework, review, roadmap, serve
+    from . import batch, db, exchange, framework, mission, review, roadmap, serve
     parser = argparse.ArgumentParser(prog="workbook", description="MBM assessment workbook")
     parser.add_argument("--db-url", default=None,
                         help="SQLAlchemy database URL (default: WORKBOOK_DB_URL, else the embedded SQLite file)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (framework, db, review, serve, exchange, roadmap, batch):
+    for group in (framework, db, review, serve, exchange, roadmap, mission, batch):
         group.register(sub)
     return parser
 

@@ -23,6 +23,9 @@ rule (the database's copy changed after the package's is a conflict), the profil
 time of its last change), and moderation entries not yet here are added. A package is recreated
 on its own framework version when this installation ships it (a 1.0 assessment stays on 1.0);
 otherwise its ids are mapped onto this installation's framework through the changelog.
+Format 3 carries the field mission too (``mission``, :mod:`workbook.exchange.mission_package`):
+recreated, the mission is as it was, and evidence observed at a visit comes back with the visit;
+merged into an existing assessment, the mission is left as it is here (a note says so).
 """
 from __future__ import annotations
 
@@ -48,6 +51,9 @@ from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Criterio
                             Rating, Recommendation, RecommendationPrerequisite, SubareaTarget, TeamMember, utcnow)
 from ..roadmap.fields import EXPOSURES, RECOMMENDATION_FIELDS, RecommendationContext, check_recommendation, parse_level
 from ..store import AssessmentInfo, Store
+from ..mission import MissionStore
+from .mission_package import describe as describe_mission
+from .mission_package import mission_section, restore_mission
 from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRating, ImportPlan, framework_mapping,
                    map_indicator, plan_import)
 
@@ -206,8 +212,8 @@ class PkgModeration(_Model):
 
 
 class Package(_Model):
-    """Schema of the JSON package (format_version 3; version 2 had no criteria, profile or
-    moderation record, version 1 no road map)."""
+    """Schema of the JSON package (format_version 3; version 2 had no criteria, profile,
+    moderation record or mission, version 1 no road map)."""
 
     format: Literal["mbm-workbook-package"]
     format_version: Literal[1, 2, 3]
@@ -222,6 +228,8 @@ class Package(_Model):
     crossing_profile: PkgProfile | None = None
     moderation: list[PkgModeration] = []
     audit: list[PkgAudit] = []
+    #: The field mission (format 3), checked by the mission store's rules when it is recreated.
+    mission: dict | None = None
 
 
 def _iso(v):
@@ -279,7 +287,8 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                          "updated_at": _iso(r.updated_at),
                          "evidence": [{"type": e.type, "source": e.source, "date": _iso(e.date),
                                        "reference": e.reference, "supplied_by": e.supplied_by,
-                                       "created_at": _iso(e.created_at)} for e in r.evidence]}
+                                       "created_at": _iso(e.created_at)} for e in r.evidence
+                                      if e.visit_id is None]}
                         for r in ratings],
             "recommendations": [{"key": keys[r.id], **{k: _iso(getattr(r, k)) for k in REC_VALUES},
                                  "partners": list(r.partners or []),
@@ -304,6 +313,7 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                             "recorded_at": _iso(m.recorded_at)} for m in moderation],
             "audit": [{"at": _iso(x.at), "who": x.who, "entity": x.entity, "entity_key": x.entity_key,
                        "field": x.field, "old": x.old, "new": x.new} for x in audit],
+            "mission": mission_section(MissionStore(store), a.id),
         }
 
 
@@ -606,6 +616,9 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
         plan.notes.append("the package's team differs from this installation's; the team was left as it is here")
     _plan_roadmap(store, pkg, plan, info.id, recs)
     _plan_moderation(store, plan, info.id, fw2.moderation)
+    if pkg.mission:
+        plan.notes.append(f"the package's {describe_mission(pkg.mission)} was not merged: the mission is left as "
+                          "it is here")
     return pkg, plan
 
 
@@ -757,6 +770,9 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
                          old=None, new=f"package {source} exported {pkg.exported_at.isoformat()} "
                                        f"({pkg.framework.id} {pkg.framework.version}{mapped})",
                          who=who, at=now))
+        created = row.id
+    if pkg.mission:
+        restore_mission(MissionStore(store), created, pkg.mission, by=who, source=source)
     return store.get_assessment(country.code, a.round)
 
 
@@ -770,5 +786,5 @@ def describe_new(pkg: Package, source: str, *, dry_run: bool) -> str:
             f"{len(pkg.recommendations)} recommendation(s), {len(pkg.targets)} target override(s), "
             f"exposure {'set' if pkg.exposure else 'not set'}, {len(pkg.criteria)} criterion answer(s), "
             f"crossing-point profile {'recorded' if pkg.crossing_profile else 'not recorded'}, "
-            f"{len(pkg.moderation)} moderation entr(ies), {len(pkg.audit)} audit entries; rated against "
-            f"{pkg.framework.id} {pkg.framework.version}")
+            f"{len(pkg.moderation)} moderation entr(ies), {len(pkg.audit)} audit entries, "
+            f"{describe_mission(pkg.mission)}; rated against {pkg.framework.id} {pkg.framework.version}")

@@ -253,7 +253,12 @@ def export_xlsform(store: Store, info: AssessmentInfo, path: str | Path, *, now:
                    lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
     """Write the XLSForm of one assessment to ``path`` (upload it to KoboToolbox or ODK Central);
     ``also``: more languages, for a multilingual form (see :func:`build_xlsform`)."""
-    form = build_xlsform(store, info, now=now, lang=lang, also=also)
+    return write_form(build_xlsform(store, info, now=now, lang=lang, also=also), path)
+
+
+def write_form(form: dict[str, list[dict]], path: str | Path) -> Path:
+    """Write a form given as data (``{"survey": [...], "choices": [...], "settings": [...]}``) as
+    an XLSForm workbook: one sheet per key, the union of the rows' keys as headers."""
     wb = Workbook()
     wb.remove(wb.active)
     for sheet, rows in form.items():

@@ -32,6 +32,7 @@ from .forms import parse_editor
 HOME_NOTEBOOK = "home.ipynb"
 ROADMAP_NOTEBOOK = "roadmap.ipynb"
 RESULTS_NOTEBOOK = "results.ipynb"
+MISSION_NOTEBOOK = "mission.ipynb"
 FRAMEWORK_NOTEBOOK = "framework.ipynb"
 QUERY_KEYS = ("country", "round", "editor", "indicator", "lang")
 MAX_QUERY_FIELDS = 10

@@ -22,8 +22,8 @@ from ..present.charts import profile_columns
 from ..present.html import TABLE_CSS, e, format_completion, format_status, svg_img, table
 from ..present.palette import FAILED, OK
 from ..store import AssessmentInfo, Store
-from .address import (COUNTRY_RE, FRAMEWORK_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for,
-                      open_store, page_link, problem_html, request_parameters)
+from .address import (COUNTRY_RE, FRAMEWORK_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK,
+                      check_editor, notebook_for, open_store, page_link, problem_html, request_parameters)
 from .first_view import show_first_view
 from .forms import EDITOR_FIELD_CLASS, parse_editor
 from .forms.snapshot import load_snapshot
@@ -35,6 +35,7 @@ TEXT = {
     "empty": "No assessments yet. Create one below.",
     "framework": "Browse the framework: pillars, sub-areas, indicators and their levels",
     "roadmap": "Road map",
+    "mission": "Field mission",
     "results": "Reports, files and review",
     "profile": "Pillar profile of {name}",
 }
@@ -50,6 +51,7 @@ def pages_html(a: AssessmentInfo, pillars: list[Pillar]) -> str:
     where = f"{a.country_code} {a.round}"
     links = [(page_link(notebook_for(p), a.country_code, a.round), p.name) for p in pillars]
     links += [(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round), TEXT["roadmap"]),
+              (page_link(MISSION_NOTEBOOK, a.country_code, a.round), TEXT["mission"]),
               (page_link(RESULTS_NOTEBOOK, a.country_code, a.round), TEXT["results"])]
     return " · ".join(f'<a href="{e(href)}" aria-label="{e(text)}, {e(where)}">{e(text)}</a>' for href, text in links)
 

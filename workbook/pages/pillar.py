@@ -46,8 +46,8 @@ from ..present.html import e, figure, format_completion
 from ..present.levels import subarea_table_html
 from ..scoring import Scores
 from ..store import AssessmentInfo, Store
-from .address import (HOME_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for, open_assessment,
-                      page_link, problem_html)
+from .address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for,
+                      open_assessment, page_link, problem_html)
 from .first_view import show_first_view
 from .forms import PillarForm, Snapshot, load_snapshot
 from .forms.common import running_loop
@@ -218,6 +218,7 @@ class PillarPage:
                 nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round))}">'
                            f"{e(other.name)}</a>")
         nav += [f'<a href="{e(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round))}">Road map</a>',
+                f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">Field mission</a>',
                 f'<a href="{e(page_link(RESULTS_NOTEBOOK, a.country_code, a.round))}">Reports, files and review</a>']
         team = ", ".join(f"{n} ({r})" for n, _, r in a.team)
         note = f'<p class="mbm-note" role="status">{e(self.note)}</p>' if self.note else ""

@@ -317,31 +317,25 @@ def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
 
 
 # -- comparison across countries and rounds (workbook.report.comparison) ---------------------
-def plot_heatmap(matrix, title: str = "Sub-area levels by country and round", labels=None) -> Figure:
-    """A sub-area x assessment grid coloured by level, each cell with its value.
-
-    ``matrix``: a DataFrame, one row per sub-area (index: labels), one column per assessment
-    (columns: labels), values the sub-area levels (NaN: not scored). ``labels``: a DataFrame of
-    the same shape with the text of each cell (``2+``); default the value itself. Columns keep
-    the order given (alphabetical, not ranked).
-    """
+def _grid(values, rows: list[str], cols: list[str], *, vmin: float, vmax: float, text, dark, title: str,
+          col_width: float, label_width: float) -> Figure:
+    """A rows x columns grid coloured on the level palette from ``vmin`` to ``vmax`` (NaN grey),
+    ``text(i, j)`` in each cell, white where ``dark(v)``."""
     import matplotlib
     import numpy as np
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
-    rows, cols = list(matrix.index), list(matrix.columns)
-    values = matrix.to_numpy(dtype=float)
-    texts = _cell_texts(matrix, labels)
     with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none", **font_rc(title, *rows, *cols)}):
-        fig = Figure(figsize=(2.6 + 0.42 * max(len(cols), 1), 0.9 + 0.22 * max(len(rows), 1)), layout="constrained")
+        fig = Figure(figsize=(label_width + col_width * max(len(cols), 1), 0.9 + 0.22 * max(len(rows), 1)),
+                     layout="constrained")
         ax = fig.subplots()
         cmap = ListedColormap([LEVEL_COLOURS[k] for k in range(1, 6)]).with_extremes(bad=NO_SCORE)
-        ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.5, vmax=5.5, aspect="auto")
+        ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
         for i in range(len(rows)):
             for j in range(len(cols)):
                 v = values[i, j]
-                dark = not math.isnan(v) and (round(v) in (1, 5))
-                ax.text(j, i, texts[i][j], ha="center", va="center", fontsize=6, color="white" if dark else "#1f2933")
+                ax.text(j, i, text(i, j), ha="center", va="center", fontsize=6,
+                        color="white" if not math.isnan(v) and dark(v) else "#1f2933")
         ax.set_xticks(range(len(cols)), [_short(c, 24) for c in cols], rotation=60, ha="right")
         ax.set_yticks(range(len(rows)), [_short(r, 44) for r in rows])
         ax.tick_params(length=0)
@@ -376,6 +370,32 @@ def _profile_values(pillars) -> tuple[list[float], list[bool], list[float], list
     scores = [float(x) for x in pillars["score"]]
     nan = [float("nan")] * len(scores)
     return scores, [False] * len(scores), nan, nan
+
+
+def plot_heatmap(matrix, title: str = "Sub-area levels by country and round", labels=None) -> Figure:
+    """A sub-area x assessment grid coloured by level, each cell with its value.
+
+    ``matrix``: a DataFrame, one row per sub-area (index: labels), one column per assessment
+    (columns: labels), values the sub-area levels (NaN: not scored). ``labels``: a DataFrame of
+    the same shape with the text of each cell (``2+``); default the value itself. Columns keep
+    the order given (alphabetical, not ranked).
+    """
+    texts = _cell_texts(matrix, labels)
+    return _grid(matrix.to_numpy(dtype=float), list(matrix.index), list(matrix.columns), vmin=0.5, vmax=5.5,
+                 title=title, text=lambda i, j: texts[i][j], dark=lambda v: round(v) in (1, 5), col_width=0.42,
+                 label_width=2.6)
+
+
+def plot_checklist(share, counts, title: str = "Checklist items met, by post visited") -> Figure:
+    """A sub-area x post grid coloured by the share of observed checklist items met (red: none,
+    blue: all; grey: nothing observed there), each cell with ``met/observed``.
+
+    ``share`` and ``counts``: DataFrames with the same index (sub-area labels) and columns (post
+    codes); ``share`` 0-1 or NaN, ``counts`` the text of each cell.
+    """
+    return _grid(share.to_numpy(dtype=float), list(share.index), list(share.columns), vmin=0, vmax=1, title=title,
+                 text=lambda i, j: counts.iat[i, j] or "–", dark=lambda v: v < 0.2 or v > 0.8, col_width=0.55,
+                 label_width=2.8)
 
 
 def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: int = 4) -> Figure:
@@ -471,6 +491,15 @@ def heatmap_chart(matrix, title: str = "Sub-area levels by country and round", l
                              for r, t in zip(matrix.index, (row[j] for row in texts))) + "."
         for j, c in enumerate(matrix.columns))
     return Chart(figure_svg(plot_heatmap(matrix, title, labels)), alt)
+
+
+def checklist_chart(share, counts, title: str = "Checklist items met, by post visited") -> Chart:
+    """The posts x checklist heat map of a mission (see :func:`plot_checklist`); the alt text
+    gives every cell."""
+    alt = "Heat map of checklist items met at each post visited, by sub-area. " + " ".join(
+        f"{c}: " + "; ".join(f"{r.split(' ', 1)[0]} {counts.at[r, c]} met" for r in share.index if counts.at[r, c])
+        + "." for c in share.columns)
+    return Chart(figure_svg(plot_checklist(share, counts, title)), alt)
 
 
 def profiles_chart(profiles, title: str = "Pillar profiles side by side") -> Chart:

@@ -33,6 +33,8 @@ from ..scoring import WARN_FROM, WEAK_AT, Scores
 from . import contributions, methodology
 from .data import CROSSWALK_REFS, ReportData
 from .findings import findings_html, subareas_table_html
+from .mission import CHAPTER as MISSION_CHAPTER
+from .mission import mission_html
 from .parts import Numbering, chapter_heading, chapter_title, html_cell, report_metadata
 
 REPORT_TAG = "report"
@@ -539,6 +541,8 @@ def chapters(data: ReportData) -> list[tuple[str, str]]:
     if data.framework.contribution_areas:
         ids.append(contributions.CHAPTER)
     ids += [f"pillar-{p.id}" for p in data.framework.pillars]
+    if data.mission is not None:
+        ids.append(MISSION_CHAPTER)
     ids += ["roadmap", "donors"]
     if data.follow_up is not None:
         ids.append("follow-up")
@@ -568,6 +572,8 @@ def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode
         if not isinstance(executed, NotebookNode):
             executed = nbformat.read(str(executed), as_version=4)
         cells += pillar_cells(data, p.id, executed, n)
+    if data.mission is not None:
+        cells.append(html_cell(mission_html(data, n), "mission"))
     cells += [html_cell(roadmap_html(data, n), "roadmap"), html_cell(donors_html(data, n), "donors")]
     if data.follow_up is not None:
         cells.append(html_cell(followup_html(data, n), "follow-up"))

@@ -32,6 +32,27 @@ CROSSWALK_REFS = ("SDG-10.7", "SDG-10.7.2", "GCM-7", "GCM-11")
 
 
 @dataclass(frozen=True)
+class MissionReport:
+    """What the chapter "Crossing points visited" shows, read once."""
+
+    coverage: object  # workbook.mission.Coverage
+    visits: pd.DataFrame  # MissionStore.visits_frame
+    matrix: pd.DataFrame  # workbook.mission.coverage.checklist_matrix
+
+
+def load_mission(store: Store, info: AssessmentInfo) -> MissionReport | None:
+    """The assessment's mission for the report; None when it has no register and no visit."""
+    from ..mission import MissionStore
+    from ..mission.coverage import checklist_matrix
+    mission = MissionStore(store)
+    visits = mission.visits_frame(info.id)
+    if visits.empty and mission.posts_frame(info.id).empty:
+        return None
+    matrix = checklist_matrix(mission.framework_of(info.id), mission.observations_frame(info.id), visits)
+    return MissionReport(mission.coverage(info.id), visits, matrix)
+
+
+@dataclass(frozen=True)
 class ReportData:
     """One assessment with everything its report shows."""
 
@@ -52,6 +73,7 @@ class ReportData:
     crossing_profile: CrossingProfile | None = None  # which kinds of crossing point the country has
     moderation: pd.DataFrame | None = None  # the consensus sessions (Store.moderation_frame)
     baseline: Scores | None = None  # the country's first round, scored, when this is a follow-up
+    mission: MissionReport | None = None  # the field mission, when one is recorded
     #: The report's language (``framework`` and ``scores`` carry its framework text; see load_report_data).
     lang: str = SOURCE_LANG
 
@@ -142,7 +164,7 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     data = ReportData(info, fw, scores, as_of or dt.date.today(), ratings, evidence,
                       signoffs=store.signoffs(info.id), criteria=store.criteria_frame(info.id),
                       crossing_profile=store.crossing_profile(info.id), moderation=store.moderation_frame(info.id),
-                      lang=lang)
+                      mission=load_mission(store, info), lang=lang)
     if not roadmap:
         return data
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations

@@ -18,7 +18,7 @@ import pycountry
 
 from ..errors import InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework
-from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, check_fields, parse_text, read_date, text_rule
+from ..inputs import MAX_LONG, MAX_NOTES, check_fields, parse_items, parse_text, read_date, text_rule
 from .library import ACTION_ID, ACTION_TYPES, COST_BANDS, HORIZONS, ActionLibrary
 
 FUNDING_STATUSES: tuple[str, ...] = ("committed", "pipeline", "gap")
@@ -123,19 +123,7 @@ def parse_plan_date(value, field: str, *, required: bool = False) -> dt.date | N
 
 def parse_names(value, field: str) -> list[str]:
     """A list of names (a list, or text separated by ``;``), each at most 120 characters."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [v for v in value.split(";")]
-    if not isinstance(value, (list, tuple)):
-        raise InvalidInput(Problem(field, f"expected a list of names, got {type(value).__name__}"))
-    out, problems = [], Problems()
-    for i, v in enumerate(value):
-        name = problems.take(parse_text, v, f"{field}[{i}]", max_len=MAX_SHORT)
-        if name and name not in out:
-            out.append(name)
-    problems.raise_if_any()
-    return out
+    return parse_items(value, field, what="a list of names")
 
 
 def parse_id_list(value, field: str) -> list:

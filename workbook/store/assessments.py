@@ -437,6 +437,10 @@ class Store(CriteriaStore):
         e = s.get(Evidence, evidence_id)
         if e is None:
             raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
+        if e.visit_id is not None:
+            raise InvalidInput(Problem(f"{e.rating.indicator_id}.evidence#{evidence_id}",
+                                       f"observed at site visit #{e.visit_id}: it follows the visit's checklist; "
+                                       "change or remove the visit instead"), what="evidence")
         return e, {k: getattr(e, k) for k in EVIDENCE_FIELDS}
 
     @staticmethod

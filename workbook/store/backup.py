@@ -7,10 +7,17 @@
 The backup file's first bytes say which it is, so ``restore`` needs no format option. A restore
 goes into an empty database unless ``replace=True``; it is written to a temporary file first and
 moved into place, so a failed restore leaves the target as it was.
+
+The field mission's attachments live outside the database (``WORKBOOK_ATTACHMENTS``, files named
+by their SHA-256): ``backup`` copies them into a folder beside the backup file
+(``<backup>.attachments/``) and ``restore`` copies back those that are missing, each checked
+against its hash.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -20,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from . import db
+from .. import config
 from ..errors import WorkbookError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -83,7 +91,39 @@ def backup(output: str | Path, url: str | None = None) -> Path:
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
+    copy_attachments(config.attachments_dir(), attachments_beside(output))
     return output
+
+
+SHA256_NAME = re.compile(r"[0-9a-f]{64}")
+
+
+def attachments_beside(backup_file: str | Path) -> Path:
+    """The folder of attachment files that goes with a backup file."""
+    return Path(f"{backup_file}.attachments")
+
+
+def copy_attachments(source: Path, target: Path) -> int:
+    """Copy the attachment files of ``source`` missing from ``target`` (``ab/<sha256>``), each
+    checked against its name; returns how many were copied. A damaged file is refused."""
+    copied = 0
+    if not source.is_dir():
+        return 0
+    for path in sorted(source.glob("[0-9a-f][0-9a-f]/*")):
+        if not SHA256_NAME.fullmatch(path.name) or path.parent.name != path.name[:2]:
+            continue
+        dest = target / path.parent.name / path.name
+        if dest.is_file():
+            continue
+        content = path.read_bytes()
+        if hashlib.sha256(content).hexdigest() != path.name:
+            raise WorkbookError(f"attachment file {path} is damaged (its content does not match its name)")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _atomic_target(dest)
+        tmp.write_bytes(content)
+        os.replace(tmp, dest)
+        copied += 1
+    return copied
 
 
 def _has_data(url: str | None) -> bool:
@@ -146,3 +186,4 @@ def restore(backup_file: str | Path, url: str | None = None, *, replace: bool = 
         if proc.returncode:
             raise WorkbookError(f"pg_restore failed (nothing changed): {proc.stderr.strip()}")
     db.check_schema(db.get_engine(url))
+    copy_attachments(attachments_beside(path), config.attachments_dir())

@@ -88,6 +88,10 @@ class Evidence(Base):
     reference: Mapped[str] = mapped_column(String(500), default="")
     supplied_by: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    #: Observed at this site visit: the record is written and kept in step by the mission store
+    #: from the visit's checklist (one per visit and indicator); None for a typed record.
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("site_visit.id", ondelete="CASCADE"), nullable=True,
+                                                 index=True)
 
     rating: Mapped[Rating] = relationship(back_populates="evidence")
 
@@ -273,3 +277,163 @@ class ModerationEntry(Base):
     note: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(120))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# -- the field mission (workbook/mission) ----------------------------------------------------
+
+
+class MissionPlan(Base):
+    """The terms of reference of an assessment's field mission: objectives, scope, dates, roles."""
+
+    __tablename__ = "mission_plan"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    objectives: Mapped[list] = mapped_column(JSON, default=list)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    starts: Mapped[dt.date] = mapped_column(Date)
+    ends: Mapped[dt.date] = mapped_column(Date)
+    #: ``[{"name", "duty"}]``: the mission role of each team member (team lead, assessor, ...).
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class MissionDocument(Base):
+    """A document of the desk review: requested from whom and when, received when (None: not yet)."""
+
+    __tablename__ = "mission_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    requested_from: Mapped[str] = mapped_column(String(200), default="")
+    requested: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    received: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CrossingPoint(Base):
+    """One post of the crossing-point register (or an inland office) of an assessment."""
+
+    __tablename__ = "crossing_point"
+    __table_args__ = (UniqueConstraint("assessment_id", "code", name="uq_crossing_point_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    #: The team's short code of the post (``XAT-AIR-1``), unique in the assessment.
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(120), default="")
+    #: The ISO 3166-2 code of the region, when the country is real and the region was found.
+    region_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    lat: Mapped[float | None] = mapped_column(Numeric(9, 5, asdecimal=False), nullable=True)
+    lon: Mapped[float | None] = mapped_column(Numeric(9, 5, asdecimal=False), nullable=True)
+    traffic: Mapped[int | None] = mapped_column(Integer, nullable=True)  # people crossing per year
+    traffic_source: Mapped[str] = mapped_column(String(500), default="")
+    traffic_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    agencies: Mapped[list] = mapped_column(JSON, default=list)
+    booths: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    officers: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    women_officers: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    interpol: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    api_pnr: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    bmis: Mapped[str | None] = mapped_column(String(10), nullable=True)  # online | offline | paper | none
+    equipment: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class MissionEvent(Base):
+    """One entry of the mission's schedule: a planned visit, a meeting, a briefing, a workshop."""
+
+    __tablename__ = "mission_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("crossing_point.id", ondelete="CASCADE"), nullable=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+
+
+class SiteVisit(Base):
+    """A visit of the team to a post: why it was chosen, who went, what was observed."""
+
+    __tablename__ = "site_visit"
+    __table_args__ = (UniqueConstraint("post_id", "day", name="uq_site_visit_post_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("crossing_point.id", ondelete="CASCADE"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    why: Mapped[str] = mapped_column(Text, default="")
+    team: Mapped[list] = mapped_column(JSON, default=list)
+    key_observations: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+    observations: Mapped[list[VisitObservation]] = relationship(cascade="all, delete-orphan",
+                                                                order_by="VisitObservation.id")
+
+
+class VisitObservation(Base):
+    """One checklist item (a framework criterion) observed at a visit: ``yes``, ``no`` or ``na``."""
+
+    __tablename__ = "visit_observation"
+    __table_args__ = (UniqueConstraint("visit_id", "criterion_id", name="uq_visit_observation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("site_visit.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[str] = mapped_column(String(24))
+    result: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Interview(Base):
+    """One interview of the mission. Never a name: role, agency, sex, date, place, consent,
+    anonymity and a summary. Visible to the assessment team only (see workbook.mission.store)."""
+
+    __tablename__ = "interview"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(120))
+    agency: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[str] = mapped_column(String(20))
+    day: Mapped[dt.date] = mapped_column(Date)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("crossing_point.id", ondelete="SET NULL"), nullable=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    consent: Mapped[bool] = mapped_column(Boolean)
+    anonymity: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class Attachment(Base):
+    """A photo or document of the mission, linked to one visit, interview or evidence record.
+    The bytes are a file named by their SHA-256 in the attachments folder (``config.attachments_dir``)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("site_visit.id", ondelete="CASCADE"), nullable=True)
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id", ondelete="CASCADE"), nullable=True)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), nullable=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    #: True when the team kept the location metadata (EXIF GPS) on purpose.
+    location_kept: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120), default="")

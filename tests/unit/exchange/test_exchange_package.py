@@ -149,9 +149,9 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
 
 
 def as_version_2(data: dict) -> None:
-    """What a format 2 package held: no criteria, profile, moderation or override reasons."""
+    """What a format 2 package held: no criteria, profile, moderation, override reasons or mission."""
     data["format_version"] = 2
-    del data["criteria"], data["crossing_profile"], data["moderation"]
+    del data["criteria"], data["crossing_profile"], data["moderation"], data["mission"]
     for r in data["ratings"]:
         del r["override_reason"]
 

@@ -198,7 +198,7 @@ def test_header_links_the_other_pillars_of_the_same_assessment(demo_store, shown
     page.header()
     hrefs = [a["href"] for a in Elements(html_of(shown[0])).all("a")]
     others = [address.notebook_for(p) for p in demo_store.framework.pillars if p.id != "ADM"]
-    others += [address.ROADMAP_NOTEBOOK, address.RESULTS_NOTEBOOK]
+    others += [address.ROADMAP_NOTEBOOK, address.MISSION_NOTEBOOK, address.RESULTS_NOTEBOOK]
     assert hrefs == ["home.ipynb"] + [address.page_link(nb, "XBO", ROUND) for nb in others]
     assert 'aria-current="page">Administration<' in html_of(shown[0])
 
@@ -332,7 +332,8 @@ def test_home_lists_assessments_with_status_profile_and_a_link_to_every_page(dem
     text = home.table.value
     hrefs = [a["href"] for a in Elements(text).all("a")]
     pillars = demo_store.framework.pillars
-    pages = [address.notebook_for(p) for p in pillars] + [address.ROADMAP_NOTEBOOK, address.RESULTS_NOTEBOOK]
+    pages = [address.notebook_for(p) for p in pillars] + [address.ROADMAP_NOTEBOOK, address.MISSION_NOTEBOOK,
+                                                          address.RESULTS_NOTEBOOK]
     for a in demo_store.list_assessments():
         for nb in pages:
             assert address.page_link(nb, a.country_code, a.round) in hrefs

@@ -15,6 +15,7 @@ from workbook import config, transfer
 from workbook.batch.service import BuildUnavailable
 from workbook.errors import InvalidInput, Problem
 from workbook.exchange import export_file
+from workbook.pages import address
 from workbook.pages.results import text as T
 
 ROUND = "baseline 2026"
@@ -208,3 +209,11 @@ def test_a_file_of_another_assessment_or_not_a_file_is_not_read(page, demo_store
 def test_an_unknown_assessment_is_a_message_with_links(demo_store, shown):
     p = results_page.open_results("XQQ", "", "", environ={})
     assert not p.ok and "Assessment not found" in shown[0].data and "results.ipynb?country=XAT" in shown[0].data
+
+
+def test_the_header_links_every_other_page_of_the_assessment(page):
+    hrefs = [unescape(h) for h in re.findall(r'href="([^"]*)"', page.header.value)]
+    a = page.assessment
+    others = [address.notebook_for(p) for p in page.store.framework.pillars]
+    others += [address.ROADMAP_NOTEBOOK, address.MISSION_NOTEBOOK]
+    assert hrefs == ["home.ipynb"] + [address.page_link(nb, a.country_code, a.round) for nb in others]

@@ -43,7 +43,7 @@ from ...inputs import MAX_LONG, parse_text
 from ...present.html import e, format_status, message_html
 from ...store import AssessmentInfo, Store
 from ...store.assessments import SIGN_OFF_ROLES, TRANSITIONS
-from ..address import (HOME_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for,
+from ..address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for,
                        open_assessment, page_link)
 from ..forms import EDITOR_FIELD_CLASS, parse_editor
 from ..forms.common import running_loop
@@ -184,6 +184,7 @@ class ResultsPage:
         nav += [f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}">{e(p.name)}</a>'
                 for p in self.store.framework.pillars]
         nav += [f'<a href="{e(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round))}">{e(T.ROADMAP)}</a>',
+                f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">{e(T.MISSION)}</a>',
                 f'<strong aria-current="page">{e(T.TITLE)}</strong>']
         self.header.value = (f'<nav aria-label="{e(T.NAV_LABEL)}" class="mbm-nav">{" · ".join(nav)}</nav>'
                              f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · '

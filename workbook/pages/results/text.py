@@ -5,6 +5,7 @@ TITLE = "Reports, files and review"
 NAV_LABEL = "Pages of this assessment"
 ALL = "All assessments"
 ROADMAP = "Road map"
+MISSION = "Field mission"
 
 # -- review ---------------------------------------------------------------------------------------
 REVIEW = "Review and sign-off"

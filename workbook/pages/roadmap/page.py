@@ -38,7 +38,8 @@ from ...present.charts import gantt_chart
 from ...present.html import e
 from ...roadmap import RoadmapStore
 from ...store import AssessmentInfo, Store
-from ..address import HOME_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, notebook_for, open_assessment, page_link
+from ..address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, notebook_for,
+                       open_assessment, page_link)
 from ..forms import EDITOR_FIELD_CLASS
 from .render import EXPOSURE_NAMES, donor_map_html, roadmap_html, schedule_problems_html, targets_html
 from .sections import (DonorsSection, FollowUpSection, RecommendationsSection, RoadmapSection, Section,
@@ -143,6 +144,7 @@ class RoadmapPage:
         nav += [f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}">{e(p.name)}</a>'
                 for p in self.store.framework.pillars]
         nav.append('<strong aria-current="page">Road map</strong>')
+        nav.append(f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">Field mission</a>')
         nav.append(f'<a href="{e(page_link(RESULTS_NOTEBOOK, a.country_code, a.round))}">Reports, files and review</a>')
         recs = self.rm.recommendations_frame(a.id)
         exposure = self.rm.get_exposure(a.id)

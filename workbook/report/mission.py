@@ -1,0 +1,65 @@
+"""The chapter "Crossing points visited": the sample of posts and why each was chosen, the
+coverage by kind and share of recorded traffic, a posts x checklist heat map (per sub-area, the
+checklist items met of those observed at each post) and the key observations of the visits.
+
+It is in a report only when the assessment has a field mission (a register or a visit). It
+names no interviewee: interviews are not shown at all.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..mission.fields import KIND_NAMES
+from ..present.charts import checklist_chart
+from ..present.html import e, figure, items, table
+from .data import ReportData
+from .parts import Numbering, chapter_heading, chapter_title
+
+CHAPTER = "mission"  # its title: parts.CHAPTER_TITLES, in the report's language
+
+
+def checklist_grid(matrix: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(share met, ``met/observed`` text): sub-areas as rows, visited posts as columns."""
+    if matrix.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    labels = matrix.assign(label=matrix["subarea_id"] + " " + matrix["subarea"])
+    rows = list(dict.fromkeys(labels["label"]))
+    cols = list(dict.fromkeys(labels["post"]))
+    share = labels.pivot_table(index="label", columns="post", values="share", aggfunc="mean").reindex(
+        index=rows, columns=cols)
+    counts = pd.DataFrame("", index=rows, columns=cols)
+    for r in labels.groupby(["label", "post"], sort=False)[["met", "observed"]].sum().reset_index().itertuples():
+        counts.at[r.label, r.post] = f"{r.met}/{r.observed}"
+    return share, counts
+
+
+def mission_html(data: ReportData, n: Numbering) -> str:
+    """The chapter (empty when the assessment has no mission)."""
+    m = data.mission
+    if m is None:
+        return ""
+    head = chapter_heading(CHAPTER, chapter_title(data, CHAPTER),
+                           "Which crossing points the team visited and why, how far the visits cover the "
+                           "register, and what was observed there.")
+    cov = m.coverage
+    body = f'<p class="mbm-coverage">{e(cov.sentence)}</p>'
+    if len(cov.by_kind):
+        body += table(n.table("Coverage by kind of post"), ["Kind", "Posts", "Visited", "People a year",
+                                                             "Share of traffic visited"],
+                      [[KIND_NAMES[r.kind], r.posts, r.visited, f"{r.traffic:,}",
+                        "-" if r.share is None or r.share != r.share else f"{r.share * 100:.0f} %"]
+                       for r in cov.by_kind.itertuples()], numeric=(1, 2, 3, 4))
+    if not m.visits.empty:
+        body += table(n.table("The sample: posts visited"), ["Post", "Kind", "Day", "Why this post",
+                                                              "Checklist items met"],
+                      [[f"{v.post_name} ({v.post})", KIND_NAMES[v.kind], v.day.isoformat(), v.why,
+                        f"{v.met} of {v.observed}" if v.observed else "-"] for v in m.visits.itertuples()],
+                      numeric=(4,))
+    share, counts = checklist_grid(m.matrix)
+    if not share.empty:
+        body += figure(checklist_chart(share, counts), n.figure("Checklist items met of those observed, by "
+                                                                "sub-area and post visited"))
+    observations = [f"{v.post}, {v.day.isoformat()}: {k}" for v in m.visits.itertuples() for k in v.key_observations]
+    if observations:
+        body += "<h3>Key observations</h3>" + items(observations)
+    return head + body
