@@ -209,6 +209,8 @@ def money(low: float, high: float, currency: str = BASE_CURRENCY) -> str:
     """``USD 1.2-3.4 million`` (or one figure when low = high)."""
     def short(v: float) -> str:
         return f"{v / 1e6:,.1f}" if v >= 1e5 else f"{v / 1e6:,.2f}"
+    if high == 0:
+        return f"{currency} 0"
     if round(low) == round(high):
         return f"{currency} {short(low)} million"
     return f"{currency} {short(low)}-{short(high)} million"

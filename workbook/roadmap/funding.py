@@ -96,6 +96,53 @@ class Costing:
         return float(self.summary["total_low"].sum()), float(self.summary["total_high"].sum())
 
 
+@dataclass
+class RoadMap:
+    """The committed road map and its backlog, costed: what the CLI, logframe, IATI export and
+    donor view read."""
+
+    costing: Costing
+    table: pd.DataFrame  # one row per package: plan, cost, schedule, tags
+    note: str
+
+    @property
+    def committed(self) -> pd.DataFrame:
+        return self.table[self.table["state"] == "committed"].sort_values("rank")
+
+    @property
+    def backlog(self) -> pd.DataFrame:
+        return self.table[self.table["state"] != "committed"]
+
+    def committed_lines(self) -> pd.DataFrame:
+        lines = self.costing.lines
+        return lines[lines["package_id"].isin(set(self.committed["package_id"]))]
+
+    def totals(self, by: str) -> pd.DataFrame:
+        """Totals of the committed packages by ``horizon`` or ``pillar_id``."""
+        return costing.totals(self.committed_lines(), by)
+
+    @property
+    def total(self) -> tuple[float, float]:
+        c = self.committed
+        return float(c["total_low"].sum()), float(c["total_high"].sum())
+
+    @property
+    def warnings(self) -> list[str]:
+        """Schedule checks: committed packages that need a package left in the backlog."""
+        committed = set(self.committed["package_id"])
+        return [f"{r['package_id']} needs {n}, which is in the backlog: its prerequisite actions must be done "
+                "all the same (fund them with this package or commit it)"
+                for r in self.committed.to_dict("records") for n in self.package(r["package_id"]).needs
+                if n not in committed]
+
+    def package(self, package_id: str) -> pk.InvestmentPackage:
+        return next(p for p in self.costing.packages if p.id == package_id)
+
+    def tags(self) -> pd.DataFrame:
+        keep = set(self.committed["package_id"])
+        return pk.tag_rollup([p for p in self.costing.packages if p.id in keep], self.costing.summary)
+
+
 class FundingStore(RoadmapStore):
     """Packages, quantities, cost catalogue, rates and the committed road map (see the module)."""
 
@@ -250,7 +297,7 @@ class FundingStore(RoadmapStore):
                 problems.add(f"{where}.currency", "is required: every price needs its currency (e.g. USD)")
             elif cur and cur not in rates:
                 problems.add(f"{where}.currency", f"no exchange rate for {cur}: enter it first "
-                                                  f"(`workbook roadmap XAT rates {cur} RATE --source ...`)")
+                                                  f"(`workbook roadmap XAT rates --set {cur}=RATE --source ...`)")
             year = None
             if row.get("price_year") is None:
                 problems.add(f"{where}.price_year", "is required: every price needs its price year")
@@ -296,6 +343,28 @@ class FundingStore(RoadmapStore):
         summary = costing.package_costs(lib, lines, {p.id: p.actions for p in packs}, shares)
         return Costing(packs, lines, summary, rates)
 
+    def road_map(self, assessment_id: int) -> RoadMap:
+        """Every package with its state (committed with rank, backlog with reason, or ``proposed``
+        before the team commits), cost, schedule (months from the plan start) and tags."""
+        c = self.costing(assessment_id)
+        plan = self.plan_frame(assessment_id).set_index("package_id")
+        summary = c.summary.set_index("package_id")
+        ranked = [pid for pid in plan[plan["state"] == "committed"].sort_values("rank").index]
+        when = pk.package_schedule(c.packages, summary["duration_months"].to_dict(), ranked)
+        rows = []
+        for p in c.packages:
+            d = plan.loc[p.id].to_dict() if p.id in plan.index else {"state": "proposed", "rank": None,
+                                                                     "reason": "", "funded_by": "",
+                                                                     "funding_status": "gap"}
+            rows.append({"package_id": p.id, "title": p.title, "state": d["state"], "rank": d["rank"],
+                         "reason": d["reason"], "funded_by": d["funded_by"], "funding_status": d["funding_status"],
+                         "horizon": p.horizon, "pillars": ", ".join(p.pillars), "indicators": ", ".join(p.indicators),
+                         "n_actions": len(p.actions), "needs": ", ".join(p.needs),
+                         "start_month": when.get(p.id, (None, None))[0], "end_month": when.get(p.id, (None, None))[1],
+                         "sdg": ", ".join(p.sdg), "gcm": ", ".join(str(g) for g in p.gcm),
+                         "contributes": ", ".join(p.contributes), **summary.loc[p.id].to_dict()})
+        return RoadMap(c, pd.DataFrame(rows), self.commitment(assessment_id)["note"])
+
     # -- the committed road map ---------------------------------------------------------------
     PLAN_COLUMNS = ["package_id", "state", "rank", "reason", "government_share", "funded_by", "funding_status",
                     "version", "updated_by"]
@@ -318,9 +387,10 @@ class FundingStore(RoadmapStore):
         gap goes to the backlog with its reason (default: 'not committed: see the road-map note').
 
         Checks, all at once: each id is a package of the assessment that closes a gap; no package
-        twice; no committed package needs one left in the backlog; no circular dependency among
-        the committed; a size outside 25-40 packages needs a ``note`` saying why. Returns
-        :meth:`plan_frame`.
+        twice; no circular dependency among the committed; a size outside 25-40 packages needs a
+        ``note`` saying why. Returns :meth:`plan_frame`. A committed package that needs one left in
+        the backlog is allowed (its prerequisite actions come along as recommendations) and shown by
+        :attr:`RoadMap.warnings`.
         """
         packs = {p.id: p for p in self.packages(assessment_id)}
         ids = list(package_ids) if not isinstance(package_ids, str) else [package_ids]
@@ -337,11 +407,6 @@ class FundingStore(RoadmapStore):
             elif ids.index(pid) != n:
                 problems.add(where, f"{pid} is listed twice (first at packages[{ids.index(pid)}])")
         chosen = set(ids) & set(packs)
-        for n, pid in enumerate(ids):
-            for need in packs[pid].needs if pid in packs and ids.index(pid) == n else []:
-                if need not in chosen:
-                    problems.add(f"packages[{n}]", f"{pid} needs {need} (a prerequisite of its actions), which is "
-                                                   "not committed: commit it too or drop this one")
         for cycle in pk.package_cycles(list(packs.values()), chosen):
             problems.add("packages", f"circular prerequisite: {' needs '.join(cycle)}")
         low, high = TYPICAL_SIZE

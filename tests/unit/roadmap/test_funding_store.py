@@ -22,9 +22,9 @@ def xat(demo_store):
 
 
 def snapshot(fs, a):
-    return (fs.quantities_frame(a.id).to_dict("records"), fs.rates_frame(a.id).to_dict("records"),
-            fs.catalogue_frame(a.id).to_dict("records"), fs.plan_frame(a.id).to_dict("records"),
-            len(fs.store.audit_frame(a.id)))
+    """Every funding table as JSON (empty cells compare equal) and the audit log's length."""
+    return (fs.quantities_frame(a.id).to_json(), fs.rates_frame(a.id).to_json(), fs.catalogue_frame(a.id).to_json(),
+            fs.plan_frame(a.id).to_json(), fs.commitment(a.id), len(fs.store.audit_frame(a.id)))
 
 
 def test_quantities_prices_and_rates_are_saved_audited_and_used_by_the_costing(fs, xat):
@@ -46,9 +46,10 @@ def test_quantities_prices_and_rates_are_saved_audited_and_used_by_the_costing(f
     assert c.by("pillar_id").set_index("pillar_id").loc["all", "total_low"] == pytest.approx(low)
     audit = fs.store.audit_frame(xat.id)
     assert set(audit["entity"]) >= {"quantity", "rate", "unit_cost"}
+    version = fs.quantities_frame(xat.id).set_index("kind").loc["sea", "version"]
     fs.set_quantities(xat.id, [{"measure": "post", "kind": "sea", "low": 4, "high": 4}], by="Bo", source="register")
     q = fs.quantities_frame(xat.id).set_index("kind").loc["sea"]
-    assert (q["low"], q["source"], q["version"], q["updated_by"]) == (4, "register", 2, "Bo")
+    assert (q["low"], q["source"], q["version"], q["updated_by"]) == (4, "register", version + 1, "Bo")
 
 
 def test_bad_quantities_prices_and_rates_are_located_and_nothing_is_saved(fs, xat):
@@ -80,13 +81,13 @@ def test_bad_quantities_prices_and_rates_are_located_and_nothing_is_saved(fs, xa
 
 def test_commit_keeps_prerequisites_and_documents_the_backlog(fs, xat):
     packs = {p.id: p for p in fs.packages(xat.id)}
-    needing = next(p for p in packs.values() if p.needs)
+    needing = next(p for p in packs.values() if len(p.needs) == 1 and not packs[p.needs[0]].needs)
     before = snapshot(fs, xat)
     with pytest.raises(InvalidInput) as err:
         fs.commit(xat.id, [needing.id, needing.id, "no-such-package"], by="Ana")
     got = {p.location: p.message for p in err.value.problems}
-    assert "packages[2]" in got and "listed twice" in got["packages[1]"]
-    assert f"needs {needing.needs[0]}" in got["packages[0]"]
+    assert set(got) == {"packages[1]", "packages[2]", "note"}
+    assert "listed twice" in got["packages[1]"] and "not a package" in got["packages[2]"]
     assert "outside the typical 25-40" in got["note"]
     assert snapshot(fs, xat) == before
     chosen = [needing.id, *needing.needs]
@@ -98,6 +99,17 @@ def test_commit_keeps_prerequisites_and_documents_the_backlog(fs, xat):
     assert len(backlog) == len(packs) - len(set(chosen))
     assert backlog.loc["api-pnr", "reason"] == "funded by the EU passenger data programme"
     assert fs.commitment(xat.id)["note"].startswith("A first, small road map")
+    fs.set_quantities(xat.id, QUANTITIES, by="Ana")
+    fs.commit(xat.id, [needing.id], note="One package first.", by="Ana")
+    road = fs.road_map(xat.id)
+    assert road.warnings and road.warnings[0].startswith(f"{needing.id} needs {needing.needs[0]}")
+    fs.commit(xat.id, chosen, note="Back to the two.", by="Ana")
+    road = fs.road_map(xat.id)
+    assert road.warnings == []
+    first, second = road.committed.set_index("package_id").loc[[needing.id, needing.needs[0]]].to_dict("records")
+    # the package starts when the one it needs has ended, although it ranks first
+    assert (second["start_month"], first["start_month"]) == (0, second["end_month"])
+    assert road.total == pytest.approx((road.committed["total_low"].sum(), road.committed["total_high"].sum()))
     fs.set_package_funding(xat.id, needing.id, government_share=0.2, funded_by="European Union",
                            funding_status="pipeline", by="Ana")
     row = fs.plan_frame(xat.id).set_index("package_id").loc[needing.id]

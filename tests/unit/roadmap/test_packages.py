@@ -66,3 +66,34 @@ def test_circular_dependencies_between_packages_are_found():
         InvestmentPackage("c", "C", needs=["a"])
     assert package_cycles([a, b, c]) == [["a", "b", "a"]]
     assert package_cycles([a, b, c], {"a", "c"}) == []
+
+
+def test_every_package_is_tagged_and_bad_tags_are_located(lib, tmp_path):
+    from workbook.errors import InvalidInput
+    from workbook.roadmap.packages import load_tags
+    tags = load_tags(lib)
+    assert set(tags) == {p.id for p in lib.packages}
+    assert tags["rescue-at-sea"].gcm == (8,) and "16.9" in tags["identity-management"].sdg
+    bad = tmp_path / "tags.yaml"
+    bad.write_text("packages:\n  api-pnr: {title: API and PNR, sdg: ['107', '16.a'], gcm: [24]}\n"
+                   "  rescue-at-sea: {sdg: ['10.7'], gcm: [8]}\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        load_tags(lib, bad)
+    got = [p.location for p in err.value.problems]
+    assert got[:3] == ["tags.yaml: packages.api-pnr.sdg", "tags.yaml: packages.api-pnr.gcm",
+                       "tags.yaml: packages.rescue-at-sea"]
+    assert len([g for g in got if g == "tags.yaml: packages"]) == len(lib.packages) - 2
+
+
+def test_tags_roll_up_with_the_cost_of_the_packages_that_carry_them():
+    from workbook.roadmap.packages import tag_rollup
+    a = InvestmentPackage("a", "A", sdg=["16.10", "10.7"], gcm=[11], contributes=["movement"])
+    b = InvestmentPackage("b", "B", sdg=["10.7", "16.a", "16.2"], gcm=[11, 7], contributes=["crime"])
+    summary = pd.DataFrame([{"package_id": "a", "total_low": 100.0, "total_high": 200.0},
+                            {"package_id": "b", "total_low": 10.0, "total_high": 20.0}])
+    got = tag_rollup([a, b], summary)
+    assert got[["tag", "value", "n_packages", "low", "high"]].values.tolist() == [
+        ["SDG target", "10.7", 2, 110.0, 220.0], ["SDG target", "16.2", 1, 10.0, 20.0],
+        ["SDG target", "16.10", 1, 100.0, 200.0], ["SDG target", "16.a", 1, 10.0, 20.0],
+        ["GCM objective", "7", 1, 10.0, 20.0], ["GCM objective", "11", 2, 110.0, 220.0],
+        ["contribution area", "crime", 1, 10.0, 20.0], ["contribution area", "movement", 1, 100.0, 200.0]]
