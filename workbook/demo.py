@@ -160,6 +160,9 @@ def _load_round(url: str, story: dict, rnd: dict, today: dt.date, seen_initiativ
             funding.set_quantities(aid, plan["quantities"], by=DEMO_USER)
         funding.commit(aid, plan["packages"], note=plan.get("notes") or "", by=DEMO_USER,
                        backlog_reasons=plan.get("backlog") or {})
+        for pid, paid in (plan.get("funding") or {}).items():
+            funding.set_package_funding(aid, pid, funded_by=paid["funded_by"], funding_status=paid["status"],
+                                        by=DEMO_USER)
     counterpart = {m["duty"]: m["name"] for m in rnd["team"]}
     for so in rnd.get("sign_offs") or []:
         store.set_status(aid, so["to_status"], by=so["by"], role=so["role"],

@@ -8,7 +8,9 @@ funding, costing (and the IATI, logframe and donor-view outputs).
 * ``commit PKG ... [--note TEXT] [--backlog PKG=REASON ...]``: commit the road map;
 * ``funding PKG [--government-share 0.2] [--funded-by NAME] [--status pipeline]``;
 * ``costing [--all]``: the committed road map's totals by horizon and pillar, and per package;
-* ``iati [-o PATH]``: the committed road map as an IATI 2.03 activity file.
+* ``iati [-o PATH]``: the committed road map as an IATI 2.03 activity file;
+* ``logframe [-o PATH]``: its results framework as an Excel sheet;
+* ``donors``: the donor view (funded by whom, overlaps with initiatives, unfunded, the ask).
 
 Registered by :mod:`workbook.cli.roadmap` (same parser, same ``run``); each step calls
 :class:`~workbook.roadmap.funding.FundingStore` and prints.
@@ -74,6 +76,15 @@ def register_steps(steps, by) -> None:
                    help="IATI identifier of the reporting organisation (default: <ISO3>-GOV)")
     i.add_argument("--reporting-org-name", default=None, help="its name (default: Government of <country>)")
     i.set_defaults(step=_iati)
+
+    lf = steps.add_parser("logframe", help="write the committed road map's results framework as an Excel sheet")
+    lf.add_argument("--output", "-o", default=None, metavar="PATH",
+                    help="file to write (default: outputs/<ISO3>/<round folder>/<ISO3>-<round folder>-logframe.xlsx)")
+    lf.set_defaults(step=_logframe)
+
+    d = steps.add_parser("donors", help="the donor view: who funds which package, overlaps, what is unfunded, the ask")
+    d.add_argument("--plan-start", default=None, metavar="YYYY-MM-DD", help="when the plan starts")
+    d.set_defaults(step=_donors)
 
 
 def _pairs(values: list[str], option: str) -> list[tuple[str, str, int]]:
@@ -242,6 +253,40 @@ def _iati(rm, info, args) -> int:
                          reporting_name=args.reporting_org_name)
     print(f"wrote {n} IATI activit{'ies' if n != 1 else 'y'} (one per committed package) of {info.country_code} "
           f"{info.label}: {out}")
+    return 0
+
+
+def _logframe(rm, info, args) -> int:
+    from ..exchange.logframe import export_logframe
+    out, n = export_logframe(rm, info, args.output)
+    print(f"wrote the logframe of {info.country_code} {info.label} ({n} results): {out}")
+    return 0
+
+
+def _donors(rm, info, args) -> int:
+    from .roadmap import _plan_start
+    view = rm.funding_view(info.id, plan_start=_plan_start(args))
+    t = view.table
+    if not len(t):
+        print("No road map committed yet: `commit PKG ...`")
+        return 0
+    print(f"Donor view of {info.country_code} {info.label}: {len(t)} committed package{'s' if len(t) != 1 else ''}, "
+          f"{_money(t['total_low'].sum(), t['total_high'].sum())}, of which the government "
+          f"{_money(t['government_low'].sum(), t['government_high'].sum())}")
+    for r in t.to_dict("records"):
+        who = r["funded_by"] or "nobody yet"
+        print(f"- {r['package_id']}: {r['funding_status']} ({who}); donors' part "
+              f"{_money(r['donor_low'], r['donor_high'])}")
+        if r["overlaps"]:
+            print(f"    overlaps: {r['overlaps']}")
+    if len(view.by_donor):
+        print("\nFunded or in the pipeline, by donor:")
+        for r in view.by_donor.to_dict("records"):
+            print(f"  {r['donor']}: {r['n_packages']} package{'s' if r['n_packages'] != 1 else ''}, "
+                  f"{_money(r['low'], r['high'])}")
+    unfunded = t[t["funding_status"] == "gap"]
+    print(f"\nUnfunded: {len(unfunded)} package{'s' if len(unfunded) != 1 else ''}. The ask: "
+          f"{_money(*view.ask)} from donors")
     return 0
 
 

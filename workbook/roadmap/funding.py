@@ -365,6 +365,15 @@ class FundingStore(RoadmapStore):
                          "contributes": ", ".join(p.contributes), **summary.loc[p.id].to_dict()})
         return RoadMap(c, pd.DataFrame(rows), self.commitment(assessment_id)["note"])
 
+    def funding_view(self, assessment_id: int, *, plan_start=None):
+        """The donor view of the committed packages (:func:`.donors.donor_view`): funded by whom,
+        overlapping initiatives of the country, what is unfunded and the ask."""
+        from .donors import donor_view
+        with self._sessions() as s:
+            country = self._assessment(s, assessment_id).country_code
+        return donor_view(self.road_map(assessment_id), self.initiatives_frame(country),
+                          self._plan_start(assessment_id, plan_start))
+
     # -- the committed road map ---------------------------------------------------------------
     PLAN_COLUMNS = ["package_id", "state", "rank", "reason", "government_share", "funded_by", "funding_status",
                     "version", "updated_by"]

@@ -116,3 +116,17 @@ def test_commit_keeps_prerequisites_and_documents_the_backlog(fs, xat):
     assert (row["government_share"], row["funded_by"], row["funding_status"]) == (0.2, "European Union", "pipeline")
     with pytest.raises(InvalidInput, match="government_share"):
         fs.set_package_funding(xat.id, needing.id, government_share=1.5, by="Ana")
+
+
+def test_the_donor_view_shows_who_funds_what_the_overlaps_and_the_ask(fs, xat):
+    view = fs.funding_view(xat.id)
+    t = view.table.set_index("package_id")
+    assert len(t) == 12
+    # the demo: the EU funds API/PNR and INTERPOL connectivity; its passenger data programme overlaps API/PNR
+    assert t.loc["api-pnr", ["funding_status", "funded_by"]].tolist() == ["committed", "European Union"]
+    assert "European Union: Atlantis passenger data programme" in t.loc["api-pnr", "overlaps"]
+    assert t.loc["api-pnr", "unfunded_low"] == 0
+    gap = t[t["funding_status"] == "gap"]
+    assert view.ask == pytest.approx((gap["donor_low"].sum(), gap["donor_high"].sum()))
+    assert view.by_donor.set_index("donor").loc["European Union", "n_packages"] == 2
+    assert (t["donor_low"] + t["government_low"]).tolist() == pytest.approx(t["total_low"].tolist())
