@@ -238,6 +238,11 @@ def _costing(rm, info, args) -> int:
         print(f"  {r['package_id']}: {_money(r['total_low'], r['total_high'])} over {r['duration_months']} months; "
               f"government {_money(r['government_low'], r['government_high'])}, donors "
               f"{_money(r['donor_low'], r['donor_high'])}")
+    if not args.all:
+        print("\nAlignment (a package counts in full under each of its tags):")
+        for r in road.tags().to_dict("records"):
+            print(f"  {r['tag']} {r['value']}: {r['n_packages']} package{'s' if r['n_packages'] != 1 else ''}, "
+                  f"{_money(r['low'], r['high'])}")
     if not args.all and len(road.backlog):
         print(f"\nBacklog: {len(road.backlog)} package{'s' if len(road.backlog) != 1 else ''}, "
               f"{_money(road.backlog['total_low'].sum(), road.backlog['total_high'].sum())}")

@@ -19,7 +19,10 @@ def test_the_demo_road_map_is_costed_by_horizon_pillar_and_package(demo_store, c
     road = FundingStore(demo_store).road_map(demo_store.get_assessment("XAT").id)
     assert len(road.committed) == 12 and len(road.backlog) == len(road.table) - 12
     assert out.startswith("Committed road map of XAT Atlantis (fictional), baseline 2026: 12 packages, USD ")
+    tags = road.tags().set_index(["tag", "value"])
+    assert f"  SDG target 10.7: {tags.loc[('SDG target', '10.7'), 'n_packages']} packages, USD " in out
     for part in ("By horizon:", "By pillar:", "  OPS: USD", "Per package (government / donors):",
+                 "  GCM objective 12: ", "  contribution area movement: ",
                  "identity-management: The World Bank identity project covers it."):
         assert part in out
     assert run("packages", "--gaps") == 0
