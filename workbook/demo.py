@@ -76,6 +76,7 @@ def _evidence(items: list[dict], today: dt.date) -> list[dict]:
 
 def _load_round(url: str, story: dict, rnd: dict, today: dt.date, seen_initiatives: set) -> bool:
     """Load one round; False when it was already there with ratings."""
+    from .roadmap.funding import FundingStore
     from .roadmap.store import RoadmapStore
     from .roadmap.suggest import plan_acceptance
     fw = load_framework(version=str(rnd["framework_version"]))
@@ -154,6 +155,14 @@ def _load_round(url: str, story: dict, rnd: dict, today: dt.date, seen_initiativ
             r["lead_agency"] = lead.get(r.get("package") or "", "")
         if rows:
             rm.add_recommendations(aid, rows, by=DEMO_USER)
+        funding = FundingStore(store)
+        if plan.get("quantities"):
+            funding.set_quantities(aid, plan["quantities"], by=DEMO_USER)
+        funding.commit(aid, plan["packages"], note=plan.get("notes") or "", by=DEMO_USER,
+                       backlog_reasons=plan.get("backlog") or {})
+        for pid, paid in (plan.get("funding") or {}).items():
+            funding.set_package_funding(aid, pid, funded_by=paid["funded_by"], funding_status=paid["status"],
+                                        by=DEMO_USER)
     counterpart = {m["duty"]: m["name"] for m in rnd["team"]}
     for so in rnd.get("sign_offs") or []:
         store.set_status(aid, so["to_status"], by=so["by"], role=so["role"],

@@ -7,7 +7,9 @@ Steps:
   prerequisites that are not in the list yet;
 * ``show``: the sequenced road map by horizon, the schedule problems and the donor-map flags;
 * ``exposure N --reason TEXT``: set the country's exposure (1 low, 2 medium, 3 high);
-* ``export``: the road map (or the recommendations, initiatives, suggestions) as CSV.
+* ``export``: the road map (or the recommendations, initiatives, suggestions) as CSV;
+* the funding steps (``packages``, ``quantities``, ``costs``, ``rates``, ``commit``, ``funding``,
+  ``costing``): see :mod:`workbook.cli.funding`.
 
 Each is a function of the parsed arguments that calls :class:`~workbook.roadmap.RoadmapStore` with
 keyword arguments and prints the result. User errors raise :class:`~workbook.errors.WorkbookError`,
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 
 from . import LibraryChoices
+from .funding import register_steps
 
 DEFAULT_LIMIT = 20
 MAX_TITLE = 60
@@ -70,16 +73,20 @@ def register(sub) -> None:
                    help="file to write (default: outputs/<ISO3>/<round folder>/<ISO3>-<round folder>-<what>.csv)")
     x.add_argument("--plan-start", default=None, metavar="YYYY-MM-DD", help="for the road map's dates")
     x.set_defaults(step=_export)
+
+    def by(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--by", default=None, help="who, for the audit log (default: your login name)")
+    register_steps(steps, by)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the assessment's road map and run the chosen step; returns the exit status (0)."""
-    from ..roadmap import RoadmapStore
+    from ..roadmap.funding import FundingStore
     from ..store import Store
     store = Store(args.db_url)
     info = store.get_assessment(args.country, args.round)
-    return args.step(RoadmapStore(store), info, args)
+    return args.step(FundingStore(store), info, args)
 
 
 def _by(value: str | None) -> str:

@@ -137,3 +137,59 @@ def map_donors(targets: pd.DataFrame, recs: pd.DataFrame, initiatives: pd.DataFr
     """Covered recommendations, overlapping initiatives and gaps nobody funds."""
     return DonorMap(covered_recommendations(recs, initiatives, plan_start), overlapping_initiatives(initiatives),
                     unfunded_gaps(targets, recs, initiatives, plan_start, top=top), initiatives, plan_start)
+
+
+# -- the donor view of the committed packages (workbook.roadmap.funding.RoadMap) -------------------
+DONOR_VIEW_COLUMNS = ["package_id", "title", "total_low", "total_high", "government_low", "government_high",
+                      "donor_low", "donor_high", "funding_status", "funded_by", "overlaps", "unfunded_low",
+                      "unfunded_high"]
+
+
+@dataclass
+class DonorView:
+    """Who funds which committed package, which overlap an initiative, what is unfunded, the ask."""
+
+    table: pd.DataFrame
+    ask: tuple[float, float]  # the donors' part of the packages nobody funds yet (USD)
+    by_donor: pd.DataFrame  # donor, n_packages, low, high (committed or pipeline funding)
+
+
+def package_overlaps(package, window: tuple[dt.date, dt.date], initiatives: pd.DataFrame) -> list[str]:
+    """Initiatives addressing a gap of ``package`` (same sub-area; same indicator when the
+    initiative names indicators in that sub-area) during the package's ``window``: ``I<id> donor: title``."""
+    out = []
+    gaps = {(g.subarea_id, g.indicator_id) for g in package.gaps}
+    for ini in initiatives.to_dict("records") if len(initiatives) else []:
+        if overlap(window[0], window[1], as_date(ini["start_date"]), as_date(ini["end_date"])) is None:
+            continue
+        scope = initiative_scope(ini)
+        named = {sa for sa, i in scope if i}
+        hit = any((sa, i) in gaps if i else sa in {s for s, _ in gaps} and sa not in named for sa, i in scope)
+        if hit:
+            out.append(f"I{ini['id']} {ini['donor']}: {ini['title']}")
+    return out
+
+
+def donor_view(road, initiatives: pd.DataFrame, plan_start: dt.date) -> DonorView:
+    """The donor view of ``road``'s committed packages; ``initiatives`` is ``initiatives_frame``."""
+    rows = []
+    for r in road.committed.to_dict("records"):
+        pkg = road.package(r["package_id"])
+        window = (add_months(plan_start, int(r["start_month"])), add_months(plan_start, int(r["end_month"])))
+        unfunded = r["funding_status"] == "gap"
+        rows.append({**{k: r[k] for k in DONOR_VIEW_COLUMNS if k in r},
+                     "overlaps": "; ".join(package_overlaps(pkg, window, initiatives)),
+                     "unfunded_low": r["donor_low"] if unfunded else 0.0,
+                     "unfunded_high": r["donor_high"] if unfunded else 0.0})
+    table = pd.DataFrame(rows, columns=DONOR_VIEW_COLUMNS)
+    donors: dict[str, list] = {}
+    for r in rows:
+        for d in [x.strip() for x in str(r["funded_by"] or "").split(";") if x.strip()]:
+            if r["funding_status"] != "gap":
+                e = donors.setdefault(d, [0, 0.0, 0.0])
+                e[0] += 1
+                e[1] += r["donor_low"]
+                e[2] += r["donor_high"]
+    by_donor = pd.DataFrame([{"donor": d, "n_packages": n, "low": lo, "high": hi} for d, (n, lo, hi) in donors.items()],
+                            columns=["donor", "n_packages", "low", "high"])
+    return DonorView(table, (float(table["unfunded_low"].sum()), float(table["unfunded_high"].sum())), by_donor)

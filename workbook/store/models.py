@@ -437,3 +437,88 @@ class Attachment(Base):
     location_kept: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120), default="")
+# -- road map funding: quantities, cost catalogue, rates, committed packages (workbook/roadmap/funding.py)
+
+
+class _Versioned:
+    """Columns every editable road-map funding row has: its version (optimistic locking) and who
+    changed it last, when."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class _AssessmentRow(_Versioned):
+    """A row of one assessment, with its own id."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+
+
+class RoadmapQuantity(_AssessmentRow, Base):
+    """How many posts (of a kind), booths, officers or regions the costing multiplies by.
+
+    ``low``/``high`` give a range when the count is uncertain (equal when known). ``source`` says
+    who filled it: ``team`` by hand, ``register`` from the crossing-point register.
+    """
+
+    __tablename__ = "roadmap_quantity"
+    __table_args__ = (UniqueConstraint("assessment_id", "measure", "kind", name="uq_roadmap_quantity"),)
+
+    measure: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12), default="")
+    low: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    high: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    source: Mapped[str] = mapped_column(String(10), default="team")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class RoadmapUnitCost(_AssessmentRow, Base):
+    """The team's price for one unit of a cost-catalogue item (overrides the shipped default)."""
+
+    __tablename__ = "roadmap_unit_cost"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id", name="uq_roadmap_unit_cost"),)
+
+    item_id: Mapped[str] = mapped_column(String(40))
+    low: Mapped[float] = mapped_column(Numeric(18, 2, asdecimal=False))
+    high: Mapped[float] = mapped_column(Numeric(18, 2, asdecimal=False))
+    currency: Mapped[str] = mapped_column(String(3))
+    price_year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class RoadmapRate(_AssessmentRow, Base):
+    """An exchange rate the team enters: how many US dollars one unit of ``currency`` buys."""
+
+    __tablename__ = "roadmap_rate"
+    __table_args__ = (UniqueConstraint("assessment_id", "currency", name="uq_roadmap_rate"),)
+
+    currency: Mapped[str] = mapped_column(String(3))
+    usd_per_unit: Mapped[float] = mapped_column(Numeric(18, 8, asdecimal=False))
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class RoadmapPackage(_AssessmentRow, Base):
+    """An investment package's place in the road map: committed or in the backlog (with why), the
+    government's share, who funds it."""
+
+    __tablename__ = "roadmap_package"
+    __table_args__ = (UniqueConstraint("assessment_id", "package_id", name="uq_roadmap_package"),)
+
+    package_id: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(10), default="backlog")
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    government_share: Mapped[float | None] = mapped_column(Numeric(5, 4, asdecimal=False), nullable=True)
+    funded_by: Mapped[str] = mapped_column(String(200), default="")
+    funding_status: Mapped[str] = mapped_column(String(20), default="gap")
+
+
+class RoadmapCommitment(_Versioned, Base):
+    """The team's note on the committed road map: why this many packages, in this order."""
+
+    __tablename__ = "roadmap_commitment"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    note: Mapped[str] = mapped_column(Text, default="")

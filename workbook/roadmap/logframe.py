@@ -1,0 +1,89 @@
+"""The results framework (logframe) of the committed road map.
+
+Four columns a donor's template expects (result, indicators, means of verification,
+assumptions and risks) on three levels:
+
+* **impact**: safe, orderly and regular migration (SDG target 10.7) and the GCM objectives the
+  committed packages serve;
+* **outcomes**: one per sub-area the committed packages raise, its indicators the framework
+  indicators from their current level to the level the packages bring them to, verified by the
+  criteria of that level (what shows each one: a document, an observation, an interview...);
+* **outputs**: one per committed package, its indicators the outputs its actions deliver,
+  verified by the criteria those actions make true; the risks are the package's own: a
+  prerequisite left in the backlog, a level not known (verify first), no funding yet, an
+  uncertain cost.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..framework import Framework
+from .costing import money
+from .library import ActionLibrary
+
+LOGFRAME_COLUMNS = ["level", "ref", "result", "indicators", "verification", "assumptions"]
+SHOWN_BY = {"document": "document", "observed": "observation at the posts", "interview": "interviews",
+            "system": "system demonstration", "statistics": "statistics"}
+
+
+def _criteria(framework: Framework, indicator_id: str, level: int) -> list[str]:
+    ind = framework.indicators[indicator_id]
+    return [f"{c.id} ({SHOWN_BY.get(c.shown_by, c.shown_by)}): {c.text}" for c in ind.criteria
+            if c.id[len(indicator_id) + 1:].rstrip("abcdefghijklmnopqrstuvwxyz") == str(level)]
+
+
+def build_logframe(road, framework: Framework, library: ActionLibrary, country_name: str) -> pd.DataFrame:
+    """The logframe of ``road`` (:class:`~workbook.roadmap.funding.RoadMap`): one row per result."""
+    committed = road.committed
+    packs = [road.package(pid) for pid in committed["package_id"]]
+    gcm = sorted({g for p in packs for g in p.gcm})
+    sdg = sorted({s for p in packs for s in p.sdg}, key=lambda s: [(0, int(x), "") if x.isdigit() else (1, 0, x)
+                                                                   for x in s.split(".")])
+    rows = [{"level": "impact", "ref": "I",
+             "result": f"People cross the borders of {country_name} safely, in order and through regular channels, "
+                       "with their rights protected and cross-border crime contained (SDG target 10.7"
+                       + (f"; also SDG targets {', '.join(s for s in sdg if s != '10.7')}" if len(sdg) > 1 else "")
+                       + ")",
+             "indicators": "SDG indicator 10.7.2 (well-managed migration policies); progress on the GCM objectives "
+                           + ", ".join(str(g) for g in gcm),
+             "verification": "The SDG 10.7.2 inquiry (UN DESA and IOM); the country's GCM voluntary review; the "
+                             "follow-up border management assessment",
+             "assumptions": "Border management stays a government priority; the government takes on the recurrent "
+                            "costs as projects end"}]
+    reach: dict[str, dict[str, tuple[int | None, int]]] = {}
+    for p in packs:
+        for g in p.gaps:
+            cur, to = reach.setdefault(g.subarea_id, {}).get(g.indicator_id, (g.current, 0))
+            reach[g.subarea_id][g.indicator_id] = (cur, max(to, g.to_level))
+    for n, sid in enumerate(sorted(reach), start=1):
+        sa = framework.subareas[sid]
+        gaps = reach[sid]
+        top = max(to for _, to in gaps.values())
+        rows.append({"level": "outcome", "ref": f"O{n}",
+                     "result": f"{sid} {sa.name}: its indicators raised as listed (up to level {top})",
+                     "indicators": "; ".join(f"{iid} {framework.indicators[iid].name}: level "
+                                             f"{'not known' if cur is None else cur} to {to}"
+                                             for iid, (cur, to) in sorted(gaps.items())),
+                     "verification": " | ".join(c for iid, (_, to) in sorted(gaps.items())
+                                                for c in _criteria(framework, iid, to)) or "the level criteria",
+                     "assumptions": "The follow-up assessment rates these indicators on the same framework; the "
+                                    "agencies keep the staff trained under the packages"})
+    for n, (p, row) in enumerate(zip(packs, committed.to_dict("records")), start=1):
+        risks = []
+        backlog = [x for x in p.needs if x not in set(committed["package_id"])]
+        if backlog:
+            risks.append(f"needs {', '.join(backlog)} (in the backlog)")
+        if p.verify_first:
+            risks.append("some levels are not known (rated IE): verify before buying")
+        if row.get("funding_status") == "gap":
+            risks.append(f"no funding yet: donors' part {money(row['donor_low'], row['donor_high'])}")
+        if row.get("uncertain"):
+            risks.append(f"cost uncertain: {money(row['total_low'], row['total_high'])}")
+        outputs = [library.action(a).output or library.action(a).title for a in p.actions]
+        criteria = sorted({c for a in p.actions for c in library.action(a).criteria})
+        rows.append({"level": "output", "ref": f"P{n}", "result": f"{p.title} ({p.id})",
+                     "indicators": "; ".join(dict.fromkeys(outputs)),
+                     "verification": ("criteria " + ", ".join(criteria) + " met, " if criteria else "")
+                                     + "records of the lead agency",
+                     "assumptions": "; ".join(risks) or "none identified"})
+    return pd.DataFrame(rows, columns=LOGFRAME_COLUMNS)
