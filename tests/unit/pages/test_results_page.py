@@ -30,6 +30,9 @@ def shown(monkeypatch):
 @pytest.fixture
 def page(demo_store, shown, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    xat = demo_store.get_assessment("XAT", ROUND)
+    if xat.status != "draft":  # the demo leaves XAT in review; the review tests start from a draft
+        demo_store.set_status(xat.id, "draft", by="Test Runner", comment="the review tests start from a draft")
     p = results_page.open_results("XAT", ROUND, "", environ={})
     assert shown == [p.widget]
     return p
@@ -45,6 +48,7 @@ def buttons(p) -> list[str]:
 
 # -- review ---------------------------------------------------------------------------------------
 def test_the_review_moves_an_assessment_by_the_stores_rules(page, demo_store):
+    signed = len(demo_store.signoffs(page.assessment.id))
     assert "Status: Draft" in text(page.status) and buttons(page) == ["Send for review"]
     assert page.move("in_review") is False and "Your name" in text(page.review_message)
     page.user.value = "Ana Ferreira"
@@ -61,7 +65,7 @@ def test_the_review_moves_an_assessment_by_the_stores_rules(page, demo_store):
     assert page.move("draft") is False and "reason" in text(page.review_message)
     page.comment.value = "a late correction from the ministry"
     assert page.move("draft") and demo_store.get_assessment("XAT").status == "draft"
-    assert page.comment.value == "" and len(demo_store.signoffs(page.assessment.id)) == 4
+    assert page.comment.value == "" and len(demo_store.signoffs(page.assessment.id)) == signed + 4
     page.moves.children[0].click()  # the button does what move() does
     assert demo_store.get_assessment("XAT").status == "in_review"
 
