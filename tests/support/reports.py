@@ -16,6 +16,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from support.databases import clear_roadmap
 from workbook.present.charts import subarea_chart
 from workbook.present.levels import subarea_table_html
 from workbook.report import load_report_data
@@ -174,6 +175,8 @@ def rich_database(template: str, folder: str) -> str:
     url = f"sqlite:///{path}"
     store = Store(url)
     rm = RoadmapStore(store)
+    for code in ("XAT", "XBO"):  # the demo commits road maps: XAT's is built here, XBO's is left empty
+        clear_roadmap(store, code, "baseline 2026")
     xat = store.get_assessment("XAT", "baseline 2026")
     rm.add_recommendations(xat.id, rm.suggest(xat.id, horizon="short", top=2).to_dict("records"), by="test")
     rm.add_initiatives(xat.id, INITIATIVES, by="test")

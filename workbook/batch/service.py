@@ -141,7 +141,8 @@ class Builder:
 
 def _profile_sample():
     import pandas as pd
-    return pd.DataFrame({"pillar": ["A", "B"], "score": [2.0, 3.0]})
+    return pd.DataFrame({"pillar": ["A", "B"], "level": [2.0, 3.0], "label": ["2", "3+"],
+                         "min_level": [1.0, 3.0], "max_level": [3.0, 4.0]})
 
 
 def _notebook():

@@ -22,13 +22,22 @@ from .data import ReportData
 from .parts import Numbering, html_cell, report_metadata
 
 MAX_ROWS = 5
+MAX_PAGE2_ROWS = 4  # rows of each page-2 table: with the contribution areas and a follow-up it must still fit
 MAX_TEXT = 80
-MAX_WARNINGS = 5  # sub-areas named in the warnings line (the rest counted)
+MAX_ITEMS = 3  # strengths and main gaps on page 1 (a gap takes up to four lines of its column)
+MAX_WARNINGS = 3  # sub-areas named in the warnings line (the rest counted)
 
 
 def _short(text, n: int = MAX_TEXT) -> str:
     text = text_or_dash(text)
     return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _first(caption: str, frame) -> tuple[str, object]:
+    """The first page-2 rows of ``frame`` and the caption, saying how many the full report lists."""
+    shown = frame.head(MAX_PAGE2_ROWS)
+    more = f" (first {len(shown)} of {len(frame)}; all in the full report)" if len(frame) > len(shown) else ""
+    return caption + more, shown
 
 
 def _warnings_html(data: ReportData) -> str:
@@ -71,10 +80,10 @@ def _page1(data: ReportData, n: Numbering) -> str:
                f"{q['low']} low; {q['flagged']} indicators flagged ({q['ie']} to verify first).")
     return (head + '<h2 id="profile">Where capacity stands</h2>' + chart + levels
             + '<div class="mbm-columns"><div><h2 id="strengths">Strengths</h2>'
-            + items([_short(s) for s in strengths(data)[:4]], f"No sub-area at level {STRENGTH_FROM} or above "
+            + items([_short(s) for s in strengths(data)[:MAX_ITEMS]], f"No sub-area at level {STRENGTH_FROM} or above "
                                                                "without a weak indicator yet.")
             + '</div><div><h2 id="gaps">Main gaps</h2>'
-            + items([_short(g, 130) for g in main_gaps(data)[:4]], "No gap to a long-term target.")
+            + items([_short(g, 130) for g in main_gaps(data)[:MAX_ITEMS]], "No gap to a long-term target.")
             + '</div></div><h2 id="quality">Warnings and data quality</h2>'
             + _warnings_html(data) + f"<p>{e(quality)}</p>")
 
@@ -85,36 +94,38 @@ def _page2(data: ReportData, n: Numbering) -> str:
              '<h2 id="support">Where support is needed</h2>']
     dm = data.donor_map
     if dm is not None and len(dm.unfunded):
-        parts.append(table(n.table("Priority gaps with no initiative and no committed funding"),
-                           ["Sub-area", "Priority", "Gap", "Note"],
+        caption, gaps = _first("Priority gaps with no initiative and no committed funding", dm.unfunded)
+        parts.append(table(n.table(caption), ["Sub-area", "Priority", "Gap", "Note"],
                            [[_short(label[r.subarea_id], 60), f"{r.priority:g}", f"{r.gap_long:g}", r.note]
-                            for r in dm.unfunded.head(MAX_ROWS).itertuples()], numeric=(1, 2)))
+                            for r in gaps.itertuples()], numeric=(1, 2), widths=(55, 10, 8, 27)))
     else:
         parts.append("<p>Every priority sub-area has an initiative or committed funding.</p>")
     road = data.roadmap
     parts.append('<h2 id="next-steps">Next steps (short term)</h2>')
     if road is not None and len(road.table):
-        short = road.table[road.table["horizon"] == "short"].head(MAX_ROWS)
-        short = short if len(short) else road.table.head(MAX_ROWS)
-        parts.append(table(n.table("Road map: first recommendations"),
-                           ["Recommendation", "Sub-area", "Lead agency", "Funding", "End"],
-                           [[_short(f"{r.order}. {r.title}", 70), r.subarea_id, _short(r.lead_agency, 30),
-                             text_or_dash(r.funding_status), format_date(r.end)] for r in short.itertuples()]))
+        short = road.table[road.table["horizon"] == "short"]
+        caption, short = _first("Road map: first recommendations", short if len(short) else road.table)
+        parts.append(table(n.table(caption), ["Recommendation", "Sub-area", "Lead agency", "Funding", "End"],
+                           [[_short(f"{r.order}. {r.title}", 52), r.subarea_id, _short(r.lead_agency, 24),
+                             text_or_dash(r.funding_status), format_date(r.end)] for r in short.itertuples()],
+                           widths=(48, 8, 22, 10, 12)))
     elif data.suggestions is not None and len(data.suggestions):
         parts.append("<p>No recommendation recorded yet; the top suggested actions for the highest-priority "
                      "gaps:</p>")
-        parts.append(table(n.table("Suggested actions (not yet adopted)"), ["Action", "Sub-area", "Type", "Cost"],
+        caption, top = _first("Suggested actions (not yet adopted)", data.suggestions)
+        parts.append(table(n.table(caption), ["Action", "Sub-area", "Type", "Cost"],
                            [[_short(r.title, 70), r.subarea_id, r.action_type.replace("_", " "), r.cost_band]
-                            for r in data.suggestions.head(MAX_ROWS).itertuples()]))
+                            for r in top.itertuples()], widths=(60, 10, 20, 10)))
     else:
         parts.append("<p>No recommendation recorded and none suggested.</p>")
     parts.append('<h2 id="initiatives">Support already under way</h2>')
     if dm is not None and len(dm.initiatives):
-        ini = dm.initiatives.head(MAX_ROWS)
-        parts.append(table(n.table("Initiatives recorded"), ["Initiative", "Donor", "Budget", "Period"],
-                           [[_short(r.title, 60), _short(r.donor, 30),
+        caption, ini = _first("Initiatives recorded", dm.initiatives)
+        parts.append(table(n.table(caption), ["Initiative", "Donor", "Budget", "Period"],
+                           [[_short(r.title, 46), _short(r.donor, 18),
                              "–" if missing(r.budget) else f"{float(r.budget):,.0f} {text_or_dash(r.currency)}",
-                             f"{format_date(r.start_date)} to {format_date(r.end_date)}"] for r in ini.itertuples()]))
+                             f"{format_date(r.start_date)} to {format_date(r.end_date)}"] for r in ini.itertuples()],
+                           widths=(42, 17, 16, 25)))
         if len(dm.overlaps):
             parts.append(f"<p>{len(dm.overlaps)} pair(s) of initiatives of different donors address the same "
                          "sub-area at the same time: see the donor map in the full report.</p>")

@@ -79,4 +79,4 @@ def contributions_brief_html(data: ReportData, n: Numbering) -> str:
             + table(n.table("Contribution areas (lower median of the sub-areas that serve each)"),
                     ["Area", "Level", "Sub-areas at each level", "Weakest sub-areas"],
                     [[r.area, r.label, r.distribution, r.weakest or "–"] for r in prof.itertuples()],
-                    numeric=(1,)))
+                    numeric=(1,), widths=(24, 7, 43, 26)))
