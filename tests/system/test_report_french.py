@@ -61,8 +61,8 @@ def test_every_chapter_is_there_under_its_french_title(fr_data, fr_pages, data):
     assert set(FRENCH_TITLES) <= set(titles.values())
     assert titles["follow-up"].startswith("Suivi depuis")
     for cid in titles:
-        if cid.startswith("pillar-"):
-            assert titles[cid] != english[cid], f"{cid}: the pillar's name is not translated"
+        if cid.startswith("pillar-"):  # from the French framework ("Administration" is the same word)
+            assert titles[cid] == fr_data.framework.pillar(cid.removeprefix("pillar-")).name, cid
     text = squash(" ".join(fr_pages))
     for cid, title in titles.items():
         assert text.count(title) >= 2, f"{title!r} ({cid}) should be in the contents and head its chapter"
