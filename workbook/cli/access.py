@@ -1,7 +1,9 @@
-"""``workbook audit verify``: the audit log's hash chain (:mod:`workbook.store.audit`)."""
+"""``workbook audit verify`` and ``workbook users add|disable|enable|reset|list``: the audit log's
+hash chain, and the accounts of a server with accounts on (:mod:`workbook.store.accounts`)."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 
@@ -12,6 +14,27 @@ def register(sub) -> None:
                     help="only this country's assessment (ISO alpha-3; its latest round unless --round)")
     ve.add_argument("--round", default=None, help="only this round (with a country)")
     ve.set_defaults(run=run_audit_verify)
+
+    us = sub.add_parser("users", help="accounts for `workbook serve --accounts`").add_subparsers(
+        dest="action", required=True)
+    add = us.add_parser("add", help="add an account (asks for its password)")
+    add.add_argument("username", help="letters, digits, dot, dash or underscore; 2 to 60 characters")
+    add.add_argument("--name", default=None, help="the person's name as shown and recorded (default: username)")
+    add.add_argument("--may-create", action="store_true", help="may create assessments (and leads those)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(run=run_users_add)
+    dis = us.add_parser("disable", help="disable an account and end its sessions")
+    dis.add_argument("username")
+    dis.set_defaults(run=run_users_disable)
+    ena = us.add_parser("enable", help="enable a disabled account")
+    ena.add_argument("username")
+    ena.set_defaults(run=run_users_enable)
+    rst = us.add_parser("reset", help="set a new password, lift a lock-out and end the account's sessions")
+    rst.add_argument("username")
+    rst.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    rst.set_defaults(run=run_users_reset)
+    ls = us.add_parser("list", help="list the accounts")
+    ls.set_defaults(run=run_users_list)
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
@@ -30,3 +53,62 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     if not states:
         print("the audit log is empty")
     return 1 if broken else 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"password for {args.username}: ")
+    if getpass.getpass("the same password again: ") != first:
+        from ..errors import InvalidInput, Problem
+        raise InvalidInput(Problem("password", "the two passwords differ; nothing was saved"))
+    return first
+
+
+def _accounts(args: argparse.Namespace):
+    from ..store import accounts, db
+    engine = db.get_engine(args.db_url)
+    db.check_schema(engine)
+    return accounts, engine
+
+
+def run_users_add(args: argparse.Namespace) -> int:
+    accounts, engine = _accounts(args)
+    acc = accounts.add_user(engine, args.username, _password(args), name=args.name, may_create=args.may_create)
+    print(f"account {acc.username} ({acc.name}) added" + (", may create assessments" if acc.may_create else ""))
+    return 0
+
+
+def run_users_disable(args: argparse.Namespace) -> int:
+    accounts, engine = _accounts(args)
+    accounts.set_active(engine, args.username, False)
+    print(f"account {args.username} disabled; its sessions ended")
+    return 0
+
+
+def run_users_enable(args: argparse.Namespace) -> int:
+    accounts, engine = _accounts(args)
+    accounts.set_active(engine, args.username, True)
+    print(f"account {args.username} enabled")
+    return 0
+
+
+def run_users_reset(args: argparse.Namespace) -> int:
+    accounts, engine = _accounts(args)
+    accounts.reset_password(engine, args.username, _password(args))
+    print(f"account {args.username}: new password set, lock-out lifted, sessions ended")
+    return 0
+
+
+def run_users_list(args: argparse.Namespace) -> int:
+    accounts, engine = _accounts(args)
+    rows = accounts.list_users(engine)
+    if not rows:
+        print("no accounts")
+    for u in rows:
+        state = "active" if u.active else "disabled"
+        if u.locked:
+            state += ", locked"
+        roles = ", ".join(f"{a} {r}" for a, r in u.roles) or "no roles"
+        print(f"{u.username:20} {u.name:30} {state:16} {'may create; ' if u.may_create else ''}{roles}")
+    return 0
