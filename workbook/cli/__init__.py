@@ -10,7 +10,7 @@ module                    commands
 :mod:`.exchange`          ``export``, ``import``
 :mod:`.roadmap`           ``roadmap COUNTRY ACTION``
 :mod:`.batch`             ``batch``
-:mod:`.access`            ``audit verify``, ``users add|disable|enable|reset|list``
+:mod:`.access`            ``audit verify``, ``users ...``, ``roles grant|revoke|list``
 ========================  =======================================================
 
 Each module has ``register(subparsers)``, which declares its commands with argparse and sets

@@ -1,10 +1,13 @@
-"""``workbook audit verify`` and ``workbook users add|disable|enable|reset|list``: the audit log's
-hash chain, and the accounts of a server with accounts on (:mod:`workbook.store.accounts`)."""
+"""``workbook audit verify``, ``workbook users add|disable|enable|reset|list`` and ``workbook roles
+grant|revoke|list``: the audit log's hash chain, the accounts of a server with accounts on
+(:mod:`workbook.store.accounts`) and their roles per assessment (:mod:`workbook.store.access`)."""
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
+
+from . import LibraryChoices
 
 
 def register(sub) -> None:
@@ -35,6 +38,25 @@ def register(sub) -> None:
     rst.set_defaults(run=run_users_reset)
     ls = us.add_parser("list", help="list the accounts")
     ls.set_defaults(run=run_users_list)
+
+    ro = sub.add_parser("roles", help="who has which role in an assessment").add_subparsers(
+        dest="action", required=True)
+    gr = ro.add_parser("grant", help="give an account a role in an assessment (replaces the role it had)")
+    gr.add_argument("country", help="ISO 3166-1 alpha-3 code")
+    gr.add_argument("username")
+    gr.add_argument("role", metavar="ROLE", choices=LibraryChoices("workbook.store.access", "ROLES"),
+                    help="one of %(choices)s")
+    rv = ro.add_parser("revoke", help="take an account's role in an assessment away")
+    rv.add_argument("country", help="ISO 3166-1 alpha-3 code")
+    rv.add_argument("username")
+    rl = ro.add_parser("list", help="the roles in an assessment")
+    rl.add_argument("country", help="ISO 3166-1 alpha-3 code")
+    for p in (gr, rv, rl):
+        p.add_argument("--round", default=None, help="round (default: the latest)")
+        p.add_argument("--by", default="administrator", help="who grants or revokes (recorded in the audit log)")
+    gr.set_defaults(run=run_roles)
+    rv.set_defaults(run=run_roles)
+    rl.set_defaults(run=run_roles)
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
@@ -111,4 +133,19 @@ def run_users_list(args: argparse.Namespace) -> int:
             state += ", locked"
         roles = ", ".join(f"{a} {r}" for a, r in u.roles) or "no roles"
         print(f"{u.username:20} {u.name:30} {state:16} {'may create; ' if u.may_create else ''}{roles}")
+    return 0
+
+
+def run_roles(args: argparse.Namespace) -> int:
+    from ..store import Store
+    store = Store(args.db_url, actor=None)  # the administrator, at the command line
+    a = store.get_assessment(args.country, args.round)
+    if args.action == "grant":
+        store.grant_role(a.id, args.username, args.role, by=args.by)
+    elif args.action == "revoke":
+        store.revoke_role(a.id, args.username, by=args.by)
+    roles = store.roles_frame(a.id)
+    print(f"{a.country_code} {a.round}: " + ("no roles" if roles.empty else f"{len(roles)} people"))
+    for r in roles.itertuples():
+        print(f"  {r.username:20} {r.name:30} {r.role}{'' if r.active else ' (account disabled)'}")
     return 0

@@ -245,7 +245,7 @@ class Store(CriteriaStore):
             actor = self._actor(s)
             if actor is not None:  # the role signed is the account's role in this assessment, nothing typed
                 held = access.role_of(s, actor, a.id)
-                if role not in ("team", held):
+                if {"team_leader": "team_lead"}.get(role, role) not in ("team", held):
                     raise Forbidden(f"you are {ROLES[held]} in {a.country_code} {a.round}, not "
                                     f"{ROLES.get(role, role)}: nobody signs in a role they do not hold; nothing "
                                     "was saved")
