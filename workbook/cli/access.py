@@ -54,6 +54,17 @@ def register(sub) -> None:
     for p in (gr, rv, rl):
         p.add_argument("--round", default=None, help="round (default: the latest)")
         p.add_argument("--by", default="administrator", help="who grants or revokes (recorded in the audit log)")
+    rs = sub.add_parser("restrict", help="mark a finding, a note or an evidence record restricted (left out "
+                                         "of what donors see), or clear the mark")
+    rs.add_argument("country", help="ISO 3166-1 alpha-3 code")
+    rs.add_argument("--round", default=None, help="round (default: the latest)")
+    what = rs.add_mutually_exclusive_group(required=True)
+    what.add_argument("--indicator", default=None, help="the finding of this indicator (levels, note, evidence)")
+    what.add_argument("--evidence", type=int, default=None, metavar="N", help="evidence record number N")
+    rs.add_argument("--notes-only", action="store_true", help="with --indicator: only its note")
+    rs.add_argument("--clear", action="store_true", help="clear the mark")
+    rs.add_argument("--by", required=True, help="your name (recorded in the audit log)")
+    rs.set_defaults(run=run_restrict)
     gr.set_defaults(run=run_roles)
     rv.set_defaults(run=run_roles)
     rl.set_defaults(run=run_roles)
@@ -148,4 +159,16 @@ def run_roles(args: argparse.Namespace) -> int:
     print(f"{a.country_code} {a.round}: " + ("no roles" if roles.empty else f"{len(roles)} people"))
     for r in roles.itertuples():
         print(f"  {r.username:20} {r.name:30} {r.role}{'' if r.active else ' (account disabled)'}")
+    return 0
+
+
+def run_restrict(args: argparse.Namespace) -> int:
+    from ..store import Store
+    store = Store(args.db_url, actor=None)
+    a = store.get_assessment(args.country, args.round)
+    what = "evidence" if args.evidence is not None else ("notes" if args.notes_only else "finding")
+    store.set_restricted(a.id, by=args.by, indicator_id=args.indicator, evidence_id=args.evidence, what=what,
+                         restricted=not args.clear)
+    counts = store.restricted_counts(a.id)
+    print(f"{a.country_code} {a.round}: restricted " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return 0

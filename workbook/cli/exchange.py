@@ -18,6 +18,9 @@ def register(sub) -> None:
     exp.add_argument("--round", default=None, help="assessment round (default: the latest)")
     exp.add_argument("--output", "-o", default=None,
                      help="file to write (default: outputs/<ISO3>/<round folder>/<ISO3>-<round folder>.<ext>)")
+    exp.add_argument("--for-donors", action="store_true",
+                     help="a package (json) without restricted findings, notes and evidence and without the audit "
+                          "log; it says what was left out")
     exp.set_defaults(run=run_export)
 
     imp = sub.add_parser("import", help="import a filled workbook, KoboToolbox/ODK submissions or a package; "
@@ -41,8 +44,8 @@ def run_export(args: argparse.Namespace) -> int:
     from ..store import Store
     store = Store(args.db_url)
     info = store.get_assessment(args.country, args.round)
-    path = export_file(store, info, args.format, args.output)
-    print(f"wrote {FORMATS[args.format][0]} of {info.label}: {path}")
+    path = export_file(store, info, args.format, args.output, for_donors=args.for_donors)
+    print(f"wrote {FORMATS[args.format][0]}{' for donors' if args.for_donors else ''} of {info.label}: {path}")
     return 0
 
 

@@ -23,11 +23,23 @@ def default_output(info: AssessmentInfo, fmt: str) -> Path:
     return folder / f"{info.country_code}-{folder.name}{FORMATS[fmt][1]}"
 
 
-def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None) -> Path:
-    """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written."""
+def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None, *,
+                for_donors: bool = False) -> Path:
+    """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written.
+    ``for_donors`` (``json`` only): the package without restricted content or audit log."""
     if fmt not in FORMATS:
         raise InvalidInput(Problem("format", f"{fmt!r} is not a format; use {', '.join(FORMATS)}"), what="export")
-    path = Path(path) if path else default_output(info, fmt)
+    if for_donors and fmt != "json":
+        raise InvalidInput(Problem("format", f"an export for donors is a package (json), not {fmt}: the {fmt} "
+                                             "file is for the assessment team"), what="export")
+    store.require("export_for_donors" if for_donors else "export", info.id)
+    if path:
+        path = Path(path)
+    else:
+        path = default_output(info, fmt)
+        path = path.with_name(path.name.replace(".json", "-donors.json")) if for_donors else path
+    if for_donors:
+        return package.export_package(store, info, path, for_donors=True)
     writer = {"xlsx": xlsx.export_xlsx, "xlsform": xlsform.export_xlsform, "json": package.export_package}[fmt]
     return writer(store, info, path)
 

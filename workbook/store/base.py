@@ -194,6 +194,14 @@ class StoreBase:
                 return False
             return True
 
+    def require(self, permission: str, assessment_id: int) -> None:
+        """Raise unless the actor may do ``permission`` in an assessment: :class:`NotFound` (the
+        same message as for a missing one) without a role, :class:`~workbook.store.access.Forbidden`
+        with a role that does not allow it. For code that reads the database around the store
+        (exports)."""
+        with self._sessions() as s:
+            self._require(s, assessment_id, permission)
+
     def _who(self, by) -> str:
         """The name recorded with a change: the signed-in person's (a different typed name is
         refused: nobody records a change in someone else's name), else the typed name (required)."""

@@ -57,7 +57,8 @@ def test_another_countrys_assessment_answers_not_found_like_one_that_does_not_ex
                  lambda: maria.ratings_frame(xbo.id), lambda: maria.ratings_frame(987654),
                  lambda: maria.criteria_frame(xbo.id), lambda: maria.moderation_frame(xbo.id),
                  lambda: maria.evidence_frame(xbo.id), lambda: maria.scores(xbo.id),
-                 lambda: maria.last_change_id(xbo.id), lambda: maria.comments_frame(xbo.id),
+                 lambda: maria.last_change_id(xbo.id), lambda: maria.get_rating(xbo.id, "ADM.1.1"),
+                 lambda: maria.comments_frame(xbo.id),
                  lambda: maria.save_rating(xbo.id, "ADM.1.1", agreed="4", by=""),
                  lambda: maria.audit_frame(xbo.id), lambda: maria.signoffs(xbo.id),
                  lambda: RoadmapStore(maria).get_exposure(xbo.id)):
