@@ -2,6 +2,7 @@
 recognises a file (workbook export, KoboToolbox/ODK submissions, JSON package) and imports it."""
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from ..config import default_user, round_dir
 from ..errors import InvalidInput, Problem
 from ..store import AssessmentInfo, Store
-from . import package, xlsform, xlsx
+from . import package, sealed, xlsform, xlsx
 from .plan import ImportPlan, apply_plan
 
 FORMATS = {"xlsx": ("Excel workbook", ".xlsx"), "xlsform": ("XLSForm", "-xlsform.xlsx"),
@@ -23,21 +24,32 @@ def default_output(info: AssessmentInfo, fmt: str) -> Path:
     return folder / f"{info.country_code}-{folder.name}{FORMATS[fmt][1]}"
 
 
+def _output(info: AssessmentInfo, fmt: str, for_donors: bool, suffix: str = "") -> Path:
+    """The default file name (``-donors`` for donors; ``suffix`` appended, e.g. ``.sealed``)."""
+    out = default_output(info, fmt)
+    name = out.name.replace(".json", "-donors.json") if for_donors else out.name
+    return out.with_name(name + suffix)
+
+
 def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None, *,
-                for_donors: bool = False) -> Path:
+                for_donors: bool = False, passphrase: str | None = None) -> Path:
     """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written.
-    ``for_donors`` (``json`` only): the package without restricted content or audit log."""
+    ``for_donors`` (``json`` only): the package without restricted content or audit log.
+    ``passphrase``: the file encrypted with it (:mod:`.sealed`; the default name gets ``.sealed``)."""
     if fmt not in FORMATS:
         raise InvalidInput(Problem("format", f"{fmt!r} is not a format; use {', '.join(FORMATS)}"), what="export")
+    if passphrase is not None:
+        sealed.check_passphrase(passphrase)
+        target = Path(path) if path else _output(info, fmt, for_donors, sealed.SUFFIX)
+        inner = target.name.removesuffix(sealed.SUFFIX) or target.name
+        with tempfile.TemporaryDirectory(prefix="mbm-export-") as tmp:
+            plain = export_file(store, info, fmt, Path(tmp) / inner, for_donors=for_donors)
+            return sealed.seal(plain, target, passphrase)
     if for_donors and fmt != "json":
         raise InvalidInput(Problem("format", f"an export for donors is a package (json), not {fmt}: the {fmt} "
                                              "file is for the assessment team"), what="export")
     store.require("export_for_donors" if for_donors else "export", info.id)
-    if path:
-        path = Path(path)
-    else:
-        path = default_output(info, fmt)
-        path = path.with_name(path.name.replace(".json", "-donors.json")) if for_donors else path
+    path = Path(path) if path else _output(info, fmt, for_donors)
     if for_donors:
         return package.export_package(store, info, path, for_donors=True)
     writer = {"xlsx": xlsx.export_xlsx, "xlsform": xlsform.export_xlsform, "json": package.export_package}[fmt]
@@ -86,14 +98,20 @@ def detect_kind(path: Path) -> str:
 
 
 def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwrite: bool = False,
-                by: str | None = None, country: str | None = None, round: str | None = None) -> ImportResult:
+                by: str | None = None, country: str | None = None, round: str | None = None,
+                passphrase: str | None = None) -> ImportResult:
     """Import a file into the store. Every problem in it is reported at once
     (:class:`~workbook.errors.InvalidInput`) and nothing is written unless all of it is valid.
 
     Ratings changed in the database since the file was exported are skipped (and listed)
     unless ``overwrite``. ``country``/``round`` are for submissions exports that do not say.
+    An encrypted file (:mod:`.sealed`) needs its ``passphrase``; a wrong one imports nothing.
     """
     path = Path(path)
+    if path.is_file() and sealed.is_sealed(path):
+        with sealed.open_sealed(path, passphrase) as inner:
+            return import_file(store, inner, dry_run=dry_run, overwrite=overwrite, by=by, country=country,
+                               round=round)
     kind = detect_kind(path)
     if kind == "json":
         pkg, plan = package.read_package(store, path)
