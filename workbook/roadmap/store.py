@@ -354,11 +354,6 @@ class RoadmapStore(StoreBase):
                 raise NotFound(f"no recommendation #{rec_id}")
             return self._rec_dict(s, r)
 
-    def _sees(self, s: Session, assessment_id: int) -> bool:
-        """Whether the actor has a role in the assessment (a record of one they have not is "not found")."""
-        visible = self._visible(s)
-        return visible is None or assessment_id in visible
-
     def _rec_dict(self, s: Session, r: Recommendation) -> dict:
         pre = s.scalars(select(RecommendationPrerequisite.prerequisite_id)
                         .where(RecommendationPrerequisite.recommendation_id == r.id)

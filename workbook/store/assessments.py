@@ -492,10 +492,6 @@ class Store(CriteriaStore):
             raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
         return e, {k: getattr(e, k) for k in EVIDENCE_FIELDS}
 
-    def _sees(self, s: Session, assessment_id: int) -> bool:
-        visible = self._visible(s)
-        return visible is None or assessment_id in visible
-
     # -- restricted findings, notes and evidence -------------------------------------------------
     def _check_indicator(self, problems: Problems, assessment_id: int, indicator_id) -> None:
         """Note an indicator id that is not in the assessment's framework (an assessment the actor

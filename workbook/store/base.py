@@ -177,6 +177,11 @@ class StoreBase:
         actor = self._actor(s)
         return None if actor is None else access.visible_ids(s, actor)
 
+    def _sees(self, s: Session, assessment_id: int) -> bool:
+        """Whether the actor has a role in the assessment (a record of one they have not is "not found")."""
+        visible = self._visible(s)
+        return visible is None or assessment_id in visible
+
     def _writable(self, s: Session, assessment_id: int, permission: str = "edit") -> Assessment:
         """The assessment, if the actor may change it (``permission``) and it is not final."""
         a = self._require(s, assessment_id, permission)
