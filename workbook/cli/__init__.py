@@ -11,6 +11,7 @@ module                    commands
 :mod:`.roadmap`           ``roadmap COUNTRY ACTION``
 :mod:`.mission`           ``mission COUNTRY STEP``
 :mod:`.batch`             ``batch``
+:mod:`.access`            ``audit verify``, ``users ...``, ``roles grant|revoke|list``
 ========================  =======================================================
 
 Each module has ``register(subparsers)``, which declares its commands with argparse and sets
@@ -51,12 +52,12 @@ class LibraryChoices:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import batch, db, exchange, framework, mission, review, roadmap, serve
+    from . import access, batch, db, exchange, framework, mission, review, roadmap, serve
     parser = argparse.ArgumentParser(prog="workbook", description="MBM assessment workbook")
     parser.add_argument("--db-url", default=None,
                         help="SQLAlchemy database URL (default: WORKBOOK_DB_URL, else the embedded SQLite file)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (framework, db, review, serve, exchange, roadmap, mission, batch):
+    for group in (framework, db, review, serve, exchange, roadmap, mission, batch, access):
         group.register(sub)
     return parser
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+from pathlib import Path
 
 from . import LibraryChoices
 
@@ -27,6 +29,13 @@ def register(sub) -> None:
                           "e.g. --lang fr --also en")
     exp.add_argument("--output", "-o", default=None,
                      help="file to write (default: outputs/<ISO3>/<round folder>/<ISO3>-<round folder>.<ext>)")
+    exp.add_argument("--for-donors", action="store_true",
+                     help="a package (json) without restricted findings, notes and evidence and without the audit "
+                          "log; it says what was left out")
+    exp.add_argument("--encrypt", action="store_true",
+                     help="encrypt the file with a passphrase (asked for, or --passphrase-file) for travel")
+    exp.add_argument("--passphrase-file", default=None, metavar="FILE",
+                     help="read the passphrase from the first line of FILE (never on the command line)")
     exp.set_defaults(run=run_export)
 
     imp = sub.add_parser("import", help="import a filled workbook, KoboToolbox/ODK submissions or a package; "
@@ -42,6 +51,8 @@ def register(sub) -> None:
                           "else your login name)")
     imp.add_argument("--country", default=None, help="for submissions exports that do not say their country")
     imp.add_argument("--round", default=None, help="for submissions exports that do not say their round")
+    imp.add_argument("--passphrase-file", default=None, metavar="FILE",
+                     help="for an encrypted file: read its passphrase from the first line of FILE (else asked for)")
     imp.set_defaults(run=run_import)
 
 
@@ -50,15 +61,35 @@ def run_export(args: argparse.Namespace) -> int:
     from ..store import Store
     store = Store(args.db_url)
     info = store.get_assessment(args.country, args.round)
-    path = export_file(store, info, args.format, args.output, lang=args.lang, also=args.also)
-    print(f"wrote {FORMATS[args.format][0]} of {info.label}: {path}")
+    passphrase = _passphrase(args, twice=True) if args.encrypt or args.passphrase_file else None
+    path = export_file(store, info, args.format, args.output, lang=args.lang, also=args.also,
+                       for_donors=args.for_donors, passphrase=passphrase)
+    print(f"wrote {FORMATS[args.format][0]}{' for donors' if args.for_donors else ''} of {info.label}: {path}")
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
     from ..exchange.files import import_file
     from ..store import Store
-    result = import_file(Store(args.db_url), args.file, dry_run=args.dry_run, overwrite=args.overwrite, by=args.by,
-                         country=args.country, round=args.round)
+    from ..exchange import sealed
+    path = Path(args.file)
+    passphrase = _passphrase(args, twice=False) if path.is_file() and sealed.is_sealed(path) else None
+    result = import_file(Store(args.db_url), path, dry_run=args.dry_run, overwrite=args.overwrite, by=args.by,
+                         country=args.country, round=args.round, passphrase=passphrase)
     print(result.report)
     return 1 if result.skipped_conflicts else 0
+
+
+def _passphrase(args: argparse.Namespace, *, twice: bool) -> str:
+    """From ``--passphrase-file`` (its first line), else asked for without echo."""
+    from ..errors import InvalidInput, Problem
+    if args.passphrase_file:
+        try:
+            with open(args.passphrase_file, encoding="utf-8") as f:
+                return f.readline().rstrip("\r\n")
+        except OSError as exc:
+            raise InvalidInput(Problem("--passphrase-file", f"{args.passphrase_file}: {exc.strerror}")) from None
+    first = getpass.getpass("passphrase: ")
+    if twice and getpass.getpass("the same passphrase again: ") != first:
+        raise InvalidInput(Problem("passphrase", "the two passphrases differ; nothing was written"))
+    return first

@@ -2,6 +2,7 @@
 recognises a file (workbook export, KoboToolbox/ODK submissions, JSON package) and imports it."""
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from .. import config
 from ..config import default_user, round_dir
 from ..errors import InvalidInput, Problem
 from ..store import AssessmentInfo, Store
-from . import package, xlsform, xlsx
+from . import package, sealed, xlsform, xlsx
 from .plan import ImportPlan, apply_plan
 
 FORMATS = {"xlsx": ("Excel workbook", ".xlsx"), "xlsform": ("XLSForm", "-xlsform.xlsx"),
@@ -29,12 +30,22 @@ def default_output(info: AssessmentInfo, fmt: str, lang: str | None = None) -> P
     return folder / f"{info.country_code}-{folder.name}{FORMATS[fmt][1]}"
 
 
+def _output(info: AssessmentInfo, fmt: str, for_donors: bool, suffix: str = "", lang: str | None = None) -> Path:
+    """The default file name (``-donors`` for donors; ``suffix`` appended, e.g. ``.sealed``)."""
+    out = default_output(info, fmt, lang)
+    name = out.name.replace(".json", "-donors.json") if for_donors else out.name
+    return out.with_name(name + suffix)
+
+
 def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path | None = None, *,
-                lang: str | None = None, also: tuple[str, ...] | list[str] = ()) -> Path:
+                lang: str | None = None, also: tuple[str, ...] | list[str] = (), for_donors: bool = False,
+                passphrase: str | None = None) -> Path:
     """Export one assessment as ``xlsx``, ``xlsform`` or ``json``; return the path written. ``lang``
     (default ``WORKBOOK_LANG``): the language of the framework text in a workbook or a form;
     ``also``: more languages for a bilingual workbook or a multilingual form (``label::French (fr)``
-    columns), so a mixed team works in one file."""
+    columns), so a mixed team works in one file. ``for_donors`` (``json`` only): the package
+    without restricted content or audit log. ``passphrase``: the file encrypted with it
+    (:mod:`.sealed`; the default name gets ``.sealed``)."""
     if fmt not in FORMATS:
         raise InvalidInput(Problem("format", f"{fmt!r} is not a format; use {', '.join(FORMATS)}"), what="export")
     if also and fmt not in TRANSLATED_FORMATS:
@@ -42,9 +53,20 @@ def export_file(store: Store, info: AssessmentInfo, fmt: str, path: str | Path |
                                            f"languages apply to {' and '.join(TRANSLATED_FORMATS)} only"),
                            what="export")
     lang = config.language(lang)
-    path = Path(path) if path else default_output(info, fmt, lang)
+    if passphrase is not None:
+        sealed.check_passphrase(passphrase)
+        target = Path(path) if path else _output(info, fmt, for_donors, sealed.SUFFIX, lang)
+        inner = target.name.removesuffix(sealed.SUFFIX) or target.name
+        with tempfile.TemporaryDirectory(prefix="mbm-export-") as tmp:
+            plain = export_file(store, info, fmt, Path(tmp) / inner, lang=lang, also=also, for_donors=for_donors)
+            return sealed.seal(plain, target, passphrase)
+    if for_donors and fmt != "json":
+        raise InvalidInput(Problem("format", f"an export for donors is a package (json), not {fmt}: the {fmt} "
+                                             "file is for the assessment team"), what="export")
+    store.require("export_for_donors" if for_donors else "export", info.id)
+    path = Path(path) if path else _output(info, fmt, for_donors, lang=lang)
     if fmt == "json":
-        return package.export_package(store, info, path)
+        return package.export_package(store, info, path, for_donors=for_donors)
     writer = {"xlsx": xlsx.export_xlsx, "xlsform": xlsform.export_xlsform}[fmt]
     return writer(store, info, path, lang=lang, also=also)
 
@@ -96,9 +118,13 @@ def _detect(path: Path) -> tuple[str, object]:
                        what="import")
 
 
-def _read(store: Store, path: Path, *, country: str | None, round: str | None):
+def _read(store: Store, path: Path, *, country: str | None, round: str | None, passphrase: str | None):
     """``(package or None, plan or None)``: the plan is None for a package whose assessment does
-    not exist here (importing it creates the assessment)."""
+    not exist here (importing it creates the assessment). An encrypted file is read decrypted,
+    in a temporary folder removed before returning."""
+    if path.is_file() and sealed.is_sealed(path):
+        with sealed.open_sealed(path, passphrase) as inner:
+            return _read(store, inner, country=country, round=round, passphrase=None)
     kind, wb = _detect(path)
     if kind == "json":
         return package.read_package(store, path)
@@ -107,25 +133,28 @@ def _read(store: Store, path: Path, *, country: str | None, round: str | None):
     return None, xlsform.read_submissions(store, path, country=country, round=round)
 
 
-def plan_file(store: Store, path: str | Path, *, country: str | None = None, round: str | None = None
-              ) -> ImportPlan | None:
+def plan_file(store: Store, path: str | Path, *, country: str | None = None, round: str | None = None,
+              passphrase: str | None = None) -> ImportPlan | None:
     """What importing a file would change, written nowhere: its :class:`ImportPlan` (apply it
     with :func:`~workbook.exchange.plan.apply_plan`), or None for a package of an assessment that
-    does not exist here. Every problem in the file is reported at once (``InvalidInput``)."""
-    return _read(store, Path(path), country=country, round=round)[1]
+    does not exist here. Every problem in the file is reported at once (``InvalidInput``); an
+    encrypted file needs its ``passphrase``."""
+    return _read(store, Path(path), country=country, round=round, passphrase=passphrase)[1]
 
 
 def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwrite: bool = False,
-                by: str | None = None, country: str | None = None, round: str | None = None) -> ImportResult:
+                by: str | None = None, country: str | None = None, round: str | None = None,
+                passphrase: str | None = None) -> ImportResult:
     """Import a file into the store. Every problem in it is reported at once
     (:class:`~workbook.errors.InvalidInput`) and nothing is written unless all of it is valid.
 
     Values (ratings, criteria answers, the crossing-point profile) changed in the database since
     the file was exported are skipped (and listed) unless ``overwrite``. ``country``/``round``
-    are for submissions exports that do not say.
+    are for submissions exports that do not say. An encrypted file (:mod:`.sealed`) needs its
+    ``passphrase``; a wrong one imports nothing.
     """
     path = Path(path)
-    pkg, plan = _read(store, path, country=country, round=round)
+    pkg, plan = _read(store, path, country=country, round=round, passphrase=passphrase)
     if plan is None:
         if dry_run:
             return ImportResult(package.describe_new(pkg, path.name, dry_run=True), created=False)

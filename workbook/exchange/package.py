@@ -82,6 +82,7 @@ class PkgEvidence(_Model):
     reference: str = ""
     supplied_by: str = ""
     created_at: Time | None = None
+    restricted: bool = False
 
 
 class PkgRating(_Model):
@@ -95,6 +96,8 @@ class PkgRating(_Model):
     updated_by: str = ""
     updated_at: Time | None = None
     evidence: list[PkgEvidence] = []
+    restricted: bool = False
+    notes_restricted: bool = False
 
 
 class PkgMember(_Model):
@@ -230,6 +233,10 @@ class Package(_Model):
     audit: list[PkgAudit] = []
     #: The field mission (format 3), checked by the mission store's rules when it is recreated.
     mission: dict | None = None
+    #: A package for donors: restricted content and the audit log were left out (``left_out``
+    #: says what); it is for reading and is refused on import.
+    for_donors: bool = False
+    left_out: list[str] = []
 
 
 def _iso(v):
@@ -237,8 +244,14 @@ def _iso(v):
 
 
 # -- export ---------------------------------------------------------------------------------
-def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None) -> dict:
-    """The package of one assessment as plain data (what :func:`export_package` writes)."""
+def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None = None,
+                  for_donors: bool = False) -> dict:
+    """The package of one assessment as plain data (what :func:`export_package` writes).
+
+    ``for_donors``: without restricted findings, notes and evidence, and without the audit log
+    (its old and new values may repeat them); ``left_out`` says what was left out.
+    """
+    store.require("export_for_donors" if for_donors else "export", info.id)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     fw = store.framework_of(info.id)
     with Session(store.engine) as s:
@@ -271,7 +284,7 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
         exposure = s.get(AssessmentExposure, a.id)
         overrides = s.scalars(select(SubareaTarget).where(SubareaTarget.assessment_id == a.id)
                               .order_by(SubareaTarget.subarea_id)).all()
-        return {
+        data = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "exported_at": _iso(now),
@@ -284,11 +297,12 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
             "ratings": [{"indicator_id": r.indicator_id, "national": r.national, "external": r.external,
                          "agreed": r.agreed, "notes": r.notes, "override_reason": r.override_reason or "",
                          "version": r.version, "updated_by": r.updated_by,
-                         "updated_at": _iso(r.updated_at),
+                         "updated_at": _iso(r.updated_at), "restricted": bool(r.restricted),
+                         "notes_restricted": bool(r.notes_restricted),
                          "evidence": [{"type": e.type, "source": e.source, "date": _iso(e.date),
                                        "reference": e.reference, "supplied_by": e.supplied_by,
-                                       "created_at": _iso(e.created_at)} for e in r.evidence
-                                      if e.visit_id is None]}
+                                       "created_at": _iso(e.created_at), "restricted": bool(e.restricted)}
+                                      for e in r.evidence if e.visit_id is None]}
                         for r in ratings],
             "recommendations": [{"key": keys[r.id], **{k: _iso(getattr(r, k)) for k in REC_VALUES},
                                  "partners": list(r.partners or []),
@@ -315,14 +329,49 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
                        "field": x.field, "old": x.old, "new": x.new} for x in audit],
             "mission": mission_section(MissionStore(store), a.id),
         }
+    return _for_donors(data, fw) if for_donors else data
 
 
-def export_package(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None) -> Path:
-    """Write the JSON package of one assessment to ``path``."""
+def _for_donors(data: dict, fw: Framework) -> dict:
+    """A package without restricted content and without the audit log, saying what was left out.
+    A restricted finding takes its criteria answers and moderation entries with it; a restricted
+    note, the notes of its criteria answers and moderation entries (as the store shows them)."""
+    findings = notes = evidence = 0
+    ratings = []
+    hidden = {r["indicator_id"] for r in data["ratings"] if r["restricted"]}
+    quiet = {r["indicator_id"] for r in data["ratings"] if r["notes_restricted"]}
+    criteria = [c | {"note": "" if ind in quiet else c["note"]} for c in data["criteria"]
+                for ind in [fw.indicator_of_criterion(c["criterion_id"]).id if c["criterion_id"] in fw.criteria
+                            else None] if ind not in hidden]
+    moderation = [m | {"note": "" if m["indicator_id"] in quiet else m["note"]} for m in data["moderation"]
+                  if m["indicator_id"] not in hidden]
+    for r in data["ratings"]:
+        if r["restricted"]:
+            findings += 1
+            continue
+        kept = [e for e in r["evidence"] if not e["restricted"]]
+        evidence += len(r["evidence"]) - len(kept)
+        if r["notes_restricted"] and r["notes"]:
+            notes += 1
+        ratings.append(r | {"evidence": kept, "notes": "" if r["notes_restricted"] else r["notes"],
+                            "notes_restricted": False})
+    left_out = [f"{n} restricted {what}{'' if n == 1 else 's'}{extra}"
+                for n, what, extra in ((findings, "finding", " (levels, notes and evidence)"), (notes, "note", ""),
+                                       (evidence, "evidence record", "")) if n]
+    left_out.append(f"the audit log ({len(data['audit'])} entries)")
+    return data | {"ratings": ratings, "criteria": criteria, "moderation": moderation, "audit": [],
+                   "for_donors": True, "left_out": left_out}
+
+
+def export_package(store: Store, info: AssessmentInfo, path: str | Path, *, now: dt.datetime | None = None,
+                   for_donors: bool = False) -> Path:
+    """Write the JSON package of one assessment to ``path`` (``for_donors``: see :func:`build_package`)."""
     path = Path(path)
+    text = json.dumps(build_package(store, info, now=now, for_donors=for_donors), indent=1, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(build_package(store, info, now=now), indent=1, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    part = path.with_name(path.name + ".part")
+    part.write_text(text + "\n", encoding="utf-8")
+    part.replace(path)  # all or nothing: a reader never sees half a package
     return path
 
 
@@ -351,10 +400,15 @@ def load_package(path: str | Path) -> Package:
         raise InvalidInput(Problem(name, f"this is not an assessment package (no \"format\": \"{FORMAT}\")"),
                            what="import")
     try:
-        return Package.model_validate(data)
+        pkg = Package.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput([Problem(f"{name}: {_loc(e['loc'])}", e["msg"]) for e in exc.errors()],
                            what=name) from None
+    if pkg.for_donors:
+        raise InvalidInput(Problem(name, "this is a package for donors: restricted content and the audit log were "
+                                         "left out, so it is for reading only and cannot be imported; nothing was "
+                                         "imported"), what="import")
+    return pkg
 
 
 def target_framework(store: Store, pkg: Package, info: AssessmentInfo | None) -> Framework:
@@ -740,9 +794,11 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
                          external=parse_rating(r.external), agreed=parse_rating(r.agreed), notes=r.notes.strip(),
                          override_reason=r.override_reason.strip(), version=r.version,
                          updated_at=r.updated_at or now, updated_by=r.updated_by.strip(),
+                         restricted=r.restricted, notes_restricted=r.notes_restricted,
                          evidence=[Evidence(type=e.type, source=e.source.strip(), date=e.date,
                                             reference=e.reference.strip(), supplied_by=e.supplied_by.strip(),
-                                            created_at=e.created_at or now) for e in r.evidence]))
+                                            created_at=e.created_at or now, restricted=e.restricted)
+                                   for e in r.evidence]))
         _write_recommendations(s, row.id, recs, {}, now=now)
         for cid, x, _ in fw2.answers:
             s.add(CriterionAnswer(assessment_id=row.id, criterion_id=cid, answer=parse_answer(x.answer),

@@ -23,7 +23,7 @@ from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from ..inputs import MAX_LONG, parse_text
 from ..scoring import Scores
 from ..store import Store, StoreBase
-from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Initiative, InitiativeScope, Recommendation,
+from ..store.models import (Assessment, AssessmentExposure, Initiative, InitiativeScope, Recommendation,
                             RecommendationPrerequisite, SubareaTarget, utcnow)
 from . import donors, followup, sequence, suggest, targets
 from .fields import (EXPOSURES, HORIZONS, INITIATIVE_FIELDS, RECOMMENDATION_FIELDS, TRACKING_FIELDS,
@@ -68,7 +68,7 @@ class RoadmapStore(StoreBase):
     """
 
     def __init__(self, store: Store, library: ActionLibrary | None = None):
-        super().__init__(store.engine, store.framework)
+        super().__init__(store.engine, store.framework, actor=store.actor_source)  # acts for the same person
         self.store = store
         self._library = library
 
@@ -140,8 +140,8 @@ class RoadmapStore(StoreBase):
                     raise Conflict("the exposure was changed by someone else a moment ago; reload to see it")
             for f, o, n in (("level", old[0], clean["level"]), ("reason", old[1], clean["reason"])):
                 if o != n:
-                    s.add(AuditEntry(assessment_id=assessment_id, entity="exposure", entity_key=str(assessment_id),
-                                     field=f, old=_text_value(o), new=_text_value(n), who=clean["by"], at=now))
+                    self._audit(s, assessment_id=assessment_id, entity="exposure", entity_key=str(assessment_id),
+                                     field=f, old=_text_value(o), new=_text_value(n), who=clean["by"], at=now)
         return self.get_exposure(assessment_id)
 
     @staticmethod
@@ -228,8 +228,8 @@ class RoadmapStore(StoreBase):
                 if res.rowcount != 1:
                     raise Conflict(f"the targets of {subarea_id} were changed by someone else a moment ago")
                 for k, v in changes.items():
-                    s.add(AuditEntry(assessment_id=assessment_id, entity="target", entity_key=subarea_id, field=k,
-                                     old=_text_value(getattr(t, k)), new=_text_value(v), who=who, at=now))
+                    self._audit(s, assessment_id=assessment_id, entity="target", entity_key=subarea_id, field=k,
+                                     old=_text_value(getattr(t, k)), new=_text_value(v), who=who, at=now)
         row = self.targets(assessment_id)
         return row[row["subarea_id"] == subarea_id].iloc[0].to_dict()
 
@@ -318,16 +318,16 @@ class RoadmapStore(StoreBase):
                 s.add(r)
                 s.flush()
                 ids[node] = r.id
-                s.add(AuditEntry(assessment_id=assessment_id, entity="recommendation", entity_key=f"#{r.id}",
-                                 field="created", old=None, new=clean["title"], who=who, at=now))
+                self._audit(s, assessment_id=assessment_id, entity="recommendation", entity_key=f"#{r.id}",
+                                 field="created", old=None, new=clean["title"], who=who, at=now)
             for node, _, _, _ in plan:
                 pre = [ids[t] if t in ids else int(t[1:]) for t in dict.fromkeys(ctx.edges[node])]
                 for p in pre:
                     s.add(RecommendationPrerequisite(recommendation_id=ids[node], prerequisite_id=p))
                 if pre:
-                    s.add(AuditEntry(assessment_id=assessment_id, entity="recommendation",
+                    self._audit(s, assessment_id=assessment_id, entity="recommendation",
                                      entity_key=f"#{ids[node]}", field="prerequisites", old=None,
-                                     new=", ".join(f"#{p}" for p in pre), who=who, at=now))
+                                     new=", ".join(f"#{p}" for p in pre), who=who, at=now)
             s.execute(update(Assessment).where(Assessment.id == assessment_id).values(updated_at=now))
         return [ids[node] for node, _, _, _ in plan]
 
@@ -350,7 +350,7 @@ class RoadmapStore(StoreBase):
         rec_id = _as_id(rec_id, "recommendation")
         with self._sessions() as s:
             r = s.get(Recommendation, rec_id)
-            if r is None:
+            if r is None or not self._sees(s, r.assessment_id):
                 raise NotFound(f"no recommendation #{rec_id}")
             return self._rec_dict(s, r)
 
@@ -381,7 +381,7 @@ class RoadmapStore(StoreBase):
         who = problems.take(self._who, by)
         scores = self.scores(aid)
         with self._sessions() as s:
-            a = self._assessment(s, aid)
+            a = self._require(s, aid, "edit")  # on a final assessment too: only the tracking fields then
             ctx = self._context(s, aid, scores)
         if a.status == "final":
             frozen = sorted(set(changes) - set(TRACKING_FIELDS))
@@ -432,16 +432,16 @@ class RoadmapStore(StoreBase):
                 fresh = self.get_recommendation(rec_id)
                 raise Conflict(self._rec_conflict(fresh), current=fresh)
             for k, v in changed.items():
-                s.add(AuditEntry(assessment_id=aid, entity="recommendation", entity_key=f"#{rec_id}", field=k,
-                                 old=_text_value(current[k]), new=_text_value(v), who=who, at=now))
+                self._audit(s, assessment_id=aid, entity="recommendation", entity_key=f"#{rec_id}", field=k,
+                                 old=_text_value(current[k]), new=_text_value(v), who=who, at=now)
             if pre_changed:
                 s.execute(delete(RecommendationPrerequisite)
                           .where(RecommendationPrerequisite.recommendation_id == rec_id))
                 for p in new_pre:
                     s.add(RecommendationPrerequisite(recommendation_id=rec_id, prerequisite_id=p))
-                s.add(AuditEntry(assessment_id=aid, entity="recommendation", entity_key=f"#{rec_id}",
+                self._audit(s, assessment_id=aid, entity="recommendation", entity_key=f"#{rec_id}",
                                  field="prerequisites", old=", ".join(f"#{p}" for p in current["prerequisites"]),
-                                 new=", ".join(f"#{p}" for p in new_pre), who=who, at=now))
+                                 new=", ".join(f"#{p}" for p in new_pre), who=who, at=now)
             s.execute(update(Assessment).where(Assessment.id == aid).values(updated_at=now))
         return self.get_recommendation(rec_id)
 
@@ -459,7 +459,7 @@ class RoadmapStore(StoreBase):
         who = self._who(by)
         with self._sessions.begin() as s:
             r = s.get(Recommendation, rec_id)
-            if r is None:
+            if r is None or not self._sees(s, r.assessment_id):
                 raise NotFound(f"no recommendation #{rec_id}")
             self._writable(s, r.assessment_id)
             needed_by = s.scalars(select(RecommendationPrerequisite.recommendation_id)
@@ -468,8 +468,8 @@ class RoadmapStore(StoreBase):
                 raise InvalidInput(Problem(f"#{rec_id}", "is a prerequisite of " + ", ".join(f"#{i}" for i in needed_by)
                                            + ": take it out of their prerequisites first, or set its status "
                                              "to dropped"), what=f"recommendation #{rec_id}")
-            s.add(AuditEntry(assessment_id=r.assessment_id, entity="recommendation", entity_key=f"#{rec_id}",
-                             field="removed", old=r.title, new=None, who=who))
+            self._audit(s, assessment_id=r.assessment_id, entity="recommendation", entity_key=f"#{rec_id}",
+                             field="removed", old=r.title, new=None, who=who)
             s.delete(r)
 
     def recommendations_frame(self, assessment_id: int) -> pd.DataFrame:
@@ -512,7 +512,7 @@ class RoadmapStore(StoreBase):
         now = utcnow()
         ids = []
         with self._sessions.begin() as s:
-            a = self._assessment(s, assessment_id)
+            a = self._require(s, assessment_id, "edit")
             for clean, scope in plan:
                 ini = Initiative(country_code=a.country_code, assessment_id=a.id, version=1, created_at=now,
                                  updated_at=now, updated_by=who, **clean,
@@ -520,8 +520,8 @@ class RoadmapStore(StoreBase):
                 s.add(ini)
                 s.flush()
                 ids.append(ini.id)
-                s.add(AuditEntry(assessment_id=a.id, entity="initiative", entity_key=f"I{ini.id}", field="created",
-                                 old=None, new=f"{clean['donor']}: {clean['title']}", who=who, at=now))
+                self._audit(s, assessment_id=a.id, entity="initiative", entity_key=f"I{ini.id}", field="created",
+                                 old=None, new=f"{clean['donor']}: {clean['title']}", who=who, at=now)
         return ids
 
     def add_initiative(self, assessment_id: int, fields: dict, *, by: str) -> int:
@@ -541,7 +541,7 @@ class RoadmapStore(StoreBase):
         initiative_id = _as_id(initiative_id, "initiative")
         with self._sessions() as s:
             ini = s.get(Initiative, initiative_id, options=[selectinload(Initiative.scope)])
-            if ini is None:
+            if ini is None or not self._sees(s, ini.assessment_id):
                 raise NotFound(f"no initiative I{initiative_id}")
             return self._ini_dict(ini)
 
@@ -565,6 +565,7 @@ class RoadmapStore(StoreBase):
             return current
         now = utcnow()
         with self._sessions.begin() as s:
+            self._require(s, current["assessment_id"], "edit")
             res = s.execute(update(Initiative)
                             .where(Initiative.id == initiative_id, Initiative.version == current["version"])
                             .values(**changed, version=current["version"] + 1, updated_at=now, updated_by=who)
@@ -574,17 +575,17 @@ class RoadmapStore(StoreBase):
                 raise Conflict(f"initiative I{initiative_id} was changed by someone else a moment ago; reload it",
                                current=self.get_initiative(initiative_id))
             for k, v in changed.items():
-                s.add(AuditEntry(assessment_id=current["assessment_id"], entity="initiative",
+                self._audit(s, assessment_id=current["assessment_id"], entity="initiative",
                                  entity_key=f"I{initiative_id}", field=k, old=_text_value(current[k]),
-                                 new=_text_value(v), who=who, at=now))
+                                 new=_text_value(v), who=who, at=now)
             if scope_changed:
                 s.execute(delete(InitiativeScope).where(InitiativeScope.initiative_id == initiative_id))
                 for sa, i in scope:
                     s.add(InitiativeScope(initiative_id=initiative_id, subarea_id=sa, indicator_id=i))
                 fmt = lambda sc: ", ".join(i or sa for sa, i in sc)  # noqa: E731
-                s.add(AuditEntry(assessment_id=current["assessment_id"], entity="initiative",
+                self._audit(s, assessment_id=current["assessment_id"], entity="initiative",
                                  entity_key=f"I{initiative_id}", field="scope", old=fmt(current["scope"]),
-                                 new=fmt(scope), who=who, at=now))
+                                 new=fmt(scope), who=who, at=now)
         return self.get_initiative(initiative_id)
 
     def remove_initiative(self, initiative_id: int, *, by: str) -> None:
@@ -592,10 +593,11 @@ class RoadmapStore(StoreBase):
         who = self._who(by)
         with self._sessions.begin() as s:
             ini = s.get(Initiative, initiative_id)
-            if ini is None:
+            if ini is None or not self._sees(s, ini.assessment_id):
                 raise NotFound(f"no initiative I{initiative_id}")
-            s.add(AuditEntry(assessment_id=ini.assessment_id, entity="initiative", entity_key=f"I{initiative_id}",
-                             field="removed", old=f"{ini.donor}: {ini.title}", new=None, who=who))
+            self._require(s, ini.assessment_id, "edit")
+            self._audit(s, assessment_id=ini.assessment_id, entity="initiative", entity_key=f"I{initiative_id}",
+                             field="removed", old=f"{ini.donor}: {ini.title}", new=None, who=who)
             s.delete(ini)
 
     def initiatives_frame(self, country: str) -> pd.DataFrame:
@@ -605,6 +607,10 @@ class RoadmapStore(StoreBase):
                 "updated_by"]
         code = str(country).strip().upper()
         with self._sessions() as s:
+            visible = self._visible(s)
+            if visible is not None and not s.scalar(select(Assessment.id).where(
+                    Assessment.country_code == code, Assessment.id.in_(visible)).limit(1)):
+                return pd.DataFrame([], columns=cols)  # a country of none of the actor's assessments
             rows = s.scalars(select(Initiative).options(selectinload(Initiative.scope))
                              .where(Initiative.country_code == code)
                              .order_by(Initiative.start_date, Initiative.id)).all()

@@ -22,9 +22,14 @@ from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework, load_framework
 from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, RATING_FIELDS, RATING_RULES, check_evidence, check_fields,
                       parse_role, parse_round, parse_text)
+from . import access
+from . import audit as audit_chain
+from .access import ROLES, TRANSITIONS as ROLE_TRANSITIONS, Forbidden
+from .base import FROM_ENVIRONMENT
 from .criteria import CriteriaStore
 from .migrate import MigrationPlan, migrate
-from .models import Assessment, AuditEntry, Evidence, Rating, SignOff, TeamMember, utcnow
+from .models import (Account, Assessment, AssessmentRole, AuditEntry, Comment, Evidence, Rating, SignOff, TeamMember,
+                     utcnow)
 
 #: Review states of an assessment, in workflow order (not the statuses of recommendations).
 REVIEW_STATUSES = ("draft", "in_review", "validated", "final")
@@ -85,10 +90,20 @@ def _last_changes(s: Session, ids: list[int]) -> dict[int, dt.datetime]:
 def _rating_dict(r: Rating | None) -> dict:
     if r is None:
         return {"national": None, "external": None, "agreed": None, "notes": "", "override_reason": "",
-                "version": 0, "updated_by": "", "updated_at": None}
+                "version": 0, "updated_by": "", "updated_at": None, "restricted": False, "notes_restricted": False}
     return {"national": r.national, "external": r.external, "agreed": r.agreed, "notes": r.notes,
             "override_reason": r.override_reason or "", "version": r.version, "updated_by": r.updated_by,
-            "updated_at": r.updated_at}
+            "updated_at": r.updated_at, "restricted": bool(r.restricted), "notes_restricted": bool(r.notes_restricted)}
+
+
+def _for_donors(values: dict) -> dict:
+    """A rating as someone who may not read restricted content sees it: a restricted finding
+    without levels, note or override reason; a restricted note without the note."""
+    if values.get("restricted"):
+        return values | {"national": None, "external": None, "agreed": None, "notes": "", "override_reason": ""}
+    if values.get("notes_restricted"):
+        return values | {"notes": ""}
+    return values
 
 
 class Store(CriteriaStore):
@@ -104,11 +119,12 @@ class Store(CriteriaStore):
         Check that the schema is at the newest migration (clear error if not).
     """
 
-    def __init__(self, url: str | None = None, framework: Framework | None = None, *, check: bool = True):
+    def __init__(self, url: str | None = None, framework: Framework | None = None, *, check: bool = True,
+                 actor=FROM_ENVIRONMENT):
         self.engine = db.get_engine(url)  # first: an unreachable database is reported with its URL
         if check:
             db.check_schema(self.engine)
-        super().__init__(self.engine, framework or load_framework())
+        super().__init__(self.engine, framework or load_framework(), actor=actor)
 
     # -- assessments ------------------------------------------------------------------------
     def create_assessment(self, country: str, round: str, *, country_name: str | None = None,
@@ -132,6 +148,10 @@ class Store(CriteriaStore):
         problems.raise_if_any(what="new assessment")
         fw = self.framework
         with self._sessions.begin() as s:
+            actor = self._actor(s)
+            if actor is not None and not actor.may_create:
+                raise Forbidden("your account may not create assessments: ask the workbook's administrator "
+                                "(`workbook users add --may-create`)")
             a = Assessment(country_code=c.code, country_name=c.name, fictional=c.fictional, round=rnd,
                            framework_id=fw.id, framework_version=fw.version, status="draft",
                            team=[TeamMember(name=n, organisation=o, role=r) for n, o, r in members])
@@ -139,16 +159,33 @@ class Store(CriteriaStore):
             try:
                 s.flush()
             except IntegrityError:
+                s.rollback()
+                if actor is not None and not self._has_role(c.code, rnd, actor):
+                    raise InvalidInput(Problem("round", f"{c.code} {rnd!r} cannot be created: ask the workbook's "
+                                                        "administrator"), what="new assessment") from None
                 raise InvalidInput(Problem("round", f"{c.code} already has an assessment for round {rnd!r}"),
                                    what="new assessment") from None
-            s.add(AuditEntry(assessment_id=a.id, entity="assessment", entity_key=str(a.id), field="created",
-                             old=None, new=f"{c.code} {rnd}", who=who))
+            if actor is not None:  # the person who creates an assessment leads its team
+                s.add(AssessmentRole(assessment_id=a.id, account_id=actor.account_id, role="team_lead",
+                                     granted_by=who))
+            self._audit(s, assessment_id=a.id, entity="assessment", entity_key=str(a.id), field="created",
+                             old=None, new=f"{c.code} {rnd}", who=who)
             return _info(a)
 
-    def list_assessments(self) -> list[AssessmentInfo]:
+    def _has_role(self, code: str, rnd: str, actor) -> bool:
         with self._sessions() as s:
-            rows = s.scalars(select(Assessment).options(selectinload(Assessment.team))
-                             .order_by(Assessment.country_code, Assessment.round)).all()
+            aid = s.scalar(select(Assessment.id).where(Assessment.country_code == code, Assessment.round == rnd))
+            return aid is not None and access.role_of(s, actor, aid) is not None
+
+    def list_assessments(self) -> list[AssessmentInfo]:
+        """The assessments the actor has a role in (all of them when accounts are off)."""
+        with self._sessions() as s:
+            q = select(Assessment).options(selectinload(Assessment.team)).order_by(Assessment.country_code,
+                                                                                    Assessment.round)
+            visible = self._visible(s)
+            if visible is not None:
+                q = q.where(Assessment.id.in_(visible))
+            rows = s.scalars(q).all()
             last = _last_changes(s, [a.id for a in rows])
             return [_info(a, last.get(a.id)) for a in rows]
 
@@ -156,13 +193,18 @@ class Store(CriteriaStore):
         """The assessment for a country and round; the latest round when ``round`` is None."""
         code = country.strip().upper() if isinstance(country, str) else country
         with self._sessions() as s:
+            visible = self._visible(s)
             q = select(Assessment).options(selectinload(Assessment.team)).where(Assessment.country_code == code)
+            if visible is not None:  # what the actor has no role in does not exist for them
+                q = q.where(Assessment.id.in_(visible))
             if round is not None and round != "":
                 # rounds are stored NFC-normalised (inputs.parse_round): a name typed in another form finds them
                 a = s.scalars(q.where(Assessment.round == unicodedata.normalize("NFC", str(round).strip()))).first()
             else:
                 a = s.scalars(q.order_by(Assessment.created_at.desc(), Assessment.id.desc())).first()
             if a is None:
+                if visible is not None:
+                    raise access.not_found()
                 rounds = s.scalars(select(Assessment.round).where(Assessment.country_code == code)).all()
                 if rounds:
                     raise NotFound(f"{code} has no assessment for round {round!r}; its rounds are "
@@ -191,7 +233,8 @@ class Store(CriteriaStore):
         note = problems.take(parse_text, comment, "comment", max_len=MAX_LONG)
         if to_status not in REVIEW_STATUSES:
             problems.add("status", f"{to_status!r} is not a status; use one of {', '.join(REVIEW_STATUSES)}")
-        if role not in SIGN_OFF_ROLES:
+        accounts = self.actor_source is not None and self.actor is not None
+        if role not in SIGN_OFF_ROLES and not (accounts and role in ROLES):
             problems.add("role", f"{role!r} is not a role; use one of {', '.join(SIGN_OFF_ROLES)}")
         problems.raise_if_any(what="status change")
         with self._sessions.begin() as s:
@@ -201,6 +244,15 @@ class Store(CriteriaStore):
                 allowed = [t for f, t in TRANSITIONS if f == a.status]
                 raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is {a.status}: it can move to "
                                                      f"{' or '.join(allowed)}, not {to_status}"), what="status change")
+            actor = self._actor(s)
+            if actor is not None:  # the role signed is the account's role in this assessment, nothing typed
+                held = access.role_of(s, actor, a.id)
+                if {"team_leader": "team_lead"}.get(role, role) not in ("team", held):
+                    raise Forbidden(f"you are {ROLES[held]} in {a.country_code} {a.round}, not "
+                                    f"{ROLES.get(role, role)}: nobody signs in a role they do not hold; nothing "
+                                    "was saved")
+                self._require(s, a.id, ROLE_TRANSITIONS[step])
+                role = held
             if step == ("in_review", "validated") and role != "national_counterpart":
                 raise InvalidInput(Problem("role", "validation is signed by the national counterpart "
                                                    "(role national_counterpart)"), what="status change")
@@ -213,15 +265,17 @@ class Store(CriteriaStore):
                 raise Conflict(f"{a.country_code} {a.round} changed status meanwhile; reload and try again")
             now = utcnow()
             s.add(SignOff(assessment_id=a.id, from_status=step[0], to_status=to_status, name=who, role=role,
-                          organisation=org, comment=note, at=now))
-            s.add(AuditEntry(assessment_id=a.id, entity="assessment", entity_key=str(a.id), field="status",
-                             old=step[0], new=to_status, who=who, at=now))
+                          organisation=org, comment=note, at=now, audit_head=audit_chain.head(s, a.id) or None,
+                          account=actor.username if actor is not None else None))
+            self._audit(s, assessment_id=a.id, entity="assessment", entity_key=str(a.id), field="status",
+                             old=step[0], new=to_status, who=who, at=now)
         return self.get_assessment(a.country_code, a.round)
 
     def signoffs(self, assessment_id: int) -> pd.DataFrame:
         """The review trail: every status change with name, role, organisation, date and comment."""
         cols = ["at", "from_status", "to_status", "name", "role", "organisation", "comment"]
         with self._sessions() as s:
+            self._assessment(s, assessment_id)
             rows = s.execute(select(*(getattr(SignOff, c) for c in cols))
                              .where(SignOff.assessment_id == assessment_id).order_by(SignOff.id)).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=cols)
@@ -233,7 +287,8 @@ class Store(CriteriaStore):
         with self._sessions() as s:
             r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
                                                Rating.indicator_id == indicator_id)).first()
-            return _rating_dict(r)
+            values = _rating_dict(r)
+            return values if self._may(s, assessment_id, "read_restricted") else _for_donors(values)
 
     def save_rating(self, assessment_id: int, indicator_id: str, *, by: str,
                     expected_version: int | None = None, **changes) -> dict:
@@ -286,8 +341,8 @@ class Store(CriteriaStore):
                     fresh = self.get_rating(assessment_id, indicator_id)
                     raise Conflict(self._conflict_message(indicator_id, fresh), current=fresh)
             for k, v in changed.items():
-                s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=indicator_id,
-                                 field=k, old=current[k], new=v, who=who, at=now))
+                self._audit(s, assessment_id=assessment_id, entity="rating", entity_key=indicator_id,
+                                 field=k, old=current[k], new=v, who=who, at=now)
         return self.get_rating(assessment_id, indicator_id)
 
     def save_many(self, assessment_id: int, rows: list[dict], *, by: str) -> int:
@@ -357,16 +412,16 @@ class Store(CriteriaStore):
                     if res.rowcount != 1:
                         raise Conflict(f"{ind_id} was changed by someone else during this save; nothing saved")
                 for k, v in changed.items():
-                    s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=ind_id,
-                                     field=k, old=current[k], new=v, who=who, at=now))
+                    self._audit(s, assessment_id=assessment_id, entity="rating", entity_key=ind_id,
+                                     field=k, old=current[k], new=v, who=who, at=now)
                 s.flush()
                 for e in evidence:
                     rec = Evidence(rating_id=r.id, **e)
                     s.add(rec)
                     s.flush()
-                    s.add(AuditEntry(assessment_id=assessment_id, entity="evidence",
+                    self._audit(s, assessment_id=assessment_id, entity="evidence",
                                      entity_key=f"{ind_id}#{rec.id}", field="added", old=None,
-                                     new=f"{e['type']}: {e['source']}", who=who, at=now))
+                                     new=f"{e['type']}: {e['source']}", who=who, at=now)
                 changed_count += bool(changed or evidence)
         return changed_count
 
@@ -427,21 +482,160 @@ class Store(CriteriaStore):
             e = Evidence(rating_id=r.id, **values)
             s.add(e)
             s.flush()
-            s.add(AuditEntry(assessment_id=assessment_id, entity="evidence", entity_key=f"{indicator_id}#{e.id}",
-                             field="added", old=None, new=f"{values['type']}: {values['source']}", who=who))
+            self._audit(s, assessment_id=assessment_id, entity="evidence", entity_key=f"{indicator_id}#{e.id}",
+                             field="added", old=None, new=f"{values['type']}: {values['source']}", who=who)
             return e.id
 
-    @staticmethod
-    def _evidence_record(s: Session, evidence_id: int) -> tuple[Evidence, dict]:
-        """An evidence record and its stored values, or :class:`NotFound`."""
+    def _evidence_record(self, s: Session, evidence_id: int) -> tuple[Evidence, dict]:
+        """An evidence record and its stored values, or :class:`NotFound` (also for a record of an
+        assessment the actor cannot see: the same message)."""
         e = s.get(Evidence, evidence_id)
-        if e is None:
+        if e is None or not self._sees(s, e.rating.assessment_id):
             raise NotFound(f"no evidence record {evidence_id} (someone may have removed it)")
         if e.visit_id is not None:
             raise InvalidInput(Problem(f"{e.rating.indicator_id}.evidence#{evidence_id}",
                                        f"observed at site visit #{e.visit_id}: it follows the visit's checklist; "
                                        "change or remove the visit instead"), what="evidence")
         return e, {k: getattr(e, k) for k in EVIDENCE_FIELDS}
+
+    # -- restricted findings, notes and evidence -------------------------------------------------
+    def _check_indicator(self, problems: Problems, assessment_id: int, indicator_id) -> None:
+        """Note an indicator id that is not in the assessment's framework (an assessment the actor
+        cannot see answers not found first)."""
+        fw = self.framework_of(assessment_id)
+        try:
+            fw.indicator(indicator_id)
+        except (NotFound, TypeError, KeyError):
+            problems.add("indicator_id", f"unknown indicator {indicator_id!r}")
+
+    def set_restricted(self, assessment_id: int, *, by: str, indicator_id: str | None = None,
+                       evidence_id: int | None = None, what: str = "finding", restricted: bool = True) -> None:
+        """Mark (or clear) confidential content, left out of everything donors see:
+
+        * ``what="finding"``: an indicator's levels, note and evidence (``indicator_id``);
+        * ``what="notes"``: only the indicator's note (``indicator_id``);
+        * ``what="evidence"``: one evidence record (``evidence_id``).
+        """
+        problems = Problems()
+        if what not in ("finding", "notes", "evidence"):
+            problems.add("what", f"{what!r}: use finding, notes or evidence")
+        if not isinstance(restricted, bool):
+            problems.add("restricted", "expected yes or no")
+        if what == "evidence" and not isinstance(evidence_id, int):
+            problems.add("evidence_id", "give the evidence record's number")
+        if what in ("finding", "notes"):
+            self._check_indicator(problems, assessment_id, indicator_id)
+        who = problems.take(self._who, by)
+        problems.raise_if_any(what="restriction")
+        with self._sessions.begin() as s:
+            a = self._writable(s, assessment_id, "mark_restricted")
+            if what == "evidence":
+                e, _ = self._evidence_record(s, evidence_id)
+                if e.rating.assessment_id != a.id:
+                    raise NotFound(f"no evidence record {evidence_id} in {a.country_code} {a.round}")
+                row, key, fld = e, f"{e.rating.indicator_id}#{e.id}", "restricted"
+            else:
+                row = s.scalars(select(Rating).where(Rating.assessment_id == a.id,
+                                                     Rating.indicator_id == indicator_id)).first()
+                if row is None:
+                    row = Rating(assessment_id=a.id, indicator_id=indicator_id, version=1, notes="", updated_by=who)
+                    s.add(row)
+                key, fld = indicator_id, "restricted" if what == "finding" else "notes_restricted"
+            old = bool(getattr(row, fld) or False)
+            if old != restricted:
+                setattr(row, fld, restricted)
+                self._audit(s, assessment_id=a.id, entity="evidence" if what == "evidence" else "rating",
+                            entity_key=key, field=fld, old=str(old).lower(), new=str(restricted).lower(), who=who)
+
+    def restricted_counts(self, assessment_id: int) -> dict[str, int]:
+        """How many findings, notes and evidence records of an assessment are restricted."""
+        with self._sessions() as s:
+            self._assessment(s, assessment_id)
+            ratings = s.execute(select(Rating.restricted, Rating.notes_restricted)
+                                .where(Rating.assessment_id == assessment_id)).all()
+            n_ev = s.scalar(select(func.count(Evidence.id)).join(Rating, Evidence.rating_id == Rating.id)
+                            .where(Rating.assessment_id == assessment_id, Evidence.restricted.is_(True)))
+        return {"findings": sum(bool(r) for r, _ in ratings),
+                "notes": sum(bool(n) and not r for r, n in ratings), "evidence": int(n_ev or 0)}
+
+    # -- comments (reviewers read and comment) ----------------------------------------------------
+    def add_comment(self, assessment_id: int, text: str, *, by: str, indicator_id: str | None = None) -> int:
+        """A comment on the assessment or one of its indicators; returns its id. Allowed on final
+        assessments too (a comment changes nothing)."""
+        problems = Problems()
+        body = problems.take(parse_text, text, "comment", max_len=MAX_LONG, required=True)
+        if indicator_id is not None:
+            self._check_indicator(problems, assessment_id, indicator_id)
+        who = problems.take(self._who, by)
+        problems.raise_if_any(what="comment")
+        with self._sessions.begin() as s:
+            a = self._require(s, assessment_id, "comment")
+            actor = self._actor(s)
+            c = Comment(assessment_id=a.id, indicator_id=indicator_id, text=body, who=who, at=utcnow(),
+                        account=actor.username if actor is not None and actor.account_id else None)
+            s.add(c)
+            s.flush()
+            self._audit(s, assessment_id=a.id, entity="comment", entity_key=str(c.id), field="added",
+                        new=body, who=who)
+            return c.id
+
+    def comments_frame(self, assessment_id: int) -> pd.DataFrame:
+        cols = ["id", "indicator_id", "text", "who", "account", "at"]
+        with self._sessions() as s:
+            self._require(s, assessment_id, "read_restricted")
+            rows = s.execute(select(*(getattr(Comment, c) for c in cols)).where(Comment.assessment_id == assessment_id)
+                             .order_by(Comment.id)).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
+
+    # -- roles ----------------------------------------------------------------------------------
+    def grant_role(self, assessment_id: int, username: str, role: str, *, by: str) -> None:
+        """Give an account a role in an assessment (replacing the role it had there). The team lead
+        does this (or the administrator at the command line, with accounts off)."""
+        problems = Problems()
+        if role not in ROLES:
+            problems.add("role", f"{role!r} is not a role; use one of {', '.join(ROLES)}")
+        who = problems.take(self._who, by)
+        problems.raise_if_any(what="role")
+        with self._sessions.begin() as s:
+            a = self._require(s, assessment_id, "manage_roles")
+            acc = s.scalar(select(Account).where(Account.username == username))
+            if acc is None:
+                raise NotFound(f"no account {username!r}")
+            r = s.scalar(select(AssessmentRole).where(AssessmentRole.assessment_id == a.id,
+                                                      AssessmentRole.account_id == acc.id))
+            old = r.role if r else None
+            if old == role:
+                return
+            if r is None:
+                s.add(AssessmentRole(assessment_id=a.id, account_id=acc.id, role=role, granted_by=who))
+            else:
+                r.role, r.granted_by, r.granted_at = role, who, utcnow()
+            self._audit(s, assessment_id=a.id, entity="role", entity_key=acc.username, field="role", old=old,
+                        new=role, who=who)
+
+    def revoke_role(self, assessment_id: int, username: str, *, by: str) -> None:
+        who = self._who(by)
+        with self._sessions.begin() as s:
+            a = self._require(s, assessment_id, "manage_roles")
+            acc = s.scalar(select(Account).where(Account.username == username))
+            r = None if acc is None else s.scalar(select(AssessmentRole).where(
+                AssessmentRole.assessment_id == a.id, AssessmentRole.account_id == acc.id))
+            if r is None:
+                raise NotFound(f"{username!r} has no role in {a.country_code} {a.round}")
+            self._audit(s, assessment_id=a.id, entity="role", entity_key=acc.username, field="role", old=r.role,
+                        new=None, who=who)
+            s.delete(r)
+
+    def roles_frame(self, assessment_id: int) -> pd.DataFrame:
+        """Who has which role in an assessment."""
+        cols = ["username", "name", "role", "active", "granted_by", "granted_at"]
+        with self._sessions() as s:
+            self._assessment(s, assessment_id)
+            rows = s.execute(select(Account.username, Account.display_name, AssessmentRole.role, Account.active,
+                                    AssessmentRole.granted_by, AssessmentRole.granted_at)
+                             .join(AssessmentRole, AssessmentRole.account_id == Account.id)
+                             .where(AssessmentRole.assessment_id == assessment_id).order_by(Account.username)).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
 
     @staticmethod
     def _evidence_changed_since(now: Mapping, expected: Mapping | None) -> list[str]:
@@ -480,10 +674,10 @@ class Store(CriteriaStore):
             for k, v in values.items():
                 old = getattr(e, k)
                 if old != v:
-                    s.add(AuditEntry(assessment_id=a.id, entity="evidence",
+                    self._audit(s, assessment_id=a.id, entity="evidence",
                                      entity_key=f"{e.rating.indicator_id}#{e.id}", field=k,
                                      old=None if old is None else str(old), new=None if v is None else str(v),
-                                     who=who))
+                                     who=who)
                     setattr(e, k, v)
 
     def remove_evidence(self, evidence_id: int, *, by: str, expected: Mapping | None = None) -> None:
@@ -496,8 +690,8 @@ class Store(CriteriaStore):
             if changed:
                 raise self._evidence_conflict(changed, now, "removed")
             a = self._writable(s, e.rating.assessment_id)
-            s.add(AuditEntry(assessment_id=a.id, entity="evidence", entity_key=f"{e.rating.indicator_id}#{e.id}",
-                             field="removed", old=f"{e.type}: {e.source}", new=None, who=who))
+            self._audit(s, assessment_id=a.id, entity="evidence", entity_key=f"{e.rating.indicator_id}#{e.id}",
+                             field="removed", old=f"{e.type}: {e.source}", new=None, who=who)
             s.delete(e)
 
     # -- frames for scoring, reports and analysts ------------------------------------------
@@ -507,35 +701,44 @@ class Store(CriteriaStore):
         with self._sessions() as s:
             fw = self._framework(self._assessment(s, assessment_id))
             stored = {r.indicator_id: r for r in s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
+            full = self._may(s, assessment_id, "read_restricted")
         rows = []
         for p in fw.pillars:
             for sa in p.subareas:
                 for ind in sa.indicators:
                     r = _rating_dict(stored.get(ind.id))
+                    r = r if full else _for_donors(r)
                     rows.append({"pillar_id": p.id, "subarea_id": sa.id, "indicator_id": ind.id,
                                  "indicator": ind.name, "lens": ind.lens, **r})
         return pd.DataFrame(rows)
 
     def evidence_frame(self, assessment_id: int) -> pd.DataFrame:
-        cols = ["evidence_id", "indicator_id", "type", "source", "date", "reference", "supplied_by"]
+        """Every evidence record; without the restricted ones (and those of restricted findings) for
+        someone who may not read restricted content."""
+        cols = ["evidence_id", "indicator_id", "type", "source", "date", "reference", "supplied_by", "restricted"]
         with self._sessions() as s:
-            rows = s.execute(select(Evidence.id, Rating.indicator_id, Evidence.type, Evidence.source, Evidence.date,
-                                    Evidence.reference, Evidence.supplied_by)
-                             .join(Rating, Evidence.rating_id == Rating.id)
-                             .where(Rating.assessment_id == assessment_id)
-                             .order_by(Rating.indicator_id, Evidence.id)).all()
+            self._assessment(s, assessment_id)
+            q = (select(Evidence.id, Rating.indicator_id, Evidence.type, Evidence.source, Evidence.date,
+                        Evidence.reference, Evidence.supplied_by, Evidence.restricted)
+                 .join(Rating, Evidence.rating_id == Rating.id).where(Rating.assessment_id == assessment_id)
+                 .order_by(Rating.indicator_id, Evidence.id))
+            if not self._may(s, assessment_id, "read_restricted"):
+                q = q.where(Evidence.restricted.is_(False), Rating.restricted.is_(False))
+            rows = s.execute(q).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=cols)
 
     def last_change_id(self, assessment_id: int) -> int:
         """The audit log's newest entry for an assessment (0 when none): it moves with every change
         anyone saves, so a page compares it to see whether it must re-read."""
         with self._sessions() as s:
+            self._assessment(s, assessment_id)
             return int(s.execute(select(func.max(AuditEntry.id)).where(AuditEntry.assessment_id == assessment_id))
                        .scalar() or 0)
 
     def audit_frame(self, assessment_id: int) -> pd.DataFrame:
         cols = ["at", "who", "entity", "entity_key", "field", "old", "new"]
         with self._sessions() as s:
+            self._require(s, assessment_id, "read_restricted")  # old and new values: restricted ones too
             rows = s.execute(select(AuditEntry.at, AuditEntry.who, AuditEntry.entity, AuditEntry.entity_key,
                                     AuditEntry.field, AuditEntry.old, AuditEntry.new)
                              .where(AuditEntry.assessment_id == assessment_id)
@@ -547,5 +750,11 @@ class Store(CriteriaStore):
         """The agreed rating of every stored indicator of every assessment, in one query:
         ``assessment_id``, ``indicator_id``, ``agreed`` (completion on the home page)."""
         with self._sessions() as s:
-            rows = s.execute(select(Rating.assessment_id, Rating.indicator_id, Rating.agreed)).all()
-        return pd.DataFrame([tuple(r) for r in rows], columns=["assessment_id", "indicator_id", "agreed"])
+            q = select(Rating.assessment_id, Rating.indicator_id, Rating.agreed, Rating.restricted)
+            visible = self._visible(s)
+            if visible is not None:
+                q = q.where(Rating.assessment_id.in_(visible))
+            full = {aid for aid in (visible or ()) if self._may(s, aid, "read_restricted")}
+            rows = [(aid, ind, None if restricted and visible is not None and aid not in full else agreed)
+                    for aid, ind, agreed, restricted in s.execute(q).all()]
+        return pd.DataFrame(rows, columns=["assessment_id", "indicator_id", "agreed"])

@@ -30,12 +30,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import InvalidInput, NotFound, Problem, Unavailable
 from ..framework import Framework, load_framework
 from ..inputs import parse_text
-from .models import Assessment
+from . import access
+from . import audit as _audit_chain  # noqa: F401 - registers the hash chain on every session
+from .access import NOBODY, ROLES, Actor, Forbidden, KernelIdentity
+from .models import Assessment, AuditEntry, utcnow
 
 RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds between attempts when the database is briefly unreachable
 TRANSIENT = ("database is locked", "could not connect", "connection refused", "connection failed",
              "server closed the connection", "terminating connection", "connection reset", "timeout expired",
-             "connection timed out", "the database system is starting up", "the database system is shutting down")
+             "connection timed out", "the database system is starting up", "the database system is shutting down",
+             "deadlock detected", "could not serialize access")
+#: ``actor`` of a store opened without one: the signed-in person in a page's kernel when the server
+#: has accounts on (:mod:`workbook.store.access`), else nobody in particular (accounts off).
+FROM_ENVIRONMENT = "from the environment"
 
 _retry_depth = threading.local()
 
@@ -85,12 +92,22 @@ class StoreBase:
         The database (:func:`workbook.store.db.get_engine`).
     framework : Framework
         The framework that indicator and sub-area ids are checked against.
+    actor : Actor, KernelIdentity or None
+        Who the store acts for (:mod:`workbook.store.access`): None, nobody in particular
+        (accounts off: everything visible, the typed name recorded); an :class:`Actor`; or a
+        page kernel's identity. Default: the page kernel's identity when the server has
+        accounts on, else None.
     """
 
-    def __init__(self, engine: Engine, framework: Framework):
+    def __init__(self, engine: Engine, framework: Framework, *, actor=FROM_ENVIRONMENT):
         self.engine = engine
         self.framework = framework
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        if actor is FROM_ENVIRONMENT:
+            actor = KernelIdentity() if access.accounts_required() else None
+        if actor is not None and not isinstance(actor, (Actor, KernelIdentity)):
+            raise TypeError(f"actor: expected an access.Actor, a KernelIdentity or None, not {type(actor).__name__}")
+        self.actor_source = actor
 
     @contextlib.contextmanager
     def one_transaction(self) -> Iterator[StoreBase]:
@@ -139,23 +156,117 @@ class StoreBase:
         with self._sessions() as s:
             return self._framework(self._assessment(s, assessment_id))
 
-    def _assessment(self, s: Session, assessment_id: int) -> Assessment:
-        a = s.get(Assessment, assessment_id)
-        if a is None:
-            raise NotFound(f"no assessment with id {assessment_id}")
+    # -- who the store acts for, and what they may do (workbook.store.access) ----------------------
+    def _actor(self, s: Session) -> Actor | None:
+        """The actor of this call (None: accounts off), checked once per database session: a page
+        whose sign-in ended raises :class:`~workbook.store.access.SessionEnded`."""
+        if "actor" not in s.info:
+            src = self.actor_source
+            if src is None or (isinstance(src, Actor) and src.session_id is None):
+                actor = src
+            elif isinstance(src, Actor):
+                actor = access.session_actor(s, src.username, src.session_id)
+            else:
+                claims = src.claims()
+                actor = NOBODY if claims is None else access.session_actor(s, *claims)
+            s.info["actor"] = actor
+        return s.info["actor"]
+
+    @property
+    def actor(self) -> Actor | None:
+        """Who this store acts for right now (None: accounts off)."""
+        with self._sessions() as s:
+            return self._actor(s)
+
+    def _require(self, s: Session, assessment_id: int, permission: str = "read") -> Assessment:
+        """The assessment, if the actor may do ``permission`` in it. Without a role it does not
+        exist for them (:class:`NotFound`, the same message as for an id that exists nowhere);
+        with a role that does not allow it, :class:`~workbook.store.access.Forbidden`."""
+        actor = self._actor(s)
+        a = s.get(Assessment, assessment_id) if isinstance(assessment_id, int) or str(assessment_id).isdigit() \
+            else None
+        if actor is None:
+            if a is None:
+                raise NotFound(f"no assessment with id {assessment_id}")
+            return a
+        role = None if a is None else access.role_of(s, actor, a.id)
+        if role is None:
+            raise access.not_found()
+        if not access.allows(role, permission):
+            raise Forbidden(f"your role in {a.country_code} {a.round} ({ROLES[role]}) does not allow this "
+                            f"({permission.replace('_', ' ')}); nothing was saved")
         return a
 
-    def _writable(self, s: Session, assessment_id: int) -> Assessment:
-        """The assessment, unless it is final (read-only)."""
-        a = self._assessment(s, assessment_id)
+    def _assessment(self, s: Session, assessment_id: int) -> Assessment:
+        """The assessment, if the actor may read it."""
+        return self._require(s, assessment_id, "read")
+
+    def _may(self, s: Session, assessment_id: int, permission: str) -> bool:
+        """Whether the actor may do ``permission`` in an assessment it can read."""
+        actor = self._actor(s)
+        return actor is None or access.allows(access.role_of(s, actor, assessment_id), permission)
+
+    def _visible(self, s: Session) -> set[int] | None:
+        """Ids of the assessments the actor has a role in (None: all)."""
+        actor = self._actor(s)
+        return None if actor is None else access.visible_ids(s, actor)
+
+    def _sees(self, s: Session, assessment_id: int) -> bool:
+        """Whether the actor has a role in the assessment (a record of one they have not is "not found")."""
+        visible = self._visible(s)
+        return visible is None or assessment_id in visible
+
+    def _writable(self, s: Session, assessment_id: int, permission: str = "edit") -> Assessment:
+        """The assessment, if the actor may change it (``permission``) and it is not final."""
+        a = self._require(s, assessment_id, permission)
         if a.status == "final":
             raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"))
         return a
 
-    @staticmethod
-    def _who(by) -> str:
-        """The name recorded with a change (required)."""
-        return parse_text(by, "by", required=True)
+    def can(self, permission: str, assessment_id: int) -> bool:
+        """Whether the actor may do ``permission`` in an assessment (:data:`access.PERMISSIONS`);
+        False for an assessment they cannot see."""
+        with self._sessions() as s:
+            try:
+                self._require(s, assessment_id, permission)
+            except (NotFound, Forbidden):
+                return False
+            return True
+
+    def require(self, permission: str, assessment_id: int) -> None:
+        """Raise unless the actor may do ``permission`` in an assessment: :class:`NotFound` (the
+        same message as for a missing one) without a role, :class:`~workbook.store.access.Forbidden`
+        with a role that does not allow it. For code that reads the database around the store
+        (exports)."""
+        with self._sessions() as s:
+            self._require(s, assessment_id, permission)
+
+    def _who(self, by) -> str:
+        """The name recorded with a change: the signed-in person's (a different typed name is
+        refused: nobody records a change in someone else's name), else the typed name (required)."""
+        if self.actor_source is None:
+            return parse_text(by, "by", required=True)
+        actor = self.actor
+        if actor is None:
+            return parse_text(by, "by", required=True)
+        typed = by.strip() if isinstance(by, str) else by
+        if typed not in (None, "", actor.name, actor.username):
+            raise InvalidInput(Problem("by", f"you are signed in as {actor.label}: changes are recorded under your "
+                                             "account, not under a typed name"))
+        if not actor.account_id:
+            raise access.not_found()
+        return actor.name
+
+    def _audit(self, s: Session, *, assessment_id: int, entity: str, field: str, who: str, entity_key: str = "",
+               old=None, new=None, at=None) -> AuditEntry:
+        """Add one audit entry (chained by :mod:`workbook.store.audit` when flushed), with the
+        signed-in account when there is one."""
+        actor = self._actor(s)
+        e = AuditEntry(assessment_id=assessment_id, entity=entity, entity_key=entity_key, field=field, old=old,
+                       new=new, who=who, at=at or utcnow(),
+                       account=actor.username if actor is not None and actor.account_id else None)
+        s.add(e)
+        return e
 
     @staticmethod
     def _check_version(expected_version, where: str = "expected_version") -> list[Problem]:

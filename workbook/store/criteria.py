@@ -21,7 +21,7 @@ from ..framework import CROSSING_KINDS, Framework
 from ..inputs import MAX_LONG, parse_answer, parse_rating, parse_text, read_date
 from ..scoring import Scores, criteria_level, score_assessment
 from .base import StoreBase
-from .models import Assessment, AuditEntry, CriterionAnswer, ModerationEntry, Rating, utcnow
+from .models import Assessment, CriterionAnswer, ModerationEntry, Rating, utcnow
 
 #: Kinds of crossing point a country profile lists (``inland`` offices are not a border kind).
 PROFILE_KINDS = tuple(k for k in CROSSING_KINDS if k != "inland")
@@ -158,8 +158,8 @@ class CriteriaStore(StoreBase):
                 if answer is None:
                     if row is not None:
                         s.delete(row)
-                        s.add(AuditEntry(assessment_id=a.id, entity="criterion", entity_key=cid, field="answer",
-                                         old=old, new=None, who=who, at=now))
+                        self._audit(s, assessment_id=a.id, entity="criterion", entity_key=cid, field="answer",
+                                         old=old, new=None, who=who, at=now)
                     touched.setdefault(fw.indicator_of_criterion(cid).id, None)
                     continue
                 if row is None:
@@ -176,11 +176,11 @@ class CriteriaStore(StoreBase):
                 else:
                     continue
                 if old != answer:
-                    s.add(AuditEntry(assessment_id=a.id, entity="criterion", entity_key=cid, field="answer",
-                                     old=old, new=answer, who=who, at=now))
+                    self._audit(s, assessment_id=a.id, entity="criterion", entity_key=cid, field="answer",
+                                     old=old, new=answer, who=who, at=now)
                 if note is not None and (row is None or note != row.note):
-                    s.add(AuditEntry(assessment_id=a.id, entity="criterion", entity_key=cid, field="note",
-                                     old=row.note if row else None, new=note, who=who, at=now))
+                    self._audit(s, assessment_id=a.id, entity="criterion", entity_key=cid, field="note",
+                                     old=row.note if row else None, new=note, who=who, at=now)
                 touched.setdefault(fw.indicator_of_criterion(cid).id, None)
             s.flush()
             for ind_id in touched:
@@ -188,8 +188,7 @@ class CriteriaStore(StoreBase):
                 self._follow_criteria(s, a.id, ind_id, derived, who, now)
         return touched
 
-    @staticmethod
-    def _follow_criteria(s: Session, assessment_id: int, indicator_id: str, derived: int | None, who: str,
+    def _follow_criteria(self, s: Session, assessment_id: int, indicator_id: str, derived: int | None, who: str,
                          now: dt.datetime) -> None:
         """Set the agreed level to what the criteria give, unless overridden or coded."""
         r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
@@ -206,15 +205,15 @@ class CriteriaStore(StoreBase):
                 s.execute(update(Rating).where(Rating.id == r.id).values(
                     override_reason="", version=Rating.version + 1, updated_at=now, updated_by=who)
                     .execution_options(synchronize_session=False))
-                s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=indicator_id,
-                                 field="override_reason", old=r.override_reason, new="", who=who, at=now))
+                self._audit(s, assessment_id=assessment_id, entity="rating", entity_key=indicator_id,
+                                 field="override_reason", old=r.override_reason, new="", who=who, at=now)
             return
         else:
             s.execute(update(Rating).where(Rating.id == r.id).values(
                 agreed=new, version=Rating.version + 1, updated_at=now, updated_by=who)
                 .execution_options(synchronize_session=False))
-        s.add(AuditEntry(assessment_id=assessment_id, entity="rating", entity_key=indicator_id, field="agreed",
-                         old=None if r is None else r.agreed, new=new, who=who, at=now))
+        self._audit(s, assessment_id=assessment_id, entity="rating", entity_key=indicator_id, field="agreed",
+                         old=None if r is None else r.agreed, new=new, who=who, at=now)
 
     def criteria_frame(self, assessment_id: int) -> pd.DataFrame:
         """One row per answered criterion: ``criterion_id``, ``indicator_id``, ``level``, ``answer``,
@@ -224,10 +223,21 @@ class CriteriaStore(StoreBase):
         with self._sessions() as s:
             rows = s.scalars(select(CriterionAnswer).where(CriterionAnswer.assessment_id == assessment_id)
                              .order_by(CriterionAnswer.criterion_id)).all()
-        out = [(c.criterion_id, fw.indicator_of_criterion(c.criterion_id).id, fw.criterion(c.criterion_id).level,
-                c.answer, c.note, c.version, c.updated_by, c.updated_at)
-               for c in rows if c.criterion_id in fw.criteria]
+            hidden, quiet = self._restricted_for_actor(s, assessment_id)
+        out = [(c.criterion_id, ind, fw.criterion(c.criterion_id).level, c.answer, "" if ind in quiet else c.note,
+                c.version, c.updated_by, c.updated_at)
+               for c in rows if c.criterion_id in fw.criteria
+               for ind in [fw.indicator_of_criterion(c.criterion_id).id] if ind not in hidden]
         return pd.DataFrame(out, columns=cols)
+
+    def _restricted_for_actor(self, s: Session, assessment_id: int) -> tuple[set[str], set[str]]:
+        """Indicators whose finding, and those whose note, the actor may not read (both empty
+        for those who may read restricted content)."""
+        if self._may(s, assessment_id, "read_restricted"):
+            return set(), set()
+        rows = s.execute(select(Rating.indicator_id, Rating.restricted, Rating.notes_restricted)
+                         .where(Rating.assessment_id == assessment_id)).all()
+        return {i for i, r, _ in rows if r}, {i for i, r, n in rows if n or r}
 
     # -- crossing-point profile -------------------------------------------------------------------
     def crossing_profile(self, assessment_id: int) -> CrossingProfile:
@@ -249,8 +259,8 @@ class CriteriaStore(StoreBase):
                 old, new = before.describe(), after.describe()
                 a.crossing_kinds = None if after.kinds is None else [k for k in PROFILE_KINDS if k in after.kinds]
                 a.island, a.landlocked = island, landlocked
-                s.add(AuditEntry(assessment_id=a.id, entity="assessment", entity_key=str(a.id),
-                                 field="crossing_profile", old=old, new=new, who=who))
+                self._audit(s, assessment_id=a.id, entity="assessment", entity_key=str(a.id),
+                            field="crossing_profile", old=old, new=new, who=who)
             return after
 
     # -- moderation (the consensus session) -------------------------------------------------------
@@ -305,12 +315,12 @@ class CriteriaStore(StoreBase):
                             agreed=agreed, override_reason=reason, version=Rating.version + 1, updated_at=now,
                             updated_by=who).execution_options(synchronize_session=False))
                     if before != agreed:
-                        s.add(AuditEntry(assessment_id=a.id, entity="rating", entity_key=ind_id, field="agreed",
-                                         old=before, new=agreed, who=who, at=now))
+                        self._audit(s, assessment_id=a.id, entity="rating", entity_key=ind_id, field="agreed",
+                                         old=before, new=agreed, who=who, at=now)
                 s.add(ModerationEntry(assessment_id=a.id, indicator_id=ind_id, held_on=day, participants=names,
                                       before=before, after=agreed, note=note, recorded_by=who, recorded_at=now))
-                s.add(AuditEntry(assessment_id=a.id, entity="moderation", entity_key=ind_id, field="recorded",
-                                 old=before, new=agreed, who=who, at=now))
+                self._audit(s, assessment_id=a.id, entity="moderation", entity_key=ind_id, field="recorded",
+                                 old=before, new=agreed, who=who, at=now)
         return len(plan)
 
     def moderation_frame(self, assessment_id: int) -> pd.DataFrame:
@@ -322,7 +332,10 @@ class CriteriaStore(StoreBase):
             rows = s.execute(select(*(getattr(ModerationEntry, c) for c in cols))
                              .where(ModerationEntry.assessment_id == assessment_id)
                              .order_by(ModerationEntry.held_on, ModerationEntry.id)).all()
-        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
+            hidden, quiet = self._restricted_for_actor(s, assessment_id)
+        rows = [tuple(r) for r in rows if r.indicator_id not in hidden]
+        rows = [r[:5] + ("",) + r[6:] if r[2] in quiet else r for r in rows]
+        return pd.DataFrame(rows, columns=cols)
 
     # -- scoring ----------------------------------------------------------------------------------
     def scores(self, assessment_id: int, *, as_of: dt.date | None = None) -> Scores:

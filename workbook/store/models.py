@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint, func)
+                        UniqueConstraint, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -71,6 +71,11 @@ class Rating(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
+    #: Confidential finding: the indicator's levels, note and evidence are left out of what
+    #: donors see, and the scores donors see are computed without it.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Confidential note only (the levels may be shown).
+    notes_restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")
     evidence: Mapped[list[Evidence]] = relationship(back_populates="rating", cascade="all, delete-orphan",
@@ -92,14 +97,22 @@ class Evidence(Base):
     #: from the visit's checklist (one per visit and indicator); None for a typed record.
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("site_visit.id", ondelete="CASCADE"), nullable=True,
                                                  index=True)
+    #: Confidential: left out of what donors see (brief, comparison, donor exports).
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     rating: Mapped[Rating] = relationship(back_populates="evidence")
 
 
 class AuditEntry(Base):
-    """Every change: who, when, what, old value, new value. Never updated or deleted."""
+    """Every change: who, when, what, old value, new value. Never updated or deleted.
+
+    Entries of one assessment form a hash chain (``seq`` 1, 2, ...; each ``hash`` covers the
+    entry and the previous entry's hash): :mod:`workbook.store.audit` fills these when an entry
+    is flushed, and ``workbook audit verify`` finds the first broken link.
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("assessment_id", "seq", name="uq_audit_chain_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -110,6 +123,22 @@ class AuditEntry(Base):
     new: Mapped[str | None] = mapped_column(Text, nullable=True)
     who: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.current_timestamp())
+    #: The signed-in account that made the change (None when accounts are off).
+    account: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditHead(Base):
+    """The last link of each assessment's audit chain: locked by every writer of the chain (so two
+    writers never fork it), and compared by ``workbook audit verify`` (so cut-off entries show)."""
+
+    __tablename__ = "audit_head"
+
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 # -- road map: targets, exposure, recommendations, initiatives (workbook/roadmap) ------------
@@ -243,6 +272,10 @@ class SignOff(Base):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    #: The signed-in account that signed (None when accounts are off).
+    account: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    #: The audit chain's last hash when it was signed: what the signature vouches for.
+    audit_head: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class CriterionAnswer(Base):
@@ -522,3 +555,66 @@ class RoadmapCommitment(_Versioned, Base):
 
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
     note: Mapped[str] = mapped_column(Text, default="")
+# -- accounts, sessions and roles (workbook/store/access.py, workbook/store/accounts.py) ----------
+
+
+class Account(Base):
+    """A person who signs in: with a password here (``source`` local, argon2 hash) or through
+    JupyterHub (``source`` hub, no password)."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(10), default="local")
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: May create assessments (and becomes the team lead of those created).
+    may_create: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AccountSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "account_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    client: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AssessmentRole(Base):
+    """A person's role in one assessment (one role per person and assessment)."""
+
+    __tablename__ = "assessment_role"
+    __table_args__ = (UniqueConstraint("assessment_id", "account_id", name="uq_assessment_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    granted_by: Mapped[str] = mapped_column(String(120), default="")
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Comment(Base):
+    """A reviewer's (or anyone's with a role) comment on an assessment or one of its indicators."""
+
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    who: Mapped[str] = mapped_column(String(120))
+    account: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
