@@ -231,7 +231,7 @@ def test_preheated_kernel_takes_any_address(demo_store, quiet, monkeypatch, quer
 
 # -- the pillar form ---------------------------------------------------------------------------
 def stored_is_valid(store, assessment_id: int) -> None:
-    fw = store.framework
+    fw = store.framework_of(assessment_id)  # the assessment's own framework version
     ratings = store.ratings_frame(assessment_id)
     for r in ratings.to_dict("records"):
         assert r["indicator_id"] in fw.indicators
