@@ -121,7 +121,7 @@ class PkgAssessment(_Model):
     country_name: str
     fictional: bool
     round: str
-    status: Literal["draft", "final"] = "draft"
+    status: Literal["draft", "in_review", "validated", "final"] = "draft"
     created_at: Time | None = None
     updated_at: Time | None = None
     team: list[PkgMember] = []

@@ -182,7 +182,8 @@ def test_round_trip(exported, demo_store, xat):
     law = ev[(ev.indicator_id == "OPS.1.2") & (ev.source == "Border Law 2020")]
     assert law.iloc[0].to_dict() | {"evidence_id": 0} == {
         "evidence_id": 0, "indicator_id": "OPS.1.2", "type": "law", "source": "Border Law 2020",
-        "date": dt.date(2024, 5, 1), "reference": "art. 12", "supplied_by": "Ana Ferreira"}
+        "date": dt.date(2024, 5, 1), "reference": "art. 12", "supplied_by": "Ana Ferreira",
+        "restricted": False}
     # importing the same file again adds nothing: the new evidence is now on file
     again = import_file(demo_store, exported, by="tester")
     assert again.changed == 0 and len(again.plan.duplicates) == 2
