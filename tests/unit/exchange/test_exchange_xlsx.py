@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from support.exchange import FW, IND, capacity, framework_1_assessment, met_up_to
+from support.exchange import FW, IND, capacity, empty_round, framework_1_assessment, met_up_to
 from workbook.store import db
 from workbook.errors import Conflict, InvalidInput
 from workbook.exchange import export_file, import_file
@@ -47,9 +47,7 @@ def exported(demo_store, xat, tmp_path, fresh_exports):
 
 @pytest.fixture
 def blank(demo_store):
-    """A new round of XAT with nothing recorded (the demo's baseline answers every criterion and
-    records the crossing-point profile): for tests that fill the criteria from nothing."""
-    return demo_store.create_assessment("XAT", "follow-up 2027", country_name="Atlantis", by="tester")
+    return empty_round(demo_store)
 
 
 @pytest.fixture
