@@ -84,6 +84,14 @@ def edit(path, change) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
 
 
+def assert_same_recommendations(old, new) -> None:
+    """Every field alike, the prerequisites remapped to the new ids."""
+    ids = dict(zip(old["id"], new["id"]))
+    assert [[ids[p] for p in pre] for pre in old["prerequisites"]] == list(new["prerequisites"])
+    cols = [c for c in old.columns if c not in ("id", "assessment_id", "prerequisites")]
+    assert new[cols].equals(old[cols])
+
+
 def test_package_contents(package, demo_store, xat):
     data = json.loads(package.read_text(encoding="utf-8"))
     assert data["format"] == "mbm-workbook-package"
@@ -145,13 +153,24 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
     rm, rm2 = RoadmapStore(demo_store), RoadmapStore(other)
     old, new = rm.recommendations_frame(xat.id), rm2.recommendations_frame(copy.id)
     assert len(new) == 3
-    ids = dict(zip(old["id"], new["id"]))
-    assert [[ids[p] for p in pre] for pre in old["prerequisites"]] == list(new["prerequisites"])
-    cols = [c for c in old.columns if c not in ("id", "assessment_id", "prerequisites")]
-    assert new[cols].equals(old[cols])
+    assert_same_recommendations(old, new)
     assert rm2.get_exposure(copy.id) == rm.get_exposure(xat.id)
     assert rm2.target_overrides(copy.id).equals(rm.target_overrides(xat.id))
     assert rm2.targets(copy.id).equals(rm.targets(xat.id))
+
+
+def test_demo_road_map_round_trips(demo_store, tmp_path):
+    """The demo's committed road map (the fixtures above replace it) reaches another database whole."""
+    info = demo_store.get_assessment("XAT")
+    package = export_file(demo_store, info, "json", tmp_path / "XAT.json")
+    keys = [r["key"] for r in json.loads(package.read_text(encoding="utf-8"))["recommendations"]]
+    assert len(keys) == len(set(keys)) == len(RoadmapStore(demo_store).recommendations_frame(info.id)) > 3
+    other = other_store(tmp_path)
+    assert import_file(other, package, by="importer").created
+    copy = other.get_assessment("XAT")
+    assert_same_recommendations(RoadmapStore(demo_store).recommendations_frame(info.id),
+                                RoadmapStore(other).recommendations_frame(copy.id))
+    assert import_file(demo_store, package, dry_run=True, by="importer").plan.empty  # and merges back as no change
 
 
 def as_version_2(data: dict) -> None:
