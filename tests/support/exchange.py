@@ -19,6 +19,12 @@ def met_up_to(level: int, ind: str = IND) -> dict[str, str]:
     return {cid: "yes" for n in range(2, level + 1) for cid in capacity(n, ind)}
 
 
+def empty_round(store: Store) -> AssessmentInfo:
+    """A new round of XAT on the current framework with nothing recorded (the demo's baseline
+    answers every criterion and records the crossing-point profile): for tests that start from nothing."""
+    return store.create_assessment("XAT", "follow-up 2027", country_name="Atlantis", by="tester")
+
+
 def framework_1_assessment(store: Store) -> AssessmentInfo:
     """XBO's 2019 round, rated against framework 1.0.0 (no criteria), with OPS.1.1 (an id of 1.0:
     merged into REG.2.1 in 2.0) rated."""

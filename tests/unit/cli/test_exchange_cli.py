@@ -56,11 +56,13 @@ def test_import_bad_file_raises_for_the_cli_to_print(demo_url, tmp_path):
 
 
 def test_import_skips_a_criterion_answered_since_the_export(demo_url, tmp_path, capsys):
+    from support.exchange import empty_round
     from workbook.store import Store
-    path = tmp_path / "XAT.xlsx"
-    assert run(["export", "XAT", "--output", str(path)]) == 0
     store = Store(demo_url)
-    store.save_criteria(store.get_assessment("XAT").id, {"ADM.1.1.2a": "no"}, by="Colleague")
+    fresh = empty_round(store)  # the demo's baseline answers every criterion
+    path = tmp_path / "XAT.xlsx"
+    assert run(["export", "XAT", "--round", fresh.round, "--output", str(path)]) == 0
+    store.save_criteria(fresh.id, {"ADM.1.1.2a": "no"}, by="Colleague")
     wb = load_workbook(path)
     wb["Criteria"]["D4"] = "yes"  # ADM.1.1.2a, under the headings of ADM.1.1 and its level 2
     wb.save(path)
@@ -70,4 +72,4 @@ def test_import_skips_a_criterion_answered_since_the_export(demo_url, tmp_path, 
     assert "Criteria!D4: ADM.1.1.2a answer: file has 'yes', the database has 'no'" in out
     assert "SKIP 1 criterion answer(s)" in out
     assert run(["import", str(path), "--by", "tester", "--overwrite"]) == 0
-    assert store.criteria_frame(store.get_assessment("XAT").id)["answer"].tolist() == ["yes"]
+    assert store.criteria_frame(fresh.id)["answer"].tolist() == ["yes"]

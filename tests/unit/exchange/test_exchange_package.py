@@ -9,6 +9,7 @@ import json
 import pytest
 import yaml
 
+from support.databases import clear_roadmap
 from support.exchange import IND, capacity, framework_1_assessment, met_up_to
 from workbook.store import db
 from workbook.errors import InvalidInput
@@ -22,9 +23,9 @@ HELD_ON = dt.date.today() - dt.timedelta(days=30)
 
 
 def add_framework_2(store: Store, assessment_id: int) -> None:
-    """Criteria answers with a note, the crossing-point profile and a moderation session that set
-    OPS.2.3 below its criteria (an override with its reason)."""
-    store.set_crossing_profile(assessment_id, kinds=["air", "land"], landlocked=True, by="Maria Okafor")
+    """Criteria answers with a note and a moderation session that set OPS.2.3 below its criteria
+    (an override with its reason). The demo records XAT's crossing-point profile (an island: air
+    and sea); changing it here would leave the demo's agreed levels apart from their criteria."""
     store.save_criteria(assessment_id, met_up_to(3) | {capacity(4)[0]: "no"},
                         notes={capacity(4)[0]: "No referral log at the port."}, by="Maria Okafor")
     store.record_moderation(assessment_id, held_on=HELD_ON, participants=["Maria Okafor", "Ana Ferreira"],
@@ -54,7 +55,9 @@ def add_roadmap(store: Store, assessment_id: int) -> list[int]:
 
 @pytest.fixture
 def xat(demo_store):
+    """XAT with this module's road map in place of the demo's committed one."""
     info = demo_store.get_assessment("XAT")
+    clear_roadmap(demo_store, "XAT", info.round)
     add_roadmap(demo_store, info.id)
     add_framework_2(demo_store, info.id)
     return demo_store.get_assessment("XAT")
@@ -81,12 +84,20 @@ def edit(path, change) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
 
 
+def assert_same_recommendations(old, new) -> None:
+    """Every field alike, the prerequisites remapped to the new ids."""
+    ids = dict(zip(old["id"], new["id"]))
+    assert [[ids[p] for p in pre] for pre in old["prerequisites"]] == list(new["prerequisites"])
+    cols = [c for c in old.columns if c not in ("id", "assessment_id", "prerequisites")]
+    assert new[cols].equals(old[cols])
+
+
 def test_package_contents(package, demo_store, xat):
     data = json.loads(package.read_text(encoding="utf-8"))
     assert data["format"] == "mbm-workbook-package"
     assert data["framework"] == {"id": demo_store.framework.id, "version": demo_store.framework.version}
     assert data["assessment"]["country_code"] == "XAT" and data["assessment"]["fictional"] is True
-    assert len(data["assessment"]["team"]) == 4
+    assert len(data["assessment"]["team"]) == len(xat.team) == 5
     assert len(data["ratings"]) == len(demo_store.framework.indicators)
     assert sum(len(r["evidence"]) for r in data["ratings"]) == len(demo_store.evidence_frame(xat.id))
     assert data["format_version"] == 3
@@ -100,19 +111,22 @@ def test_package_contents(package, demo_store, xat):
     assert data["audit"]
     # framework 2.0: answers with notes and versions, the profile, override reasons, the moderation record
     answers = {a["criterion_id"]: a for a in data["criteria"]}
-    assert {k: a["answer"] for k, a in answers.items()} == met_up_to(3) | {capacity(4)[0]: "no"}
+    stored = demo_store.criteria_frame(xat.id)
+    assert {k: a["answer"] for k, a in answers.items()} == dict(zip(stored["criterion_id"], stored["answer"]))
+    assert {k: answers[k]["answer"] for k in met_up_to(3)} == met_up_to(3)
     assert answers[capacity(4)[0]] | {"updated_at": None} == {
         "criterion_id": capacity(4)[0], "answer": "no", "note": "No referral log at the port.", "version": 1,
         "updated_by": "Maria Okafor", "updated_at": None}
-    assert data["crossing_profile"] | {"updated_at": None} == {"kinds": ["air", "land"], "island": None,
-                                                               "landlocked": True, "updated_by": "Maria Okafor",
-                                                               "updated_at": None}
+    profile = demo_store.crossing_profile(xat.id)
+    assert (set(data["crossing_profile"]["kinds"]), data["crossing_profile"]["island"],
+            data["crossing_profile"]["landlocked"]) == (profile.kinds, True, False)
     rating = next(r for r in data["ratings"] if r["indicator_id"] == IND)
     assert (rating["agreed"], rating["override_reason"]) == ("2", "Referral log not kept.")
     assert [{k: m[k] for k in ("indicator_id", "held_on", "participants", "before", "after", "note")}
-            for m in data["moderation"]] == [{"indicator_id": IND, "held_on": HELD_ON.isoformat(),
+            for m in data["moderation"]][-1:] == [{"indicator_id": IND, "held_on": HELD_ON.isoformat(),
                                               "participants": "Maria Okafor, Ana Ferreira", "before": "3",
                                               "after": "2", "note": "Referral log not kept."}]
+    assert len(data["moderation"]) == len(demo_store.moderation_frame(xat.id))
 
 
 def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
@@ -139,13 +153,24 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
     rm, rm2 = RoadmapStore(demo_store), RoadmapStore(other)
     old, new = rm.recommendations_frame(xat.id), rm2.recommendations_frame(copy.id)
     assert len(new) == 3
-    ids = dict(zip(old["id"], new["id"]))
-    assert [[ids[p] for p in pre] for pre in old["prerequisites"]] == list(new["prerequisites"])
-    cols = [c for c in old.columns if c not in ("id", "assessment_id", "prerequisites")]
-    assert new[cols].equals(old[cols])
+    assert_same_recommendations(old, new)
     assert rm2.get_exposure(copy.id) == rm.get_exposure(xat.id)
     assert rm2.target_overrides(copy.id).equals(rm.target_overrides(xat.id))
     assert rm2.targets(copy.id).equals(rm.targets(xat.id))
+
+
+def test_demo_road_map_round_trips(demo_store, tmp_path):
+    """The demo's committed road map (the fixtures above replace it) reaches another database whole."""
+    info = demo_store.get_assessment("XAT")
+    package = export_file(demo_store, info, "json", tmp_path / "XAT.json")
+    keys = [r["key"] for r in json.loads(package.read_text(encoding="utf-8"))["recommendations"]]
+    assert len(keys) == len(set(keys)) == len(RoadmapStore(demo_store).recommendations_frame(info.id)) > 3
+    other = other_store(tmp_path)
+    assert import_file(other, package, by="importer").created
+    copy = other.get_assessment("XAT")
+    assert_same_recommendations(RoadmapStore(demo_store).recommendations_frame(info.id),
+                                RoadmapStore(other).recommendations_frame(copy.id))
+    assert import_file(demo_store, package, dry_run=True, by="importer").plan.empty  # and merges back as no change
 
 
 def as_version_2(data: dict) -> None:
@@ -290,20 +315,33 @@ def framework_next(mappings: list[dict]):
 
 
 def as_unshipped_2_1(data: dict) -> None:
+    """Label the package 2.1.0, without the answers on ADM.1.1's criteria: criterion ids are not
+    mapped between versions, and 2.2.0 renumbers them (the demo answers them)."""
     data["framework"]["version"] = "2.1.0"
+    data["criteria"] = [a for a in data["criteria"] if not a["criterion_id"].startswith("ADM.1.1.")]
 
 
 def test_older_version_mapped_through_the_changelog(package, demo_store, xat, tmp_path):
-    edit(package, as_unshipped_2_1)
     fw = framework_next([{"from": "ADM.1.1", "to": ["ADM.1.9"], "kind": "renamed"}])
     other = other_store(tmp_path, framework=fw)
+    # answers on the renumbered criteria are refused where they stand
+    edit(package, lambda d: d["framework"].update(version="2.1.0"))
+    first = next(i for i, a in enumerate(json.loads(package.read_text(encoding="utf-8"))["criteria"])
+                 if a["criterion_id"].startswith("ADM.1.1."))
+    with pytest.raises(InvalidInput, match=rf"criteria\[{first}\].criterion_id: unknown criterion 'ADM.1.1.\w+' in "
+                                           r"framework mbm-assessment-framework 2.2.0"):
+        import_file(other, package, by="importer")
+    assert other.list_assessments() == []
+    edit(package, as_unshipped_2_1)
     import_file(other, package, by="importer")
     copy = other.get_assessment("XAT")
     assert copy.framework_version == "2.2.0"
     old = demo_store.get_rating(xat.id, "ADM.1.1")
     new = other.get_rating(copy.id, "ADM.1.9")
     assert (new["national"], new["agreed"], new["notes"]) == (old["national"], old["agreed"], old["notes"])
-    assert other.criteria_frame(copy.id).equals(demo_store.criteria_frame(xat.id))  # OPS.2.3's, unchanged
+    answers = demo_store.criteria_frame(xat.id)  # every other answer, unchanged
+    answers = answers[~answers["criterion_id"].str.startswith("ADM.1.1.")].reset_index(drop=True)
+    assert other.criteria_frame(copy.id).equals(answers)
 
 
 def test_older_version_without_mapping_is_located(package, tmp_path):

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from pyxform.xls2xform import convert
 
-from support.exchange import IND, capacity, framework_1_assessment
+from support.exchange import IND, capacity, empty_round, framework_1_assessment
 from workbook.store import db
 from workbook.errors import InvalidInput
 from workbook.exchange import export_file, import_file
@@ -39,6 +39,16 @@ def xat(demo_store):
 @pytest.fixture
 def form(demo_store, xat):
     return build_xlsform(demo_store, xat)
+
+
+@pytest.fixture
+def blank(demo_store):
+    return empty_round(demo_store)
+
+
+@pytest.fixture
+def blank_form(demo_store, blank):
+    return build_xlsform(demo_store, blank)
 
 
 def headers(form: dict, sep: str = "/") -> list[str]:
@@ -146,8 +156,9 @@ def test_submissions_round_trip(demo_store, xat, form, tmp_path, sep, delimiter,
 
 
 def test_labels_instead_of_values_are_read(demo_store, xat, form, tmp_path):
-    path = write_csv(tmp_path / "labels.csv", [submission(form, {"rater": "agreed",
-                                                                 "OPS_1_2": "4 Performing: The arrangement ..."})])
+    path = write_csv(tmp_path / "labels.csv", [submission(form, {
+        "rater": "agreed", "OPS_1_2": "4 Performing: The arrangement ...",
+        "OPS_1_2_override": "Above its criteria: the team's reason."})])
     import_file(demo_store, path, by="tester")
     assert demo_store.get_rating(xat.id, "OPS.1.2")["agreed"] == "4"
 
@@ -174,7 +185,8 @@ def test_bad_submissions_are_located_and_nothing_written(demo_store, xat, form, 
 
 
 def test_file_that_does_not_say_its_assessment(demo_store, xat, tmp_path):
-    demo_store.save_rating(xat.id, "OPS.2.1", by="Colleague", agreed="3", national=None)
+    demo_store.save_rating(xat.id, "OPS.2.1", by="Colleague", agreed="3", national=None,
+                           override_reason="A colleague's reading of the posts.")
     path = write_csv(tmp_path / "plain.csv", [{"rater": "agreed", "OPS_2_1": "NE"},
                                               {"rater": "national", "OPS_2_1": "2"}], delimiter=",")
     with pytest.raises(InvalidInput, match="does not say which country it is for: give --country"):
@@ -194,8 +206,10 @@ def test_options_must_agree_with_the_file(demo_store, form, tmp_path):
 
 def test_conflict_with_a_change_since_the_form_was_made(demo_store, xat, form, tmp_path):
     current = demo_store.get_rating(xat.id, "OPS.1.5")["agreed"]
-    demo_store.save_rating(xat.id, "OPS.1.5", by="Colleague", agreed="1" if current != "1" else "2")
-    path = write_csv(tmp_path / "s.csv", [submission(form, {"rater": "agreed", "OPS_1_5": "5", "OPS_1_2": "5"})])
+    demo_store.save_rating(xat.id, "OPS.1.5", by="Colleague", agreed="1" if current != "1" else "2",
+                           override_reason="A colleague's reading of the posts.")
+    path = write_csv(tmp_path / "s.csv", [submission(form, {"rater": "agreed", "OPS_1_5": "5", "OPS_1_2": "5",
+                                                            "OPS_1_2_override": "Above its criteria: the reason."})])
     result = import_file(demo_store, path, by="tester")
     assert [c.indicator_id for c in result.plan.conflicts] == ["OPS.1.5"]
     assert demo_store.get_rating(xat.id, "OPS.1.5")["agreed"] != "5"
@@ -213,10 +227,10 @@ def test_submissions_for_an_unknown_assessment(form, tmp_path):
 
 
 # -- framework 2.0: criteria, crossing points, override reasons -----------------------------------
-def test_criteria_questions_follow_the_crossing_points(demo_store, xat, tmp_path):
-    demo_store.set_crossing_profile(xat.id, kinds=["air", "land"], landlocked=True, by="Colleague")
-    demo_store.save_criteria(xat.id, {"OPS.2.3.2a": "yes"}, by="Colleague")
-    form = build_xlsform(demo_store, xat)
+def test_criteria_questions_follow_the_crossing_points(demo_store, blank, tmp_path):
+    demo_store.set_crossing_profile(blank.id, kinds=["air", "land"], landlocked=True, by="Colleague")
+    demo_store.save_criteria(blank.id, {"OPS.2.3.2a": "yes"}, by="Colleague")
+    form = build_xlsform(demo_store, blank)
     survey = {q["name"]: q for q in form["survey"] if "name" in q}
     # the profile, preset to the stored one
     assert survey["crossing_kinds"]["type"] == "select_multiple crossing_kinds"
@@ -235,7 +249,7 @@ def test_criteria_questions_follow_the_crossing_points(demo_store, xat, tmp_path
     assert [(c["name"], c["label"]) for c in form["choices"] if c["list_name"] == "answers"] == [
         ("yes", "Yes (met)"), ("no", "No (not met)"), ("na", "Not applicable")]
     # valid for pyxform, and the relevance reaches the XForm
-    path = export_file(demo_store, xat, "xlsform", tmp_path / "form.xlsx")
+    path = export_file(demo_store, blank, "xlsform", tmp_path / "form.xlsx")
     warnings: list[str] = []
     xform = convert(xlsform=str(path), warnings=warnings).xform
     assert warnings == []
@@ -245,12 +259,12 @@ def test_criteria_questions_follow_the_crossing_points(demo_store, xat, tmp_path
 
 @pytest.mark.parametrize("sep,delimiter,suffix", [("/", ";", "kobo.csv"), ("-", ",", "odk-central.csv"),
                                                   ("/", None, "kobo.xlsx")])
-def test_criteria_round_trip(demo_store, xat, form, tmp_path, sep, delimiter, suffix):
+def test_criteria_round_trip(demo_store, blank, blank_form, tmp_path, sep, delimiter, suffix):
     """Form -> answers -> import -> the same answers, the profile, the levels that follow and an override."""
     given = met_up_to(3) | {capacity(4)[0].replace(".", "_"): "no"} | met_up_to(2, "OPS.2.1")
-    rows = [submission(form, {"assessor": "Ana Ferreira", "rater": "national", "crossing_kinds": "air land",
+    rows = [submission(blank_form, {"assessor": "Ana Ferreira", "rater": "national", "crossing_kinds": "air land",
                               "landlocked": "yes", **given}, sep),
-            submission(form, {"assessor": "Maria Okafor", "rater": "agreed", "crossing_kinds": "air land",
+            submission(blank_form, {"assessor": "Maria Okafor", "rater": "agreed", "crossing_kinds": "air land",
                               "landlocked": "yes", "OPS_2_1": "3",
                               "OPS_2_1_override": "Procedure adopted, not yet on file.",
                               "OPS_2_3_2a": "Yes (met)"}, sep, index=2)]  # a label is read too
@@ -263,11 +277,11 @@ def test_criteria_round_trip(demo_store, xat, form, tmp_path, sep, delimiter, su
     assert "crossing-point profile: not recorded (every criterion applies) -> air, land (landlocked)" in dry.report
     assert f"{IND}: the criteria give level 3" in dry.report
     result = import_file(demo_store, path)
-    saved = demo_store.criteria_frame(xat.id).set_index("criterion_id")["answer"].to_dict()
+    saved = demo_store.criteria_frame(blank.id).set_index("criterion_id")["answer"].to_dict()
     assert saved == {k.replace("_", "."): v for k, v in given.items()}
-    assert demo_store.crossing_profile(xat.id).kinds == frozenset({"air", "land"})
-    assert demo_store.get_rating(xat.id, IND)["agreed"] == "3"
-    kept = demo_store.get_rating(xat.id, "OPS.2.1")
+    assert demo_store.crossing_profile(blank.id).kinds == frozenset({"air", "land"})
+    assert demo_store.get_rating(blank.id, IND)["agreed"] == "3"
+    kept = demo_store.get_rating(blank.id, "OPS.2.1")
     assert (kept["agreed"], kept["override_reason"]) == ("3", "Procedure adopted, not yet on file.")
     assert kept["updated_by"] == "Ana Ferreira, Maria Okafor" and result.answers == len(given)
     assert import_file(demo_store, path, dry_run=True).plan.empty  # the same file again changes nothing
@@ -320,16 +334,16 @@ def test_override_without_reason_is_located(demo_store, xat, tmp_path):
     assert demo_store.ratings_frame(xat.id).to_dict("records") == before
 
 
-def test_answer_changed_since_the_form_was_made_is_a_conflict(demo_store, xat, form, tmp_path):
-    demo_store.save_criteria(xat.id, {"OPS.2.3.2a": "no"}, by="Colleague")  # after the form was made
-    path = write_csv(tmp_path / "s.csv", [submission(form, {"rater": "national", "OPS_2_3_2a": "yes",
+def test_answer_changed_since_the_form_was_made_is_a_conflict(demo_store, blank, blank_form, tmp_path):
+    demo_store.save_criteria(blank.id, {"OPS.2.3.2a": "no"}, by="Colleague")  # after the form was made
+    path = write_csv(tmp_path / "s.csv", [submission(blank_form, {"rater": "national", "OPS_2_3_2a": "yes",
                                                             "OPS_2_3_2b": "yes"})])
     result = import_file(demo_store, path, by="tester")
     assert [c.criterion_id for c in result.plan.answer_conflicts] == ["OPS.2.3.2a"] and result.skipped_conflicts == 1
-    assert demo_store.criteria_frame(xat.id).set_index("criterion_id")["answer"].to_dict() == {
+    assert demo_store.criteria_frame(blank.id).set_index("criterion_id")["answer"].to_dict() == {
         "OPS.2.3.2a": "no", "OPS.2.3.2b": "yes"}
     import_file(demo_store, path, by="tester", overwrite=True)
-    assert demo_store.criteria_frame(xat.id).set_index("criterion_id")["answer"].to_dict() == {
+    assert demo_store.criteria_frame(blank.id).set_index("criterion_id")["answer"].to_dict() == {
         "OPS.2.3.2a": "yes", "OPS.2.3.2b": "yes"}
 
 

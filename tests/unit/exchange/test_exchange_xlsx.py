@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from support.exchange import FW, IND, capacity, framework_1_assessment, met_up_to
+from support.exchange import FW, IND, capacity, empty_round, framework_1_assessment, met_up_to
 from workbook.store import db
 from workbook.errors import Conflict, InvalidInput
 from workbook.exchange import export_file, import_file
@@ -43,6 +43,16 @@ def exported(demo_store, xat, tmp_path, fresh_exports):
     if backend not in fresh_exports:
         fresh_exports[backend] = export_file(demo_store, xat, "xlsx", fresh_exports["folder"] / f"{backend}.xlsx")
     return Path(shutil.copy(fresh_exports[backend], tmp_path / "XAT.xlsx"))
+
+
+@pytest.fixture
+def blank(demo_store):
+    return empty_round(demo_store)
+
+
+@pytest.fixture
+def blank_xlsx(demo_store, blank, tmp_path):
+    return export_file(demo_store, blank, "xlsx", tmp_path / "XAT-2027.xlsx")
 
 
 def sheet_row(indicator_id: str) -> int:
@@ -227,7 +237,8 @@ BAD_CELLS = [
     ("criterion header renamed", {CRITERIA: {"D1": "Met?"}}, [],
      "Criteria!D1: expected the header 'Answer', found 'Met?'"),
     ("profile not yes/no", {PROFILE: {"C2": "sometimes"}}, [], "Crossing points!C2: 'sometimes' is not an answer"),
-    ("profile half answered", {PROFILE: {"C2": "yes"}}, [], "Crossing points!C3: answer yes or no for land too"),
+    ("profile half answered", {PROFILE: {"C2": "yes", "C3": None}}, [],  # the demo records the profile
+     "Crossing points!C3: answer yes or no for land too"),
     ("landlocked with a seaport", {PROFILE: {"C2": "no", "C3": "yes", "C4": "yes", "C5": "no", "C6": "no",
                                              "C8": "yes"}}, [],
      "Crossing points!C2:C6: a landlocked country has no seaport"),
@@ -318,8 +329,8 @@ def test_changed_existing_evidence_is_refused(exported, demo_store):
 def test_conflicts_listed_and_skipped_unless_overwrite(exported, demo_store, xat):
     r1, r2 = sheet_row("OPS.1.2"), sheet_row("OPS.1.3")
     # someone changes OPS.1.2 in the app after the export...
-    demo_store.save_rating(xat.id, "OPS.1.2", by="Colleague", agreed="4" if
-                           demo_store.get_rating(xat.id, "OPS.1.2")["agreed"] != "4" else "3")
+    demo_store.save_rating(xat.id, "OPS.1.2", by="Colleague", override_reason="Seen at the posts in May.",
+                           agreed="4" if demo_store.get_rating(xat.id, "OPS.1.2")["agreed"] != "4" else "3")
     # ...and OPS.1.3's notes, which the file does not touch
     demo_store.save_rating(xat.id, "OPS.1.3", by="Colleague", notes="changed in the app")
     fill(exported, {"Operations": {f"F{r1}": "NE", f"D{r2}": 1}})
@@ -387,42 +398,45 @@ def test_criteria_and_profile_sheets(exported, demo_store):
     prof = wb[PROFILE]
     assert [prof.cell(row=r, column=1).value for r in range(2, 9)] == ["air", "land", "sea", "river_lake", "rail",
                                                                         "island", "landlocked"]
-    assert all(prof.cell(row=r, column=3).value is None for r in range(2, 9))  # the demo has no profile yet
+    profile = demo_store.crossing_profile(demo_store.get_assessment("XAT", "baseline 2026").id)  # the demo's
+    assert [prof.cell(row=r, column=3).value for r in range(2, 9)] == [
+        "yes" if k in profile.kinds else "no" for k in ("air", "land", "sea", "river_lake", "rail")] + [
+        "yes" if profile.island else "no", "yes" if profile.landlocked else "no"]
     assert not prof.cell(row=2, column=3).protection.locked
 
 
-def test_criteria_round_trip(exported, demo_store, xat, tmp_path):
+def test_criteria_round_trip(blank_xlsx, demo_store, blank, tmp_path):
     """Export -> answer the criteria, the profile and an override -> import -> the same answers and levels,
     and a fresh export holds exactly what was filled."""
     filled = met_up_to(3) | {capacity(4)[0]: "no", capacity(4)[1]: "yes"} | met_up_to(2, "OPS.2.1")
     notes = {capacity(4)[0]: "No referral log at the port.", capacity(2)[0]: "List seen at the airport."}
-    answer(exported, filled, notes, profile={"air": "yes", "land": "yes", "sea": "no", "river_lake": "no",
+    answer(blank_xlsx, filled, notes, profile={"air": "yes", "land": "yes", "sea": "no", "river_lake": "no",
                                              "rail": "no", "landlocked": "yes"})
     r = sheet_row("OPS.2.1")  # the team keeps OPS.2.1 at 3 although its criteria give 2: an override
-    fill(exported, {"Operations": {f"F{r}": 3, f"G{r}": "Level-3 procedure adopted last week, not yet on file."}})
-    dry = import_file(demo_store, exported, dry_run=True, by="tester")
-    assert f"Criteria!D{criteria_rows(load_workbook(exported)[CRITERIA])[capacity(2)[0]]}: {capacity(2)[0]} " \
+    fill(blank_xlsx, {"Operations": {f"F{r}": 3, f"G{r}": "Level-3 procedure adopted last week, not yet on file."}})
+    dry = import_file(demo_store, blank_xlsx, dry_run=True, by="tester")
+    assert f"Criteria!D{criteria_rows(load_workbook(blank_xlsx)[CRITERIA])[capacity(2)[0]]}: {capacity(2)[0]} " \
            "answer: (empty) -> 'yes'" in dry.report
     assert "Crossing points!C2:C8: crossing-point profile: not recorded (every criterion applies) -> air, land " \
            "(landlocked)" in dry.report
     assert f"{IND}: the criteria give level 3" in dry.report and "the agreed level follows" in dry.report
     assert "OPS.2.1: the criteria give level 2" in dry.report and "override: Level-3 procedure" in dry.report
-    result = import_file(demo_store, exported, by="tester")
+    result = import_file(demo_store, blank_xlsx, by="tester")
     assert result.answers == len(filled) and result.skipped_conflicts == 0
-    saved = demo_store.criteria_frame(xat.id).set_index("criterion_id")
+    saved = demo_store.criteria_frame(blank.id).set_index("criterion_id")
     assert saved["answer"].to_dict() == filled
     assert saved.loc[capacity(4)[0], "note"] == "No referral log at the port."
-    assert demo_store.crossing_profile(xat.id).kinds == frozenset({"air", "land"})
-    assert demo_store.crossing_profile(xat.id).landlocked is True
-    assert demo_store.get_rating(xat.id, IND)["agreed"] == "3"  # the agreed level followed the criteria
-    kept = demo_store.get_rating(xat.id, "OPS.2.1")
+    assert demo_store.crossing_profile(blank.id).kinds == frozenset({"air", "land"})
+    assert demo_store.crossing_profile(blank.id).landlocked is True
+    assert demo_store.get_rating(blank.id, IND)["agreed"] == "3"  # the agreed level followed the criteria
+    kept = demo_store.get_rating(blank.id, "OPS.2.1")
     assert (kept["agreed"], kept["override_reason"]) == ("3", "Level-3 procedure adopted last week, not yet on file.")
-    scores = demo_store.scores(xat.id).indicators.set_index("indicator_id")
+    scores = demo_store.scores(blank.id).indicators.set_index("indicator_id")
     assert scores.loc[IND, "criteria_level"] == 3 and not scores.loc[IND, "override"]
     assert scores.loc["OPS.2.1", "criteria_level"] == 2 and scores.loc["OPS.2.1", "override"]
     # the same file again changes nothing; a fresh export carries what was filled, and imports as no change
-    assert import_file(demo_store, exported, dry_run=True, by="tester").plan.empty
-    again = export_file(demo_store, xat, "xlsx", tmp_path / "again.xlsx")
+    assert import_file(demo_store, blank_xlsx, dry_run=True, by="tester").plan.empty
+    again = export_file(demo_store, blank, "xlsx", tmp_path / "again.xlsx")
     wb = load_workbook(again)
     ws, rows = wb[CRITERIA], criteria_rows(wb[CRITERIA])
     assert {cid: ws.cell(row=rows[cid], column=4).value for cid in filled} == filled
@@ -462,40 +476,40 @@ def test_override_without_reason_is_located(demo_store, xat, tmp_path):
     assert demo_store.get_rating(xat.id, IND)["agreed"] == "4"
 
 
-def test_answer_conflict_listed_and_skipped_unless_overwrite(exported, demo_store, xat):
+def test_answer_conflict_listed_and_skipped_unless_overwrite(blank_xlsx, demo_store, blank):
     first, second = capacity(2)[0], capacity(2)[1]
     # after the export a colleague answers one criterion and records the profile in the app...
-    demo_store.save_criteria(xat.id, {first: "no"}, by="Colleague")
-    demo_store.set_crossing_profile(xat.id, kinds=["air", "sea"], island=True, by="Colleague")
+    demo_store.save_criteria(blank.id, {first: "no"}, by="Colleague")
+    demo_store.set_crossing_profile(blank.id, kinds=["air", "sea"], island=True, by="Colleague")
     # ...the file answers the same criterion and another one, and gives another profile
-    answer(exported, {first: "yes", second: "yes"}, profile={"air": "yes", "land": "yes", "sea": "no",
+    answer(blank_xlsx, {first: "yes", second: "yes"}, profile={"air": "yes", "land": "yes", "sea": "no",
                                                              "river_lake": "no", "rail": "no"})
-    result = import_file(demo_store, exported, by="tester")
+    result = import_file(demo_store, blank_xlsx, by="tester")
     assert [(c.criterion_id, c.field) for c in result.plan.answer_conflicts] == [(first, "answer")]
     assert result.plan.profile.conflict and result.skipped_conflicts == 2
     assert "SKIP 1 criterion answer(s)" in result.report and "changed by Colleague" in result.report
     assert "SKIP the crossing-point profile" in result.report
-    saved = demo_store.criteria_frame(xat.id).set_index("criterion_id")["answer"].to_dict()
+    saved = demo_store.criteria_frame(blank.id).set_index("criterion_id")["answer"].to_dict()
     assert saved == {first: "no", second: "yes"}  # the other answer was saved
-    assert demo_store.crossing_profile(xat.id).kinds == frozenset({"air", "sea"})
-    result = import_file(demo_store, exported, by="tester", overwrite=True)
+    assert demo_store.crossing_profile(blank.id).kinds == frozenset({"air", "sea"})
+    result = import_file(demo_store, blank_xlsx, by="tester", overwrite=True)
     assert result.skipped_conflicts == 0
-    assert demo_store.criteria_frame(xat.id).set_index("criterion_id")["answer"].to_dict() == {first: "yes",
+    assert demo_store.criteria_frame(blank.id).set_index("criterion_id")["answer"].to_dict() == {first: "yes",
                                                                                                 second: "yes"}
-    assert demo_store.crossing_profile(xat.id).kinds == frozenset({"air", "land"})
+    assert demo_store.crossing_profile(blank.id).kinds == frozenset({"air", "land"})
 
 
-def test_change_between_plan_and_save_saves_nothing(exported, demo_store, xat):
+def test_change_between_plan_and_save_saves_nothing(blank_xlsx, demo_store, blank):
     """The import is one transaction: an answer changed after the plan was made refuses all of it."""
-    answer(exported, {capacity(2)[0]: "yes"}, profile={k: "yes" for k in ("air", "land", "sea", "river_lake",
+    answer(blank_xlsx, {capacity(2)[0]: "yes"}, profile={k: "yes" for k in ("air", "land", "sea", "river_lake",
                                                                           "rail")})
-    fill(exported, {"Operations": {f"H{sheet_row('OPS.1.2')}": "planned note"}})
-    plan = read_xlsx(demo_store, exported)
-    demo_store.save_criteria(xat.id, {capacity(2)[0]: "no"}, by="Colleague")
-    before = snapshot(demo_store, xat)
+    fill(blank_xlsx, {"Operations": {f"H{sheet_row('OPS.1.2')}": "planned note"}})
+    plan = read_xlsx(demo_store, blank_xlsx)
+    demo_store.save_criteria(blank.id, {capacity(2)[0]: "no"}, by="Colleague")
+    before = snapshot(demo_store, blank)
     with pytest.raises(Conflict, match="changed by someone else"):
         apply_plan(demo_store, plan, by="tester")
-    assert snapshot(demo_store, xat) == before
+    assert snapshot(demo_store, blank) == before
 
 
 def test_tampered_hidden_sheet(exported, demo_store, xat):
