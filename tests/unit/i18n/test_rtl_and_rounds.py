@@ -119,7 +119,9 @@ def test_arabic_chart_text_is_shaped_in_the_arabic_font():
 
 def test_charts_with_arabic_labels_name_the_arabic_font_and_are_mirrored():
     import pandas as pd
-    sub = pd.DataFrame({"subarea": ["إدارة الحدود", "التأشيرات"], "score": [2.5, float("nan")]})
+    nan = float("nan")
+    sub = pd.DataFrame({"subarea": ["إدارة الحدود", "التأشيرات"], "level": [2.0, nan], "plus": [True, False],
+                        "min_level": [2.0, nan], "max_level": [4.0, nan]})
     fig = plot_subarea_scores(sub, "العمليات")
     ax = fig.axes[0]
     assert ax.xaxis_inverted() and ax.yaxis.get_ticks_position() == "right"
@@ -129,7 +131,7 @@ def test_charts_with_arabic_labels_name_the_arabic_font_and_are_mirrored():
     assert "إدارة الحدود" in svg  # text kept as text: the browser or PDF printer shapes it again
     english = figure_svg(plot_subarea_scores(sub.assign(subarea=["Borders", "Visas"]), "Operations"))
     assert "Arabic" not in english
-    page = level_bars(list(sub["subarea"]), list(sub["score"]), "العمليات").svg
+    page = level_bars(list(sub["subarea"]), list(sub["level"]), "العمليات").svg
     assert 'direction="rtl"' in page and "Noto Sans Arabic UI" in page
     assert 'direction="rtl"' not in level_bars(["Borders"], [2.0], "Operations").svg
 
