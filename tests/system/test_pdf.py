@@ -119,6 +119,9 @@ def test_contents_pages_follow_the_outline_forward():
     outline = [("Summary", 3), ("Administration", 5), ("Findings", 6), ("Operations", 8), ("Findings", 9)]
     headings = ["Summary", "Operations", "Findings", "Missing", None]
     assert chromium.contents_pages(headings, outline) == [3, 8, 9, None, None]
+    # a heading that wraps on its page is bookmarked with its lines joined without a space
+    wrapped = [("Annexe C. L'équipe", 78), ("Annexe D. Correspondance avec lesobjectifs", 79)]
+    assert chromium.contents_pages(["Annexe D. Correspondance avec les objectifs"], wrapped) == [79]
 
 
 @NEEDS_CHROMIUM
