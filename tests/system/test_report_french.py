@@ -95,16 +95,20 @@ def test_the_french_contents_give_the_page_of_each_chapter(fr_data, fr_pages):
     assert list(found.values()) == sorted(found.values())
 
 
-def test_no_framework_or_action_text_is_left_in_english(fr_pages, data):
+def test_no_framework_or_action_text_is_left_in_english(fr_pages, fr_data, data):
     """The English sentences of the French report are none of the framework's or action library's
-    text (pdftotext breaks lines, so a sentence is compared by its first five words)."""
+    text (pdftotext breaks lines, so a sentence is compared by its first five words). What the team
+    recorded (notes, evidence) stays in the language it was written in, so its lines do not count."""
     from workbook.i18n.content import framework_strings, library_strings
     from workbook.roadmap.library import DEFAULT_ACTIONS
     import yaml
     english = list(framework_strings(data.framework).values())
     english += list(library_strings(yaml.safe_load(DEFAULT_ACTIONS.read_text(encoding="utf-8"))).values())
     content = squash(" \n ".join(english))
-    left = [s for s in english_sentences(fr_pages) if " ".join(s.split()[:5]) in content]
+    from workbook.present.levels import RULE_WORDS  # the report's own prose (the strict xfail below)
+    recorded = squash(" ".join(str(v) for frame in (fr_data.ratings, fr_data.evidence)
+                               for col in frame.columns for v in frame[col]) + " " + " ".join(RULE_WORDS.values()))
+    left = [s for s in english_sentences(fr_pages) if " ".join(s.split()[:5]) in content and s not in recorded]
     assert left == [], left[:10]
 
 
