@@ -15,7 +15,7 @@ from workbook.batch import PILLAR_NOTEBOOKS
 pytestmark = pytest.mark.notebook
 
 NOTEBOOKS = sorted(config.notebooks_dir().glob("*.ipynb"))
-PILLAR_PARAMETERS = {"country", "round", "db_url", "interactive"}
+PILLAR_PARAMETERS = {"country", "round", "db_url", "interactive", "lang"}
 
 
 def _parameters_cell(nb) -> nbformat.NotebookNode:
@@ -56,6 +56,7 @@ def test_parameters_as_papermill_reads_them(path):
         assert set(declared) == PILLAR_PARAMETERS
         assert declared["db_url"] == "", "no database URL (or secret) as a default"
         assert declared["interactive"] is True
+        assert declared["lang"] == "", "no language as a default: the page address's, else WORKBOOK_LANG"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

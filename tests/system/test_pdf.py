@@ -14,6 +14,7 @@ import pytest
 
 from conftest import chromium_available
 from support.reports import FOLLOW_UP, notebooks_for, pdf_page_count, pdf_pages_text
+from workbook.present.levels import spread_text
 from workbook.report import build_report, chromium
 from workbook.report.render import RenderError, pdf_engine, write_pdf
 
@@ -46,9 +47,9 @@ def test_pdf_text_holds_country_pillars_and_scores(data, printed, pages):
     assert printed[0].read_bytes().startswith(b"%PDF-")
     text = squash(" ".join(pages))
     assert data.info.country_name in text and data.info.round in text
-    for p in data.scores.pillars.itertuples():
-        assert p.pillar in text
-        assert f"{p.score:.2f}" in text, p.pillar
+    for p in data.scores.pillars.itertuples():  # the profile chart's vector text: a whole level ("2+"), its spread
+        shown = p.label if p.min_level == p.max_level else f"{p.label} ({spread_text(p.min_level, p.max_level)})"
+        assert f"{p.pillar} {shown} " in text, p.pillar
 
 
 def test_pages_are_numbered_with_a_running_header(data, pages):
@@ -64,8 +65,8 @@ def test_contents_give_the_page_of_each_chapter(data, pages):
     contents = next(p for p in pages if "Contents" in p and "Executive summary" in p)
     found = dict((squash(m.group(1)).rstrip(" ."), int(m.group(2)))
                  for m in re.finditer(r"^\s*(\S.*?)[ .]{3,}(\d+)\s*$", contents, re.M))
-    for chapter in ("Executive summary", "Methodology", *[p.name for p in data.framework.pillars], "Road map",
-                    "Donor map", "Annex A. Ratings and evidence"):
+    for chapter in ("Executive summary", *[p.name for p in data.framework.pillars], "Road map",
+                    "Donor map", "Annex A. Methodology and moderation", "Annex B. Ratings, criteria and evidence"):
         assert chapter in found, (chapter, found)
         page = pages[found[chapter] - 1]
         assert chapter in squash(page), f"{chapter} is not on page {found[chapter]}"
@@ -118,6 +119,9 @@ def test_contents_pages_follow_the_outline_forward():
     outline = [("Summary", 3), ("Administration", 5), ("Findings", 6), ("Operations", 8), ("Findings", 9)]
     headings = ["Summary", "Operations", "Findings", "Missing", None]
     assert chromium.contents_pages(headings, outline) == [3, 8, 9, None, None]
+    # a heading that wraps on its page is bookmarked with its lines joined without a space
+    wrapped = [("Annexe C. L'équipe", 78), ("Annexe D. Correspondance avec lesobjectifs", 79)]
+    assert chromium.contents_pages(["Annexe D. Correspondance avec les objectifs"], wrapped) == [79]
 
 
 @NEEDS_CHROMIUM

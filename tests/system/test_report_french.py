@@ -65,7 +65,9 @@ def test_every_chapter_is_there_under_its_french_title(fr_data, fr_pages, data):
             assert titles[cid] == fr_data.framework.pillar(cid.removeprefix("pillar-")).name, cid
     text = squash(" ".join(fr_pages))
     for cid, title in titles.items():
-        assert text.count(title) >= 2, f"{title!r} ({cid}) should be in the contents and head its chapter"
+        # a long title wraps in the contents, its page number read between its lines
+        wrapped = r"\s+(?:\d+\s+)?".join(map(re.escape, title.split()))
+        assert len(re.findall(wrapped, text)) >= 2, f"{title!r} ({cid}) should be in the contents and head its chapter"
     for english_title in ("Executive summary", "Donor map", "Annex A. Methodology and moderation",
                           "Annex B. Ratings, criteria and evidence"):
         assert english_title not in text
@@ -93,16 +95,20 @@ def test_the_french_contents_give_the_page_of_each_chapter(fr_data, fr_pages):
     assert list(found.values()) == sorted(found.values())
 
 
-def test_no_framework_or_action_text_is_left_in_english(fr_pages, data):
+def test_no_framework_or_action_text_is_left_in_english(fr_pages, fr_data, data):
     """The English sentences of the French report are none of the framework's or action library's
-    text (pdftotext breaks lines, so a sentence is compared by its first five words)."""
+    text (pdftotext breaks lines, so a sentence is compared by its first five words). What the team
+    recorded (notes, evidence) stays in the language it was written in, so its lines do not count."""
     from workbook.i18n.content import framework_strings, library_strings
     from workbook.roadmap.library import DEFAULT_ACTIONS
     import yaml
     english = list(framework_strings(data.framework).values())
     english += list(library_strings(yaml.safe_load(DEFAULT_ACTIONS.read_text(encoding="utf-8"))).values())
     content = squash(" \n ".join(english))
-    left = [s for s in english_sentences(fr_pages) if " ".join(s.split()[:5]) in content]
+    from workbook.present.levels import RULE_WORDS  # the report's own prose (the strict xfail below)
+    recorded = squash(" ".join(str(v) for frame in (fr_data.ratings, fr_data.evidence)
+                               for col in frame.columns for v in frame[col]) + " " + " ".join(RULE_WORDS.values()))
+    left = [s for s in english_sentences(fr_pages) if " ".join(s.split()[:5]) in content and s not in recorded]
     assert left == [], left[:10]
 
 

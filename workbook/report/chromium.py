@@ -124,14 +124,20 @@ def _outline_pages(pdf: bytes) -> tuple[list[tuple[str, int]], int]:
 
 def contents_pages(targets: list[str | None], outline: list[tuple[str, int]]) -> list[int | None]:
     """The page of each contents target: its heading's first bookmark after the previous match
-    (chapter titles may repeat as sub-headings, so matching goes forward through the outline)."""
+    (chapter titles may repeat as sub-headings, so matching goes forward through the outline).
+    Titles are compared without their spaces: Chromium's bookmark of a heading that wraps joins its
+    lines with no space ("les objectifs" becomes "lesobjectifs")."""
+    def bare(text: str) -> str:
+        return "".join(text.split())
+
+    bookmarks = [bare(t) for t, _ in outline]
     pages: list[int | None] = []
     start = 0
     for title in targets:
         found = None
         if title:
             for k in range(start, len(outline)):
-                if outline[k][0] == title:
+                if bookmarks[k] == bare(title):
                     found, start = outline[k][1], k + 1
                     break
         pages.append(found)
