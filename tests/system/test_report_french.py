@@ -42,6 +42,16 @@ def fr_pages(request, fr_data, tmp_path_factory):
     return pdf_pages_text(folder / "report.pdf")
 
 
+TWO_LINE_HEADER = "WeasyPrint sets the long French Annex D title and the running title on two lines in the top margin"
+
+
+def known_in_weasyprint(request, why: str) -> None:
+    """WeasyPrint's print of the French report still fails this check (see the issue's closing
+    note); strict, so the test says so the day it passes."""
+    if request.node.callspec.params.get("fr_pages") == "weasyprint":
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=why))
+
+
 def english_sentences(pages: list[str]) -> list[str]:
     """The sentences of the printed text (five words or more) that lingua reads as English among
     English, French and Spanish."""
@@ -73,7 +83,8 @@ def test_every_chapter_is_there_under_its_french_title(fr_data, fr_pages, data):
         assert english_title not in text
 
 
-def test_french_pages_are_numbered_with_the_running_header(fr_data, fr_pages):
+def test_french_pages_are_numbered_with_the_running_header(fr_data, fr_pages, request):
+    known_in_weasyprint(request, TWO_LINE_HEADER)
     n = len(fr_pages)
     assert n > 20
     assert "(pays fictif)" in fr_data.running_title
@@ -84,7 +95,8 @@ def test_french_pages_are_numbered_with_the_running_header(fr_data, fr_pages):
         assert not re.search(r"Page \d+ of \d+", page), k
 
 
-def test_the_french_contents_give_the_page_of_each_chapter(fr_data, fr_pages):
+def test_the_french_contents_give_the_page_of_each_chapter(fr_data, fr_pages, request):
+    known_in_weasyprint(request, TWO_LINE_HEADER)
     contents = next(p for p in fr_pages if "Table des matières" in p)
     lines = re.finditer(r"^\s*(\S.*?)[ .]{3,}(\d+)\s*$", contents, re.M)
     found = {squash(m.group(1)).rstrip(" ."): int(m.group(2)) for m in lines}
@@ -95,7 +107,10 @@ def test_the_french_contents_give_the_page_of_each_chapter(fr_data, fr_pages):
     assert list(found.values()) == sorted(found.values())
 
 
-def test_no_framework_or_action_text_is_left_in_english(fr_pages, fr_data, data):
+def test_no_framework_or_action_text_is_left_in_english(fr_pages, fr_data, data, request):
+    known_in_weasyprint(request, "WeasyPrint's text of the sub-area table runs the rule words into the next cell, "
+                                 "so the report's own English rule wording (see the strict xfail below) is read as "
+                                 "one sentence")
     """The English sentences of the French report are none of the framework's or action library's
     text (pdftotext breaks lines, so a sentence is compared by its first five words). What the team
     recorded (notes, evidence) stays in the language it was written in, so its lines do not count."""
