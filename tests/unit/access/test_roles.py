@@ -171,7 +171,7 @@ def test_a_page_kernel_acts_for_the_identity_the_server_signed(team):
 
 
 def test_behind_the_hub_a_kernel_acts_for_the_account_the_hub_named(team):
-    """``--accounts hub`` (workbook.hub): the hub's spawner names the person (JUPYTERHUB_USER); a
+    """Behind JupyterHub (workbook.hub): the hub's spawner names the person (JUPYTERHUB_USER); a
     signed token of the workbook's own sign-in, typed names and other people's names change nothing."""
     store, xat, _, actors = team
     url = store.engine.url.render_as_string(hide_password=False)
