@@ -16,6 +16,8 @@ differences:
   account of that name, which must exist and be active (``workbook users add``; roles with
   ``workbook roles grant``). Nothing a browser sends (a typed name, the address, a header, a
   widget value) reaches that variable.
+* **The hub's API token** (``JUPYTERHUB_API_TOKEN``) is taken out of the environment before any
+  kernel starts: only the sign-in uses it.
 * **Where it listens**: the address and URL prefix the hub gives (``JUPYTERHUB_SERVICE_URL``,
   ``JUPYTERHUB_SERVICE_PREFIX``); loopback only, as for ``workbook serve`` without a token.
 """
@@ -100,7 +102,16 @@ def _app_class():
     base = serve._voila_app_class()
 
     class HubVoila(base):
-        """``workbook serve``'s Voila app with the hub's sign-in handlers under the URL prefix."""
+        """``workbook serve``'s Voila app with the hub's sign-in handlers under the URL prefix, and
+        the hub's API token for the sign-in only: out of the environment the kernels inherit."""
+
+        def initialize(self, argv=None):
+            super().initialize(argv)
+            # Before start() makes the sign-in, the zygote and the first kernel: the token goes to
+            # the hub's OAuth client through the configuration (never a command line).
+            token = os.environ.pop("JUPYTERHUB_API_TOKEN", "")
+            os.environ.pop("JPY_API_TOKEN", None)  # the same token under its old name
+            self.config.HubOAuth.api_token = token
 
         def init_handlers(self):
             return [(url_path_join(self.base_url, h[0]), *h[1:]) if h[0] in _PROVIDER_PATHS else h

@@ -291,3 +291,22 @@ def test_writes_and_sign_offs_carry_the_hub_account_and_the_wrong_role_is_refuse
         context.close()
     after = store.get_assessment("XBO", READ_ONLY)
     assert (after.status, len(store.signoffs(after.id))) == before
+
+
+def test_kernels_know_their_person_but_hold_no_hub_token(hub):
+    """Every process a person's server started (the kernels' zygote, the kernels) has the hub's
+    name of that person and accounts on, and not the hub's API token."""
+    found = 0
+    for pid in process_tree(hub.proc.pid):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            raw = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+            env = dict(v.split("=", 1) for v in raw.split("\0") if "=" in v)
+        except OSError:
+            continue  # ended meanwhile
+        if access.HUB_USER_ENV not in env or b"workbook.hub" in cmd:
+            continue  # the hub, the proxy, a server itself (its token is for the sign-in)
+        found += 1
+        assert env[access.KERNEL_ACCOUNTS_ENV] == "hub" and env[access.HUB_USER_ENV] in (ALICE[0], BOB[0])
+        assert "JUPYTERHUB_API_TOKEN" not in env and "JPY_API_TOKEN" not in env, cmd
+    assert found, "no process started by a person's server was found"
