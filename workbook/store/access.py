@@ -25,11 +25,11 @@ open and the account active (:func:`session_actor`): signing out or disabling an
 an open page from saving. :data:`KERNEL_ACCOUNTS_ENV`, set only by the server for its kernels,
 says that an identity is required; without a valid one a kernel acts for :data:`NOBODY`.
 
-**Behind JupyterHub** (:mod:`workbook.hub` sets :data:`KERNEL_ACCOUNTS_ENV` to ``hub``): each person's server is started by
-the hub for that person alone, with the hub's user name in its environment (:data:`HUB_USER_ENV`,
-set by the hub's spawner, inherited by the kernels, out of reach of the browser). The kernel acts
-for the workbook account of that name, which must exist and be active (:func:`hub_actor`, checked
-at every store call like a session).
+**Behind JupyterHub** (:mod:`workbook.hub` sets :data:`KERNEL_ACCOUNTS_ENV` to ``hub``): each
+person's server is started by the hub for that person alone, with the hub's user name in its
+environment (:data:`HUB_USER_ENV`, set by the hub's spawner, inherited by the kernels, out of
+reach of the browser). The kernel acts for the workbook account of that name, which must exist
+and be active (:func:`hub_actor`, checked at every store call like a session).
 
 Other parts of the workbook ask :func:`can` (``access.can(store, actor, "read_interviews",
 assessment_id)``) or, inside a store, :meth:`workbook.store.StoreBase._require`.
