@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,postgres,dask]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,postgres,dask,hub]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -60,10 +60,11 @@ i18n: install
 	done
 	$(VENV)/bin/pybabel compile --statistics -d workbook/locale -D workbook
 
-# axe-core for the accessibility audits in the browser tests (npm registry; pinned in package.json).
+# axe-core for the accessibility audits in the browser tests and configurable-http-proxy for the
+# JupyterHub test (npm registry; pinned in package.json and package-lock.json).
 node_modules/.installed: package.json
 	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent && touch $@; \
-	else echo "npm not found: the accessibility audits will be skipped"; fi
+	else echo "npm not found: the accessibility audits and the JupyterHub test will be skipped"; fi
 
 # LibreOffice Calc for the test that opens the exported workbook (skipped when absent).
 libreoffice:

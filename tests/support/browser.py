@@ -2,6 +2,7 @@
 a `workbook serve` started on a free port and stopped with everything it started."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -22,6 +23,18 @@ LOCAL = "127.0.0.1"
 
 def chromium_available() -> bool:
     return os.path.exists(CHROMIUM)
+
+
+@contextlib.contextmanager
+def launched_chromium():
+    """Debian's Chromium driven by Playwright (sync API), closed at the end."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 def serve_app(db_url: str, log_path: Path):

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from support import ROOT
-from support.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL, chromium_available, serve_app
+from support.browser import CHROMIUM, LOCAL, chromium_available, launched_chromium, serve_app
 from workbook.store import Store
 
 pytestmark = pytest.mark.browser
@@ -44,11 +44,8 @@ def app_server(module_demo_url, serve_log):
 
 @pytest.fixture(scope="module")
 def browser(app_server):
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -25,6 +25,12 @@ open and the account active (:func:`session_actor`): signing out or disabling an
 an open page from saving. :data:`KERNEL_ACCOUNTS_ENV`, set only by the server for its kernels,
 says that an identity is required; without a valid one a kernel acts for :data:`NOBODY`.
 
+**Behind JupyterHub** (:mod:`workbook.hub` sets :data:`KERNEL_ACCOUNTS_ENV` to ``hub``): each
+person's server is started by the hub for that person alone, with the hub's user name in its
+environment (:data:`HUB_USER_ENV`, set by the hub's spawner, inherited by the kernels, out of
+reach of the browser). The kernel acts for the workbook account of that name, which must exist
+and be active (:func:`hub_actor`, checked at every store call like a session).
+
 Other parts of the workbook ask :func:`can` (``access.can(store, actor, "read_interviews",
 assessment_id)``) or, inside a store, :meth:`workbook.store.StoreBase._require`.
 """
@@ -89,6 +95,10 @@ KERNEL_KEY_ENV = "WORKBOOK_KERNEL_KEY"
 #: makes of it in the kernel (``VoilaConfiguration.http_header_envs``).
 IDENTITY_HEADER = "X-Workbook-Identity"
 IDENTITY_ENV = "HTTP_X_WORKBOOK_IDENTITY"
+#: Set by JupyterHub's spawner in a person's single-user server: the hub's name of that person.
+HUB_USER_ENV = "JUPYTERHUB_USER"
+#: The session of an identity that comes from the hub: not a string, so no signed token can name it.
+HUB_SESSION = object()
 #: A not-found message that is the same whether the assessment exists or not.
 HIDDEN = "no such assessment, or you have no role in it"
 
@@ -193,8 +203,22 @@ def verify_identity(key: bytes, token: str, now: float | None = None) -> tuple[s
     return claims["u"], claims["s"]
 
 
-def session_actor(s: Session, username: str, session_id: str, now: dt.datetime | None = None) -> Actor:
-    """The actor of an open session of an active account, else :class:`SessionEnded`."""
+def hub_actor(s: Session, username: str) -> Actor:
+    """The actor of the active account named like the JupyterHub user, else :class:`SessionEnded`."""
+    a = s.scalar(select(Account).where(Account.username == username))
+    if a is None:
+        raise SessionEnded(f"the JupyterHub user {username!r} has no account in this workbook: ask its "
+                           "administrator (workbook users add) (nothing was saved)")
+    if not a.active:
+        raise SessionEnded("your account is disabled: ask the workbook's administrator (nothing was saved)")
+    return Actor(a.id, a.username, a.display_name, bool(a.may_create))
+
+
+def session_actor(s: Session, username: str, session_id, now: dt.datetime | None = None) -> Actor:
+    """The actor of an open session of an active account, else :class:`SessionEnded`
+    (``session_id`` :data:`HUB_SESSION`: the hub vouches for the name, :func:`hub_actor`)."""
+    if session_id is HUB_SESSION:
+        return hub_actor(s, username)
     row = s.execute(select(Account, AccountSession).join(AccountSession, AccountSession.account_id == Account.id)
                     .where(AccountSession.id == session_id, Account.username == username)).first()
     now = now or utcnow()
@@ -217,8 +241,11 @@ class KernelIdentity:
         self._environ = environ
         self._checked: dict[str, tuple[str, str] | None] = {}
 
-    def claims(self) -> tuple[str, str] | None:
+    def claims(self) -> tuple[str, str | object] | None:
         env = os.environ if self._environ is None else self._environ
+        if env.get(KERNEL_ACCOUNTS_ENV) == "hub":  # the hub's user, never a token from a request
+            user = env.get(HUB_USER_ENV, "")
+            return (user, HUB_SESSION) if user else None
         token = env.get(IDENTITY_ENV, "")
         if token not in self._checked:
             key = env.get(KERNEL_KEY_ENV, "").encode("ascii", "replace")

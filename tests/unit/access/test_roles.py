@@ -11,8 +11,8 @@ from workbook.cli import main
 from workbook.errors import InvalidInput, NotFound
 from workbook.roadmap import RoadmapStore
 from workbook.store import Store, accounts
-from workbook.store.access import (HIDDEN, IDENTITY_ENV, KERNEL_ACCOUNTS_ENV, KERNEL_KEY_ENV, NOBODY, Forbidden,
-                                   KernelIdentity, SessionEnded, sign_identity)
+from workbook.store.access import (HIDDEN, HUB_USER_ENV, IDENTITY_ENV, KERNEL_ACCOUNTS_ENV, KERNEL_KEY_ENV, NOBODY,
+                                   Forbidden, KernelIdentity, SessionEnded, sign_identity)
 
 PEOPLE = {"maria": ("Maria Silva", "team_lead"), "joao": ("Joao Costa", "assessor_national"),
           "ana": ("Ana Ferreira", "national_counterpart"), "rita": ("Rita Reviewer", "reviewer"),
@@ -168,6 +168,28 @@ def test_a_page_kernel_acts_for_the_identity_the_server_signed(team):
     accounts.end_session(store.engine, token)
     with pytest.raises(SessionEnded, match="signed out"):
         Store(url, actor=KernelIdentity(env)).list_assessments()
+
+
+def test_behind_the_hub_a_kernel_acts_for_the_account_the_hub_named(team):
+    """Behind JupyterHub (workbook.hub): the hub's spawner names the person (JUPYTERHUB_USER); a
+    signed token of the workbook's own sign-in, typed names and other people's names change nothing."""
+    store, xat, _, actors = team
+    url = store.engine.url.render_as_string(hide_password=False)
+    key = "k" * 43
+    sid, _ = accounts.start_session(store.engine, actors["peter"])
+    peter = sign_identity(key.encode(), "peter", sid, dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    env = {KERNEL_ACCOUNTS_ENV: "hub", HUB_USER_ENV: "joao", KERNEL_KEY_ENV: key, IDENTITY_ENV: peter}
+    page = Store(url, actor=KernelIdentity(env))
+    assert page.actor.username == "joao" and [a.country_code for a in page.list_assessments()] == ["XAT"]
+    with pytest.raises(InvalidInput, match=r"signed in as Joao Costa \(joao\)"):
+        page.save_rating(xat.id, "ADM.1.1", by="Maria Silva", agreed="2")
+    assert page.save_rating(xat.id, "ADM.1.1", by="joao", agreed="2")["updated_by"] == "Joao Costa"
+    assert Store(url, actor=KernelIdentity(env | {HUB_USER_ENV: ""})).actor == NOBODY
+    with pytest.raises(SessionEnded, match="'nobody' has no account in this workbook"):
+        Store(url, actor=KernelIdentity(env | {HUB_USER_ENV: "nobody"})).list_assessments()
+    accounts.set_active(store.engine, "joao", False)
+    with pytest.raises(SessionEnded, match="disabled"):
+        page.list_assessments()  # checked at every call: an open page stops when the account is disabled
 
 
 def test_the_environment_turns_accounts_on_only_for_the_servers_kernels(team, monkeypatch):
