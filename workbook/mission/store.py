@@ -125,6 +125,11 @@ class MissionStore(StoreBase):
                                        + (f" ({', '.join(team)})" if team else
                                           ": record the team of the assessment first")), what="interview log")
 
+    def team(self, assessment_id: int) -> list[str]:
+        """The names of the assessment team (who may go on a visit or read the interview log)."""
+        with self._sessions() as s:
+            return [m.name for m in self._assessment(s, assessment_id).team]
+
     # -- the plan ------------------------------------------------------------------------------
     def get_plan(self, assessment_id: int) -> dict | None:
         """The terms of reference (``objectives, scope, starts, ends, roles, version``), None when not set."""
