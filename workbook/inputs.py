@@ -181,6 +181,12 @@ EVIDENCE_RULES: dict[str, Rule] = {"type": text_rule(required=True), "source": t
                                    "supplied_by": text_rule(MAX_SHORT)}
 
 
+#: The free text of a rating and of an evidence record, where no interviewee may be named once the
+#: assessment promised anonymity (:class:`workbook.names.Anonymity`).
+RATING_TEXTS = ("notes", "override_reason")
+EVIDENCE_TEXTS = ("source", "reference")
+
+
 def check_fields(rules: Mapping[str, Rule], value_of: Callable[[str], object], where_of: Callable[[str], str],
                  problems: Problems) -> dict:
     """Each field checked by its rule; the clean values of the fields that passed (the problems of

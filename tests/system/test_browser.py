@@ -1,7 +1,7 @@
 """The served app in Debian's Chromium (Playwright, no browser download): `workbook serve` on a free
 port with its own copy of the demo database, shared by the tests of this module, then pages as
 users see them: rating with evidence and reloading, criteria ticked and a level set against them
-with its reason (framework 2.0), two people on one indicator, the keyboard,
+with its reason (framework 2.0), two people on one indicator, the keyboard, a site visit with a photo on a tablet,
 and an axe-core audit."""
 from __future__ import annotations
 
@@ -544,3 +544,71 @@ def test_a_pillar_page_in_french_names_the_framework_in_french_and_is_axe_clean(
             expect(nav).to_contain_text(p.name, timeout=WAIT)
         assert not any(p.name in nav.inner_text() for p in english.pillars if p.name != french.pillar(p.id).name)
         assert_page_in_language(page, "fr", "ltr")
+
+
+MISSION_ROUND = "mission 2026"
+
+
+def mission_round(store: Store):
+    """XAT's ``MISSION_ROUND`` with a team, a plan and three posts (made by the first test that
+    needs it): a round of its own, so the observed evidence a visit adds lifts no cap that other
+    tests of this module read."""
+    from support.mission import ENDS, POSTS, STARTS, TEAM
+    from workbook.mission import MissionStore
+    mission = MissionStore(store)
+    if any(a.country_code == "XAT" and a.round == MISSION_ROUND for a in store.list_assessments()):
+        return mission, store.get_assessment("XAT", MISSION_ROUND)
+    a = store.create_assessment("XAT", MISSION_ROUND, country_name="Atlantis", team=TEAM, by="Browser tests")
+    mission.set_plan(a.id, by="Ana Costa", objectives=["Assess the crossing points"], starts=STARTS, ends=ENDS,
+                     roles=[{"name": "Max Weber", "duty": "team lead"}])
+    mission.save_posts(a.id, POSTS, by="Ana Costa")
+    return mission, a
+
+
+def test_a_site_visit_with_a_photo_recorded_on_a_tablet(app_server, browser, module_demo_url, tmp_path):
+    """The mission page at a tablet's size (768x1024, touch): a visit to the airport with two
+    checklist answers and a photo carrying a GPS position, saved; the page shows it, the store has
+    the visit and the photo without its position; nothing wider than the screen; axe clean."""
+    from playwright.sync_api import expect
+    from support.mission import jpeg
+    from workbook.mission import attachments as files
+
+    mission, a = mission_round(Store(module_demo_url))
+    photo = tmp_path / "booths.jpg"
+    photo.write_bytes(jpeg(gps=True, size=64))
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    context.set_default_navigation_timeout(WAIT)
+    page = context.new_page()
+    try:
+        page.goto(pillar_url(app_server, "mission.ipynb", "XAT", editor="Ana Costa", round=MISSION_ROUND))
+        form = page.locator(".mbm-visit-form")
+        expect(form.get_by_role("heading", name="Record a site visit")).to_be_visible(timeout=WAIT)
+        expect(form.get_by_role("textbox", name="Your name")).to_have_value("Ana Costa")
+        form.get_by_role("combobox", name="Post").select_option(label="XAT-AIR-1 · Capital International Airport (air)")
+        toggles = form.locator(".widget-toggle-buttons")
+        expect(toggles.first).to_be_visible(timeout=30_000)
+        form.get_by_label("Day").fill("2026-03-04")
+        form.get_by_role("textbox", name="Why this post").fill("Largest airport")
+        form.get_by_role("checkbox", name="Ana Costa").check()
+        toggles.nth(0).get_by_role("button", name="met", exact=True).tap()
+        toggles.nth(1).get_by_role("button", name="not met", exact=True).tap()
+        form.get_by_role("textbox", name="Key observations").fill("Booths staffed at night")
+        with page.expect_file_chooser() as chooser:  # the upload button opens the tablet's file picker
+            form.locator(".widget-upload").click()
+        chooser.value.set_files(str(photo))
+        expect(form.locator(".widget-upload")).to_contain_text("Photos or documents (1)")
+        form.get_by_role("textbox", name="Caption").fill("Booths at night")
+        form.get_by_role("button", name="Save the visit").tap()
+        expect(form.locator(".mbm-status")).to_contain_text("saved: visit to XAT-AIR-1", timeout=30_000)
+        expect(form.locator(".mbm-status")).to_contain_text("1 attachment")
+        expect(page.get_by_role("table", name="Site visits")).to_contain_text("Booths staffed at night")
+        [visit] = mission.visits_frame(a.id).to_dict("records")
+        assert (visit["post"], visit["observed"], visit["met"], visit["team"]) == ("XAT-AIR-1", 2, 1, ["Ana Costa"])
+        [att] = mission.attachments_frame(a.id).to_dict("records")
+        assert att["caption"] == "Booths at night" and str(visit["visit_id"]) in str(att["linked_to"])
+        assert not files.has_location(mission.attachment_bytes(att["attachment_id"])[1])
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 768, f"the page is {wide}px wide on a 768px screen"
+        assert audit(page) == [], "the mission page with its visit form passes the axe audit"
+    finally:
+        context.close()

@@ -54,6 +54,9 @@ def register(sub) -> None:
                                 "key_observations")
     v.set_defaults(step=_visit)
     steps.add_parser("coverage", help="coverage of the register by the visits").set_defaults(step=_coverage)
+    q = steps.add_parser("quantities", help="fill the road map's quantities table (posts by kind, booths, officers, "
+                                            "regions) from the register")
+    q.set_defaults(step=_quantities)
     i = steps.add_parser("interviews", help="print the interview log (members of the team only)")
     i.add_argument("--viewer", required=True, help="your name, as on the assessment team")
     i.set_defaults(step=_interviews)
@@ -178,6 +181,17 @@ def _coverage(mission, info, args) -> None:
                                         for s in c.by_kind["share"]])
         _table(frame, {"kind": "kind", "posts": "posts", "visited": "visited", "traffic": "people/year",
                        "share": "share visited"})
+
+
+def _quantities(mission, info, args) -> None:
+    rows = mission.fill_quantities(info.id, by=_by(args))
+    if not rows:
+        print("The register is empty: nothing to count (add posts with `register import` first).")
+        return
+    print(f"Quantities of the road map filled from the register of {info.country_code} {info.round}:")
+    for r in rows:
+        what = f"{r['measure']}:{r['kind']}" if r["kind"] else r["measure"]
+        print(f"  {what:<18} {r['low']:>7,}  {r['note']}")
 
 
 def _interviews(mission, info, args) -> None:

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput, Problem, Problems
 from ..framework import CRITERION_ID, Framework
-from ..inputs import EVIDENCE_FIELDS
+from ..inputs import EVIDENCE_FIELDS, EVIDENCE_TEXTS, RATING_TEXTS
+from ..names import Anonymity
 from ..scoring import criteria_level
 from ..store import Store
 from ..store.criteria import CrossingProfile
@@ -431,6 +432,20 @@ def _levels_after(plan: ImportPlan, fw: Framework, ratings: dict[str, Rating], a
     return lines, problems
 
 
+def _refuse_names(rule: Anonymity | None, plan: ImportPlan, problems: Problems) -> None:
+    """With anonymity promised to interviewees, a person's name in a rating's notes or reason, a
+    criterion's note or an evidence record's text is refused at its place in the file."""
+    if rule is None:
+        return
+    for c in plan.changes + plan.conflicts + plan.answers + plan.answer_conflicts:
+        if c.field in (*RATING_TEXTS, "note") and c.new:
+            rule.check(c.new, f"{c.location} ({c.field})", problems)
+    for e in plan.evidence:
+        for k in EVIDENCE_TEXTS:
+            if e.values.get(k):
+                rule.check(e.values[k], f"{e.location} ({k})", problems)
+
+
 def plan_import(store: Store, assessment_id: int | None, ratings: list[FileRating], evidence: list[FileEvidence],
                 *, source: str, kind: str, country: str, round: str, answers: list[FileAnswer] = (),
                 profile: FileProfile | None = None) -> ImportPlan:
@@ -484,6 +499,8 @@ def plan_import(store: Store, assessment_id: int | None, ratings: list[FileRatin
         else:
             on_file.add(key)
             plan.evidence.append(e)
+    if assessment_id is not None:
+        _refuse_names(store.anonymity(assessment_id), plan, problems)
     if assessment_id is not None and (plan.answers or plan.answer_conflicts or plan.profile or plan.changes
                                       or plan.conflicts or plan.evidence):
         fw = store.framework_of(assessment_id)

@@ -7,7 +7,9 @@ frames the mission store returns (no database, no widgets, no charts).
 * :func:`checklist_matrix` is the posts x checklist heat map's data: per sub-area and visited
   post, how many checklist items were observed and met;
 * :func:`observed_summary` counts each criterion's observations across visits ("met at 3 of 4
-  posts visited") and compares them with the team's answer.
+  posts visited") and compares them with the team's answer;
+* :func:`register_quantities` counts what the road map's costing multiplies by (posts by kind,
+  booths, officers, regions) from the register.
 """
 from __future__ import annotations
 
@@ -127,3 +129,45 @@ def observed_summary(observations: pd.DataFrame, answers: pd.DataFrame | None = 
         rows.append({"criterion_id": cid, "indicator_id": g["indicator_id"].iloc[0], "posts": len(g), "met": met,
                      "not_met": not_met, "na": na, "text": text, "answer": answer, "agrees": agrees})
     return pd.DataFrame(rows, columns=cols)
+
+
+#: The measures of the road map's quantities table the register counts (see workbook.roadmap.costing).
+REGISTER_MEASURES = ("post", "booth", "officer", "region")
+
+
+def register_quantities(posts: pd.DataFrame) -> list[dict]:
+    """The rows of the road map's quantities table the register gives (``measure, kind, low,
+    high, note``, as :meth:`FundingStore.set_quantities` takes them):
+
+    * ``post``, one row per kind in the register: the number of posts of that kind;
+    * ``booth`` and ``officer``: the sum over the posts that record it; when some posts do not,
+      the count is a floor and the note says how many posts are missing;
+    * ``region``: the number of different regions with a post (by ISO code when known, else by name).
+
+    A measure no post records (no booth count anywhere) gives no row: the team enters it.
+    """
+    rows: list[dict] = []
+    if not len(posts):
+        return rows
+    for kind in CROSSING_KINDS:
+        n = int((posts["kind"] == kind).sum())
+        if n:
+            rows.append({"measure": "post", "kind": kind, "low": n, "high": n,
+                         "note": f"{n} {KIND_NAMES[kind]} post{'s' if n != 1 else ''} in the register"})
+    total = len(posts)
+    for measure, column in (("booth", "booths"), ("officer", "officers")):
+        known = posts[column].dropna()
+        if not len(known):
+            continue
+        count = int(known.sum())
+        note = f"sum over the {len(known)} post{'s' if len(known) != 1 else ''} of the register"
+        if len(known) < total:
+            note = (f"at least: {total - len(known)} of the {total} posts of the register record no "
+                    f"{column}; sum over the {len(known)} that do")
+        rows.append({"measure": measure, "kind": "", "low": count, "high": count, "note": note})
+    regions = {(code or str(name).strip().casefold()) for code, name in zip(posts["region_code"], posts["region"])
+               if (isinstance(code, str) and code) or (isinstance(name, str) and name.strip())}
+    if regions:
+        rows.append({"measure": "region", "kind": "", "low": len(regions), "high": len(regions),
+                     "note": f"regions with a post in the register ({len(regions)})"})
+    return rows

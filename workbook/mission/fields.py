@@ -25,7 +25,7 @@ import pycountry
 from ..errors import InvalidInput, Problem, Problems
 from ..framework import CROSSING_KINDS, Criterion, Framework
 from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_answer, parse_items, parse_text, read_date
-from .names import find_names, name_problem_message
+from ..names import Anonymity
 
 KIND_NAMES = {"air": "air", "land": "land", "sea": "sea", "river_lake": "river or lake", "rail": "rail",
               "inland": "inland office"}
@@ -234,9 +234,7 @@ class MissionContext:
             problems.add(where, f"{day.isoformat()} is in the future: record a {what} once it has taken place")
 
     def check_names(self, text: str, where: str, problems: Problems) -> None:
-        names = find_names(text, self.known_names)
-        if names:
-            problems.add(where, name_problem_message(names))
+        Anonymity(tuple(self.known_names)).check(text, where, problems)
 
     def post_code(self, value, where: str, problems: Problems, *, required: bool = True) -> str | None:
         """A post of the register (by code, or by its exact name)."""

@@ -30,7 +30,7 @@ from ..store import Store, StoreBase
 from ..store.models import (Assessment, Attachment, AuditEntry, CrossingPoint, Evidence, Interview, MissionDocument,
                             MissionEvent, MissionPlan, Rating, SiteVisit, VisitObservation, utcnow)
 from . import attachments as files
-from .coverage import Coverage, coverage
+from .coverage import Coverage, coverage, register_quantities
 from .fields import (KIND_NAMES, POST_FIELDS, MissionContext, check_document, check_event, check_interview,
                      check_plan, check_post, check_visit, checklist)
 
@@ -124,6 +124,11 @@ class MissionStore(StoreBase):
             raise InvalidInput(Problem("viewer", "the interview log is visible to the assessment team only"
                                        + (f" ({', '.join(team)})" if team else
                                           ": record the team of the assessment first")), what="interview log")
+
+    def team(self, assessment_id: int) -> list[str]:
+        """The names of the assessment team (who may go on a visit or read the interview log)."""
+        with self._sessions() as s:
+            return [m.name for m in self._assessment(s, assessment_id).team]
 
     # -- the plan ------------------------------------------------------------------------------
     def get_plan(self, assessment_id: int) -> dict | None:
@@ -514,6 +519,23 @@ class MissionStore(StoreBase):
         with self._sessions() as s:
             kinds = self._kinds(self._assessment(s, assessment_id))
         return coverage(self.posts_frame(assessment_id), self.visits_frame(assessment_id), kinds)
+
+    def fill_quantities(self, assessment_id: int, *, by: str) -> list[dict]:
+        """Fill the road map's quantities table from the register (source ``register``): posts by
+        kind, booths, officers, regions (:func:`~workbook.mission.coverage.register_quantities`).
+        A count the register gave before and no longer gives (its last post of a kind removed) is
+        set to 0. Returns the rows written, in one transaction."""
+        from ..roadmap.funding import FundingStore
+        funding = FundingStore(self.store)
+        rows = register_quantities(self.posts_frame(assessment_id))
+        given = {(r["measure"], r["kind"]) for r in rows}
+        before = funding.quantities_frame(assessment_id)
+        rows += [{"measure": m, "kind": k, "low": 0, "high": 0, "note": "no longer in the register"}
+                 for m, k, src in zip(before["measure"], before["kind"], before["source"])
+                 if src == "register" and (m, k) not in given]
+        if rows:
+            funding.set_quantities(assessment_id, rows, by=by, source="register")
+        return rows
 
     # -- interviews ----------------------------------------------------------------------------
     def record_interview(self, assessment_id: int, *, by: str, **fields) -> int:

@@ -83,13 +83,31 @@ def mission_html(mission: MissionStore, info) -> str:
 
 def open_mission(country: str = "", round: str = "", db_url: str = "", *, interactive: bool = True,
                  environ: Mapping[str, str] | None = None):
-    """The mission page of the assessment asked for (or the problem, with links), as a widget."""
+    """The mission page of the assessment asked for (or the problem, with links), as a widget:
+    what is recorded, then (in an interactive page of an assessment that is not final) the
+    site-visit form; the page is redrawn after each visit saved. ``editor=`` in the address fills
+    in the name, as on the pillar pages."""
     import ipywidgets as widgets
+    from .forms.visit import VisitForm
+    asked = {"editor": ""}
+
+    def check(values: dict) -> None:
+        asked["editor"], _ = address.check_editor(values.get("editor"))
+
     opened = address.open_assessment(country, round, db_url, interactive=interactive,
-                                     notebook=lambda: MISSION_NOTEBOOK, environ=environ)
+                                     notebook=lambda: MISSION_NOTEBOOK, environ=environ, check=check)
     if not opened.ok:
         return widgets.HTML(opened.problem)
-    return widgets.HTML(mission_html(MissionStore(opened.store), opened.assessment))
+    mission = MissionStore(opened.store)
+    shown = widgets.HTML(mission_html(mission, opened.assessment))
+    if not interactive or opened.assessment.status == "final" or not len(mission.posts_frame(opened.assessment.id)):
+        return shown
+
+    def redraw(_visit_id: int) -> None:
+        shown.value = mission_html(mission, opened.assessment)
+
+    form = VisitForm(mission, opened.assessment.id, editor=asked["editor"], lang=opened.lang, on_saved=redraw)
+    return widgets.VBox([shown, form.widget])
 
 
 __all__ = ["MISSION_NOTEBOOK", "mission_html", "open_mission"]

@@ -502,6 +502,65 @@ def checklist_chart(share, counts, title: str = "Checklist items met, by post vi
     return Chart(figure_svg(plot_checklist(share, counts, title)), alt)
 
 
+def _degrees(value: float, positive: str, negative: str) -> str:
+    return f"{abs(value):.2f}° {positive if value >= 0 else negative}"
+
+
+def plot_posts_map(posts, title: str = "Crossing points of the register") -> Figure:
+    """The posts with coordinates on an equirectangular projection true to scale at their mean
+    latitude: visited posts filled and labelled, the others hollow, a graticule in degrees and a
+    scale bar in kilometres. Drawn from the register alone (no basemap, no tiles: nothing is
+    fetched). ``posts``: rows with ``code``, ``lat``, ``lon``, ``visited`` (bool)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    lats, lons = [float(v) for v in posts["lat"]], [float(v) for v in posts["lon"]]
+    mid = math.cos(math.radians(sum(lats) / len(lats)))
+    span = max(max(lats) - min(lats), (max(lons) - min(lons)) * mid, 0.2)
+    pad = span * 0.15
+    with matplotlib.rc_context({"font.size": 7, "svg.fonttype": "none", **font_rc(title, *posts["code"])}):
+        fig = Figure(figsize=(6.2, 4.4), layout="constrained")
+        ax = fig.subplots()
+        ax.set_aspect(1 / mid)
+        for visited, face, label in ((False, "white", "not visited"), (True, LEVEL_COLOURS[5], "visited")):
+            chosen = posts[posts["visited"] == visited]
+            ax.scatter([float(v) for v in chosen["lon"]], [float(v) for v in chosen["lat"]], s=36, marker="o",
+                       facecolors=face, edgecolors=LEVEL_COLOURS[5], linewidths=1.2, zorder=3,
+                       label=f"{label} ({len(chosen)})")
+        for r in posts.itertuples():
+            ax.annotate(_short(r.code, 20), (float(r.lon), float(r.lat)), xytext=(4, 4), textcoords="offset points",
+                        fontsize=6.5, fontweight="bold" if r.visited else "normal", color=SPREAD, zorder=4)
+        cy, cx = (max(lats) + min(lats)) / 2, (max(lons) + min(lons)) / 2
+        ax.set_ylim(cy - span / 2 - pad, cy + span / 2 + pad)
+        ax.set_xlim(cx - (span / 2 + pad) / mid, cx + (span / 2 + pad) / mid)
+        ax.grid(color=GRID, linewidth=0.5)
+        ax.xaxis.set_major_formatter(lambda v, _: _degrees(v, "E", "W"))
+        ax.yaxis.set_major_formatter(lambda v, _: _degrees(v, "N", "S"))
+        ax.tick_params(labelsize=6)
+        km = _scale_km(span * 111.32 / 3)
+        x0, y0 = ax.get_xlim()[0] + pad * 0.3 / mid, ax.get_ylim()[0] + pad * 0.3
+        ax.plot([x0, x0 + km / (111.32 * mid)], [y0, y0], color=SPREAD, linewidth=2, zorder=4)
+        ax.text(x0, y0 + pad * 0.12, f"{km:g} km", fontsize=6, color=SPREAD, zorder=4)
+        ax.legend(loc="upper right", fontsize=6, frameon=True)
+        ax.set_title(title, loc="left", fontsize=9)
+    return fig
+
+
+def _scale_km(rough: float) -> float:
+    """A round length near ``rough`` kilometres for the scale bar (1, 2, 5 x a power of ten)."""
+    power = 10 ** math.floor(math.log10(max(rough, 0.01)))
+    return next(k * power for k in (5, 2, 1) if k * power <= rough) if rough >= power else power
+
+
+def posts_map_chart(posts, title: str = "Crossing points of the register") -> Chart:
+    """The map of the posts with coordinates (see :func:`plot_posts_map`); the alt text lists
+    every post with its position and whether it was visited."""
+    alt = (f"Map of {len(posts)} crossing points by their coordinates, {int(posts['visited'].sum())} visited. "
+           + " ".join(f"{r.code}{' (' + r.name + ')' if getattr(r, 'name', '') else ''}: "
+                      f"{_degrees(float(r.lat), 'N', 'S')}, {_degrees(float(r.lon), 'E', 'W')}, "
+                      f"{'visited' if r.visited else 'not visited'}." for r in posts.itertuples()))
+    return Chart(figure_svg(plot_posts_map(posts, title)), alt)
+
+
 def profiles_chart(profiles, title: str = "Pillar profiles side by side") -> Chart:
     """Small multiples of pillar profiles (see :func:`plot_profiles`); the alt text gives each
     pillar's level and the spread of its sub-areas."""

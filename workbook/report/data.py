@@ -38,6 +38,8 @@ class MissionReport:
     coverage: object  # workbook.mission.Coverage
     visits: pd.DataFrame  # MissionStore.visits_frame
     matrix: pd.DataFrame  # workbook.mission.coverage.checklist_matrix
+    #: the posts with coordinates: code, name, kind, lat, lon, visited (for the map)
+    located: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def load_mission(store: Store, info: AssessmentInfo) -> MissionReport | None:
@@ -46,10 +48,13 @@ def load_mission(store: Store, info: AssessmentInfo) -> MissionReport | None:
     from ..mission.coverage import checklist_matrix
     mission = MissionStore(store)
     visits = mission.visits_frame(info.id)
-    if visits.empty and mission.posts_frame(info.id).empty:
+    posts = mission.posts_frame(info.id)
+    if visits.empty and posts.empty:
         return None
     matrix = checklist_matrix(mission.framework_of(info.id), mission.observations_frame(info.id), visits)
-    return MissionReport(mission.coverage(info.id), visits, matrix)
+    located = posts[posts["lat"].notna() & posts["lon"].notna()][["code", "name", "kind", "lat", "lon"]]
+    located = located.assign(visited=located["code"].isin(set(visits["post"]) if len(visits) else set()))
+    return MissionReport(mission.coverage(info.id), visits, matrix, located.reset_index(drop=True))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The chapter "Crossing points visited": the sample of posts and why each was chosen, the
-coverage by kind and share of recorded traffic, a posts x checklist heat map (per sub-area, the
+coverage by kind and share of recorded traffic, a map of the posts when the register gives their
+coordinates (drawn offline from the coordinates alone), a posts x checklist heat map (per sub-area, the
 checklist items met of those observed at each post) and the key observations of the visits.
 
 It is in a report only when the assessment has a field mission (a register or a visit). It
@@ -10,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..mission.fields import KIND_NAMES
-from ..present.charts import checklist_chart
+from ..i18n import translator
+from ..present.charts import checklist_chart, posts_map_chart
 from ..present.html import e, figure, items, table
 from .data import ReportData
 from .parts import Numbering, chapter_heading, chapter_title
@@ -55,6 +57,11 @@ def mission_html(data: ReportData, n: Numbering) -> str:
                       [[f"{v.post_name} ({v.post})", KIND_NAMES[v.kind], v.day.isoformat(), v.why,
                         f"{v.met} of {v.observed}" if v.observed else "-"] for v in m.visits.itertuples()],
                       numeric=(4,))
+    if len(m.located):
+        _ = translator(data.lang).gettext
+        body += figure(posts_map_chart(m.located, _("Crossing points of the register")),
+                       n.figure(_("Where the posts are: visited posts filled, the others hollow (from the "
+                                  "register's coordinates; no basemap)")))
     share, counts = checklist_grid(m.matrix)
     if not share.empty:
         body += figure(checklist_chart(share, counts), n.figure("Checklist items met of those observed, by "

@@ -20,8 +20,8 @@ from . import db
 from ..countries import resolve_country
 from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from ..framework import Framework, load_framework
-from ..inputs import (EVIDENCE_FIELDS, MAX_LONG, RATING_FIELDS, RATING_RULES, check_evidence, check_fields,
-                      parse_role, parse_round, parse_text)
+from ..inputs import (EVIDENCE_FIELDS, EVIDENCE_TEXTS, MAX_LONG, RATING_FIELDS, RATING_RULES, RATING_TEXTS,
+                      check_evidence, check_fields, parse_role, parse_round, parse_text)
 from . import access
 from . import audit as audit_chain
 from .access import ROLES, TRANSITIONS as ROLE_TRANSITIONS, Forbidden
@@ -69,6 +69,17 @@ class AssessmentInfo:
     def label(self) -> str:
         mark = " (fictional)" if self.fictional else ""
         return f"{self.country_name}{mark}, {self.round}"
+
+
+def _evidence_texts(where: str, values: Mapping) -> list[tuple[str, object]]:
+    """The free text of an evidence record, each with its location, for the anonymity rule."""
+    return [(f"{where}.{k}", values[k]) for k in EVIDENCE_TEXTS if values.get(k)]
+
+
+def _rating_texts(indicator_id: str, values: Mapping, evidence=()) -> list[tuple[str, object]]:
+    """The free text of a rating (and of the evidence saved with it), each with its location."""
+    return ([(f"{indicator_id}.{k}", values[k]) for k in RATING_TEXTS if values.get(k)]
+            + [t for n, e in enumerate(evidence) for t in _evidence_texts(f"{indicator_id}.evidence[{n}]", e)])
 
 
 def _info(a: Assessment, last_change: dt.datetime | None = None) -> AssessmentInfo:
@@ -311,6 +322,7 @@ class Store(CriteriaStore):
         problems.raise_if_any(what=f"rating {indicator_id}")
         with self._sessions.begin() as s:
             a = self._writable(s, assessment_id)
+            self._refuse_names(s, a.id, _rating_texts(indicator_id, clean), what=f"rating {indicator_id}")
             r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
                                                Rating.indicator_id == indicator_id)).first()
             current = _rating_dict(r)
@@ -386,6 +398,8 @@ class Store(CriteriaStore):
         now = utcnow()
         with self._sessions.begin() as s:
             a = self._writable(s, assessment_id)
+            self._refuse_names(s, a.id, [t for ind_id, values, evidence, _ in plan
+                                         for t in _rating_texts(ind_id, values, evidence)], what="ratings")
             stored = {r.indicator_id: r for r in
                       s.scalars(select(Rating).where(Rating.assessment_id == assessment_id))}
             stale = [(ind_id, _rating_dict(stored.get(ind_id))) for ind_id, _, _, expected in plan
@@ -472,6 +486,8 @@ class Store(CriteriaStore):
         who = self._who(by)
         with self._sessions.begin() as s:
             self._writable(s, assessment_id)
+            self._refuse_names(s, assessment_id, _evidence_texts(f"{indicator_id}.evidence", values),
+                               what="evidence")
             r = s.scalars(select(Rating).where(Rating.assessment_id == assessment_id,
                                                Rating.indicator_id == indicator_id)).first()
             if r is None:
@@ -671,6 +687,8 @@ class Store(CriteriaStore):
             if clash:
                 raise self._evidence_conflict(clash, now, "saved")
             a = self._writable(s, e.rating.assessment_id)
+            self._refuse_names(s, a.id, _evidence_texts(where, {k: values[k] for k in fields if k in values}),
+                               what="evidence")
             for k, v in values.items():
                 old = getattr(e, k)
                 if old != v:

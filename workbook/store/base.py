@@ -23,17 +23,18 @@ import threading
 import time
 from collections.abc import Iterator
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import InvalidInput, NotFound, Problem, Unavailable
+from ..errors import InvalidInput, NotFound, Problem, Problems, Unavailable
 from ..framework import Framework, load_framework
 from ..inputs import parse_text
+from ..names import Anonymity
 from . import access
 from . import audit as _audit_chain  # noqa: F401 - registers the hash chain on every session
 from .access import NOBODY, ROLES, Actor, Forbidden, KernelIdentity
-from .models import Assessment, AuditEntry, utcnow
+from .models import Assessment, AuditEntry, CrossingPoint, Interview, utcnow
 
 RETRY_DELAYS = (0.25, 0.75, 2.0)  # seconds between attempts when the database is briefly unreachable
 TRANSIENT = ("database is locked", "could not connect", "connection refused", "connection failed",
@@ -222,6 +223,38 @@ class StoreBase:
         if a.status == "final":
             raise InvalidInput(Problem("status", f"{a.country_code} {a.round} is final and read-only"))
         return a
+
+    @staticmethod
+    def _anonymity(s: Session, assessment_id: int) -> Anonymity | None:
+        """When an interviewee of the assessment was promised anonymity, the rule that refuses a
+        person's name in its free text (the team, posts, agencies, regions and country allowed);
+        else None."""
+        promised = s.scalar(select(Interview.id).where(Interview.assessment_id == assessment_id,
+                                                       Interview.anonymity.is_(True)).limit(1))
+        if promised is None:
+            return None
+        a = s.get(Assessment, assessment_id)
+        posts = s.scalars(select(CrossingPoint).where(CrossingPoint.assessment_id == assessment_id)).all()
+        known = [*(m.name for m in a.team), a.country_name, *(p.code for p in posts), *(p.name for p in posts),
+                 *(p.region for p in posts if p.region), *(x for p in posts for x in (p.agencies or []))]
+        return Anonymity(tuple(known))
+
+    def _refuse_names(self, s: Session, assessment_id: int, texts, *, what: str) -> None:
+        """Refuse (:class:`InvalidInput`, every problem located) the ``(where, text)`` pairs that
+        name a person when interviewees of the assessment were promised anonymity."""
+        rule = self._anonymity(s, assessment_id)
+        if rule is None:
+            return
+        problems = Problems()
+        for where, text in texts:
+            rule.check(text, where, problems)
+        problems.raise_if_any(what=what)
+
+    def anonymity(self, assessment_id: int) -> Anonymity | None:
+        """The anonymity rule of an assessment's free text (see :meth:`_anonymity`), None when no
+        interviewee was promised anonymity."""
+        with self._sessions() as s:
+            return self._anonymity(s, self._assessment(s, assessment_id).id)
 
     def can(self, permission: str, assessment_id: int) -> bool:
         """Whether the actor may do ``permission`` in an assessment (:data:`access.PERMISSIONS`);

@@ -143,6 +143,7 @@ class CriteriaStore(StoreBase):
         touched: dict[str, int | None] = {}
         with self._sessions.begin() as s:
             a = self._writable(s, assessment_id)
+            self._refuse_names(s, a.id, [(f"{cid}.note", n) for cid, n in clean_notes.items() if n], what="criteria")
             stored = _answers(s, a.id, clean)
             stale = [cid for cid, v in (expected or {}).items()
                      if v is not None and (stored[cid].version if cid in stored else 0) != v]

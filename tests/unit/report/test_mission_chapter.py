@@ -4,6 +4,7 @@ observations; never an interviewee."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from support.mission import mission_assessment
 from workbook.report.country import chapters
@@ -32,6 +33,52 @@ def test_the_chapter_shows_the_sample_coverage_and_heat_map(store, tmp_path):
     assert "XAT-AIR-1: ADM.1 1/2 met." in html  # the heat map's alt text
     assert "Second line closes at night" in html
     assert "port officer" not in html and "radar is old" not in html
+    # the map: only the airport has coordinates in the register
+    assert "Map of 1 crossing points by their coordinates, 1 visited." in html
+    assert "XAT-AIR-1 (Capital International Airport): 14.60° N, 17.40° W, visited." in html
+
+
+def test_the_map_draws_every_located_post_offline(store, tmp_path):
+    """Coordinates for every post: the map shows them all, hollow when not visited, with a scale bar;
+    nothing in the SVG refers to anything outside it (no tiles, no images)."""
+    from workbook.present.charts import posts_map_chart
+    mission, a = mission_assessment(store, tmp_path)
+    mission.save_posts(a.id, [{"code": "XAT-LND-1", "lat": 15.1, "lon": -16.9},
+                              {"code": "XAT-SEA-1", "lat": 14.2, "lon": -17.0}], by="Ana Costa")
+    mission.record_visit(a.id, by="Ana Costa", post="XAT-SEA-1", day=DAY, why="Only port", team=["Ana Costa"],
+                         observations=[])
+    located = load_report_data("XAT", store=store, roadmap=False).mission.located
+    assert located.set_index("code")["visited"].to_dict() == {"XAT-AIR-1": False, "XAT-LND-1": False,
+                                                               "XAT-SEA-1": True}
+    chart = posts_map_chart(located)
+    assert chart.alt.startswith("Map of 3 crossing points by their coordinates, 1 visited.")
+    assert "XAT-LND-1 (North Bridge): 15.10° N, 16.90° W, not visited." in chart.alt
+    for code in ("XAT-AIR-1", "XAT-LND-1", "XAT-SEA-1"):
+        assert code in chart.svg
+    assert re.search(r">\d+ km<", chart.svg), "a scale bar in kilometres"
+    assert not re.search(r"href=\"(?!#)|url\((?!#)|<image", chart.svg), "nothing loaded from outside the SVG"
+
+
+def test_the_chapter_read_back_from_the_pdf(store, tmp_path):
+    """The chapter printed with the report's template and PDF engine, then read from the PDF: the
+    title, the coverage sentence, the sample, the map's caption and the key observations."""
+    from nbformat.v4 import new_notebook
+    from support.reports import pdf_pages_text
+    from workbook.report.parts import html_cell
+    from workbook.report.render import render_html, write_pdf
+    mission, a = mission_assessment(store, tmp_path)
+    mission.record_visit(a.id, by="Ana Costa", post="XAT-AIR-1", day=DAY, why="Largest airport", team=["Ana Costa"],
+                         observations=[{"criterion": "ADM.1.1.4a", "result": "yes"}],
+                         key_observations=["Second line closes at night"])
+    nb = new_notebook()
+    nb.cells = [html_cell(mission_html(load_report_data("XAT", store=store, roadmap=False), Numbering()), "mission")]
+    pdf = tmp_path / "chapter.pdf"
+    assert write_pdf(render_html(nb), pdf) >= 1
+    text = " ".join(" ".join(pdf_pages_text(pdf)).split())
+    for expected in ("Crossing points visited", "The team visited 1 of the 3 posts in the register",
+                     "Capital International Airport (XAT-AIR-1)", "Where the posts are",
+                     "Second line closes at night"):
+        assert expected in text, expected
 
 
 def test_no_mission_no_chapter(store):

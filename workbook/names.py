@@ -13,6 +13,10 @@ posts of the register, agencies, regions and the country (``known``), and a capi
 that names a place or a body (``Airport``, ``Harbour``, ``Ministry``, ``Service``...) is never
 taken for a surname. The rule errs on the side of asking: the message says which words looked
 like a name, and the person writing describes the interviewee by role instead.
+
+The rule is part of the core: the mission's records use it, and so does the assessment store for a
+rating's notes and its evidence once an interviewee of the assessment was promised anonymity
+(:class:`Anonymity`, from ``Store.anonymity``).
 """
 from __future__ import annotations
 
@@ -20,9 +24,12 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-GIVEN_NAMES_FILE = Path(__file__).resolve().parent.parent / "data" / "given_names.txt"
+from .errors import Problems
+
+GIVEN_NAMES_FILE = Path(__file__).resolve().parent / "data" / "given_names.txt"
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "mme", "mlle", "sr", "sra",
           "srta", "don", "doña", "dona", "captain", "capt", "colonel", "col", "major", "maj", "lieutenant", "lt",
           "sergeant", "sgt", "inspector", "insp", "commander", "cmdr", "superintendent", "supt", "judge", "father",
@@ -130,3 +137,17 @@ def name_problem_message(names: list[str]) -> str:
     shown = ", ".join(f"'{n}'" for n in names[:3]) + (" ..." if len(names) > 3 else "")
     return (f"looks like a person's name ({shown}); interviewees were promised anonymity: describe them by role "
             "and agency instead (e.g. 'the shift supervisor')")
+
+
+@dataclass(frozen=True)
+class Anonymity:
+    """Interviewees were promised anonymity: a person's name in free text is refused, except the
+    ``known`` names (the team, the posts, agencies, regions, the country)."""
+
+    known: tuple[str, ...] = ()
+
+    def check(self, text, where: str, problems: Problems) -> None:
+        """Add a problem at ``where`` when ``text`` names someone."""
+        names = find_names(text, self.known) if isinstance(text, str) else []
+        if names:
+            problems.add(where, name_problem_message(names))
