@@ -25,7 +25,8 @@ def app(demo_url, tmp_path):
     if not chromium_available():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
     log = tmp_path / "serve.log"
-    yield from serve_app(demo_url, log)
+    for base in serve_app(demo_url, log):
+        yield base, log
     print(log.read_text()[-4000:])  # shown when the test failed: what the server and its builder said
 
 
@@ -33,6 +34,7 @@ def app(demo_url, tmp_path):
 @pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)  # the page's work; the store tests cover both
 def test_build_and_download_the_report_then_the_workbook_and_bring_it_back(app, tmp_path):
     from playwright.sync_api import expect, sync_playwright
+    base, log = app
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -40,14 +42,17 @@ def test_build_and_download_the_report_then_the_workbook_and_bring_it_back(app, 
             context.set_default_timeout(WAIT)
             context.set_default_navigation_timeout(WAIT)
             page = context.new_page()
-            page.goto(f"{app}/voila/render/results.ipynb?country=XAT&round={quote(ROUND)}")
+            page.goto(f"{base}/voila/render/results.ipynb?country=XAT&round={quote(ROUND)}")
 
             # the country report: a progress line (the builder starts with this first report), then a link
+            page.get_by_role("button", name="Country report (web page)").wait_for()
+            assert "report builder started" not in log.read_text()  # not with the server: on demand
             page.get_by_role("button", name="Country report (web page)").click()
             working = page.locator(".mbm-status-working")
             expect(working).to_contain_text("first report takes longer")
             link = page.locator("a.mbm-download", has_text="Country report (web page)")
             expect(link).to_be_visible(timeout=BUILD)
+            assert "report builder started" in log.read_text()
             with page.expect_download() as got:
                 link.click()
             report = got.value
