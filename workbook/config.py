@@ -35,6 +35,10 @@ overrides it.
     Set by ``workbook serve`` for its kernels, never by hand: a private folder (mode 0700) of the
     running server, removed when it stops. Pages share scored snapshots there, hand files to the
     server for download, and reach the report builder's socket. Unset outside the app.
+``WORKBOOK_BUILDER_IDLE``
+    Seconds the app's report builder stays up after its last report (default
+    :data:`BUILDER_IDLE_SECONDS`, ten minutes): it starts on the first report asked for and
+    stops after this long without one, giving its memory back (see ``workbook.batch.service``).
 
 Where a round's outputs go is one rule, :func:`round_dir`: batch reports, exports and the
 road-map export of a round all land in ``<outputs>/<ISO3>/<round folder>/``.
@@ -113,6 +117,24 @@ def runtime_dir() -> Path | None:
     """The running server's private folder (see ``WORKBOOK_RUNTIME``), or None outside the app."""
     value = os.environ.get(RUNTIME_ENV)
     return Path(value) if value else None
+
+
+#: How long the report builder waits for the next report before it stops, in seconds.
+BUILDER_IDLE_SECONDS = 600
+
+
+def builder_idle_seconds() -> float:
+    """Seconds the report builder stays up without a report (``WORKBOOK_BUILDER_IDLE``)."""
+    raw = os.environ.get("WORKBOOK_BUILDER_IDLE", "")
+    try:
+        seconds = float(raw) if raw.strip() else BUILDER_IDLE_SECONDS
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 7 * 24 * 3600:
+        from .errors import WorkbookError
+        raise WorkbookError(f"WORKBOOK_BUILDER_IDLE={raw!r} is not a number of seconds between 1 and a week "
+                            f"(e.g. {BUILDER_IDLE_SECONDS})")
+    return seconds
 
 
 #: The largest attachment accepted by default, in megabytes (a phone photo is 2-8 MB).

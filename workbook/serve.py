@@ -252,8 +252,9 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
     fork : bool
         Fork kernels from a warm process (:mod:`workbook.kernels`) instead of starting each one.
     builder : bool
-        Start the warm report builder (:mod:`workbook.batch.service`) with the server; without it
-        the pages build reports in their own kernels (the first one slowly).
+        Build reports in the report builder (:mod:`workbook.batch.service`), started on the first
+        report asked for and stopped after ``WORKBOOK_BUILDER_IDLE`` seconds without one; without
+        it the pages build reports in their own kernels (the first one slowly).
     """
     s = settings
     cmd = [
@@ -395,7 +396,7 @@ def _voila_app_class():
         trust_proxy_headers = Bool(False, config=True, help="Trust X-Forwarded-* (only behind a proxy).")
         _reaper = None
         _builder = None
-        report_builder = Bool(True, config=True, help="Start the warm report builder with the server.")
+        report_builder = Bool(True, config=True, help="Build reports in the report builder (started on demand).")
         preheat_notebooks = List(Unicode(), config=True,
                                  help="Notebooks with preheated kernels (with --preheat_kernel=True).")
 
@@ -428,10 +429,11 @@ def _voila_app_class():
             settings = super().init_settings()
             self._reaper = None
             if self.report_builder:
-                from .batch.service import BuilderProcess
-                self._builder = BuilderProcess(config.runtime_dir(), self.log)
-                self._builder.start()
-                atexit.register(self._builder.stop)
+                # Only its door: the builder starts on the first report asked for (BuilderDoor).
+                from .batch.service import BuilderDoor
+                self._builder = BuilderDoor(config.runtime_dir(), self.log)
+                self._builder.open()
+                atexit.register(self._builder.close)
             if self.config.KernelProvisionerFactory.get("default_provisioner_name") == FORK_PROVISIONER:
                 # Now, before the first kernel: after initialize() removed the secrets from the
                 # environment (the zygote inherits it), and so that no visitor waits for its preload.
@@ -441,7 +443,7 @@ def _voila_app_class():
             return settings
 
         def _look_after_children(self) -> None:
-            """Start the report builder again if it died; reap orphans adopted as subreaper."""
+            """Stop the report builder when it has been idle; reap orphans adopted as subreaper."""
             if self._builder is not None:
                 self._builder.check()
             if self._reaper is not None:
@@ -450,8 +452,8 @@ def _voila_app_class():
         def _known_children(self) -> set[int]:
             from .kernels.provisioner import Zygote
             pids = {z.proc.pid for z in list(Zygote._instances.values()) if z.proc is not None}
-            if self._builder is not None and self._builder.proc is not None:
-                pids.add(self._builder.proc.pid)
+            if self._builder is not None and self._builder.process.proc is not None:
+                pids.add(self._builder.process.proc.pid)
             for kid in list(self.kernel_manager.list_kernel_ids()):
                 try:
                     pid = self.kernel_manager.get_kernel(kid).provisioner.pid
@@ -561,7 +563,7 @@ def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False,
     fork : bool
         Fork kernels from a warm process (:mod:`workbook.kernels`); False starts each the normal way.
     builder : bool
-        Start the warm report builder with the server (:mod:`workbook.batch.service`).
+        Build reports in the report builder, started on demand (:mod:`workbook.batch.service`).
     """
     credentials = read_credentials(token_file, password_hash_file)
     check_exposure(host, credentials)
@@ -569,6 +571,8 @@ def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False,
     if preheat < 0:
         raise ServeError(f"--preheat {preheat}: give 0 (no preheated kernels) or more")
     _warn_if_password_in_url(db_url)
+    if builder:
+        config.builder_idle_seconds()  # a wrong WORKBOOK_BUILDER_IDLE stops here, not at the first report
     url = config.db_url(db_url)
     db.check_schema(db.get_engine(url))  # a clear error now, not in every page later
     home = url_for(host, port)

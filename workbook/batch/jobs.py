@@ -363,17 +363,18 @@ def notebook_keys(store, info, job: CountryJob) -> dict[str, str]:
     that render it, the framework, the assessment's description, and its own pillar's ratings,
     evidence and scores. A changed assessment reruns only the notebooks of the pillars that
     changed (a pillar notebook shows that pillar alone; a notebook that showed more would need
-    its inputs added here)."""
+    its inputs added here). The framework is the assessment's own version, not the store's default."""
     from ..scoring import score_assessment
+    framework = store.framework_of(info.id)
     base = hashlib.sha256()
     hash_code(base)
-    base.update(store.framework.model_dump_json(by_alias=True).encode())
+    base.update(framework.model_dump_json(by_alias=True).encode())
     base.update(json.dumps([info.country_code, info.country_name, info.fictional, info.round, info.framework_id,
                             info.framework_version, job.lang]).encode())
     ratings, evidence = store.ratings_frame(info.id), store.evidence_frame(info.id)
-    scores = score_assessment(store.framework, ratings, evidence)
+    scores = score_assessment(framework, ratings, evidence)
     keys = {}
-    for pillar in store.framework.pillars:
+    for pillar in framework.pillars:
         name = PILLAR_NOTEBOOKS.get(pillar.id)
         if name is None:
             continue

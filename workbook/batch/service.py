@@ -3,15 +3,19 @@
 A cold ``workbook batch --country XAT`` took 19 s on these machines, most of it paid again for
 every run: the imports (pandas, matplotlib, nbconvert, papermill), a kernel for the notebooks,
 the Chromium that prints the PDFs, the action library, and a comparison report that one country
-does not need. ``workbook serve`` starts this builder beside Voila
-(``python -m workbook.batch.service SOCKET``; :class:`BuilderProcess`); it pays all that once, at
-server start, then builds one country at a time with :func:`workbook.batch.run.run_country`,
-which reruns nothing that is current (the fingerprint of the data and code) and makes only the
-outputs asked for that are missing. No comparison report.
+does not need. In the app this builder (``python -m workbook.batch.service SOCKET PARENT``;
+:class:`BuilderProcess`) pays all that once, when the first report is asked for, then builds one
+country at a time with :func:`workbook.batch.run.run_country`, which reruns nothing that is
+current (the fingerprint of the data and code) and makes only the outputs asked for that are
+missing. No comparison report. The server does not start it with itself: about 850 MiB (its
+kernel, Playwright's driver and Chromium) would sit idle most of a day. :class:`BuilderDoor`, in
+the server, starts it on the first request and stops it after ``WORKBOOK_BUILDER_IDLE`` seconds
+(ten minutes by default) without one; the next request starts it again.
 
 The app's pages ask for a build with :func:`request_build` over a Unix socket in the server's
 private folder (``WORKBOOK_RUNTIME``): one JSON line per message. A request
-``{"country", "round", "documents", "formats", "force"}`` gets back ``{"event": "queued", "ahead": n}``,
+``{"country", "round", "documents", "formats", "force", "lang"}`` gets back ``{"event": "starting"}``
+while the builder starts (the first report after a start waits for it), ``{"event": "queued", "ahead": n}``,
 then ``{"event": "step", "step": name}`` as each step starts, then
 ``{"event": "done", "result": {...}}``. Without a builder (JupyterLab, a plain Python session)
 :func:`request_build` builds in the calling process. Warnings (matplotlib's layout messages and
@@ -39,9 +43,10 @@ from pathlib import Path
 from .. import config
 from ..errors import WorkbookError
 
-SOCKET_NAME = "builder.sock"
+SOCKET_NAME = "builder.sock"  # the server listens here (BuilderDoor)
+WORKER_SOCKET_NAME = "builder-worker.sock"  # the builder process listens here
 MAX_LINE = 64 * 1024
-#: A builder that died is started again, at most this many times in RESTART_WINDOW seconds.
+#: A builder that died is started again by the next request, at most this many times in RESTART_WINDOW seconds.
 RESTART_LIMIT, RESTART_WINDOW = 3, 300.0
 log = logging.getLogger("workbook.builder")
 
@@ -64,7 +69,8 @@ def _job(request: dict):
     formats = tuple(f for f in request.get("formats", FORMATS) if isinstance(f, str))
     documents = [d for d in request.get("documents", ("report", "brief")) if isinstance(d, str)]
     [job] = plan_jobs([str(request.get("country", ""))], round=str(request.get("round") or "") or None,
-                      formats=formats, brief="brief" in documents, force=bool(request.get("force")))
+                      formats=formats, brief="brief" in documents, force=bool(request.get("force")),
+                      lang=str(request.get("lang") or "") or None)
     return replace(job, report="report" in documents)
 
 
@@ -150,9 +156,11 @@ def _notebook():
     return nbformat.v4.new_notebook(metadata={"title": "warm-up"})
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    def handle(self):
-        builder: Builder = self.server.builder  # type: ignore[attr-defined]
+class _LineHandler(socketserver.StreamRequestHandler):
+    """One JSON object a line, each way."""
+
+    def read_request(self) -> dict | None:
+        """The request, or None once the caller was told it is not one."""
         line = self.rfile.readline(MAX_LINE)
         try:
             request = json.loads(line)
@@ -160,23 +168,39 @@ class _Handler(socketserver.StreamRequestHandler):
                 raise ValueError("not an object")
         except ValueError:
             self._send({"event": "refused", "problems": ["the request is not a JSON object"]})
+            return None
+        return request
+
+    def _send(self, msg: dict) -> None:
+        self._write(json.dumps(msg, default=str).encode() + b"\n")
+
+    def _write(self, data: bytes) -> None:
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def until_gone(self, send: Callable) -> Callable:
+        """``send`` that stops trying once the page went away (the build goes on; its files are kept)."""
+        gone = threading.Event()
+
+        def safe(what) -> None:
+            if not gone.is_set():
+                try:
+                    send(what)
+                except OSError:
+                    gone.set()
+        return safe
+
+
+class _Handler(_LineHandler):
+    def handle(self):
+        builder: Builder = self.server.builder  # type: ignore[attr-defined]
+        request = self.read_request()
+        if request is None:
             return
         if request.get("op") == "ping":
             self._send({"event": "pong", "pid": os.getpid()})
             return
-        gone = threading.Event()
-
-        def reply(msg: dict) -> None:
-            if not gone.is_set():
-                try:
-                    self._send(msg)
-                except OSError:
-                    gone.set()  # the page went away; the build goes on (its files are kept)
-        builder.submit(request, reply).wait()
-
-    def _send(self, msg: dict) -> None:
-        self.wfile.write(json.dumps(msg, default=str).encode() + b"\n")
-        self.wfile.flush()
+        builder.submit(request, self.until_gone(self._send)).wait()
 
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -235,47 +259,35 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- the server's side ----------------------------------------------------------------------------
 class BuilderProcess:
-    """The builder as the server runs it: started with the server, started again when it dies
-    (at most RESTART_LIMIT times in RESTART_WINDOW seconds), stopped with the server."""
+    """The builder process itself: started by :class:`BuilderDoor`, stopped with its whole session."""
 
-    def __init__(self, runtime: Path, log_to=None):
-        self.path = socket_path(runtime)
+    def __init__(self, path: Path, log_to=None):
+        self.path = path
         self.proc: subprocess.Popen | None = None
-        self.starts: list[float] = []
         self.log = log_to or log
 
     def start(self) -> None:
-        self.starts.append(time.monotonic())
         # A session of its own: the server's signals do not reach it; it stops when the server
         # does (it watches the server's pid) or when stop() signals its group.
         self.proc = subprocess.Popen([sys.executable, "-m", "workbook.batch.service", str(self.path),
                                       str(os.getpid())], stdin=subprocess.DEVNULL, start_new_session=True)
         self.log.info("report builder started (pid %s)", self.proc.pid)
 
-    def check(self) -> None:
-        """Start it again if it died (called from the server's loop)."""
-        if self.proc is None or self.proc.poll() is None:
-            return
-        recent = [t for t in self.starts if time.monotonic() - t < RESTART_WINDOW]
-        if len(recent) >= RESTART_LIMIT:
-            if self.proc.returncode is not None and self.starts:
-                self.log.warning("report builder died %s times in %.0f s; reports are built in the pages' "
-                                 "kernels until the server restarts", len(recent), RESTART_WINDOW)
-                self.starts.clear()
-            return
-        self.log.warning("report builder exited with %s; starting it again", self.proc.returncode)
-        self.start()
-
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+
+    @property
+    def crashed(self) -> bool:
+        """It exited without being stopped (stop() forgets the process it stopped)."""
+        return self.proc is not None and self.proc.poll() is not None
 
     def stop(self, grace: float = 5.0) -> None:
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM)  # the builder closes its kernel and its browser
         try:
             proc.wait(grace)
         except subprocess.TimeoutExpired:
@@ -284,19 +296,157 @@ class BuilderProcess:
             proc.wait()
 
 
+class BuilderDoor:
+    """The report builder as the server runs it: on demand.
+
+    The server listens on the builder's socket itself (a thread, no process). The first request
+    starts the builder (:class:`BuilderProcess`, on a socket of its own) and is told so
+    (``{"event": "starting"}``: the first report waits for the builder's start-up); every request
+    is passed to the builder and its answers back. :meth:`check`, called from the server's loop,
+    stops the builder once it has built nothing for ``idle`` seconds (``WORKBOOK_BUILDER_IDLE``)
+    and gives its memory back; the next request starts it again. A builder that died is started
+    again by the next request, at most RESTART_LIMIT times in RESTART_WINDOW seconds; after that
+    the pages are told the report service is unavailable until the server restarts.
+    """
+
+    def __init__(self, runtime: Path, log_to=None, *, idle: float | None = None, start_timeout: float = 120.0):
+        self.path = socket_path(runtime)
+        self.process = BuilderProcess(runtime / WORKER_SOCKET_NAME, log_to)
+        self.idle = config.builder_idle_seconds() if idle is None else idle
+        self.start_timeout = start_timeout
+        self.log = log_to or log
+        self.lock = threading.Lock()  # held while the builder starts or stops
+        self.active = 0
+        self.last_used = time.monotonic()
+        self.warm = False  # it has answered a build since it started
+        self.crashes: list[float] = []
+        self.server: _Server | None = None
+
+    def open(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        old = os.umask(0o077)
+        try:
+            self.server = _Server(str(self.path), _DoorHandler)
+        finally:
+            os.umask(old)
+        self.server.door = self  # type: ignore[attr-defined]
+        threading.Thread(target=self.server.serve_forever, name="mbm-builder-door", daemon=True).start()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        with self.lock:
+            self.process.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def check(self) -> None:
+        """Stop the builder when it has been idle for ``idle`` seconds (in a thread: the server's
+        loop does not wait for it; a request that comes meanwhile waits, then starts it again)."""
+        if self.process.pid is None or self.active or time.monotonic() - self.last_used < self.idle:
+            return
+        threading.Thread(target=self._stop_if_idle, name="mbm-builder-stop", daemon=True).start()
+
+    def _stop_if_idle(self) -> None:
+        with self.lock:
+            if self.process.pid is None or self.active or time.monotonic() - self.last_used < self.idle:
+                return
+            self.log.info("report builder idle for %.0f s: stopping it until the next report", self.idle)
+            self.process.stop()
+
+    def _enter(self, say: Callable[[dict], None]) -> bool:
+        """Count a request in and start the builder if it is not running; False: it keeps dying."""
+        with self.lock:
+            now = time.monotonic()
+            if self.process.crashed:
+                self.log.warning("report builder exited with %s", self.process.proc.returncode)
+                self.crashes.append(now)
+                self.process.proc = None
+            self.crashes = [t for t in self.crashes if now - t < RESTART_WINDOW]
+            if self.process.pid is None:
+                if len(self.crashes) >= RESTART_LIMIT:
+                    return False
+                self.process.start()
+                self.warm = False
+            self.active += 1
+            if not self.warm:
+                say({"event": "starting"})
+            return True
+
+    def _leave(self) -> None:
+        with self.lock:
+            self.active -= 1
+            self.last_used = time.monotonic()
+
+    def _connect(self) -> socket.socket:
+        """A connection to the builder, waiting while it opens its socket."""
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(str(self.process.path))
+                return s
+            except OSError:
+                s.close()
+                if self.process.pid is None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def relay(self, line: bytes, say: Callable[[bytes], None]) -> None:
+        """Pass one request to the builder (started if need be) and its answers back with ``say``."""
+        def event(msg: dict) -> None:
+            say(json.dumps(msg).encode() + b"\n")
+        if not self._enter(event):
+            event({"event": "unavailable", "problem": f"the report builder stopped {RESTART_LIMIT} times in "
+                                                      f"{RESTART_WINDOW:.0f} s; see the server's log"})
+            return
+        try:
+            with self._connect() as s:
+                s.sendall(line)
+                with s.makefile("rb") as answers:
+                    for answer in answers:  # read to the end even if the page went: the build goes on
+                        if b'"done"' in answer:
+                            self.warm = True
+                        say(answer)
+        except OSError as exc:
+            event({"event": "unavailable", "problem": f"the report builder did not answer ({exc})"})
+        finally:
+            self._leave()
+
+
+class _DoorHandler(_LineHandler):
+    def handle(self):
+        door: BuilderDoor = self.server.door  # type: ignore[attr-defined]
+        request = self.read_request()
+        if request is None:
+            return
+        if request.get("op") == "status":
+            self._send({"event": "status", "pid": door.pid})
+            return
+        door.relay(json.dumps(request).encode() + b"\n", self.until_gone(self._write))
+
+
 # -- the pages' side ------------------------------------------------------------------------------
 def request_build(country: str, round: str, *, documents: tuple[str, ...] = ("report",),
-                  formats: tuple[str, ...] = ("html",), force: bool = False,
+                  formats: tuple[str, ...] = ("html",), force: bool = False, lang: str = "",
                   on_event: Callable[[dict], None] | None = None, timeout: float = 600.0) -> dict:
     """Build one country's outputs and return the result (``status``, ``path``, ``outputs``,
-    ``failure``, ``steps``); ``on_event`` hears every message (queued, each step).
+    ``failure``, ``steps``); ``on_event`` hears every message (starting, queued, each step).
+    ``lang``: the reports' language (empty: ``WORKBOOK_LANG`` of the builder, else English).
 
     Through the server's builder when there is one, else in this process (slow the first time:
     imports, a kernel, a browser). Raises :class:`~workbook.errors.InvalidInput` for a request the
     batch refuses and :class:`BuildUnavailable` when the builder does not answer.
     """
     request = {"country": country, "round": round, "documents": list(documents), "formats": list(formats),
-               "force": force}
+               "force": force, "lang": lang}
     say = on_event or (lambda _msg: None)
     path = socket_path()
     if path is None or not path.exists():
@@ -311,6 +461,8 @@ def request_build(country: str, round: str, *, documents: tuple[str, ...] = ("re
                     msg = json.loads(line)
                     if msg.get("event") == "done":
                         return msg["result"]
+                    if msg.get("event") == "unavailable":
+                        raise BuildUnavailable(msg.get("problem", "the report builder is unavailable"))
                     if msg.get("event") == "refused":
                         from ..errors import InvalidInput, Problem
                         raise InvalidInput([Problem("report", p) for p in msg.get("problems", [])], what="report")

@@ -20,8 +20,9 @@ def register(sub) -> None:
                        help="start every kernel the normal way instead of forking it from a warm process "
                             "(slower and larger; for diagnosis)")
     serve.add_argument("--no-report-builder", action="store_true",
-                       help="do not start the warm report builder: reports are then built in the page's own "
-                            "kernel, the first one slowly (saves its memory on a small machine)")
+                       help="no report builder: reports are then built in the page's own kernel, each page's "
+                            "first one slowly (by default the builder starts on the first report and stops "
+                            "after WORKBOOK_BUILDER_IDLE seconds without one)")
     serve.add_argument("--behind-proxy", action="store_true",
                        help="trust X-Forwarded-For/-Proto from a reverse proxy (TLS proxy on the same host)")
     serve.set_defaults(run=run_serve)

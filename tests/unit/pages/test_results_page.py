@@ -108,17 +108,32 @@ def test_a_report_is_built_by_the_builder_and_handed_over(page, runtime, tmp_pat
     asked, events = [], []
 
     def build(country, round, **kw):
-        asked.append((country, round, kw["documents"], kw["formats"]))
+        asked.append((country, round, kw["documents"], kw["formats"], kw["lang"]))
+        kw["on_event"]({"event": "starting"})
+        events.append(text(page.reports_message))
         kw["on_event"]({"event": "step", "step": "operations.ipynb"})
         events.append(text(page.reports_message))
         return {"status": "ok", "path": str(folder), "outputs": ["report.html", "report.pdf"]}
     monkeypatch.setattr("workbook.batch.service.request_build", build)
     page.document_buttons[("report", "pdf")].click()
-    assert asked == [("XAT", ROUND, ("report",), ("pdf",))]
-    assert "scoring the Operations pillar" in events[0]
+    assert asked == [("XAT", ROUND, ("report",), ("pdf",), "en")]
+    assert "starting the report service first" in events[0] and "first report takes longer" in events[0]
+    assert "scoring the Operations pillar" in events[1]
     [link] = re.findall(r'href="([^"]+)"', page.reports_message.value)
     assert link.endswith("/XAT-baseline-2026-report.pdf") and "Download: Country report (PDF)" in text(
         page.reports_message)
+
+
+def test_a_report_is_asked_for_in_the_language_of_the_page(demo_store, shown, monkeypatch):
+    asked = []
+
+    def build(country, round, **kw):
+        asked.append(kw["lang"])
+        raise BuildUnavailable("not this time")
+    monkeypatch.setattr("workbook.batch.service.request_build", build)
+    served = {"QUERY_STRING": "country=XAT&round=baseline+2026&lang=fr", "VOILA_REQUEST_URL": "http://x/"}
+    french = results_page.open_results("XAT", "", "", environ=served)
+    assert french.lang == "fr" and french.make_document("report", "html") and asked == ["fr"]
 
 
 @pytest.mark.parametrize("outcome, says", [

@@ -39,6 +39,7 @@ from IPython.display import HTML, display
 from ... import transfer
 from ...errors import Conflict, InvalidInput, WorkbookError
 from ...exchange import ImportPlan, apply_plan, export_file, plan_file
+from ...i18n import SOURCE_LANG
 from ...inputs import MAX_LONG, parse_text
 from ...present.html import e, format_status, message_html
 from ...store import AssessmentInfo, Store
@@ -100,8 +101,9 @@ class ResultsPage:
     """Review, reports, field files and imports of one assessment. Build it with :func:`open_results`."""
 
     def __init__(self, store: Store | None, assessment: AssessmentInfo | None, *, problem: str = "",
-                 editor: str = "", note: str = "", loop=None):
+                 editor: str = "", note: str = "", loop=None, lang: str = SOURCE_LANG):
         self.store, self.assessment, self.problem = store, assessment, problem
+        self.lang = lang  # the page's language: reports are built in it
         self.background = Background(loop if loop is not None else running_loop())
         self.widget = None
         self.upload_plan: ImportPlan | None = None
@@ -236,10 +238,13 @@ class ResultsPage:
         started = time.monotonic()
 
         def work(say):
-            return request_build(a.country_code, a.round, documents=(document,), formats=(fmt,), on_event=say)
+            return request_build(a.country_code, a.round, documents=(document,), formats=(fmt,), lang=self.lang,
+                                 on_event=say)
 
         def on_event(event: dict) -> None:
-            if event.get("event") == "queued" and event.get("ahead"):
+            if event.get("event") == "starting":
+                self.reports_message.value = working_html(T.STARTING.format(what=what))
+            elif event.get("event") == "queued" and event.get("ahead"):
                 self.reports_message.value = working_html(T.WAITING.format(n=event["ahead"]))
             elif event.get("event") == "step":
                 self.reports_message.value = working_html(T.STEP_LINE.format(
@@ -400,6 +405,7 @@ def open_results(country: str, round: str, db_url: str = "", *, environ: Mapping
     opened = open_assessment(country, round, db_url, interactive=True, environ=environ, check=check,
                              notebook=lambda: RESULTS_NOTEBOOK)
     page = (ResultsPage(opened.store, None, problem=opened.problem) if not opened.ok else
-            ResultsPage(opened.store, opened.assessment, editor=found["editor"], note=found["note"], loop=loop))
+            ResultsPage(opened.store, opened.assessment, editor=found["editor"], note=found["note"], loop=loop,
+                        lang=opened.lang))
     page.show()
     return page

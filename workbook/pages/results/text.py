@@ -43,6 +43,8 @@ FILE_NAMES = {("report", "html"): "report.html", ("report", "pdf"): "report.pdf"
 BUSY = "Another file is being made on this page; wait for it to finish."
 WAITING = "Waiting for {n} other report(s) to finish first…"
 BUILDING = "Making the {what}…"
+STARTING = ("Making the {what}: starting the report service first, so this first report takes longer "
+            "(up to a minute); the next ones are quicker…")
 STEPS = {"check": "checking what changed", "report data": "reading the assessment",
          "report": "writing the country report", "brief": "writing the donor brief"}
 STEP_NOTEBOOK = "scoring the {pillar} pillar"
