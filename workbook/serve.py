@@ -417,9 +417,13 @@ def _voila_app_class():
     from tornado.ioloop import IOLoop
     from traitlets import Bool, Integer, List, Unicode
     from voila.app import Voila
+    from jupyter_server.services.kernels.handlers import KernelHandler
+    from jupyter_server.utils import ensure_async
     from voila.request_info_handler import RequestInfoSocketHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
     from voila.tornado.contentshandler import VoilaContentsHandler
     from voila.tornado.handler import TornadoVoilaHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
     from . import transfer
     from .store import access, accounts
@@ -444,6 +448,50 @@ def _voila_app_class():
         folders = [config.templates_dir() / "signin", config.templates_dir() / "voila" / "templates" / TEMPLATE]
         env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in folders]), autoescape=True)
         return env.get_template("signin.html.j2")
+
+    class KernelOwners:
+        """With accounts, whose page each kernel serves (the account in the signed identity it was
+        given), so that only that person reaches it: its websocket, its API, its shutdown. A kernel
+        id leaks easily (it is in the page); knowing it must not let anyone else drive the page's
+        widgets, which would act as its owner."""
+
+        def __init__(self, key: bytes):
+            self.key, self.owners = key, {}
+
+        def note(self, kernel_id: str, token) -> None:
+            try:
+                self.owners[kernel_id] = access.verify_identity(self.key, token)[0]
+            except access.SessionEnded:
+                self.owners.pop(kernel_id, None)
+
+        def watch(self, kernel_manager) -> None:
+            """Note the owner when a kernel starts for a page (the identity in its environment) or a
+            preheated kernel is given to its visitor (the identity in the request Voila sends it)."""
+            start, send = kernel_manager.start_kernel, RequestInfoSocketHandler.send_updates
+
+            async def start_kernel(*args, **kwargs):
+                kernel_id = await ensure_async(start(*args, **kwargs))
+                self.note(kernel_id, (kwargs.get("env") or {}).get(access.IDENTITY_ENV))
+                return kernel_id
+
+            def send_updates(msg):
+                self.note(msg["kernel_id"], msg["payload"].get(access.IDENTITY_ENV))
+                return send(msg)
+            kernel_manager.start_kernel = start_kernel
+            RequestInfoSocketHandler.send_updates = send_updates
+
+        def guard(self, handler_class):
+            """``handler_class`` answering 404 for a kernel that is not the signed-in person's."""
+            owners = self.owners
+
+            class Owned(handler_class):
+                async def prepare(self, *args, **kwargs):
+                    await ensure_async(super().prepare(*args, **kwargs))
+                    kernel_id = self.path_kwargs.get("kernel_id") or (self.path_args[0] if self.path_args else "")
+                    if self.current_user and owners.get(kernel_id) != self.current_user.username:
+                        raise web.HTTPError(404)
+            Owned.__name__ = f"Owned{handler_class.__name__}"
+            return Owned
 
     class AccountsIdentityProvider(IdentityProvider):
         """``--accounts workbook``: a request is from the account of its session cookie
@@ -634,6 +682,7 @@ def _voila_app_class():
         accounts = Unicode("", config=True, help="'workbook': each person signs in with their own account.")
         _kernel_key = b""
         _query_secret = ""
+        _owners = None
         preheat_notebooks = List(Unicode(), config=True,
                                  help="Notebooks with preheated kernels (with --preheat_kernel=True).")
 
@@ -669,7 +718,7 @@ def _voila_app_class():
             self._kernel_key = secrets.token_urlsafe(32).encode("ascii")
             self._query_secret = secrets.token_urlsafe(32)
             os.environ[access.KERNEL_KEY_ENV] = self._kernel_key.decode("ascii")
-            os.environ[access.KERNEL_ACCOUNTS_ENV] = "workbook"
+            os.environ[access.KERNEL_ACCOUNTS_ENV] = self.accounts
             os.environ["VOILA_WS_BASE_URL"] = f"{KERNEL_QUERY_PREFIX}/{self._query_secret}/"
             self.identity_provider_class = AccountsIdentityProvider
 
@@ -684,6 +733,8 @@ def _voila_app_class():
             if self.accounts:
                 settings.update(mbm_accounts=self.accounts, mbm_kernel_key=self._kernel_key, mbm_bound_host=self.ip,
                                 login_url=url_path_join(self.base_url, "/login"))
+                self._owners = KernelOwners(self._kernel_key)
+                self._owners.watch(self.kernel_manager)
             self._reaper = None
             if self.report_builder:
                 from .batch.service import BuilderProcess
@@ -728,6 +779,10 @@ def _voila_app_class():
                 # caller who knows the secret path (the server's kernels, VOILA_WS_BASE_URL).
                 handlers = [(h[0].replace("/voila/query/", f"{KERNEL_QUERY_PREFIX}/{self._query_secret}/voila/query/"),
                              *h[1:]) if h[1] is RequestInfoSocketHandler else h for h in handlers]
+            if self._owners is not None:
+                kernel_handlers = (KernelHandler, VoilaKernelWebsocketHandler, VoilaShutdownKernelHandler)
+                handlers = [(h[0], self._owners.guard(h[1]), *h[2:]) if h[1] in kernel_handlers else h
+                            for h in handlers]
             return [(url_path_join(self.server_url, DOWNLOAD_PATH), DownloadHandler)] + handlers
 
         def start(self):

@@ -239,6 +239,20 @@ def test_another_countrys_page_answers_the_same_not_found_as_a_missing_one(app):
     assert status == 200 and "mbm-scores" in body  # control: her own country opens
 
 
+def test_only_the_person_whose_page_it_is_reaches_its_kernel(app):
+    maria, ana = signed_in(app, "maria"), signed_in(app, "ana")
+    status, _, body = maria.get(pillar("XAT"))
+    assert status == 200
+    found = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', body)
+    assert found, "no kernel id in the page"
+    kernel = found.group(1)
+    assert maria.get(f"/api/kernels/{kernel}")[0] == 200
+    for path in (f"/api/kernels/{kernel}", f"/api/kernels/{kernel}/channels"):
+        assert ana.get(path)[0] == 404, path  # the id leaked: still not hers
+    assert ana.post(f"/voila/api/shutdown/{kernel}", {"_xsrf": ana.xsrf("/logout")})[0] == 404
+    assert maria.get(f"/api/kernels/{kernel}")[0] == 200  # still running
+
+
 def test_the_tokens_of_the_server_are_in_no_log_or_command_line(app):
     c = signed_in(app, "maria")
     token = c.cookies[serve.SESSION_COOKIE]
