@@ -10,6 +10,13 @@ through ``JUPYTER_PATH``). What the child enforces, and where each setting lives
   comes from a file (``--token-file``, mode 0600) or ``WORKBOOK_TOKEN``, reaches the child in a
   private environment variable that the child removes before any kernel starts, and is never
   printed, logged or written to a file.
+* **Who someone is** (``--accounts workbook``): each person signs in with their own account on
+  our sign-in page (:mod:`workbook.store.accounts`: argon2id, lock-out, sessions that expire);
+  the form carries tornado's CSRF token, the session cookie is HttpOnly and SameSite=Strict
+  (Secure off loopback or behind TLS). Each page's kernel receives the account signed with a key
+  only the server and its kernels have (the ``X-Workbook-Identity`` header, which the server
+  sets after dropping the browser's, reaches the kernel as ``access.IDENTITY_ENV``), and only
+  that person reaches the kernel (:class:`KernelOwners` in the child). See docs/deployment.md.
 * **What is served.** Pages rendered from the notebooks, Voila's static assets, and the files a
   page handed over for download (:mod:`workbook.transfer`: checked, behind a random token, for a
   logged-in visitor, always as an attachment), nothing else: template and theme overrides off, no
