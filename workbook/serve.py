@@ -795,7 +795,8 @@ def _voila_app_class():
         def start(self):
             self.tornado_settings = {
                 **self.tornado_settings,
-                "xsrf_cookie_kwargs": {"samesite": "Strict", "secure": not is_loopback(self.ip)},
+                **({"xsrf_cookie_kwargs": {"samesite": "Strict", "secure": not is_loopback(self.ip)}}
+                   if self.accounts else {}),
                 "websocket_max_message_size": self.websocket_max_message_size,
                 "headers": {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
                             **self.tornado_settings.get("headers", {})},
