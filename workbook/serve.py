@@ -10,6 +10,13 @@ through ``JUPYTER_PATH``). What the child enforces, and where each setting lives
   comes from a file (``--token-file``, mode 0600) or ``WORKBOOK_TOKEN``, reaches the child in a
   private environment variable that the child removes before any kernel starts, and is never
   printed, logged or written to a file.
+* **Who someone is** (``--accounts workbook``): each person signs in with their own account on
+  our sign-in page (:mod:`workbook.store.accounts`: argon2id, lock-out, sessions that expire);
+  the form carries tornado's CSRF token, the session cookie is HttpOnly and SameSite=Strict
+  (Secure off loopback or behind TLS). Each page's kernel receives the account signed with a key
+  only the server and its kernels have (the ``X-Workbook-Identity`` header, which the server
+  sets after dropping the browser's, reaches the kernel as ``access.IDENTITY_ENV``), and only
+  that person reaches the kernel (:class:`KernelOwners` in the child). See docs/deployment.md.
 * **What is served.** Pages rendered from the notebooks, Voila's static assets, and the files a
   page handed over for download (:mod:`workbook.transfer`: checked, behind a random token, for a
   logged-in visitor, always as an attachment), nothing else: template and theme overrides off, no
@@ -81,6 +88,15 @@ MiB = 1024 * 1024
 FORK_PROVISIONER = "mbm-fork-provisioner"
 #: How often the server reaps orphaned zombies (it adopts them as the forked kernels' subreaper), s.
 REAP_SECONDS = 10
+#: ``--accounts``: ``workbook``, the server's own accounts (:mod:`workbook.store.accounts`).
+ACCOUNT_MODES = ("workbook",)
+#: The cookie of a signed-in browser: the session's random token (the database keeps its SHA-256).
+SESSION_COOKIE = "mbm-session"
+#: Refused sign-ins from one client address within ``CLIENT_WINDOW`` seconds after which every
+#: sign-in from it is refused unchecked until the window has passed (guessing across accounts;
+#: each account also locks itself, :data:`workbook.store.accounts.MAX_FAILURES`).
+CLIENT_FAILURES = 20
+CLIENT_WINDOW = 15 * 60
 
 
 class ServeError(WorkbookError):
@@ -195,14 +211,26 @@ def read_credentials(token_file: str | os.PathLike | None = None,
     return Credentials(token, pw)
 
 
-def check_exposure(host: str, credentials: Credentials) -> None:
-    """Refuse to serve an address other machines can reach without a token or password."""
-    if not is_loopback(host) and not credentials:
+def check_accounts(accounts: str, credentials: Credentials) -> None:
+    """An accounts mode we know, and not together with the one-token login (two ways in would mean
+    that whoever has the token is nobody in particular)."""
+    if accounts and accounts not in ACCOUNT_MODES:
+        raise ServeError(f"--accounts {accounts}: expected one of {', '.join(ACCOUNT_MODES)}")
+    if accounts and credentials:
+        raise ServeError(f"--accounts {accounts}: each person signs in with their own account; remove the token or "
+                         f"password hash ({TOKEN_ENV}, {PASSWORD_HASH_ENV}, --token-file, --password-hash-file)")
+
+
+def check_exposure(host: str, credentials: Credentials, accounts: str = "") -> None:
+    """Refuse to serve an address other machines can reach without accounts, a token or a password."""
+    check_accounts(accounts, credentials)
+    if not is_loopback(host) and not credentials and not accounts:
         shown = host or "every interface"
         raise ServeError(
             f"refusing to serve on {shown} without authentication: anyone who can reach this machine could "
             f"read and change assessments. Give a token (--token-file FILE with mode 0600, or {TOKEN_ENV}) or a "
-            f"hashed password ({PASSWORD_HASH_ENV}); or bind to 127.0.0.1 and put an authenticating proxy in front.")
+            f"hashed password ({PASSWORD_HASH_ENV}), or sign people in with their accounts (--accounts workbook); or "
+            "bind to 127.0.0.1 and put an authenticating proxy in front.")
 
 
 # -- the server's private folder -------------------------------------------------------------------
@@ -236,7 +264,7 @@ def preheated_notebooks() -> tuple[str, ...]:
 
 def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSettings = ServeSettings(), *,
                   preheat: int = 0, trust_proxy_headers: bool = False, fork: bool = True,
-                  builder: bool = True) -> list[str]:
+                  builder: bool = True, accounts: str = "") -> list[str]:
     """The command line of the Voila child. No secrets in it: ``ps`` shows it to every user.
 
     Parameters
@@ -255,8 +283,12 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
         Build reports in the report builder (:mod:`workbook.batch.service`), started on the first
         report asked for and stopped after ``WORKBOOK_BUILDER_IDLE`` seconds without one; without
         it the pages build reports in their own kernels (the first one slowly).
+    accounts : str
+        ``"workbook"``: every person signs in with their own account (:data:`ACCOUNT_MODES`);
+        ``""``: the token or password login, or nothing on loopback.
     """
     s = settings
+    resources = {"mbm_lang": config.language(), **({"mbm_accounts": accounts} if accounts else {})}
     cmd = [
         sys.executable, "-m", "workbook.serve", str(config.notebooks_dir()),
         "--no-browser",
@@ -269,7 +301,7 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_denylist=.*",  # the notebooks folder serves no files
         # the pages' default language (WORKBOOK_LANG) for the template's <html lang dir> (lang= wins)
-        f"--VoilaConfiguration.resources={json.dumps({'mbm_lang': config.language()})}",
+        f"--VoilaConfiguration.resources={json.dumps(resources)}",
         f"--MappingKernelManager.cull_idle_timeout={s.cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={s.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
@@ -284,6 +316,8 @@ def voila_command(host: str = "127.0.0.1", port: int = 8866, settings: ServeSett
         f"--WorkbookVoila.trust_proxy_headers={trust_proxy_headers}",
         f"--WorkbookVoila.report_builder={builder}",
     ]
+    if accounts:
+        cmd.append(f"--WorkbookVoila.accounts={accounts}")
     if fork:
         cmd.append(f"--KernelProvisionerFactory.default_provisioner_name={FORK_PROVISIONER}")
     if preheat > 0:
@@ -331,19 +365,253 @@ def cell_timeout(timeout: int | None):
 
 DOWNLOAD_PATH = r"/mbm/download/([A-Za-z0-9_-]{43})/([^/]+)"
 DOWNLOAD_CHUNK = 256 * 1024
+#: Where a preheated kernel of a server with accounts asks for its visitor's request (Voila's
+#: ``/voila/query/<kernel>`` behind a random path segment that only the server and its kernels know).
+KERNEL_QUERY_PREFIX = "/mbm-kernel-query"
+
+
+def safe_next(target: str, base_url: str = "/") -> str:
+    """Where to go after signing in: a path of this server (never another host, never the sign-in
+    or sign-out page), else the home page."""
+    home = base_url + HOME_PATH
+    if (not isinstance(target, str) or not target.startswith(base_url) or target.startswith(("//", "/\\"))
+            or len(target) > 2000 or any(c in target for c in "\\\r\n\t") or "://" in target.split("?", 1)[0]):
+        return home
+    path = target.split("?", 1)[0]
+    if path in (base_url + "login", base_url + "logout"):
+        return home
+    return target
+
+
+class ClientThrottle:
+    """Refused sign-ins per client address: after ``limit`` of them within ``window`` seconds,
+    :meth:`blocked` is True for that address until the oldest has aged out."""
+
+    def __init__(self, limit: int = CLIENT_FAILURES, window: float = CLIENT_WINDOW, clock=time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, client: str) -> list[float]:
+        now = self.clock()
+        recent = [t for t in self._failures.get(client, ()) if now - t < self.window]
+        if recent:
+            self._failures[client] = recent
+        else:
+            self._failures.pop(client, None)
+        return recent
+
+    def blocked(self, client: str) -> bool:
+        return len(self._recent(client)) >= self.limit
+
+    def failed(self, client: str) -> None:
+        if len(self._failures) > 10_000:  # many addresses: forget those with nothing recent
+            for old in list(self._failures):
+                self._recent(old)
+        self._failures.setdefault(client, []).append(self.clock())
 
 
 def _voila_app_class():
     """Voila's application with our limits; imported only in the child (Voila is slow to import)."""
+    import datetime as dt
+    import secrets
+
+    import jinja2
+    from jupyter_server.auth.decorator import allow_unauthenticated
+    from jupyter_server.auth.identity import IdentityProvider, User
     from jupyter_server.base.handlers import JupyterHandler
     from jupyter_server.utils import url_path_join
+    from sqlalchemy.orm import Session
     from tornado import web
+    from tornado.ioloop import IOLoop
     from traitlets import Bool, Integer, List, Unicode
     from voila.app import Voila
+    from jupyter_server.services.kernels.handlers import KernelHandler
+    from jupyter_server.utils import ensure_async
+    from voila.request_info_handler import RequestInfoSocketHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
     from voila.tornado.contentshandler import VoilaContentsHandler
     from voila.tornado.handler import TornadoVoilaHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
     from . import transfer
+    from .store import access, accounts
+
+    def accounts_on(handler) -> bool:
+        return bool(handler.settings.get("mbm_accounts"))
+
+    def session_actor(handler) -> access.Actor | None:
+        """The account of the request's session cookie (an open, unexpired session of an active
+        account), looked up once per request; None when there is none."""
+        if not hasattr(handler, "_mbm_actor"):
+            token = handler.get_cookie(SESSION_COOKIE)
+            handler._mbm_actor = accounts.session_of_token(db.get_engine(config.db_url()), token) if token else None
+        return handler._mbm_actor
+
+    async def in_thread(fn, *args, **kwargs):
+        """Hashing a password (argon2, ~0.1 s and 64 MiB) and database writes, off the event loop."""
+        return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+    @functools.cache
+    def signin_template() -> jinja2.Template:
+        folders = [config.templates_dir() / "signin", config.templates_dir() / "voila" / "templates" / TEMPLATE]
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(f) for f in folders]), autoescape=True)
+        return env.get_template("signin.html.j2")
+
+    class KernelOwners:
+        """With accounts, whose page each kernel serves (the account in the signed identity it was
+        given), so that only that person reaches it: its websocket, its API, its shutdown. A kernel
+        id leaks easily (it is in the page); knowing it must not let anyone else drive the page's
+        widgets, which would act as its owner."""
+
+        def __init__(self, key: bytes):
+            self.key, self.owners = key, {}
+
+        def note(self, kernel_id: str, token) -> None:
+            try:
+                self.owners[kernel_id] = access.verify_identity(self.key, token)[0]
+            except access.SessionEnded:
+                self.owners.pop(kernel_id, None)
+
+        def watch(self, kernel_manager) -> None:
+            """Note the owner when a kernel starts for a page (the identity in its environment) or a
+            preheated kernel is given to its visitor (the identity in the request Voila sends it)."""
+            start, send = kernel_manager.start_kernel, RequestInfoSocketHandler.send_updates
+
+            async def start_kernel(*args, **kwargs):
+                kernel_id = await ensure_async(start(*args, **kwargs))
+                self.note(kernel_id, (kwargs.get("env") or {}).get(access.IDENTITY_ENV))
+                return kernel_id
+
+            def send_updates(msg):
+                self.note(msg["kernel_id"], msg["payload"].get(access.IDENTITY_ENV))
+                return send(msg)
+            kernel_manager.start_kernel = start_kernel
+            RequestInfoSocketHandler.send_updates = send_updates
+
+        def guard(self, handler_class):
+            """``handler_class`` answering 404 for a kernel that is not the signed-in person's."""
+            owners = self.owners
+
+            class Owned(handler_class):
+                async def prepare(self, *args, **kwargs):
+                    await ensure_async(super().prepare(*args, **kwargs))
+                    kernel_id = self.path_kwargs.get("kernel_id") or (self.path_args[0] if self.path_args else "")
+                    if self.current_user and owners.get(kernel_id) != self.current_user.username:
+                        raise web.HTTPError(404)
+            Owned.__name__ = f"Owned{handler_class.__name__}"
+            return Owned
+
+    class AccountsIdentityProvider(IdentityProvider):
+        """``--accounts workbook``: a request is from the account of its session cookie
+        (:func:`workbook.store.accounts.session_of_token`), or from nobody (pages then redirect to
+        the sign-in page, API calls and websockets answer 403). No token, no anonymous access."""
+
+        @property
+        def auth_enabled(self) -> bool:
+            return True
+
+        @property
+        def login_available(self) -> bool:
+            return True
+
+        def get_user(self, handler):
+            actor = session_actor(handler)
+            return None if actor is None else User(username=actor.username, name=actor.name,
+                                                   display_name=actor.name)
+
+        def get_handlers(self):
+            return [(r"/login", SignInHandler), (r"/logout", SignOutHandler)]
+
+        def is_token_authenticated(self, handler) -> bool:
+            return False  # every POST is checked against its CSRF token
+
+        def validate_security(self, app, ssl_options=None) -> None:
+            pass  # the exposure check is ours (check_exposure)
+
+    class SignInHandler(JupyterHandler):
+        """The sign-in page (GET) and form (POST, with tornado's CSRF token): a good name and
+        password start a session whose token goes in an HttpOnly, SameSite=Strict cookie (Secure
+        unless the server is on loopback without TLS). Every refusal (wrong name or password, a
+        locked or disabled account, too many refusals from this address) says the same."""
+
+        throttle = ClientThrottle()
+
+        def secure(self) -> bool:
+            return self.request.protocol == "https" or not is_loopback(self.settings.get("mbm_bound_host", ""))
+
+        def page(self, status: int = 200, **values) -> None:
+            self.set_status(status)
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            values = {"action": "sign-in", "next_url": "", "message": "", "message_kind": "error", "username": "",
+                      **values}
+            self.finish(signin_template().render(base_url=self.base_url, xsrf_form_html=self.xsrf_form_html(),
+                                                 **values))
+
+        def write_error(self, status_code: int, **kwargs) -> None:
+            """A refused form (no or a stale CSRF token: a form from another site, or kept open
+            across a server restart) gets our page, with a fresh form, not Jupyter's error page."""
+            if status_code != 403 or self._headers_written:
+                return super().write_error(status_code, **kwargs)
+            self.page(403, message="This form has expired or did not come from this workbook: please try again.")
+
+        @allow_unauthenticated
+        def get(self):
+            target = safe_next(self.get_argument("next", ""), self.base_url)
+            if self.current_user:
+                return self.redirect(target)
+            signed_out = self.get_argument("signed_out", "") == "1"
+            self.page(next_url=target, message="You have signed out." if signed_out else "", message_kind="status")
+
+        @allow_unauthenticated
+        async def post(self):
+            target = safe_next(self.get_body_argument("next", ""), self.base_url)
+            username = self.get_body_argument("username", "")[:60]
+            password = self.get_body_argument("password", "")
+            client = self.request.remote_ip or ""
+            engine = db.get_engine(config.db_url())
+            actor = None
+            if not self.throttle.blocked(client):
+                try:
+                    actor = await in_thread(accounts.authenticate, engine, username, password)
+                except accounts.SignInFailed:
+                    actor = None
+            if actor is None:
+                self.throttle.failed(client)
+                self.log.warning("sign-in refused for %r from %s", username, client)
+                return self.page(403, next_url=target, username=username,
+                                 message=accounts.SIGN_IN_FAILED[0].upper() + accounts.SIGN_IN_FAILED[1:] + ".")
+            old = self.get_cookie(SESSION_COOKIE)
+            if old:
+                await in_thread(accounts.end_session, engine, old)
+            agent = self.request.headers.get("User-Agent", "")
+            _sid, token = await in_thread(accounts.start_session, engine, actor, client=f"{client} {agent}")
+            self.set_cookie(SESSION_COOKIE, token, path=self.base_url, httponly=True, samesite="Strict",
+                            secure=self.secure())
+            self.log.info("signed in: %s from %s", actor.username, client)
+            self.redirect(target)
+
+    class SignOutHandler(SignInHandler):
+        """Sign out (POST, with the CSRF token; GET shows the button): the session ends in the
+        database, so its cookie, replayed, opens nothing, and open pages stop saving."""
+
+        @allow_unauthenticated
+        def get(self):
+            actor = session_actor(self)
+            if actor is None:
+                return self.redirect(self.base_url + "login")
+            self.page(action="sign-out", username=actor.label)
+
+        @allow_unauthenticated
+        async def post(self):
+            token = self.get_cookie(SESSION_COOKIE)
+            if token:
+                actor = session_actor(self)
+                await in_thread(accounts.end_session, db.get_engine(config.db_url()), token)
+                if actor is not None:
+                    self.log.info("signed out: %s", actor.username)
+            self.clear_cookie(SESSION_COOKIE, path=self.base_url)
+            self.redirect(self.base_url + "login?signed_out=1")
 
     class DownloadHandler(JupyterHandler):
         """A file a page handed over for download (:func:`workbook.transfer.offer_download`), to a
@@ -356,6 +624,8 @@ def _voila_app_class():
                 raise web.HTTPError(404, "no such download, or its link has expired: build the file again")
             if not transfer.may_download(self.current_user, ticket):
                 raise web.HTTPError(403)
+            if accounts_on(self) and not self.may_read(ticket.assessment_id):
+                raise web.HTTPError(404, "no such download, or its link has expired: build the file again")
             try:
                 content_type, size = transfer.check_download(ticket.path)
             except WorkbookError:
@@ -370,6 +640,14 @@ def _voila_app_class():
                     self.write(chunk)
                     await self.flush()
 
+        def may_read(self, assessment_id: int | None) -> bool:
+            """With accounts: a file of an assessment only for someone with a role in it."""
+            actor = session_actor(self)
+            if actor is None or assessment_id is None:
+                return actor is not None
+            with Session(db.get_engine(config.db_url())) as s:
+                return access.allows(access.role_of(s, actor, assessment_id), "read")
+
     class PageHandler(TornadoVoilaHandler):
         """A page; a token given in its address logs in, then leaves the address.
 
@@ -378,8 +656,20 @@ def _voila_app_class():
         """
 
         async def prepare(self):
+            # Whatever identity the browser sends is dropped; with accounts, the server's signed one
+            # replaces it (Voila gives the header to the page's kernel as IDENTITY_ENV: in its
+            # environment at start, or with the visitor's request for a preheated kernel).
+            while access.IDENTITY_HEADER in self.request.headers:
+                del self.request.headers[access.IDENTITY_HEADER]
             await super().prepare()  # authenticates; a token in the address sets the login cookie
-            if self._finished or "token" not in self.request.query_arguments or not self.current_user:
+            if self._finished:
+                return
+            actor = session_actor(self) if accounts_on(self) else None
+            if actor is not None:
+                expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=accounts.SESSION_HOURS)
+                self.request.headers[access.IDENTITY_HEADER] = access.sign_identity(
+                    self.settings["mbm_kernel_key"], actor.username, actor.session_id, expires)
+            if "token" not in self.request.query_arguments or not self.current_user:
                 return
             kept = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True) if k != "token"]
             self.redirect(self.request.path + (f"?{urlencode(kept, quote_via=quote)}" if kept else ""))
@@ -397,6 +687,10 @@ def _voila_app_class():
         _reaper = None
         _builder = None
         report_builder = Bool(True, config=True, help="Build reports in the report builder (started on demand).")
+        accounts = Unicode("", config=True, help="'workbook': each person signs in with their own account.")
+        _kernel_key = b""
+        _query_secret = ""
+        _owners = None
         preheat_notebooks = List(Unicode(), config=True,
                                  help="Notebooks with preheated kernels (with --preheat_kernel=True).")
 
@@ -404,20 +698,37 @@ def _voila_app_class():
             # First, before anything can start a kernel: kernels inherit this process's environment.
             self._token = os.environ.pop(_CHILD_TOKEN_ENV, "")
             self._password_hash = os.environ.pop(_CHILD_PASSWORD_HASH_ENV, "")
+            for name in (access.KERNEL_KEY_ENV, access.KERNEL_ACCOUNTS_ENV, access.IDENTITY_ENV):
+                os.environ.pop(name, None)  # only this server says who its kernels act for
             if not os.environ.get(config.RUNTIME_ENV):
                 runtime = make_runtime_dir()
                 os.environ[config.RUNTIME_ENV] = str(runtime)  # kernels and the zygote inherit it
                 atexit.register(shutil.rmtree, runtime, ignore_errors=True)
             super().initialize(argv)
             try:
-                check_exposure(self.ip, Credentials(self._token, self._password_hash))
+                check_exposure(self.ip, Credentials(self._token, self._password_hash), self.accounts)
             except ServeError as exc:
                 self.log.critical(str(exc))
                 self.exit(2)
+            if self.accounts:
+                self._init_accounts()
             if self._token:
                 self.token = self._token
             if self._password_hash:
                 self.config.PasswordIdentityProvider.hashed_password = self._password_hash
+
+        def _init_accounts(self) -> None:
+            """With accounts, before the kernel manager and the zygote exist (kernels inherit this
+            environment): the key the server signs identities with, the flag that makes a kernel
+            require one, the secret path of the preheated kernels' request socket, and the signed
+            identity header handed to each page's kernel (access.IDENTITY_ENV)."""
+            self.voila_configuration.http_header_envs = [access.IDENTITY_HEADER]
+            self._kernel_key = secrets.token_urlsafe(32).encode("ascii")
+            self._query_secret = secrets.token_urlsafe(32)
+            os.environ[access.KERNEL_KEY_ENV] = self._kernel_key.decode("ascii")
+            os.environ[access.KERNEL_ACCOUNTS_ENV] = self.accounts
+            os.environ["VOILA_WS_BASE_URL"] = f"{KERNEL_QUERY_PREFIX}/{self._query_secret}/"
+            self.identity_provider_class = AccountsIdentityProvider
 
         def init_settings(self):
             if self.voila_configuration.preheat_kernel:
@@ -427,6 +738,11 @@ def _voila_app_class():
                 limit = self.config.VoilaExecutor.get("timeout")  # a string when it came from the command line
                 self.config.VoilaExecutor.timeout_func = cell_timeout(int(limit) if limit else None)
             settings = super().init_settings()
+            if self.accounts:
+                settings.update(mbm_accounts=self.accounts, mbm_kernel_key=self._kernel_key, mbm_bound_host=self.ip,
+                                login_url=url_path_join(self.base_url, "/login"))
+                self._owners = KernelOwners(self._kernel_key)
+                self._owners.watch(self.kernel_manager)
             self._reaper = None
             if self.report_builder:
                 # Only its door: the builder starts on the first report asked for (BuilderDoor).
@@ -467,11 +783,22 @@ def _voila_app_class():
             # The contents API would list the notebooks folder; no page of ours needs it.
             handlers = [(h[0], PageHandler, *h[2:]) if h[1] is TornadoVoilaHandler else h
                         for h in super().init_handlers() if h[1] is not VoilaContentsHandler]
+            if self._query_secret:
+                # Voila's request socket answers anyone who names a kernel; with accounts, only a
+                # caller who knows the secret path (the server's kernels, VOILA_WS_BASE_URL).
+                handlers = [(h[0].replace("/voila/query/", f"{KERNEL_QUERY_PREFIX}/{self._query_secret}/voila/query/"),
+                             *h[1:]) if h[1] is RequestInfoSocketHandler else h for h in handlers]
+            if self._owners is not None:
+                kernel_handlers = (KernelHandler, VoilaKernelWebsocketHandler, VoilaShutdownKernelHandler)
+                handlers = [(h[0], self._owners.guard(h[1]), *h[2:]) if h[1] in kernel_handlers else h
+                            for h in handlers]
             return [(url_path_join(self.server_url, DOWNLOAD_PATH), DownloadHandler)] + handlers
 
         def start(self):
             self.tornado_settings = {
                 **self.tornado_settings,
+                **({"xsrf_cookie_kwargs": {"samesite": "Strict", "secure": not is_loopback(self.ip)}}
+                   if self.accounts else {}),
                 "websocket_max_message_size": self.websocket_max_message_size,
                 "headers": {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
                             **self.tornado_settings.get("headers", {})},
@@ -540,7 +867,7 @@ def _warn_if_password_in_url(db_url: str | None) -> None:
 def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False, *,
           db_url: str | None = None, token_file: str | None = None, password_hash_file: str | None = None,
           preheat: int | None = None, trust_proxy_headers: bool = False, fork: bool = True,
-          builder: bool = True, settings: ServeSettings = ServeSettings()) -> int:
+          builder: bool = True, accounts: str = "", settings: ServeSettings = ServeSettings()) -> int:
     """Run the Voila app until Ctrl-C or SIGTERM; return Voila's exit status (0 when stopped).
 
     Parameters
@@ -564,9 +891,12 @@ def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False,
         Fork kernels from a warm process (:mod:`workbook.kernels`); False starts each the normal way.
     builder : bool
         Build reports in the report builder, started on demand (:mod:`workbook.batch.service`).
+    accounts : str
+        ``"workbook"``: everyone signs in with their own account (``workbook users add``); pages
+        act for the signed-in account (:mod:`workbook.store.access`). ``""``: as before.
     """
     credentials = read_credentials(token_file, password_hash_file)
-    check_exposure(host, credentials)
+    check_exposure(host, credentials, accounts)
     preheat = DEFAULT_PREHEAT if preheat is None else preheat
     if preheat < 0:
         raise ServeError(f"--preheat {preheat}: give 0 (no preheated kernels) or more")
@@ -577,12 +907,12 @@ def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False,
     db.check_schema(db.get_engine(url))  # a clear error now, not in every page later
     home = url_for(host, port)
     cmd = voila_command(host, port, settings, preheat=preheat, trust_proxy_headers=trust_proxy_headers, fork=fork,
-                        builder=builder)
+                        builder=builder, accounts=accounts)
     proc = subprocess.Popen(cmd, env=voila_env(url, credentials=credentials, host=host))
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_stop)
-    login = ""
+    login = " (sign in with your account)" if accounts else ""
     if credentials.token:
         login = f" (log in with the token{f' in {token_file}' if token_file else f' from {TOKEN_ENV}'})"
     elif credentials.password_hash:

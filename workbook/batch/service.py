@@ -229,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m workbook.batch.service SOCKET PARENT_PID``: serve builds until the parent exits."""
     args = sys.argv[1:] if argv is None else argv
     path, parent = Path(args[0]), int(args[1])
+    # Built for a page of a server with accounts on, whose kernel has checked the person's access
+    # before asking: the builder and its notebooks act for nobody in particular, not for nobody.
+    from ..store.access import KERNEL_ACCOUNTS_ENV, KERNEL_KEY_ENV
+    for name in (KERNEL_ACCOUNTS_ENV, KERNEL_KEY_ENV):
+        os.environ.pop(name, None)
     logging.basicConfig(level=logging.INFO, format="[builder] %(message)s")
     logging.getLogger("papermill").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")  # the console is the server's: warnings go to the log (Builder.run)

@@ -23,6 +23,9 @@ def register(sub) -> None:
                        help="no report builder: reports are then built in the page's own kernel, each page's "
                             "first one slowly (by default the builder starts on the first report and stops "
                             "after WORKBOOK_BUILDER_IDLE seconds without one)")
+    serve.add_argument("--accounts", default="", choices=("workbook",),
+                       help="each person signs in with their own account (`workbook users add`) and sees only "
+                            "the assessments they have a role in; needed, or a token, when --host is not loopback")
     serve.add_argument("--behind-proxy", action="store_true",
                        help="trust X-Forwarded-For/-Proto from a reverse proxy (TLS proxy on the same host)")
     serve.set_defaults(run=run_serve)
@@ -33,4 +36,4 @@ def run_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, open_browser=not args.no_browser, db_url=args.db_url,
                  token_file=args.token_file, password_hash_file=args.password_hash_file, preheat=args.preheat,
                  trust_proxy_headers=args.behind_proxy, fork=not args.no_fork,
-                 builder=not args.no_report_builder)
+                 builder=not args.no_report_builder, accounts=args.accounts)

@@ -15,7 +15,7 @@ kernel acts for the person signed in to the server, an :class:`Actor`, and check
 * changes, audit entries and sign-offs carry the account's name, not a typed one.
 
 **How the kernel learns who it acts for.** The browser controls the page address and every
-widget value, so neither may say who someone is. The server (``workbook.signin``) signs, for
+widget value, so neither may say who someone is. The server (``workbook.serve``) signs, for
 each page request, a short token naming the account and its session with a key that only the
 server and its kernels have (:data:`KERNEL_KEY_ENV`, in the kernels' environment from their
 start); Voila hands it to the kernel with the request (the ``X-Workbook-Identity`` request
