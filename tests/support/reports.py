@@ -7,6 +7,7 @@ import functools
 import html
 import re
 import shutil
+import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -313,3 +314,37 @@ def pdf_page_count(path) -> int:
         return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
     pypdf = pytest.importorskip("pypdf", reason="neither pdfinfo (poppler-utils) nor pypdf is installed")
     return len(pypdf.PdfReader(str(path)).pages)
+
+
+# -- restricted content (findings, notes and evidence left out of what donors read) ------------
+@dataclass(frozen=True)
+class Secrets:
+    """What :func:`restricted_database` marked restricted in XAT's follow-up, and its text."""
+
+    url: str
+    finding: str = "ADM.1.1"          # the whole finding restricted: levels, note, evidence
+    note: str = "ADM.1.2"             # only its note restricted
+    evidence: str = "ADM.1.3"         # one evidence record of two restricted
+    texts: tuple[str, ...] = ("Seaport officers take bribes (Kestrel file)", "Kestrel informant names: A.B., C.D.",
+                              "Radar blind spot at kilometre 42 (Kestrel)", "Kestrel interview, port officer")
+
+
+def restricted_database(rich_url: str, folder: Path) -> Secrets:
+    """A copy of the rich database whose XAT follow-up has a restricted finding (with its evidence),
+    a restricted note and a restricted evidence record, each with text found nowhere else."""
+    path = folder / "restricted.db"
+    with sqlite3.connect(rich_url.removeprefix("sqlite:///")) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)  # the write-ahead log included
+    secrets = Secrets(f"sqlite:///{path}")
+    store = Store(secrets.url)
+    a = store.get_assessment("XAT", FOLLOW_UP)
+    bribe, names, radar, interview = secrets.texts
+    store.save_rating(a.id, secrets.finding, agreed="1", notes=bribe, by="test")
+    store.add_evidence(a.id, secrets.finding, type="interview", source=interview, by="test")
+    store.save_rating(a.id, secrets.note, notes=names, by="test")
+    store.add_evidence(a.id, secrets.evidence, type="law", source="Border law, published", by="test")
+    hidden = store.add_evidence(a.id, secrets.evidence, type="observation", source=radar, by="test")
+    store.set_restricted(a.id, indicator_id=secrets.finding, by="test")
+    store.set_restricted(a.id, indicator_id=secrets.note, what="notes", by="test")
+    store.set_restricted(a.id, evidence_id=hidden, what="evidence", by="test")
+    return secrets

@@ -254,8 +254,10 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list,
                 report.write_pdf(html.read_text(encoding="utf-8"), pdf, job.pdf_engine)
             elif doc == "report":
                 report.build_report(data, executed, html, pdf=pdf, pdf_engine=job.pdf_engine)
-            else:
-                report.build_brief(data, html, pdf=pdf, pdf_engine=job.pdf_engine)
+            else:  # restricted content left out: read again as donors see it, when there is any
+                donors = (report.load_report_data(job.country, job.round, store=store, lang=job.lang, for_donors=True)
+                          if data.holds_restricted else data)
+                report.build_brief(donors, html, pdf=pdf, pdf_engine=job.pdf_engine)
         built += [f"{doc}.html"] + ([f"{doc}.pdf"] if pdf else [])
     outputs = sorted(set(kept) | set(built))
     seconds = time.perf_counter() - start
@@ -300,8 +302,8 @@ def run_comparison(job: ComparisonJob) -> CountryResult:
                     and all((final / n).is_file() for n in names)):
                 return CountryResult("comparison", f"{len(infos)} assessments", "skipped",
                                      time.perf_counter() - start, str(final))
-            data = [report.load_report_data(a.country_code, a.round, store=store, roadmap=False, lang=job.lang)
-                    for a in infos]
+            data = [report.load_report_data(a.country_code, a.round, store=store, roadmap=False, lang=job.lang,
+                                            for_donors=True) for a in infos]
             final.mkdir(parents=True, exist_ok=True)
             report.build_comparison(data, final / "comparison.html" if "html" in job.formats else None,
                                     pdf=final / "comparison.pdf" if "pdf" in job.formats else None,

@@ -51,6 +51,15 @@ class LibraryChoices:
         return value in self._values()
 
 
+def open_assessment(args: argparse.Namespace, **store_options):
+    """The store of ``--db-url`` and the assessment a command names (``args.country`` and
+    ``args.round``; the latest round when None): ``(store, info)``. ``store_options`` go to
+    :class:`~workbook.store.Store` (``actor=None``: the administrator at the command line)."""
+    from ..store import Store
+    store = Store(args.db_url, **store_options)
+    return store, store.get_assessment(args.country, args.round)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import access, batch, db, exchange, framework, mission, review, roadmap, serve
     parser = argparse.ArgumentParser(prog="workbook", description="MBM assessment workbook")

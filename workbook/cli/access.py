@@ -7,7 +7,7 @@ import argparse
 import getpass
 import sys
 
-from . import LibraryChoices
+from . import LibraryChoices, open_assessment
 
 
 def register(sub) -> None:
@@ -148,9 +148,7 @@ def run_users_list(args: argparse.Namespace) -> int:
 
 
 def run_roles(args: argparse.Namespace) -> int:
-    from ..store import Store
-    store = Store(args.db_url, actor=None)  # the administrator, at the command line
-    a = store.get_assessment(args.country, args.round)
+    store, a = open_assessment(args, actor=None)  # the administrator, at the command line
     if args.action == "grant":
         store.grant_role(a.id, args.username, args.role, by=args.by)
     elif args.action == "revoke":
@@ -163,9 +161,7 @@ def run_roles(args: argparse.Namespace) -> int:
 
 
 def run_restrict(args: argparse.Namespace) -> int:
-    from ..store import Store
-    store = Store(args.db_url, actor=None)
-    a = store.get_assessment(args.country, args.round)
+    store, a = open_assessment(args, actor=None)
     what = "evidence" if args.evidence is not None else ("notes" if args.notes_only else "finding")
     store.set_restricted(a.id, by=args.by, indicator_id=args.indicator, evidence_id=args.evidence, what=what,
                          restricted=not args.clear)

@@ -6,7 +6,7 @@ import argparse
 import getpass
 from pathlib import Path
 
-from . import LibraryChoices
+from . import LibraryChoices, open_assessment
 
 
 def register(sub) -> None:
@@ -58,9 +58,7 @@ def register(sub) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     from ..exchange.files import FORMATS, export_file
-    from ..store import Store
-    store = Store(args.db_url)
-    info = store.get_assessment(args.country, args.round)
+    store, info = open_assessment(args)
     passphrase = _passphrase(args, twice=True) if args.encrypt or args.passphrase_file else None
     path = export_file(store, info, args.format, args.output, lang=args.lang, also=args.also,
                        for_donors=args.for_donors, passphrase=passphrase)

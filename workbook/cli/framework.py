@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import LibraryChoices
+from . import LibraryChoices, open_assessment
 
 
 def register(sub) -> None:
@@ -101,9 +101,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from ..store import Store
-    store = Store(args.db_url)
-    a = store.get_assessment(args.country, args.round)
+    store, a = open_assessment(args)
     plan = store.migrate_framework(a.id, to_version=args.to, by=args.by or ("dry run" if args.dry_run else ""),
                                    dry_run=args.dry_run)
     print(plan.describe(dry_run=args.dry_run))

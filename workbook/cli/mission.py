@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import LibraryChoices
+from . import LibraryChoices, open_assessment
 
 
 def register(sub) -> None:
@@ -84,9 +84,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """Open the assessment's mission and run the chosen step; returns the exit status (0)."""
     from ..mission import MissionStore
-    from ..store import Store
-    store = Store(args.db_url)
-    info = store.get_assessment(args.country, args.round)
+    store, info = open_assessment(args)
     return args.step(MissionStore(store), info, args) or 0
 
 

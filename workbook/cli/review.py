@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from . import open_assessment
+
 
 def register(sub) -> None:
     st = sub.add_parser("status", help="show or change an assessment's review status (draft, in_review, "
@@ -19,9 +21,7 @@ def register(sub) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from ..store import Store
-    store = Store(args.db_url)
-    a = store.get_assessment(args.country, args.round)
+    store, a = open_assessment(args)
     if args.to:
         a = store.set_status(a.id, args.to, by=args.by or "", role=args.role, organisation=args.organisation,
                              comment=args.comment)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import LibraryChoices
+from . import LibraryChoices, open_assessment
 from .funding import register_steps
 
 DEFAULT_LIMIT = 20
@@ -83,9 +83,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """Open the assessment's road map and run the chosen step; returns the exit status (0)."""
     from ..roadmap.funding import FundingStore
-    from ..store import Store
-    store = Store(args.db_url)
-    info = store.get_assessment(args.country, args.round)
+    store, info = open_assessment(args)
     return args.step(FundingStore(store), info, args)
 
 

@@ -142,6 +142,15 @@ def plan_file(store: Store, path: str | Path, *, country: str | None = None, rou
     return _read(store, Path(path), country=country, round=round, passphrase=passphrase)[1]
 
 
+def _recorded_by(store: Store, by: str | None, suggested: str | None = None) -> str:
+    """The name an import records: with accounts on, the signed-in account's (``by`` empty; a
+    different typed name is refused by the store); else ``by``, the name the file suggests, or the
+    login name."""
+    if store.actor is not None:
+        return by or ""
+    return by or suggested or default_user("import")
+
+
 def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwrite: bool = False,
                 by: str | None = None, country: str | None = None, round: str | None = None,
                 passphrase: str | None = None) -> ImportResult:
@@ -158,12 +167,12 @@ def import_file(store: Store, path: str | Path, *, dry_run: bool = False, overwr
     if plan is None:
         if dry_run:
             return ImportResult(package.describe_new(pkg, path.name, dry_run=True), created=False)
-        package.create_from_package(store, pkg, source=path.name, by=by or default_user("import"))
+        package.create_from_package(store, pkg, source=path.name, by=_recorded_by(store, by))
         return ImportResult(package.describe_new(pkg, path.name, dry_run=False), created=True)
     report = plan.describe(overwrite=overwrite, dry_run=dry_run)
     skipped = plan.skipped(overwrite)
     if dry_run:
         return ImportResult(report + "\ndry run: nothing was saved", skipped_conflicts=skipped, plan=plan)
-    applied = apply_plan(store, plan, by=by or plan.suggested_by or default_user("import"), overwrite=overwrite)
+    applied = apply_plan(store, plan, by=_recorded_by(store, by, plan.suggested_by), overwrite=overwrite)
     return ImportResult(report + f"\nsaved in one transaction: {applied}", changed=applied.ratings,
                         skipped_conflicts=skipped, answers=applied.answers, plan=plan)

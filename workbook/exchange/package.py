@@ -761,10 +761,14 @@ def _plan_roadmap(store: Store, pkg: Package, plan: ImportPlan, assessment_id: i
 
 
 def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> AssessmentInfo:
-    """Create the package's assessment as it was, in one transaction (it must not exist yet)."""
+    """Create the package's assessment as it was, in one transaction (it must not exist yet).
+    With accounts on, the importing account must be one that may create assessments; it leads
+    the new assessment's team."""
+    store.require_create()
     fw, rows, mapping, recs, fw2, problems = _check_all(store, pkg, source, None)
-    who = parse_text(by, "by", required=True)
+    who = problems.take(store._who, by)
     problems.raise_if_any(what=source)
+    actor = store.actor
     a = pkg.assessment
     country = resolve_country(a.country_code, a.country_name)
     now = utcnow()
@@ -783,8 +787,10 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
         try:
             s.flush()
         except IntegrityError:
-            raise InvalidInput(Problem(f"{source}: assessment", f"{country.code} {a.round!r} already exists"),
+            s.rollback()
+            raise InvalidInput(store._taken(country.code, a.round, actor, f"{source}: assessment"),
                                what=source) from None
+        store._lead_created(s, row, actor, who)
         kept = {id(r): ind_id for ind_id, r, _ in rows}
         for r in pkg.ratings:
             if id(r) not in kept:

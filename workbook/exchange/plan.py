@@ -541,9 +541,13 @@ def apply_plan(store: Store, plan: ImportPlan, *, by: str, overwrite: bool = Fal
 
     Conflicts are written only with ``overwrite``. Nothing is written when the store rejects any
     of it, or when anything the plan read changed before it is applied (:class:`Conflict`).
+    With accounts on, the store's actor needs the ``import`` permission in the assessment (no
+    role: "not found", as everywhere; a role without it: ``Forbidden``), checked before anything
+    is written.
     """
     if plan.assessment_id is None:
         raise InvalidInput(Problem("assessment", f"{plan.country} {plan.round} does not exist"), what="import")
+    store.require("import", plan.assessment_id)
     if overwrite and plan.overwrite_problems:
         raise InvalidInput(plan.overwrite_problems, what=f"{plan.source} with --overwrite")
     aid = plan.assessment_id

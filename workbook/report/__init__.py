@@ -8,8 +8,9 @@ with headless Chromium where it is installed, else WeasyPrint (no LaTeX, nothing
     from workbook import report
     data = report.load_report_data("XAT")                      # read and scored once
     report.build_report(data, {"ADM": "out/administration.ipynb", ...}, "report.html", pdf="report.pdf")
-    report.build_brief(data, "brief.html", pdf="brief.pdf")
-    report.build_comparison([report.load_report_data(c, roadmap=False) for c in ("XAT", "XBO")],
+    donors = report.load_report_data("XAT", for_donors=True)  # restricted content left out
+    report.build_brief(donors, "brief.html", pdf="brief.pdf")
+    report.build_comparison([report.load_report_data(c, roadmap=False, for_donors=True) for c in ("XAT", "XBO")],
                             "comparison.html", pdf="comparison.pdf")
 
 The HTML loads nothing from the network: no scripts, no CDN links; charts are SVG images

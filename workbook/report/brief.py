@@ -20,6 +20,7 @@ from .contributions import contributions_brief_html
 from .country import STRENGTH_FROM, data_quality, level_changes, main_gaps, strengths
 from .data import ReportData
 from .parts import Numbering, html_cell, report_metadata
+from .restricted import left_out_html, require_donor_data
 
 MAX_ROWS = 5
 MAX_PAGE2_ROWS = 4  # rows of each page-2 table: with the contribution areas and a follow-up it must still fit
@@ -66,7 +67,7 @@ def _page1(data: ReportData, n: Numbering) -> str:
             f'(<span class="mbm-status">{e(status)}</span>; framework {e(info.framework_version)}; '
             f"{e(data.generated.isoformat())})</p>"
             + ('<p><span class="mbm-fictional">Fictional country: demonstration data</span></p>'
-               if info.fictional else "") + "</header>")
+               if info.fictional else "") + left_out_html([data], data.lang) + "</header>")
     chart = figure(profile_chart(p, title="Capacity profile (a profile, not a ranking)"),
                    n.figure("Capacity profile by pillar: levels 1 to 5, a line from the lowest to the highest "
                             "sub-area"))
@@ -146,7 +147,10 @@ def _page2(data: ReportData, n: Numbering) -> str:
 
 
 def compose_brief(data: ReportData) -> NotebookNode:
-    """The donor brief as a notebook of outputs (render with :func:`~workbook.report.render_html`)."""
+    """The donor brief as a notebook of outputs (render with :func:`~workbook.report.render_html`).
+    ``data`` read for donors (``load_report_data(..., for_donors=True)``) when the assessment has
+    restricted content: the brief leaves it out and says how much."""
+    require_donor_data([data], "donor brief")
     n = Numbering()
     nb = new_notebook()
     nb.metadata["title"] = f"{data.country_label}: donor brief, {data.info.round}"

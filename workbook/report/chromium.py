@@ -13,7 +13,8 @@ The print stylesheet is shared with WeasyPrint. Chromium lays out ``@page`` marg
 numbers, "Page N of M") but not two of WeasyPrint's paged-media features, which are emulated:
 
 * ``string-set`` (the running header): the first ``.mbm-running`` text becomes the literal
-  content of the top-left margin box;
+  content of the top-left margin box, and the restricted mark (``.mbm-restricted-mark``, in a
+  report that holds restricted content) that of both bottom corners of every page;
 * ``target-counter`` (the contents' page numbers): the document is printed once with an outline
   (bookmarks from the headings), the page of each heading the contents link to is read from that
   outline, written into the contents, and the document printed again (a third time only if the
@@ -47,6 +48,11 @@ _PREPARE = r"""
           + " .mbm-toc-dots { flex: 1 1 auto; border-bottom: 1px dotted #4a5763; margin: 0 .35em; min-width: 2em; }"
           + " .mbm-toc-page { flex: none; font-variant-numeric: tabular-nums; }";
   if (run) css += " @page { @top-left { content: " + cssString(oneLine(run.textContent)) + "; } }";
+  const mark = document.querySelector(".mbm-restricted-mark");
+  if (mark) {
+    const m = cssString(oneLine(mark.textContent));
+    css += " @page { @bottom-left { content: " + m + "; } @bottom-right { content: " + m + "; } }";
+  }
   style.textContent = css;
   document.head.appendChild(style);
   return Array.from(document.querySelectorAll("a.mbm-toc-link")).map(a => {

@@ -22,6 +22,7 @@ from ..present.html import e, figure, format_share, missing, table
 from ..present.levels import change_text, level_label, spread_text
 from .data import ReportData
 from .parts import Numbering, html_cell
+from .restricted import left_out_html, require_donor_data
 
 HEATMAP_COLUMNS = 20
 PROFILES_PER_FIGURE = 24
@@ -79,9 +80,12 @@ def _chunks(seq, size):
 
 
 def compose_comparison(assessments: Sequence[ReportData], *, generated: dt.date | None = None) -> NotebookNode:
-    """The comparison report as a notebook of outputs."""
+    """The comparison report as a notebook of outputs, from data read for donors when an
+    assessment has restricted content (``load_report_data(..., for_donors=True)``): it is left out,
+    and the cover says how much."""
     if not assessments:
         raise ValueError("a comparison needs at least one assessment")
+    require_donor_data(assessments, "comparison report")
     ordered = _ordered(assessments)
     n = Numbering()
     fw = ordered[0].framework
@@ -97,7 +101,7 @@ def compose_comparison(assessments: Sequence[ReportData], *, generated: dt.date 
             f"{e((generated or dt.date.today()).isoformat())}</p><h1>Comparison of capacity profiles</h1>"
             f'<p class="mbm-subtitle">Migration and border management, {len(countries)} countries</p>'
             + ('<p><span class="mbm-fictional">Includes fictional countries: demonstration data</span></p>'
-               if fictional else "") + f"<p>{e(intro)}</p></header>")
+               if fictional else "") + f"<p>{e(intro)}</p>" + left_out_html(ordered, ordered[0].lang) + "</header>")
     contents = ('<nav class="mbm-toc" aria-labelledby="contents"><h2 id="contents">Contents</h2><ol>'
                 '<li><a class="mbm-toc-link" href="#heatmap">Sub-area levels by country and round</a></li>'
                 '<li><a class="mbm-toc-link" href="#profiles">Pillar profiles side by side</a></li>'

@@ -36,6 +36,7 @@ from .findings import findings_html, subareas_table_html
 from .mission import CHAPTER as MISSION_CHAPTER
 from .mission import mission_html
 from .parts import Numbering, chapter_heading, chapter_title, html_cell, report_metadata
+from .restricted import restricted_banner_html
 
 REPORT_TAG = "report"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -87,7 +88,7 @@ def cover_html(data: ReportData) -> str:
             f'<p class="mbm-running">{e(data.running_title)}</p>'
             f"<h1>{e(data.country_label)}</h1>"
             f'<p class="mbm-subtitle">{e(subtitle)}</p>'
-            f'{fictional}<dl class="mbm-facts">{rows}</dl></header>')
+            f'{fictional}{restricted_banner_html(data)}<dl class="mbm-facts">{rows}</dl></header>')
 
 
 def contents_html(chapters: list[tuple[str, str]], lang: str | None = None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -81,6 +82,22 @@ class ReportData:
     mission: MissionReport | None = None  # the field mission, when one is recorded
     #: The report's language (``framework`` and ``scores`` carry its framework text; see load_report_data).
     lang: str = SOURCE_LANG
+    #: How many findings, notes and evidence records are marked restricted in the assessment and in
+    #: the baseline round it is compared with (``Store.restricted_counts``).
+    restricted: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    #: Read as donors see it (``load_report_data(for_donors=True)``, or by someone who may not read
+    #: restricted content): the restricted content is left out of everything above.
+    for_donors: bool = False
+
+    @property
+    def holds_restricted(self) -> bool:
+        """Whether what this report shows includes restricted content (then it is marked restricted)."""
+        return not self.for_donors and any(self.restricted.values())
+
+    @property
+    def left_out(self) -> dict[str, int]:
+        """What was left out because it is restricted (empty when nothing was, or when read in full)."""
+        return {k: n for k, n in self.restricted.items() if n} if self.for_donors else {}
 
     @property
     def answers(self) -> dict[str, str]:
@@ -142,8 +159,13 @@ def earlier_rounds(store: Store, info: AssessmentInfo) -> list[AssessmentInfo]:
 
 def load_report_data(country: str, round: str | None = None, *, store: Store | None = None,
                      db_url: str | None = None, as_of: dt.date | None = None, roadmap_store=None,
-                     roadmap: bool = True, lang: str | None = None) -> ReportData:
+                     roadmap: bool = True, lang: str | None = None, for_donors: bool = False) -> ReportData:
     """Read an assessment and score it once (``round`` None: the latest round).
+
+    ``for_donors``: read it as a donor viewer does (:meth:`Store.for_donors`): restricted
+    findings, notes and evidence left out of the ratings, the evidence, the criteria answers, the
+    moderation record and so of the scores; :attr:`ReportData.left_out` counts what was left out.
+    The donor brief and the comparison report are built from data read this way.
 
     ``lang`` (default: the setting, ``WORKBOOK_LANG``): the report's language. The framework and
     the action library are read in that language (:func:`workbook.i18n.translated_framework`), so
@@ -156,6 +178,8 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     :class:`~workbook.roadmap.RoadmapStore` (and its action library) for every country.
     """
     store = store or Store(db_url)
+    if for_donors:
+        store = store.for_donors()
     lang = config.language(lang)
     info = store.get_assessment(country, round)
     own = store.framework_of(info.id)
@@ -169,11 +193,12 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
     data = ReportData(info, fw, scores, as_of or dt.date.today(), ratings, evidence,
                       signoffs=store.signoffs(info.id), criteria=store.criteria_frame(info.id),
                       crossing_profile=store.crossing_profile(info.id), moderation=store.moderation_frame(info.id),
-                      mission=load_mission(store, info), lang=lang)
+                      mission=load_mission(store, info), lang=lang, restricted=store.restricted_counts(info.id),
+                      for_donors=not store.can("read_restricted", info.id))
     if not roadmap:
         return data
     from ..roadmap import RoadmapStore, build_roadmap, map_donors, order_by_priority, suggest_recommendations
-    rm = roadmap_store or RoadmapStore(store)
+    rm = RoadmapStore(store) if for_donors or roadmap_store is None else roadmap_store  # scores read as ``store`` does
     targets = rm.targets(info.id, scores)
     recs = library_text_in(rm.recommendations_frame(info.id), rm.library_of(info.id), lang)
     plan_start = info.created_at.date()
@@ -190,6 +215,8 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
         first = earlier[0]
         baseline = _scores(store, first, translated_framework(store.framework_of(first.id), lang),
                            store.ratings_frame(first.id), store.evidence_frame(first.id), as_of)
+        data = dataclasses.replace(data, restricted={k: n + store.restricted_counts(first.id)[k]
+                                                     for k, n in data.restricted.items()})
     return dataclasses.replace(data, targets=targets, roadmap=road, donor_map=donors, suggestions=suggestions,
                                follow_up=follow, exposure=rm.get_exposure(info.id), baseline=baseline)
 

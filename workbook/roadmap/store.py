@@ -23,7 +23,7 @@ from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from ..inputs import MAX_LONG, parse_text
 from ..scoring import Scores
 from ..store import Store, StoreBase
-from ..store.models import (Assessment, AssessmentExposure, Initiative, InitiativeScope, Recommendation,
+from ..store.models import (Assessment, AssessmentExposure, AuditEntry, Initiative, InitiativeScope, Recommendation,
                             RecommendationPrerequisite, SubareaTarget, utcnow)
 from . import donors, followup, sequence, suggest, targets
 from .fields import (EXPOSURES, HORIZONS, INITIATIVE_FIELDS, RECOMMENDATION_FIELDS, TRACKING_FIELDS,
@@ -483,11 +483,16 @@ class RoadmapStore(StoreBase):
         return pd.DataFrame(rows, columns=cols)
 
     def status_history(self, assessment_id: int) -> pd.DataFrame:
-        """Every status change of the assessment's recommendations, oldest first (from the audit log)."""
-        audit = self.store.audit_frame(assessment_id)
-        h = audit[(audit["entity"] == "recommendation") & (audit["field"] == "status")].copy()
-        h.insert(0, "recommendation_id", [int(k.lstrip("#")) for k in h["entity_key"]])
-        return h[["at", "recommendation_id", "old", "new", "who"]].reset_index(drop=True)
+        """Every status change of the assessment's recommendations, oldest first (from the audit log:
+        only these entries, which hold nothing restricted, so whoever reads the assessment reads them)."""
+        with self._sessions() as s:
+            self._assessment(s, assessment_id)
+            rows = s.execute(select(AuditEntry.at, AuditEntry.entity_key, AuditEntry.old, AuditEntry.new,
+                                    AuditEntry.who)
+                             .where(AuditEntry.assessment_id == assessment_id, AuditEntry.entity == "recommendation",
+                                    AuditEntry.field == "status").order_by(AuditEntry.id)).all()
+        return pd.DataFrame([(at, int(key.lstrip("#")), old, new, who) for at, key, old, new, who in rows],
+                            columns=["at", "recommendation_id", "old", "new", "who"])
 
     # -- initiatives -----------------------------------------------------------------------
     def add_initiatives(self, assessment_id: int, rows: list[dict], *, by: str) -> list[int]:

@@ -159,10 +159,7 @@ class Store(CriteriaStore):
         problems.raise_if_any(what="new assessment")
         fw = self.framework
         with self._sessions.begin() as s:
-            actor = self._actor(s)
-            if actor is not None and not actor.may_create:
-                raise Forbidden("your account may not create assessments: ask the workbook's administrator "
-                                "(`workbook users add --may-create`)")
+            actor = self._creator(s)
             a = Assessment(country_code=c.code, country_name=c.name, fictional=c.fictional, round=rnd,
                            framework_id=fw.id, framework_version=fw.version, status="draft",
                            team=[TeamMember(name=n, organisation=o, role=r) for n, o, r in members])
@@ -171,17 +168,39 @@ class Store(CriteriaStore):
                 s.flush()
             except IntegrityError:
                 s.rollback()
-                if actor is not None and not self._has_role(c.code, rnd, actor):
-                    raise InvalidInput(Problem("round", f"{c.code} {rnd!r} cannot be created: ask the workbook's "
-                                                        "administrator"), what="new assessment") from None
-                raise InvalidInput(Problem("round", f"{c.code} already has an assessment for round {rnd!r}"),
-                                   what="new assessment") from None
-            if actor is not None:  # the person who creates an assessment leads its team
-                s.add(AssessmentRole(assessment_id=a.id, account_id=actor.account_id, role="team_lead",
-                                     granted_by=who))
+                raise InvalidInput(self._taken(c.code, rnd, actor, "round"), what="new assessment") from None
+            self._lead_created(s, a, actor, who)
             self._audit(s, assessment_id=a.id, entity="assessment", entity_key=str(a.id), field="created",
                              old=None, new=f"{c.code} {rnd}", who=who)
             return _info(a)
+
+    def _creator(self, s: Session):
+        """The actor of a call that creates an assessment (None: accounts off), if their account may
+        create assessments; :class:`Forbidden` otherwise, before anything is written."""
+        actor = self._actor(s)
+        if actor is not None and not actor.may_create:
+            raise Forbidden("your account may not create assessments: ask the workbook's administrator "
+                            "(`workbook users add --may-create`); nothing was saved")
+        return actor
+
+    def require_create(self) -> None:
+        """Raise :class:`Forbidden` unless the actor may create assessments (for code that writes a
+        new assessment around the store: an imported package)."""
+        with self._sessions() as s:
+            self._creator(s)
+
+    def _taken(self, code: str, rnd: str, actor, field: str) -> Problem:
+        """Why ``code rnd`` cannot be created: it exists. Said plainly only to someone who may see it
+        (accounts off, or a role in it); to anyone else without confirming that it exists."""
+        if actor is not None and not self._has_role(code, rnd, actor):
+            return Problem(field, f"{code} {rnd!r} cannot be created: ask the workbook's administrator")
+        return Problem(field, f"{code} already has an assessment for round {rnd!r}")
+
+    @staticmethod
+    def _lead_created(s: Session, a: Assessment, actor, who: str) -> None:
+        """The person who creates an assessment (or imports it) leads its team."""
+        if actor is not None:
+            s.add(AssessmentRole(assessment_id=a.id, account_id=actor.account_id, role="team_lead", granted_by=who))
 
     def _has_role(self, code: str, rnd: str, actor) -> bool:
         with self._sessions() as s:

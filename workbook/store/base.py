@@ -109,6 +109,15 @@ class StoreBase:
         if actor is not None and not isinstance(actor, (Actor, KernelIdentity)):
             raise TypeError(f"actor: expected an access.Actor, a KernelIdentity or None, not {type(actor).__name__}")
         self.actor_source = actor
+        self.donor_view = False
+
+    def for_donors(self) -> StoreBase:
+        """A copy of this store that reads as a donor viewer does, whoever it acts for: restricted
+        findings, notes and evidence left out of every read (what the donor brief and the
+        comparison report are built from). Writes are unchanged."""
+        twin = copy.copy(self)
+        twin.donor_view = True
+        return twin
 
     @contextlib.contextmanager
     def one_transaction(self) -> Iterator[StoreBase]:
@@ -189,13 +198,16 @@ class StoreBase:
         if actor is None:
             if a is None:
                 raise NotFound(f"no assessment with id {assessment_id}")
-            return a
-        role = None if a is None else access.role_of(s, actor, a.id)
-        if role is None:
-            raise access.not_found()
-        if not access.allows(role, permission):
-            raise Forbidden(f"your role in {a.country_code} {a.round} ({ROLES[role]}) does not allow this "
-                            f"({permission.replace('_', ' ')}); nothing was saved")
+        else:
+            role = None if a is None else access.role_of(s, actor, a.id)
+            if role is None:
+                raise access.not_found()
+            if not access.allows(role, permission):
+                raise Forbidden(f"your role in {a.country_code} {a.round} ({ROLES[role]}) does not allow this "
+                                f"({permission.replace('_', ' ')}); nothing was saved")
+        if self.donor_view and permission == "read_restricted":
+            raise Forbidden(f"this view of {a.country_code} {a.round} is for donors: it leaves restricted content "
+                            "out")
         return a
 
     def _assessment(self, s: Session, assessment_id: int) -> Assessment:
@@ -204,6 +216,8 @@ class StoreBase:
 
     def _may(self, s: Session, assessment_id: int, permission: str) -> bool:
         """Whether the actor may do ``permission`` in an assessment it can read."""
+        if self.donor_view and permission == "read_restricted":
+            return False
         actor = self._actor(s)
         return actor is None or access.allows(access.role_of(s, actor, assessment_id), permission)
 

@@ -149,3 +149,18 @@ def test_a_package_for_donors_leaves_out_the_criteria_and_moderation_of_restrict
     assert [(m["indicator_id"], m["note"]) for m in data["moderation"]] == [("ADM.1.3", "Agreed as it stands")]
     full = build_package(store, xat)
     assert len(full["criteria"]) == 3 and len(full["moderation"]) == 2
+
+
+def test_a_view_for_donors_reads_as_a_donor_viewer_whoever_it_acts_for(store, xat):
+    """What the donor brief and the comparison are read through (accounts off here: the store itself
+    reads everything, its view for donors does not)."""
+    view = store.for_donors()
+    assert view.evidence_frame(xat.id)["source"].tolist() == ["Border law 2019"]
+    assert view.get_rating(xat.id, "ADM.1.1")["notes"] == "" and view.get_rating(xat.id, "ADM.1.1")["agreed"] is None
+    assert view.get_rating(xat.id, "ADM.1.2")["notes"] == ""
+    assert not view.can("read_restricted", xat.id) and store.can("read_restricted", xat.id)
+    with pytest.raises(Forbidden, match="is for donors"):
+        view.audit_frame(xat.id)
+    assert store.get_rating(xat.id, "ADM.1.1")["notes"] == "Officers at the seaport take bribes"
+    maria = as_(store, "maria").for_donors()  # the team lead's view for donors leaves it out too
+    assert maria.ratings_frame(xat.id).set_index("indicator_id").loc["ADM.1.2", "notes"] == ""

@@ -170,18 +170,23 @@ def set_by_code(owner, flag: str = "_loading"):
 
 
 def saved_or_said(write: Callable[[], object], *, say: Callable[[str, str], None],
-                  on_conflict: Callable[[Conflict], None]) -> tuple[bool, object]:
+                  on_conflict: Callable[[Conflict], None] | None = None,
+                  failed: str = "not saved") -> tuple[bool, object]:
     """Run a store write: ``(True, its result)``; or ``(False, None)`` with the refusal said on the
-    status line ("not saved: <why>") and a conflict handed to ``on_conflict``. Never raises for a
-    user error or a store that refuses."""
+    status line ("not saved: <why>", ``failed`` giving the first words) and a conflict handed to
+    ``on_conflict`` (None: said like any refusal). Never raises for a user error or a store that
+    refuses."""
     try:
         return True, write()
     except Conflict as exc:
-        on_conflict(exc)
+        if on_conflict is None:
+            say(FAILED, f"{failed}: {exc}")
+        else:
+            on_conflict(exc)
     except InvalidInput as exc:
-        say(FAILED, "not saved: " + problems_text(exc))
+        say(FAILED, f"{failed}: " + problems_text(exc))
     except WorkbookError as exc:  # NotFound (e.g. assessment deleted), Unavailable, ...
-        say(FAILED, f"not saved: {exc}")
+        say(FAILED, f"{failed}: {exc}")
     return False, None
 
 

@@ -17,7 +17,7 @@ from ...errors import InvalidInput, Problem, WorkbookError
 from ...framework import Framework, Pillar
 from ...present.html import table
 from ...store import Store
-from .common import (FAILED, NOT_RATED, SAVED, Look, choice_in, parse_editor, problems_text, rating_options,
+from .common import (FAILED, NOT_RATED, SAVED, Look, choice_in, parse_editor, rating_options, saved_or_said,
                      set_by_code, status_html)
 
 NONE_CHOSEN = ""
@@ -141,17 +141,12 @@ class ModerationSection:
         if problems:
             self._say(FAILED, "not recorded: " + "; ".join(str(p) for p in problems))
             return False
-        try:
-            # the store checks the date (not in the future), the participants and the note
-            self.store.record_moderation(self.assessment_id, held_on=self.held_on.value,
-                                         participants=self.participants.value,
-                                         changes=[{"indicator_id": ind_id, "agreed": agreed, "note": self.note.value}],
-                                         by=who)
-        except InvalidInput as exc:
-            self._say(FAILED, "not recorded: " + problems_text(exc))
-            return False
-        except WorkbookError as exc:
-            self._say(FAILED, f"not recorded: {exc}")
+        ok, _ = saved_or_said(  # the store checks the date (not in the future), the participants and the note
+            lambda: self.store.record_moderation(
+                self.assessment_id, held_on=self.held_on.value, participants=self.participants.value,
+                changes=[{"indicator_id": ind_id, "agreed": agreed, "note": self.note.value}], by=who),
+            say=self._say, failed="not recorded")
+        if not ok:
             return False
         with set_by_code(self, "_quiet"):
             self.indicator.value = NONE_CHOSEN
