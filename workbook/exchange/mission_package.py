@@ -24,6 +24,7 @@ from ..errors import InvalidInput, Problem, WorkbookError
 from ..mission import MissionStore
 from ..mission.fields import POST_FIELDS
 from ..store.models import Assessment, Attachment, Evidence, Rating
+from .plan import removed_on_failure
 
 
 def mission_section(mission: MissionStore, assessment_id: int) -> dict | None:
@@ -117,14 +118,8 @@ def _evidence_keys(mission: MissionStore, assessment_id: int) -> dict[int, list]
 def restore_mission(mission: MissionStore, assessment_id: int, section: Mapping, *, by: str, source: str) -> None:
     """Recreate a package's mission in an assessment just created from it; on any problem the
     assessment is removed again and the problems raised, located in the package."""
-    try:
+    with removed_on_failure(mission.engine, assessment_id):
         _restore(mission, assessment_id, section, by=by, source=source)
-    except BaseException:
-        with Session(mission.engine) as s, s.begin():
-            a = s.get(Assessment, assessment_id)
-            if a is not None:
-                s.delete(a)
-        raise
 
 
 def _restore(mission: MissionStore, aid: int, section: Mapping, *, by: str, source: str) -> None:

@@ -46,6 +46,7 @@ from ..framework import Framework, load_framework, shipped_versions
 from ..inputs import (MAX_LONG, MAX_SHORT, RATING_FIELDS, RATING_RULES, check_evidence, check_fields, parse_answer,
                       parse_date, parse_rating, parse_role, parse_round, parse_text)
 from ..roadmap.library import find_cycles, format_cycle
+from ..roadmap.funding import FundingStore
 from ..store.criteria import PROFILE_KINDS, CrossingProfile, check_profile
 from ..store.models import (Assessment, AssessmentExposure, AuditEntry, CriterionAnswer, Evidence, ModerationEntry,
                             Rating, Recommendation, RecommendationPrerequisite, SubareaTarget, TeamMember, utcnow)
@@ -54,6 +55,7 @@ from ..store import AssessmentInfo, Store
 from ..mission import MissionStore
 from .mission_package import describe as describe_mission
 from .mission_package import mission_section, restore_mission
+from .funding_package import funding_section, restore_funding
 from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRating, ImportPlan, framework_mapping,
                    map_indicator, plan_import)
 
@@ -233,6 +235,9 @@ class Package(_Model):
     audit: list[PkgAudit] = []
     #: The field mission (format 3), checked by the mission store's rules when it is recreated.
     mission: dict | None = None
+    #: The funded road map (quantities, unit costs, rates, committed packages and their funding,
+    #: the commitment note), checked by the funding store's rules when it is recreated.
+    funding: dict | None = None
     #: A package for donors: restricted content and the audit log were left out (``left_out``
     #: says what); it is for reading and is refused on import.
     for_donors: bool = False
@@ -328,6 +333,7 @@ def build_package(store: Store, info: AssessmentInfo, *, now: dt.datetime | None
             "audit": [{"at": _iso(x.at), "who": x.who, "entity": x.entity, "entity_key": x.entity_key,
                        "field": x.field, "old": x.old, "new": x.new} for x in audit],
             "mission": mission_section(MissionStore(store), a.id),
+            "funding": funding_section(FundingStore(store), a.id),
         }
     return _for_donors(data, fw) if for_donors else data
 
@@ -719,8 +725,11 @@ def _plan_moderation(store: Store, plan: ImportPlan, assessment_id: int,
 
 
 def _plan_roadmap(store: Store, pkg: Package, plan: ImportPlan, assessment_id: int, recs: list[dict]) -> None:
-    """Merge rule for the road map: recommendations not there yet are added; exposure and
-    targets are left as they are here, with a note when they differ."""
+    """Merge rule for the road map: recommendations not there yet are added; exposure, targets and
+    the funding tables are left as they are here, with a note when they differ."""
+    if pkg.funding and pkg.funding != funding_section(FundingStore(store), assessment_id):
+        plan.notes.append("the package's funded road map (quantities, prices, rates, committed packages and their "
+                          "funding) differs from this installation's; it was left as it is here")
     with Session(store.engine) as s:
         stored = s.scalars(select(Recommendation).where(Recommendation.assessment_id == assessment_id)).all()
         here = {_rec_identity({"subarea_id": r.subarea_id, "indicator_id": r.indicator_id, "title": r.title}): r.id
@@ -835,6 +844,10 @@ def create_from_package(store: Store, pkg: Package, *, source: str, by: str) -> 
         created = row.id
     if pkg.mission:
         restore_mission(MissionStore(store), created, pkg.mission, by=who, source=source)
+    if pkg.funding and not mapping and fw.version == pkg.framework.version:
+        # packages, cost items and gaps are those of the package's framework version; on another
+        # version the team costs and commits the road map afresh (the report says it is missing)
+        restore_funding(FundingStore(store), created, pkg.funding, by=who, source=source)
     return store.get_assessment(country.code, a.round)
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -593,3 +594,17 @@ def apply_plan(store: Store, plan: ImportPlan, *, by: str, overwrite: bool = Fal
         for _, _, write in plan.extra:
             write(tx, by)
     return Applied(changed, len(answers), levels, profile is not None)
+
+
+@contextmanager
+def removed_on_failure(engine, assessment_id: int) -> Iterator[None]:
+    """Around what completes an assessment just created from a file (its mission, its funding
+    tables): on any failure the assessment is removed again, so the import is all or nothing."""
+    try:
+        yield
+    except BaseException:
+        with Session(engine) as s, s.begin():
+            a = s.get(Assessment, assessment_id)
+            if a is not None:
+                s.delete(a)
+        raise

@@ -6,6 +6,10 @@ map (or the top suggested actions), the initiatives already running and, after a
 round, the change in levels since the baseline. Levels, never means.
 Lists are cut to fixed lengths and long titles shortened, so the brief always prints on two
 A4 pages (tests check the page count).
+
+Once the team commits a road map, the brief becomes the funding summary
+(:mod:`workbook.report.funding`): what the country needs, what it costs, what changes for whom,
+what is already funded, the ask and the SDG/GCM alignment, in full sentences and whole titles.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from ..scoring import WARN_FROM, WEAK_AT
 from .contributions import contributions_brief_html
 from .country import STRENGTH_FROM, data_quality, level_changes, main_gaps, strengths
 from .data import ReportData
+from .funding import page1 as funding_page1, page2 as funding_page2
 from .parts import Numbering, html_cell, report_metadata
 from .restricted import left_out_html, require_donor_data
 
@@ -153,7 +158,12 @@ def compose_brief(data: ReportData) -> NotebookNode:
     require_donor_data([data], "donor brief")
     n = Numbering()
     nb = new_notebook()
-    nb.metadata["title"] = f"{data.country_label}: donor brief, {data.info.round}"
     nb.metadata["mbm"] = report_metadata(data, "brief")
+    if data.funding is not None:
+        nb.metadata["title"] = f"{data.country_label}: funding summary, {data.info.round}"
+        nb.cells = [html_cell(funding_page1(data, n), "brief-page-1"),
+                    html_cell(funding_page2(data, n), "brief-page-2")]
+        return nb
+    nb.metadata["title"] = f"{data.country_label}: donor brief, {data.info.round}"
     nb.cells = [html_cell(_page1(data, n), "brief-page-1"), html_cell(_page2(data, n), "brief-page-2")]
     return nb

@@ -30,7 +30,7 @@ from ..present.levels import (change_text, confidence_text, level_label, normati
                               spread_text, spread_words)
 from ..roadmap import compare_scores
 from ..scoring import WARN_FROM, WEAK_AT, Scores
-from . import contributions, methodology
+from . import contributions, logframe, methodology
 from .data import CROSSWALK_REFS, ReportData
 from .findings import findings_html, subareas_table_html
 from .mission import CHAPTER as MISSION_CHAPTER
@@ -545,6 +545,8 @@ def chapters(data: ReportData) -> list[tuple[str, str]]:
     if data.mission is not None:
         ids.append(MISSION_CHAPTER)
     ids += ["roadmap", "donors"]
+    if data.funding is not None or data.funding_problem:
+        ids.append(logframe.CHAPTER)
     if data.follow_up is not None:
         ids.append("follow-up")
     ids += [methodology.CHAPTER, "annex-ratings", "annex-team", "annex-crosswalk"]
@@ -576,6 +578,8 @@ def compose_report(data: ReportData, pillar_notebooks: Mapping[str, NotebookNode
     if data.mission is not None:
         cells.append(html_cell(mission_html(data, n), "mission"))
     cells += [html_cell(roadmap_html(data, n), "roadmap"), html_cell(donors_html(data, n), "donors")]
+    if data.funding is not None or data.funding_problem:
+        cells.append(html_cell(logframe.logframe_html(data, n), logframe.CHAPTER))
     if data.follow_up is not None:
         cells.append(html_cell(followup_html(data, n), "follow-up"))
     cells += [html_cell(methodology.methodology_html(data, n), "methodology"), html_cell(annex_html(data, n), "annex")]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import config
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..framework import Framework
 from ..i18n import SOURCE_LANG, direction
 from ..i18n.content import translated_framework, translated_library
@@ -59,6 +59,33 @@ def load_mission(store: Store, info: AssessmentInfo) -> MissionReport | None:
 
 
 @dataclass(frozen=True)
+class FundingReport:
+    """The committed road map as a donor reads it (the funding summary and the logframe chapter), read once."""
+
+    road: object  # workbook.roadmap.funding.RoadMap
+    view: object  # workbook.roadmap.donors.DonorView
+    logframe: pd.DataFrame  # workbook.roadmap.logframe.build_logframe
+
+
+def load_funding(rm, info: AssessmentInfo, framework: Framework) -> FundingReport | str | None:
+    """The committed road map of the assessment, costed, with its donor view and logframe; None
+    before the team commits one; the problems (text) when it cannot be costed."""
+    from ..roadmap.donors import donor_view
+    from ..roadmap.funding import FundingStore
+    from ..roadmap.logframe import build_logframe
+    funding = rm if isinstance(rm, FundingStore) else FundingStore(rm.store, rm._library)
+    plan = funding.plan_frame(info.id)
+    if not (plan["state"] == "committed").any():
+        return None
+    try:
+        road = funding.road_map(info.id)
+    except InvalidInput as exc:  # e.g. a count missing: the brief says so instead of the funding summary
+        return str(exc)
+    view = donor_view(road, funding.initiatives_frame(info.country_code), info.created_at.date())
+    return FundingReport(road, view, build_logframe(road, framework, funding.library_of(info.id), info.country_name))
+
+
+@dataclass(frozen=True)
 class ReportData:
     """One assessment with everything its report shows."""
 
@@ -80,6 +107,8 @@ class ReportData:
     moderation: pd.DataFrame | None = None  # the consensus sessions (Store.moderation_frame)
     baseline: Scores | None = None  # the country's first round, scored, when this is a follow-up
     mission: MissionReport | None = None  # the field mission, when one is recorded
+    funding: FundingReport | None = None  # the committed road map (packages, costs, donors), when one is committed
+    funding_problem: str = ""  # why a committed road map could not be costed (e.g. a count missing)
     #: The report's language (``framework`` and ``scores`` carry its framework text; see load_report_data).
     lang: str = SOURCE_LANG
     #: How many findings, notes and evidence records are marked restricted in the assessment and in
@@ -218,7 +247,12 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
         data = dataclasses.replace(data, restricted={k: n + store.restricted_counts(first.id)[k]
                                                      for k, n in data.restricted.items()})
     return dataclasses.replace(data, targets=targets, roadmap=road, donor_map=donors, suggestions=suggestions,
-                               follow_up=follow, exposure=rm.get_exposure(info.id), baseline=baseline)
+                               follow_up=follow, exposure=rm.get_exposure(info.id), baseline=baseline,
+                               **_funding_fields(load_funding(rm, info, fw)))
+
+
+def _funding_fields(got: FundingReport | str | None) -> dict:
+    return {"funding_problem": got} if isinstance(got, str) else {"funding": got}
 
 
 def _scores(store: Store, info: AssessmentInfo, fw: Framework, ratings: pd.DataFrame, evidence: pd.DataFrame,

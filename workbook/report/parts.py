@@ -18,6 +18,7 @@ from .data import ReportData
 #: Chapter titles in English (marked for the catalogues); :func:`chapter_title` gives them in the report's language.
 CHAPTER_TITLES = {"summary": N_("Executive summary"), "contributions": N_("Contribution areas"),
                   "mission": N_("Crossing points visited"), "roadmap": N_("Road map"), "donors": N_("Donor map"),
+                  "logframe": N_("Results framework (logframe)"),
                   "annex-method": N_("Annex A. Methodology and moderation"),
                   "annex-ratings": N_("Annex B. Ratings, criteria and evidence"),
                   "annex-team": N_("Annex C. The assessment team"),

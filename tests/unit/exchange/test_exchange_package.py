@@ -17,6 +17,7 @@ from workbook.exchange import export_file, import_file
 from workbook.exchange.package import build_package
 from workbook.framework import DEFAULT_FRAMEWORK, parse_framework
 from workbook.roadmap import RoadmapStore
+from workbook.roadmap.funding import FundingStore
 from workbook.store import Store
 
 HELD_ON = dt.date.today() - dt.timedelta(days=30)
@@ -135,8 +136,13 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
     assert result.created
     copy = other.get_assessment("XAT", "baseline 2026")
     original, again = build_package(demo_store, xat), build_package(other, copy)
-    assert again["audit"][-1]["field"] == "imported" and again["audit"][-1]["who"] == "importer"
-    again["audit"] = again["audit"][:-1]
+    n = len(original["audit"])
+    assert again["audit"][n]["field"] == "imported" and again["audit"][n]["who"] == "importer"
+    # then the funding tables, recreated through the funding store's rules: audited as the importer's
+    assert original["funding"]["packages"] and original["funding"]["quantities"]
+    assert {x["who"] for x in again["audit"][n + 1:]} == {"importer"}
+    assert {x["entity"] for x in again["audit"][n + 1:]} <= {"rate", "unit_cost", "quantity", "package", "commitment"}
+    again["audit"] = again["audit"][:n]
     assert without_time(again) == without_time(original)
     # and the store sees the same ratings and evidence
     cols = ["indicator_id", "national", "external", "agreed", "notes", "override_reason", "version", "updated_by",
@@ -171,6 +177,16 @@ def test_demo_road_map_round_trips(demo_store, tmp_path):
     assert_same_recommendations(RoadmapStore(demo_store).recommendations_frame(info.id),
                                 RoadmapStore(other).recommendations_frame(copy.id))
     assert import_file(demo_store, package, dry_run=True, by="importer").plan.empty  # and merges back as no change
+    # with its funded road map: the same quantities, prices, rates, commitment and funding, the same costs
+    mine, theirs = FundingStore(demo_store), FundingStore(other)
+    cols = ["package_id", "state", "rank", "reason", "government_share", "funded_by", "funding_status"]
+    assert theirs.plan_frame(copy.id)[cols].equals(mine.plan_frame(info.id)[cols])
+    assert (theirs.plan_frame(copy.id)["state"] == "committed").sum() == 12
+    assert theirs.quantities(copy.id) == mine.quantities(info.id) and theirs.rates(copy.id) == mine.rates(info.id)
+    assert theirs.commitment(copy.id)["note"] == mine.commitment(info.id)["note"]
+    road, again = mine.road_map(info.id), theirs.road_map(copy.id)
+    assert again.total == road.total and again.committed["package_id"].tolist() == road.committed["package_id"].tolist()
+    assert theirs.funding_view(copy.id).ask == mine.funding_view(info.id).ask
 
 
 def as_version_2(data: dict) -> None:
@@ -273,6 +289,10 @@ def test_merge_into_the_same_database(package, demo_store, xat):
     (lambda d: d["recommendations"][1].update(horizon="someday"), "recommendations[1].horizon"),
     (lambda d: d["exposure"].update(level=7), "exposure.level"),
     (lambda d: d["targets"][0].update(subarea_id="ZZZ.9"), "targets[0].subarea_id: unknown sub-area 'ZZZ.9'"),
+    (lambda d: d["funding"]["quantities"][0].update(low=-3), "funding.quantities: quantities[0].low: -3 is negative"),
+    (lambda d: d["funding"]["unit_costs"].append({"item": "interview_room", "low": 5, "currency": "XCD",
+                                                  "price_year": 2025}),
+     "currency: no exchange rate for XCD"),
 ])
 def test_bad_package_is_located_and_nothing_written(package, tmp_path, change, expected):
     edit(package, change)

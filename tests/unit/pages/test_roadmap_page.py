@@ -3,6 +3,7 @@ store checked after each click; then the served page in Debian's Chromium."""
 from __future__ import annotations
 
 import datetime as dt
+import html as html_module
 import re
 
 import pytest
@@ -18,7 +19,7 @@ from workbook.roadmap import RoadmapStore
 
 ROUND = "baseline 2026"
 VOILA = {"VOILA_PREHEAT": "False", "VOILA_REQUEST_URL": "http://127.0.0.1:8866/voila/render/roadmap.ipynb"}
-TABS = ["Targets", "Suggestions", "Recommendations", "Road map", "Initiatives"]
+TABS = ["Targets", "Suggestions", "Recommendations", "Road map", "Packages", "Initiatives"]
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_the_address_chooses_the_assessment_and_only_the_first_tab_is_built(demo
     assert 'href="operations.ipynb?country=XBO&amp;round=baseline%202026"' in text and "home.ipynb" in text
     assert workspace is page.widget
     assert list(page.tabs.titles) == TABS, "no follow-up tab: XBO has one round"
-    assert [s.built for s in page.sections] == [True, False, False, False, False]
+    assert [s.built for s in page.sections] == [True, False, False, False, False, False]
     assert len(widget_module._instances) - before < 120, "the closed tabs build nothing"
     page.tabs.selected_index = 3  # a click on "Road map"
     assert page.roadmap.built and "mbm-gantt" in page.roadmap.chart.value
@@ -281,6 +282,39 @@ def test_road_map_tab_shows_the_chart_the_sequence_and_schedule_problems(demo_st
     table = sec.table.value
     assert table.index("Adopt the API/PNR law") < table.index("Set up the API/PNR system")
     assert "Short term (up to 18 months)" in table
+
+
+def test_packages_tab_shows_the_committed_packages_and_the_backlog_with_costs_and_funding(demo_store, xat, page):
+    from workbook.roadmap.costing import money
+    from workbook.roadmap.funding import FundingStore
+    road = FundingStore(demo_store).road_map(xat.id)
+    sec = page.open("Packages")
+    text = sec.table.value
+    committed, backlog = road.committed, road.table[road.table["state"] != "committed"]
+    assert len(committed) == 12 and len(backlog) == 27
+    assert f"12 packages committed, {money(*road.total)} in all (US dollars, 2025 prices); 27 in the backlog." in text
+    part = text[text.index("committed packages"):text.index(": backlog")]
+    assert len(re.findall(r'<th scope="row">', part)) == 12, "one row per committed package, headed by its title"
+    positions = [part.index(html_module.escape(t)) for t in committed["title"]]
+    assert positions == sorted(positions), "in rank order"
+    for r in committed.to_dict("records"):
+        row = part[part.index(html_module.escape(r["title"])):].split("</tr>")[0]
+        assert html_module.escape(money(r["total_low"], r["total_high"])) in row
+        assert f"{len(road.package(r['package_id']).gaps)}: " in row
+        assert r["funding_status"] in row and (r["funded_by"] or "–") in row
+    rest = text[text.index(": backlog"):]
+    for r in backlog.to_dict("records"):
+        assert html_module.escape(r["title"]) in rest and html_module.escape(r["reason"]) in rest
+
+
+def test_packages_tab_says_what_to_enter_when_a_road_map_cannot_be_costed(demo_store, page, xat):
+    from sqlalchemy import delete
+    from workbook.store.models import RoadmapQuantity
+    with demo_store._sessions.begin() as s:  # the counts removed behind the page's back
+        s.execute(delete(RoadmapQuantity).where(RoadmapQuantity.assessment_id == xat.id))
+    sec = page.open("Packages")
+    assert sec.table.value == ""
+    assert "the packages cannot be costed" in sec.message and "no count of posts" in sec.message
 
 
 def test_initiatives_are_added_checked_and_flagged(demo_store, bare, page):

@@ -42,8 +42,8 @@ from ..address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMA
                        open_assessment, page_link)
 from ..forms import EDITOR_FIELD_CLASS
 from .render import EXPOSURE_NAMES, donor_map_html, roadmap_html, schedule_problems_html, targets_html
-from .sections import (DonorsSection, FollowUpSection, RecommendationsSection, RoadmapSection, Section,
-                       SuggestionsSection, TargetsSection)
+from .sections import (DonorsSection, FollowUpSection, PackagesSection, RecommendationsSection, RoadmapSection,
+                       Section, SuggestionsSection, TargetsSection)
 
 
 class RoadmapPage:
@@ -63,8 +63,10 @@ class RoadmapPage:
         self.suggestions = SuggestionsSection(self)
         self.recommendations = RecommendationsSection(self)
         self.roadmap = RoadmapSection(self)
+        self.packages = PackagesSection(self)
         self.donors = DonorsSection(self)
-        self.sections = [self.targets, self.suggestions, self.recommendations, self.roadmap, self.donors]
+        self.sections = [self.targets, self.suggestions, self.recommendations, self.roadmap, self.packages,
+                         self.donors]
         self.followup = None
         if others:
             self.followup = FollowUpSection(self, sorted(others, key=lambda a: (a.created_at, a.id), reverse=True))

@@ -1,5 +1,5 @@
 """What the road-map page shows, as HTML strings (tested without a kernel): targets, the
-recommendations, the sequenced road map, the initiatives, the donor map and the follow-up,
+recommendations, the sequenced road map, the investment packages, the initiatives, the donor map and the follow-up,
 written with :mod:`workbook.present`. Nothing here computes: it renders the frames of
 :mod:`workbook.roadmap`."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 
 from ...errors import Problem
 from ...present.charts import dumbbell_chart, gantt_chart
-from ...present.html import e, figure, format_cell, frame_table, missing
+from ...present.html import e, figure, format_cell, frame_table, missing, text_or_dash
 from ...roadmap.library import HORIZONS
 from ...roadmap.sequence import HORIZON_NAMES
 
@@ -158,3 +158,36 @@ def followup_html(fu, country: str) -> str:
                         f"Recommendations of {fu.baseline} by status", cls="mbm-followup-status",
                         row_header="status")
     return notes + chart + pillars + subareas + targeted + status
+
+
+def packages_html(road, caption: str) -> str:
+    """The investment packages of :class:`workbook.roadmap.funding.RoadMap`: the committed ones in
+    rank order (cost, gaps closed, funding status and donors) and the backlog with its reasons."""
+    from ...roadmap.costing import money
+    rows = []
+    for r in road.table.to_dict("records"):
+        p = road.package(r["package_id"])
+        rows.append({**r, "cost": money(r["total_low"], r["total_high"]),
+                     "donors_part": money(r["donor_low"], r["donor_high"]),
+                     "gaps": f"{len(p.gaps)}: " + ", ".join(
+                         f"{g.indicator_id} {'?' if g.current is None else g.current}→{g.to_level}" for g in p.gaps),
+                     "funded": text_or_dash(r["funded_by"]),
+                     "rank": "" if missing(r["rank"]) else int(r["rank"])})
+    frame = pd.DataFrame(rows, columns=[*road.table.columns, "cost", "donors_part", "gaps", "funded"])
+    committed = frame[frame["state"] == "committed"].sort_values("rank")
+    backlog = frame[frame["state"] != "committed"]
+    total = money(*road.total) if len(committed) else "–"
+    head = (f'<p class="mbm-packages-total">{len(committed)} packages committed, {total} in all '
+            f"(US dollars, {e(', '.join(sorted(set(committed['price_years'])) or ['–']))} prices); "
+            f"{len(backlog)} in the backlog.</p>")
+    for w in road.warnings:
+        head += f'<p class="mbm-packages-warning" role="note">{e(w)}</p>'
+    cols = [("rank", "Rank"), ("title", "Package"), ("horizon", "Horizon"), ("cost", "Cost"),
+            ("donors_part", "Donors' part"), ("gaps", "Gaps closed (indicator level→target)"),
+            ("funding_status", "Funding"), ("funded", "Funded by")]
+    return (head + frame_table(committed, cols, f"{caption}: committed packages", cls="mbm-packages",
+                               row_header="title", empty="no road map committed yet (`workbook roadmap CC commit`).")
+            + frame_table(backlog, [("title", "Package"), ("horizon", "Horizon"), ("cost", "Cost"),
+                                    ("gaps", "Gaps closed (indicator level→target)"), ("reason", "Why in the backlog")],
+                          f"{caption}: backlog", cls="mbm-backlog", empty="nothing in the backlog.",
+                          row_header="title"))

@@ -16,8 +16,8 @@ from ...roadmap.fields import COST_BANDS, FUNDING_STATUSES, HORIZONS, RECOMMENDA
 from ...roadmap.library import ACTION_TYPES
 from ...store import AssessmentInfo
 from ..forms import NAME_MISSING
-from .render import (EXPOSURE_NAMES, donor_map_html, followup_html, gantt_html, initiatives_html, problem_text,
-                     recommendations_html, roadmap_html, schedule_problems_html, targets_html)
+from .render import (EXPOSURE_NAMES, donor_map_html, followup_html, gantt_html, initiatives_html, packages_html,
+                     problem_text, recommendations_html, roadmap_html, schedule_problems_html, targets_html)
 
 if TYPE_CHECKING:
     from .page import RoadmapPage
@@ -500,6 +500,31 @@ class RoadmapSection(Section):
         self.chart.value = gantt_html(road.table, f"Road map, {page.caption} (plan start {road.plan_start})")
         self.problems.value = schedule_problems_html(road.problems)
         self.table.value = roadmap_html(road, f"Road map, {page.caption}")
+
+
+class PackagesSection(Section):
+    """The investment packages: committed (cost, gaps closed, funding) and the backlog (read-only:
+    the team commits and funds them with ``workbook roadmap XAT commit|funding``)."""
+
+    title = "Packages"
+
+    def build(self) -> list:
+        self.status, self.table = widgets.HTML(), widgets.HTML()
+        return [self.status, self.table]
+
+    def refresh(self) -> None:
+        from ...roadmap.funding import FundingStore
+        page = self.page
+        try:
+            self.road = FundingStore(page.store).road_map(page.assessment.id)
+        except InvalidInput as exc:  # e.g. a count missing: say what to enter
+            self.road = None
+            self.table.value = ""
+            self.say(False, f"the packages cannot be costed: {len(exc.problems)} problem(s)",
+                     [problem_text(p) for p in exc.problems])
+            return
+        self.status.value = ""
+        self.table.value = packages_html(self.road, f"Investment packages, {page.caption}")
 
 
 class DonorsSection(Section):
