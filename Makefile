@@ -84,8 +84,18 @@ run: install fonts
 	$(WB) demo
 	$(WB) serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
 
+# The unit tests run on $(JOBS) processes (pytest-xdist; every test has its own database); the
+# system tests, which start servers, kernels and Chromium of their own, then run one at a time.
+# `make test PYTEST_ARGS="tests/unit/store -k sqlite"` runs just what it names, in one process.
+JOBS ?= 2
 test: install-test
+ifeq ($(strip $(PYTEST_ARGS)),)
+	tools/with-postgres bash -c '$(PY) -m pytest tests/unit -n $(JOBS); unit=$$?; \
+	  $(PY) -m pytest tests/system; system=$$?; \
+	  echo "unit tests: exit $$unit; system tests: exit $$system"; exit $$(( unit || system ))'
+else
 	tools/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+endif
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache
