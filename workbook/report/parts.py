@@ -35,19 +35,20 @@ def chapter_title(data: ReportData, chapter_id: str) -> str:
 
 
 class Numbering:
-    """Figures and tables numbered in document order ("Figure 3.", "Table 7.")."""
+    """Figures and tables numbered in document order ("Figure 3.", "Table 7."), in ``lang``."""
 
-    def __init__(self):
+    def __init__(self, lang: str | None = None):
         self.figures: list[str] = []
         self.tables: list[str] = []
+        self._t = translator(lang or "en")
 
     def figure(self, caption: str) -> str:
         self.figures.append(caption)
-        return f"Figure {len(self.figures)}. {caption}"
+        return self._t.gettext("Figure %(n)s. %(caption)s") % {"n": len(self.figures), "caption": caption}
 
     def table(self, caption: str) -> str:
         self.tables.append(caption)
-        return f"Table {len(self.tables)}. {caption}"
+        return self._t.gettext("Table %(n)s. %(caption)s") % {"n": len(self.tables), "caption": caption}
 
 
 def html_cell(markup: str, tag: str) -> NotebookNode:
