@@ -454,13 +454,13 @@ def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: 
 
 
 # -- the charts, with their alt text ------------------------------------------------------------
-def subarea_chart(subareas, pillar_name: str) -> Chart:
+def subarea_chart(subareas, pillar_name: str, lang: str | None = None) -> Chart:
     """The sub-areas of a pillar (``subareas`` from ``score_subareas``) at their levels, with the
     spread of their indicators, for reports."""
     levels, plus, lows, highs = level_columns(subareas)
     return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name)),
-                 f"{pillar_name}: sub-area levels. "
-                 + describe_profile(list(subareas["subarea"]), levels, plus, lows, highs, "indicators"))
+                 translator(lang or "en").gettext("%(pillar)s: sub-area levels.") % {"pillar": pillar_name} + " "
+                 + describe_profile(list(subareas["subarea"]), levels, plus, lows, highs, "indicators", lang))
 
 
 def profile_chart(pillars, title: str = N_("Capacity profile by pillar"), lang: str | None = None) -> Chart:

@@ -8,6 +8,7 @@ framework 1.0 sub-area, whose rule *is* the mean, shows it, as a detail next to 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -119,6 +120,29 @@ def subarea_level(row: Mapping) -> str:
     return f"{label} ({rule}; indicators {spread_text(row['min_level'], row['max_level'])})"
 
 
+_WARNING = re.compile(r"^(critical sub-area )?(\S+ .+?) reads level (\d+) although (.+)$")
+_WEAK = re.compile(r"^(\S+ .+?) is at level (\d+)$")
+
+
+def warning_words(warning: str, lang: str | None = None) -> str:
+    """A sub-area's warning (written in English by :mod:`workbook.scoring`: "ADM.5 Training reads
+    level 3 although ADM.5.3 Protection training is at level 2") in ``lang``; a warning of another
+    form stays as it is."""
+    m = _WARNING.match(warning or "")
+    if m is None or lang in (None, "en"):
+        return warning
+    weak = [_WEAK.match(part) for part in m.group(4).split("; ")]
+    if not all(weak):
+        return warning
+    t = translator(lang)
+    which = t.gettext("; ").join(t.gettext("%(indicator)s is at level %(level)s") % {
+        "indicator": w.group(1), "level": w.group(2)} for w in weak)
+    values = {"subarea": m.group(2), "level": m.group(3), "which": which}
+    if m.group(1):
+        return t.gettext("critical sub-area %(subarea)s reads level %(level)s although %(which)s") % values
+    return t.gettext("%(subarea)s reads level %(level)s although %(which)s") % values
+
+
 def subarea_table_html(subareas: pd.DataFrame, pillar_row: Mapping, caption: str, lang: str | None = None) -> str:
     """A pillar's sub-areas as an accessible table: level, rule, spread of the indicators, method
     range, completion, confidence and flags; the pillar's profile in the footer; every warning
@@ -143,9 +167,10 @@ def subarea_table_html(subareas: pd.DataFrame, pillar_row: Mapping, caption: str
     out = TABLE_CSS + table(caption, [_("Sub-area"), _("Level"), _("Rule"), _("Spread"), _("Method range"),
                                       _("Completion"), _("Confidence"), _("Flags")], rows, numeric=(1, 7),
                             cls="mbm-table mbm-scores", foot=foot)
-    warnings = [w for w in subareas["warning"] if w]
+    warnings = [warning_words(w, lang) for w in subareas["warning"] if w]
     if warnings:
-        out += ('<ul class="mbm-warnings">' + "".join(f"<li><strong>{e(_('Warning:'))}</strong> {e(w)}</li>"
+        lead = _("Warning:")
+        out += ('<ul class="mbm-warnings">' + "".join(f"<li><strong>{e(lead)}</strong> {e(w)}</li>"
                                                        for w in warnings) + "</ul>")
     return out
 

@@ -85,7 +85,7 @@ def contributions_brief_html(data: ReportData, n: Numbering) -> str:
     prof = contribution_profile(data.framework, data.scores.subareas, data.lang)
     if prof.empty:
         return ""
-    return (f'<h2 id="contributions">{e(_("Contribution areas"))}</h2>'
+    return ('<h2 id="contributions">' + e(_("Contribution areas")) + "</h2>"
             + table(n.table(_("Contribution areas (lower median of the sub-areas that serve each)")),
                     [_("Area"), _("Level"), _("Sub-areas at each level"), _("Weakest sub-areas")],
                     [[r.area, r.label, r.distribution, r.weakest or "–"] for r in prof.itertuples()],

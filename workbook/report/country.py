@@ -36,7 +36,7 @@ from .data import CROSSWALK_REFS, ReportData
 from .findings import criticality_name, findings_html, subarea_warnings, subareas_table_html
 from .mission import CHAPTER as MISSION_CHAPTER
 from .mission import mission_html
-from .parts import Numbering, chapter_heading, chapter_title, html_cell, report_metadata
+from .parts import Numbering, chapter_heading, chapter_title, heading3, html_cell, para, report_metadata
 
 REPORT_TAG = "report"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -67,7 +67,7 @@ def cover_html(data: ReportData) -> str:
     info = data.info
     _ = translator(data.lang).gettext
     fictional = ('<p><span class="mbm-fictional">'
-                 f'{e(_("Fictional country: demonstration data, not a real assessment"))}</span></p>'
+                 + e(_("Fictional country: demonstration data, not a real assessment")) + "</span></p>"
                  if info.fictional else "")
     country = f"{info.country_name} ({info.country_code})"
     team = _("; ").join(f"{n} ({_role(r, data.lang)})" for n, _o, r in info.team) or _("no team recorded")
@@ -90,7 +90,7 @@ def cover_html(data: ReportData) -> str:
         facts.append((_("Sign-off"), _("; ").join(steps)))
     rows = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
     subtitle = _("Migration and border management capacity assessment: %(round)s") % {"round": info.round}
-    return (f'<header class="mbm-cover" aria-label="{e(_("Cover"))}">'
+    return ('<header class="mbm-cover" aria-label="' + e(_("Cover")) + '">'
             f'<p class="mbm-running">{e(data.running_title)}</p>'
             f"<h1>{e(data.country_label)}</h1>"
             f'<p class="mbm-subtitle">{e(subtitle)}</p>'
@@ -224,17 +224,17 @@ def summary_html(data: ReportData, n: Numbering) -> str:
             + pillar_table_html(data.scores.pillars, n.table(_("Pillar profiles (levels 1 to 5). Method range: the "
                                                                "pillar's level under each of the three aggregation "
                                                                "rules.")), data.lang)
-            + f'<h3 id="summary-warnings">{e(_("Warnings"))}</h3>'
+            + heading3("summary-warnings", _("Warnings"))
             + (f"<p>{e(warn_intro)}</p>" if warn else "")
             + items(warn, _("No sub-area reads level %(from)s or above while one of its indicators is at level "
                             "%(weak)s or below.") % levels)
-            + f'<h3 id="summary-strengths">{e(_("Strengths"))}</h3>'
+            + heading3("summary-strengths", _("Strengths"))
             + items(strengths(data), _("No sub-area reaches level %(strength)s without a weak indicator yet.")
                     % levels)
-            + f'<h3 id="summary-gaps">{e(_("Main gaps"))}</h3>'
-            + f"<p>{e(_('The sub-areas with the highest priority (long-term gap x criticality x exposure):'))}</p>"
+            + heading3("summary-gaps", _("Main gaps"))
+            + para(_("The sub-areas with the highest priority (long-term gap x criticality x exposure):"))
             + items(main_gaps(data), _("No gap: every scored sub-area is at its long-term target."))
-            + f'<h3 id="summary-quality">{e(_("Data quality"))}</h3>' + items(quality))
+            + heading3("summary-quality", _("Data quality")) + items(quality))
 
 
 # -- pillar chapters -----------------------------------------------------------------------
@@ -289,9 +289,9 @@ def disagreements_html(data: ReportData, pillar_id: str, n: Numbering) -> str:
     _ = translator(data.lang).gettext
     ind = data.scores.indicators
     d = ind[(ind["pillar_id"] == pillar_id) & ind["disagreement"]]
-    head = f'<h3 id="disagreements-{e(pillar_id)}">{e(_("National and external ratings"))}</h3>'
+    head = heading3(f"disagreements-{pillar_id}", _("National and external ratings"))
     if d.empty:
-        return head + f"<p>{e(_('No national and external ratings are more than one level apart in this pillar.'))}</p>"
+        return head + para(_("No national and external ratings are more than one level apart in this pillar."))
     rows = [[f"{r.indicator_id} {r.indicator}", text_or_dash(r.national), text_or_dash(r.external),
              text_or_dash(r.agreed), confidence_text(r.confidence or "–", lang=data.lang)] for r in d.itertuples()]
     caption = _("%(pillar)s: national and external ratings more than one level apart") % {
@@ -341,7 +341,7 @@ def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Nu
     if len(cells) == 1:
         raise ReportError(f"the executed notebook for pillar {pillar.id} has no output in its cells tagged "
                           f"{REPORT_TAG!r}")
-    cells.append(html_cell(f'<h3 id="levels-{e(pillar.id)}">{e(_("Sub-area levels"))}</h3>'
+    cells.append(html_cell(heading3(f"levels-{pillar.id}", _("Sub-area levels"))
                            + subareas_table_html(data, pillar.id, n) + findings_html(data, pillar.id)
                            + disagreements_html(data, pillar.id, n), f"pillar-{pillar.id}"))
     return cells
@@ -361,7 +361,7 @@ ROADMAP_WORDS = {
     "Long term (2-5 years)": N_("Long term (2-5 years)")}
 
 
-def _word(value, lang: str) -> str:
+def roadmap_word(value, lang: str) -> str:
     """A stored road-map word (``in_progress``) as people read it, in ``lang``."""
     text = str(value)
     if text in ROADMAP_WORDS and lang != "en":
@@ -376,7 +376,7 @@ def roadmap_html(data: ReportData, n: Numbering) -> str:
                              "(up to 18 months) before long term (2 to 5 years), by priority."))
     road = data.roadmap
     if road is None:
-        return head + f"<p>{e(_('The road map was not read for this report.'))}</p>"
+        return head + para(_("The road map was not read for this report."))
     t = road.table
     if t.empty:
         sug = data.suggestions
@@ -386,16 +386,17 @@ def roadmap_html(data: ReportData, n: Numbering) -> str:
         if sug is not None and len(sug):
             body += table(n.table(_("Top suggested actions (not yet adopted)")),
                           [_("Action"), _("Sub-area"), _("Action type"), _("Target level"), _("Cost band"), _("Why")],
-                          [[r.title, _subarea_label(data, r.subarea_id), _word(r.action_type, data.lang),
-                            str(r.target_level), _word(r.cost_band, data.lang), r.reason]
+                          [[r.title, _subarea_label(data, r.subarea_id), roadmap_word(r.action_type, data.lang),
+                            str(r.target_level), roadmap_word(r.cost_band, data.lang), r.reason]
                            for r in sug.head(MAX_SUGGESTIONS).itertuples()],
                           numeric=(3,), widths=(28, 20, 12, 8, 8, 24))
         else:
-            body += f"<p>{e(_('No suggestion either: no scored sub-area is below its target.'))}</p>"
+            body += para(_("No suggestion either: no scored sub-area is below its target."))
         return head + body
-    rows = [[f"{r.order}. {r.title}", _subarea_label(data, r.subarea_id), _word(r.action_type, data.lang),
-             text_or_dash(r.lead_agency), _word(r.group, data.lang), format_date(r.start), format_date(r.end),
-             _word(text_or_dash(r.funding_status), data.lang), _word(r.status, data.lang), text_or_dash(r.after)]
+    rows = [[f"{r.order}. {r.title}", _subarea_label(data, r.subarea_id), roadmap_word(r.action_type, data.lang),
+             text_or_dash(r.lead_agency), roadmap_word(r.group, data.lang), format_date(r.start), format_date(r.end),
+             roadmap_word(text_or_dash(r.funding_status), data.lang), roadmap_word(r.status, data.lang),
+             text_or_dash(r.after)]
             for r in t.itertuples()]
     body = table(n.table(_("Sequenced recommendations")),
                  [_("Recommendation"), _("Sub-area"), _("Action type"), _("Lead agency"), _("Horizon"), _("Start"),
@@ -404,7 +405,7 @@ def roadmap_html(data: ReportData, n: Numbering) -> str:
     body += figure(gantt_chart(t, lang=data.lang),
                    n.figure(_("Road map timeline (bars from start to end; dark: short term, light: long term)")))
     if not road.problems.empty:
-        body += f'<h3 id="roadmap-problems">{e(_("Schedule problems"))}</h3>' + items(
+        body += heading3("roadmap-problems", _("Schedule problems")) + items(
             f"#{r.recommendation_id} {r.title}: {r.problem}" for r in road.problems.itertuples())
     return head + body
 
@@ -416,14 +417,9 @@ def donors_html(data: ReportData, n: Numbering) -> str:
                              "cover, initiatives that overlap each other, and priority gaps nobody funds."))
     dm = data.donor_map
     if dm is None:
-        return head + f"<p>{e(_('The donor map was not read for this report.'))}</p>"
+        return head + para(_("The donor map was not read for this report."))
 
-    def h3(anchor: str, title: str) -> str:
-        return f'<h3 id="{anchor}">{e(title)}</h3>'
-
-    def para(text: str) -> str:
-        return f"<p>{e(text)}</p>"
-    parts = [head, h3("donors-initiatives", _("Initiatives"))]
+    parts = [head, heading3("donors-initiatives", _("Initiatives"))]
     ini = dm.initiatives
     if ini.empty:
         parts.append(para(_("No initiative is recorded for this country.")))
@@ -438,7 +434,7 @@ def donors_html(data: ReportData, n: Numbering) -> str:
                              ", ".join(r.subareas) if isinstance(r.subareas, (list, tuple))
                              else text_or_dash(r.subareas)]
                             for r in ini.itertuples()]))
-    parts.append(h3("donors-covered", _("Recommendations already covered")))
+    parts.append(heading3("donors-covered", _("Recommendations already covered")))
     if dm.covered.empty:
         parts.append(para(_("No recommendation is covered by an initiative.")))
     else:
@@ -446,7 +442,7 @@ def donors_html(data: ReportData, n: Numbering) -> str:
                            [_("Recommendation"), _("Initiative"), _("Donor"), _("Match")],
                            [[f"#{r.recommendation_id} {r.title}", r.initiative, r.donor, r.match]
                             for r in dm.covered.itertuples()]))
-    parts.append(h3("donors-overlaps", _("Overlapping initiatives")))
+    parts.append(heading3("donors-overlaps", _("Overlapping initiatives")))
     if dm.overlaps.empty:
         parts.append(para(_("No two initiatives of different donors address the same sub-area at the same time.")))
     else:
@@ -456,7 +452,7 @@ def donors_html(data: ReportData, n: Numbering) -> str:
                              _("%(start)s to %(end)s") % {"start": format_date(r.overlap_start),
                                                           "end": format_date(r.overlap_end)}]
                             for r in dm.overlaps.itertuples()]))
-    parts.append(h3("donors-unfunded", _("Unfunded gaps")))
+    parts.append(heading3("donors-unfunded", _("Unfunded gaps")))
     if dm.unfunded.empty:
         parts.append(para(_("Every priority sub-area has an initiative or committed funding.")))
     else:
@@ -507,7 +503,7 @@ def followup_html(data: ReportData, n: Numbering) -> str:
                              "initiative.") % rounds)
     parts = [head] + [f"<p>{e(note)}</p>" for note in fu.notes]
     if data.baseline is None:
-        return "".join(parts) + f"<p>{e(_('The baseline round was not read for this report.'))}</p>"
+        return "".join(parts) + para(_("The baseline round was not read for this report."))
     sub, pil = level_changes(data.baseline, data.scores, data.lang)
     change = _("Change (levels)")
     parts.append(table(n.table(_("Change per pillar (level: lower median of the sub-area levels)")),
@@ -524,24 +520,52 @@ def followup_html(data: ReportData, n: Numbering) -> str:
                         for r in sub.itertuples()], numeric=(1, 2, 3)))
     tg = fu.targeted
     linked = tg[tg["initiative_id"].notna()] if len(tg) else tg
-    parts.append(f'<h3 id="follow-up-targeted">{e(_("Changes and the initiatives that targeted them"))}</h3>')
+    parts.append(heading3("follow-up-targeted", _("Changes and the initiatives that targeted them")))
     if len(linked):
         parts.append(table(n.table(_("Indicator changes addressed by an initiative between the rounds")),
                            [_("Indicator"), change, _("Initiative"), _("Donor")],
                            [[r.indicator_id, change_text(r.change, data.lang), r.initiative, r.donor]
                             for r in linked.itertuples()], numeric=(1,)))
     else:
-        parts.append(f"<p>{e(_('No initiative recorded between the rounds addressed a changed indicator.'))}</p>")
+        parts.append(para(_("No initiative recorded between the rounds addressed a changed indicator.")))
     st = fu.status
     if len(st):
         parts.append(table(n.table(_("Status of the %(baseline)s recommendations") % rounds),
-                           [_("Status"), *(_word(c, data.lang) for c in st.columns)],
-                           [[_word(status, data.lang), *map(str, row)] for status, *row in st.itertuples()],
+                           [_("Status"), *(roadmap_word(c, data.lang) for c in st.columns)],
+                           [[roadmap_word(status, data.lang), *map(str, row)] for status, *row in st.itertuples()],
                            numeric=tuple(range(1, len(st.columns) + 1))))
     return "".join(parts)
 
 
 # -- annexes -------------------------------------------------------------------------------
+#: The names of the SDG indicator 10.7.2 domains and the details the crosswalk cites with them.
+PROVISION_WORDS = {"migrant rights": N_("migrant rights"),
+                   "whole-of-government approach": N_("whole-of-government approach"),
+                   "whole-of-government approach and evidence-based policies":
+                       N_("whole-of-government approach and evidence-based policies"),
+                   "cooperation and partnerships": N_("cooperation and partnerships"),
+                   "socioeconomic well-being": N_("socioeconomic well-being"),
+                   "mobility dimensions of crises": N_("mobility dimensions of crises"),
+                   "safe, orderly and regular migration": N_("safe, orderly and regular migration"),
+                   "visa overstay monitoring": N_("visa overstay monitoring")}
+_PROVISION = re.compile(r"^(?:domain (\d+), (.+?)(?: \((.+)\))?|para\. (\d+))$")
+
+
+def provision_text(provision: str, lang: str) -> str:
+    """A crosswalk provision ("domain 2, whole-of-government approach", "para. 23") in ``lang``; one
+    of another form stays as written."""
+    m = _PROVISION.match(provision or "")
+    if m is None or lang == "en":
+        return provision
+    t = translator(lang)
+    if m.group(4):
+        return t.gettext("para. %(n)s") % {"n": m.group(4)}
+    if m.group(2) not in PROVISION_WORDS or (m.group(3) and m.group(3) not in PROVISION_WORDS):
+        return provision
+    text = t.gettext("domain %(n)s, %(name)s") % {"n": m.group(1), "name": t.gettext(PROVISION_WORDS[m.group(2)])}
+    return text + (f" ({t.gettext(PROVISION_WORDS[m.group(3)])})" if m.group(3) else "")
+
+
 def _evidence_cell(records, lang: str = "en", framework=None) -> str:
     t = translator(lang)
     if not records:
@@ -612,7 +636,7 @@ def annex_html(data: ReportData, n: Numbering) -> str:
     parts.append(table(n.table(_("The assessment team")), [_("Name"), _("Organisation"), _("Role")],
                        [[name, org or _("no organisation given"), _role(role, data.lang)]
                         for name, org, role in data.info.team]) if data.info.team
-                 else f"<p>{e(_('No team recorded.'))}</p>")
+                 else para(_("No team recorded.")))
     parts.append(chapter_heading("annex-crosswalk", chapter_title(data, "annex-crosswalk"),
                                  _("The indicators that the framework links to these commitments, with this "
                                    "assessment's level.")))
@@ -628,12 +652,12 @@ def annex_html(data: ReportData, n: Numbering) -> str:
             for c in indicator.crosswalk:
                 if c.ref == ref_id:
                     lv = level.get(iid)
-                    rows.append([f"{iid} {indicator.name}", text_or_dash(c.provision),
+                    rows.append([f"{iid} {indicator.name}", text_or_dash(provision_text(c.provision, data.lang)),
                                  status.get(iid) if missing(lv) else f"{int(lv)}"])
         parts.append(f'<h3 id="annex-crosswalk-{e(ref_id)}">{e(ref.title)}</h3>')
         parts.append(table(n.table(_("Indicators linked to %(reference)s") % {"reference": ref_id}),
                            [_("Indicator"), _("Provision"), _("Level used")], rows, numeric=(2,))
-                     if rows else f"<p>{e(_('No indicator is linked to it.'))}</p>")
+                     if rows else para(_("No indicator is linked to it.")))
     return "".join(parts)
 
 

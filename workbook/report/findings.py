@@ -12,10 +12,9 @@ import pandas as pd
 from ..framework import Indicator, SubArea
 from ..i18n.messages import N_, translator
 from ..present.html import e, missing, table
-from ..present.levels import confidence_text, level_label, normative_text, rule_text, spread_text
-from ..scoring import WEAK_AT
+from ..present.levels import confidence_text, level_label, normative_text, rule_text, spread_text, warning_words
 from .data import ReportData
-from .parts import Numbering
+from .parts import Numbering, lead
 
 ANSWER_WORDS = {"yes": N_("met"), "no": N_("not met"), "na": N_("not applicable"), None: N_("not answered")}
 
@@ -95,20 +94,8 @@ def _subarea_note(note: str, lang: str) -> str:
 
 
 def warning_text(data: ReportData, subarea_id: str, warning: str) -> str:
-    """A sub-area's warning (the scoring's words, in English) in the report's language: the sub-area
-    reads level 3 or above although an indicator is at level 2 or below."""
-    if not warning or data.lang == "en":
-        return warning
-    _ = _t(data)
-    sub = data.scores.subareas.set_index("subarea_id").loc[subarea_id]
-    ind = data.scores.indicators
-    weak = ind[(ind["subarea_id"] == subarea_id) & ind["level"].notna() & (ind["level"] <= WEAK_AT)]
-    which = _("; ").join(_("%(indicator)s is at level %(level)s") % {
-        "indicator": f"{r.indicator_id} {r.indicator}", "level": int(r.level)} for r in weak.itertuples())
-    values = {"subarea": f"{subarea_id} {sub['subarea']}", "level": int(sub["level"]), "which": which}
-    if data.framework.subareas[subarea_id].criticality == "critical":
-        return _("critical sub-area %(subarea)s reads level %(level)s although %(which)s") % values
-    return _("%(subarea)s reads level %(level)s although %(which)s") % values
+    """A sub-area's warning (the scoring's words, in English) in the report's language."""
+    return warning_words(warning, data.lang)
 
 
 def subarea_warnings(data: ReportData) -> list[str]:
@@ -213,15 +200,17 @@ def indicator_item(data: ReportData, indicator: Indicator, r, note: str) -> str:
                                                   "the top priorities until the team has verified what exists."))))
     if r.capped:
         flags.append(flag(_("Capped:"), f"{e(r.cap_reason)}."))
-    body = (f"<li><strong>{e(indicator.id)} {e(indicator.name)}</strong> ({e(_('; ').join(facts))}): "
-            f"{e(note or _('No note recorded.'))}")
+    sep, no_note = _("; "), _("No note recorded.")
+    body = (f"<li><strong>{e(indicator.id)} {e(indicator.name)}</strong> ({e(sep.join(facts))}): "
+            f"{e(note or no_note)}")
     if flags:
         body += '<ul class="mbm-flags">' + "".join(f"<li>{f}</li>" for f in flags) + "</ul>"
     nxt = next_level(r) if data.framework.has_criteria else None
     if nxt is not None:
         lis = criteria_items(data, indicator, nxt)
         if lis:
-            body += (f'<p class="mbm-next">{e(_("What stands between it and level %(level)s:") % {"level": nxt})}</p>'
+            stands = _("What stands between it and level %(level)s:") % {"level": nxt}
+            body += (f'<p class="mbm-next">{e(stands)}</p>'
                      f'<ul class="mbm-criteria">{"".join(lis)}</ul>')
     return body + "</li>"
 
@@ -245,7 +234,7 @@ def referrals_html(data: ReportData, sa: SubArea) -> str:
         rated_in = _("rated in %(subarea)s") % {"subarea": f"{home.id} {home.name}"}
         lis.append(f"<li>{e(ref.indicator)} {e(r['indicator'])} ({e(rated_in)}): {e(level)}. {e(ref.why)}</li>")
     why = _("(one home per capability: references, not rated again and not in this sub-area's level):")
-    return (f'<p class="mbm-refs"><strong>{e(_("Rated elsewhere, drawn on here"))}</strong> '
+    return ('<p class="mbm-refs">' + lead(_("Rated elsewhere, drawn on here")) + " "
             f"{e(why)}</p>"
             f'<ul class="mbm-referrals">{"".join(lis)}</ul>')
 
@@ -265,7 +254,7 @@ def findings_html(data: ReportData, pillar_id: str) -> str:
                      f'<p class="mbm-level">{e(subarea_sentence(data, sa, s))}</p>')
         if s["warning"]:
             warning = warning_text(data, sa.id, s["warning"])
-            parts.append(f'<p class="mbm-warning"><strong>{e(_("Warning:"))}</strong> {e(warning)}.</p>')
+            parts.append('<p class="mbm-warning">' + lead(_("Warning:")) + f" {e(warning)}.</p>")
         lis = [indicator_item(data, i, ind.loc[i.id], notes.get(i.id) or "") for i in sa.indicators]
         parts.append(f"<ul class=\"mbm-findings\">{''.join(lis)}</ul>")
         parts.append(referrals_html(data, sa))

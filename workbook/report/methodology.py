@@ -7,38 +7,37 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..i18n.messages import translator
+from ..i18n.messages import N_, translator
 from ..present.html import e, format_date, items, table, text_or_dash
 from ..present.levels import RULE_WORDS, rule_name, rule_words
 from ..scoring import STALE_AFTER_YEARS, WARN_FROM, WEAK_AT
 from .data import ReportData
 from .findings import criticality_name
-from .parts import Numbering, chapter_heading, chapter_title
+from .parts import Numbering, chapter_heading, chapter_title, heading3, lead, para
 
+#: Evidence strengths as the framework names them, marked for the catalogues.
+STRENGTH_WORDS = {"testimony": N_("testimony"), "document": N_("document"), "observed": N_("observed"),
+                  "quantitative": N_("quantitative"), "trend": N_("trend"), "audit": N_("audit")}
 CHAPTER = "annex-method"  # its title: parts.CHAPTER_TITLES, in the report's language
 
 
-def _p(text: str) -> str:
-    return f"<p>{e(text)}</p>"
-
-
-def _h3(anchor: str, title: str) -> str:
-    return f'<h3 id="{anchor}">{e(title)}</h3>'
+def _strength(word: str, lang: str) -> str:
+    return translator(lang).gettext(STRENGTH_WORDS[word]) if word in STRENGTH_WORDS and lang != "en" else word
 
 
 def _scale(data: ReportData, n: Numbering) -> str:
     _ = translator(data.lang).gettext
     fw = data.framework
     how = {"excluded": _("left out of scores"), "lowest": _("counted as level 1 and flagged")}
-    return (_h3("method-scale", _("Scale and codes"))
-            + _p(_("Each indicator is rated on five gated levels: a level counts only when everything described at "
+    return (heading3("method-scale", _("Scale and codes"))
+            + para(_("Each indicator is rated on five gated levels: a level counts only when everything described at "
                    "the levels below it is in place. Levels are whole: no score in this report is a fraction of a "
                    "level."))
             + table(n.table(_("The five levels")), [_("Level"), _("Name"), _("What it means")],
                     [[str(lv.level), lv.name, lv.summary] for lv in fw.scale.levels])
             + table(n.table(_("Codes used instead of a level")), [_("Code"), _("Name"), _("Meaning"), _("In scores")],
                     [[c.code, c.name, c.meaning, how[c.in_aggregate]] for c in fw.scale.codes])
-            + _p(_("Three ratings are kept per indicator: the national team's, the external experts' and the agreed "
+            + para(_("Three ratings are kept per indicator: the national team's, the external experts' and the agreed "
                    "one. Only the agreed rating is scored; national and external ratings more than one level apart "
                    "are flagged as a disagreement.")))
 
@@ -46,9 +45,9 @@ def _scale(data: ReportData, n: Numbering) -> str:
 def _criteria(data: ReportData, n: Numbering) -> str:
     _ = translator(data.lang).gettext
     fw = data.framework
-    head = _h3("method-criteria", _("Criteria behind each level"))
+    head = heading3("method-criteria", _("Criteria behind each level"))
     if not fw.has_criteria:
-        return head + _p(_("Framework %(version)s has no criteria: the agreed level is the team's judgment against "
+        return head + para(_("Framework %(version)s has no criteria: the agreed level is the team's judgment against "
                            "each level's descriptor.") % {"version": fw.version})
     kinds = data.crossing_profile.kinds if data.crossing_profile is not None else None
     answers = data.answers
@@ -67,7 +66,7 @@ def _criteria(data: ReportData, n: Numbering) -> str:
                "stays gated): %(n)s.") % {"n": int((ind["gated_by"] != "").sum())},
              _("Verify first (insufficient evidence, counted as level 1): %(n)s.") % {
                  "n": int(ind["verify_first"].sum())}]
-    return (head + _p(_("Each level from 2 to 5 of each indicator is backed by short, observable criteria, answered "
+    return (head + para(_("Each level from 2 to 5 of each indicator is backed by short, observable criteria, answered "
                         "yes, no or not applicable. The level they give is gated: a level counts only when every "
                         "capacity criterion of it and of every level below is met or not applicable. When no agreed "
                         "rating is recorded, a level the criteria settle is used. The team may agree another level "
@@ -75,7 +74,7 @@ def _criteria(data: ReportData, n: Numbering) -> str:
                         "criteria are met but a lower level's are not, the level stays gated and the indicator is "
                         "flagged \"practice ahead of paper\": working but undocumented practice is counted at the "
                         "documented level, and the report says so."))
-            + _p(_("Criteria that record a political choice rather than capacity (joining a treaty, a statelessness "
+            + para(_("Criteria that record a political choice rather than capacity (joining a treaty, a statelessness "
                    "determination procedure, agreements with every neighbour, a forced-return monitor, seconding "
                    "experts abroad) are marked normative. They never gate a level: normative alignment is reported "
                    "beside the capacity level, as \"normative alignment: met of answered\"."))
@@ -88,13 +87,13 @@ def _criteria(data: ReportData, n: Numbering) -> str:
 def _profile(data: ReportData, n: Numbering) -> str:
     _ = translator(data.lang).gettext
     fw = data.framework
-    head = _h3("method-profile", _("Crossing-point profile"))
+    head = heading3("method-profile", _("Crossing-point profile"))
     profile = data.crossing_profile
     if profile is None or profile.kinds is None:
-        return head + _p(_("The country's crossing-point profile is not recorded: every indicator and criterion "
+        return head + para(_("The country's crossing-point profile is not recorded: every indicator and criterion "
                            "applies."))
     names = {k.id: k.name.lower() for k in fw.crossing_kinds}
-    text = _p(_("The country's kinds of crossing point: %(kinds)s. Indicators and criteria that exist only for other "
+    text = para(_("The country's kinds of crossing point: %(kinds)s. Indicators and criteria that exist only for other "
                 "kinds are left out as not applicable, and say why.") % {"kinds": profile.describe(fw)})
     rows = []
     ind = data.scores.indicators
@@ -110,9 +109,9 @@ def _profile(data: ReportData, n: Numbering) -> str:
             rows.append([f"{iid} {indicator.name}", ", ".join(c.id for c in out),
                          _("the country has no %(kinds)s") % {"kinds": _(" or ").join(names.get(k, k) for k in why)}])
     if not rows:
-        return head + text + _p(_("Nothing is left out: every indicator and criterion applies to this profile."))
+        return head + text + para(_("Nothing is left out: every indicator and criterion applies to this profile."))
     coded = ind[(ind["status"] == "NA") & ind["level_source"].isin(["rating", "criteria"])]
-    extra = (_p(_("Rated not applicable by the team: %(indicators)s.") % {
+    extra = (para(_("Rated not applicable by the team: %(indicators)s.") % {
         "indicators": ", ".join(coded["indicator_id"])}) if len(coded) else "")
     return head + text + table(n.table(_("Left out as not applicable by the crossing-point profile")),
                                [_("Indicator"), _("Left out"), _("Why")], rows, widths=(40, 30, 30)) + extra
@@ -121,16 +120,17 @@ def _profile(data: ReportData, n: Numbering) -> str:
 def _evidence(data: ReportData, n: Numbering) -> str:
     _ = translator(data.lang).gettext
     fw = data.framework
-    return (_h3("method-evidence", _("Evidence rules"))
-            + _p(_("Every rating carries evidence records. A rating at or above a rule's level needs at least one "
+    return (heading3("method-evidence", _("Evidence rules"))
+            + para(_("Every rating carries evidence records. A rating at or above a rule's level needs at least one "
                    "record of the strengths listed; otherwise the level used in scores is capped just below the "
                    "rule, and the reason is kept."))
             + table(n.table(_("Evidence rules")), [_("From level"), _("Needs evidence of strength"), _("Rule")],
-                    [[str(r.level), ", ".join(r.needs), r.text] for r in sorted(fw.evidence_rules,
+                    [[str(r.level), _(", ").join(_strength(x, data.lang) for x in r.needs), r.text]
+                     for r in sorted(fw.evidence_rules,
                                                                                key=lambda r: r.level)])
             + table(n.table(_("Evidence types and their strength")), [_("Evidence type"), _("Strength")],
-                    [[t.name, t.strength] for t in fw.evidence_types])
-            + _h3("method-confidence", _("Confidence")) + items([
+                    [[t.name, _strength(t.strength, data.lang)] for t in fw.evidence_types])
+            + heading3("method-confidence", _("Confidence")) + items([
                 _("Low: no evidence, insufficient evidence (IE), or national and external ratings more than one "
                   "level apart."),
                 _("High: at least two evidence types, the newest no more than %(years)s years old, and national and "
@@ -151,27 +151,27 @@ def _aggregation(data: ReportData, n: Numbering) -> str:
                      "3\").") % {"cap": fw.aggregation.legal_cap})
     lenses = _("; ").join(f"{lens.name} ({lens.id})" for lens in fw.lenses)
     levels = {"from": WARN_FROM, "weak": WEAK_AT}
-    text = (_p(_("Each indicator is looked at through one of five lenses: %(lenses)s. Each sub-area states its rule "
+    text = (para(_("Each indicator is looked at through one of five lenses: %(lenses)s. Each sub-area states its rule "
                  "for what a weak indicator does to its level, and why (table below). Its level is whole; \"+\" "
                  "marks a sub-area with an indicator above its level (PEFA's M1 convention), and the report gives "
                  "the spread of its indicators (lowest to highest).") % {"lenses": lenses} + legal) + rules
-            + f"<p><strong>{e(_('Warnings.'))}</strong> "
+            + "<p>" + lead(_("Warnings.")) + " "
             + e(_("Whatever the rule, a sub-area that reads level %(from)s or above while an applicable indicator is "
                   "at level %(weak)s or below carries a warning that names that indicator in words, in the "
                   "findings, the tables and the executive summary.") % levels) + "</p>"
-            + f"<p><strong>{e(_('No weights.'))}</strong> "
+            + "<p>" + lead(_("No weights.")) + " "
             + e(_("Every sub-area counts once. A pillar is a profile of its sub-area levels: their lower median (the "
                   "headline level), their lowest and highest, and how many sit at each level. The four pillar "
                   "profiles are shown side by side; they are never added up into a single index, and no mean is a "
                   "headline.")) + "</p>"
-            + f"<p><strong>{e(_('Method range.'))}</strong> "
+            + "<p>" + lead(_("Method range.")) + " "
             + e(_("The sensitivity check varies the aggregation rule, not weights: the method range of a sub-area "
                   "gives the lowest and highest level that the weakest link, the median with a floor and the mean "
                   "would give. A wide range says the level depends on the rule; the stated rule is the one used."))
             + "</p>")
     rows = [[f"{s.id} {s.name}", fw.pillar_of(s.id).name, criticality_name(data, s.criticality),
              rule_name(s.aggregation, lang), text_or_dash(s.aggregation_reason)] for s in fw.subareas.values()]
-    return (_h3("method-aggregation", _("Levels of sub-areas and pillars")) + text
+    return (heading3("method-aggregation", _("Levels of sub-areas and pillars")) + text
             + table(n.table(_("Sub-areas: criticality, rule and why")),
                     [_("Sub-area"), _("Pillar"), _("Criticality"), _("Rule"), _("Why this rule")], rows,
                     widths=(22, 13, 10, 12, 43)))
@@ -184,8 +184,8 @@ def _targets(data: ReportData, n: Numbering) -> str:
     cap = _(" or ").join(str(c) for c in caps)
     exposure = (" " + _("Exposure for this country: %(level)s (%(reason)s).") % {
         "level": data.exposure["level"], "reason": data.exposure["reason"]} if data.exposure else "")
-    return (_h3("method-targets", _("Targets and priority"))
-            + _p(_("Short-term target: the current level plus one; long-term target: plus two; both capped at the "
+    return (heading3("method-targets", _("Targets and priority"))
+            + para(_("Short-term target: the current level plus one; long-term target: plus two; both capped at the "
                    "criticality class's target (%(cap)s). A sub-area already at the cap aims one level up in the "
                    "long term: level 5 measures institutionalisation and is credible only from level 4. The team "
                    "may set other targets, with a written reason. Gaps are whole levels. Priority = long-term gap x "
@@ -202,12 +202,12 @@ def _targets(data: ReportData, n: Numbering) -> str:
 def _moderation(data: ReportData, n: Numbering) -> str:
     t = translator(data.lang)
     _ = t.gettext
-    head = (_h3("method-moderation", _("Moderation: the team's consensus record"))
-            + _p(_("In a consensus session the team reviews the ratings together and agrees each disputed one; every "
+    head = (heading3("method-moderation", _("Moderation: the team's consensus record"))
+            + para(_("In a consensus session the team reviews the ratings together and agrees each disputed one; every "
                    "change is recorded with who took part, when, the value before and after, and why.")))
     mod = data.moderation
     if mod is None or mod.empty:
-        return head + _p(_("No consensus session is recorded for this assessment yet."))
+        return head + para(_("No consensus session is recorded for this assessment yet."))
     fw = data.framework
     rows = []
     for r in mod.itertuples():
@@ -219,7 +219,7 @@ def _moderation(data: ReportData, n: Numbering) -> str:
     sessions = mod.groupby("held_on", sort=True).size()
     summary = _("; ").join(f"{format_date(day)}: " + t.ngettext("%(n)s indicator(s)", "%(n)s indicator(s)", int(k))
                            % {"n": int(k)} for day, k in sessions.items())
-    return (head + _p(_("Sessions: %(sessions)s.") % {"sessions": summary})
+    return (head + para(_("Sessions: %(sessions)s.") % {"sessions": summary})
             + table(n.table(_("Consensus record: what changed and why")),
                     [_("Date"), _("Indicator"), _("Agreed level"), _("Why"), _("Participants"), _("Recorded by")],
                     rows, row_header=None, widths=(10, 22, 10, 28, 18, 12), cls="mbm-annex"))

@@ -56,6 +56,21 @@ def html_cell(markup: str, tag: str) -> NotebookNode:
     return new_code_cell(source="", outputs=[out], metadata={"tags": [tag]})
 
 
+def para(text: str) -> str:
+    """A paragraph of plain text, escaped."""
+    return f"<p>{e(text)}</p>"
+
+
+def heading3(anchor: str, title: str) -> str:
+    """A section heading with its anchor."""
+    return f'<h3 id="{e(anchor)}">{e(title)}</h3>'
+
+
+def lead(title: str) -> str:
+    """A paragraph's bold lead-in ("Warning:")."""
+    return f"<strong>{e(title)}</strong>"
+
+
 def chapter_heading(chapter_id: str, title: str, intro: str = "") -> str:
     return f'<h2 id="{e(chapter_id)}" class="mbm-chapter">{e(title)}</h2>' + (f"<p>{e(intro)}</p>" if intro else "")
 
