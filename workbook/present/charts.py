@@ -26,7 +26,7 @@ from .palette import GRID, HORIZON_COLOURS, LEVEL_COLOURS, NO_SCORE, SPREAD, STA
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-LEVEL_AXIS = "Level (1 absent or ad hoc - 5 sustained)"
+LEVEL_AXIS = N_("Level (1 absent or ad hoc - 5 sustained)")
 
 
 @dataclass(frozen=True)
@@ -198,9 +198,9 @@ def profile_columns(labels: list[str], scores: list[float], title: str) -> Chart
 
 def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 7.5,
           plus: list[bool] | None = None, lows: list[float] | None = None,
-          highs: list[float] | None = None) -> Figure:
-    """Horizontal bars; with ``plus``/``lows``/``highs`` whole levels labelled ``2+ (1–4)`` with a
-    line across each bar for the spread."""
+          highs: list[float] | None = None, lang: str | None = None) -> Figure:
+    """Horizontal bars (their axis named in ``lang``); with ``plus``/``lows``/``highs`` whole levels
+    labelled ``2+ (1–4)`` with a line across each bar for the spread."""
     import matplotlib
     from matplotlib.figure import Figure
     profile = plus is not None or lows is not None
@@ -226,7 +226,7 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 6.0 if profile else 5.4)
         ax.set_xticks([1, 2, 3, 4, 5])
-        ax.set_xlabel(LEVEL_AXIS)
+        ax.set_xlabel(translator(lang or "en").gettext(LEVEL_AXIS))
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.spines[["top", "left" if rtl else "right"]].set_visible(False)
@@ -237,19 +237,19 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
     return fig
 
 
-def plot_subarea_scores(subareas, pillar_name: str) -> Figure:
+def plot_subarea_scores(subareas, pillar_name: str, lang: str | None = None) -> Figure:
     """Horizontal bars: one per sub-area of a pillar (``subareas`` from ``score_subareas``), at its
     level, with the spread of its indicators."""
     levels, plus, lows, highs = level_columns(subareas)
-    return _bars(list(subareas["subarea"]), levels, f"{pillar_name}: sub-area levels", plus=plus, lows=lows,
-                 highs=highs)
+    title = translator(lang or "en").gettext("%(pillar)s: sub-area levels") % {"pillar": pillar_name}
+    return _bars(list(subareas["subarea"]), levels, title, plus=plus, lows=lows, highs=highs, lang=lang)
 
 
-def plot_profile(pillars, title: str = "Capacity profile by pillar") -> Figure:
+def plot_profile(pillars, title: str = "Capacity profile by pillar", lang: str | None = None) -> Figure:
     """Horizontal bars: one per pillar (``pillars`` from ``score_pillars``) at the lower median of
     its sub-area levels, with their spread. A profile, not a rank."""
     levels, plus, lows, highs = level_columns(pillars)
-    return _bars(list(pillars["pillar"]), levels, title, plus=plus, lows=lows, highs=highs)
+    return _bars(list(pillars["pillar"]), levels, title, plus=plus, lows=lows, highs=highs, lang=lang)
 
 
 # -- road map and follow-up (frames from workbook.roadmap) --------------------------------
@@ -297,7 +297,7 @@ def plot_roadmap_gantt(table, title: str = "Road map") -> Figure:
 
 
 def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
-                           label_column: str = "subarea") -> Figure:
+                           label_column: str = "subarea", lang: str | None = None) -> Figure:
     """Dumbbells: baseline and follow-up level per row (``Comparison.subareas`` or ``.pillars``).
 
     A grey dot is the baseline, a coloured dot the follow-up (blue up, red down); rows scored
@@ -323,7 +323,7 @@ def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
         ax.set_yticks(y, [_short(lab, 40) for lab in labels])
         ax.set_xlim(0.8, 5.2)
         ax.set_xticks([1, 2, 3, 4, 5])
-        ax.set_xlabel("Level (grey: baseline; blue: improved; red: declined)")
+        ax.set_xlabel(translator(lang or "en").gettext("Level (grey: baseline; blue: improved; red: declined)"))
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
@@ -458,7 +458,7 @@ def subarea_chart(subareas, pillar_name: str, lang: str | None = None) -> Chart:
     """The sub-areas of a pillar (``subareas`` from ``score_subareas``) at their levels, with the
     spread of their indicators, for reports."""
     levels, plus, lows, highs = level_columns(subareas)
-    return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name)),
+    return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name, lang)),
                  translator(lang or "en").gettext("%(pillar)s: sub-area levels.") % {"pillar": pillar_name} + " "
                  + describe_profile(list(subareas["subarea"]), levels, plus, lows, highs, "indicators", lang))
 
@@ -468,7 +468,7 @@ def profile_chart(pillars, title: str = N_("Capacity profile by pillar"), lang: 
     ``lang``: the language of its title and alt text (default English)."""
     _ = translator(lang or "en").gettext
     levels, plus, lows, highs = level_columns(pillars)
-    return Chart(figure_svg(plot_profile(pillars, _(title))),
+    return Chart(figure_svg(plot_profile(pillars, _(title), lang)),
                  _("Capacity profile by pillar.") + " " + describe_profile(list(pillars["pillar"]), levels, plus,
                                                                           lows, highs, "sub-areas", lang))
 
@@ -508,7 +508,7 @@ def dumbbell_chart(changes, title: str = N_("Change since the baseline"), label_
     parts = [f"{lab}: " + t.pgettext("levels", "%(start)s to %(end)s") % {
                  "start": format_score(b, digits, lang=code), "end": format_score(f, digits, lang=code)}
              for lab, b, f in zip(changes[label_column], changes["baseline"], changes["followup"])]
-    return Chart(figure_svg(plot_followup_dumbbell(changes, t.gettext(title), label_column)),
+    return Chart(figure_svg(plot_followup_dumbbell(changes, t.gettext(title), label_column, lang)),
                  t.gettext("Dumbbell chart of levels, baseline to follow-up.") + " " + t.gettext("; ").join(parts)
                  + ".")
 
