@@ -107,10 +107,7 @@ def test_the_french_contents_give_the_page_of_each_chapter(fr_data, fr_pages, re
     assert list(found.values()) == sorted(found.values())
 
 
-def test_no_framework_or_action_text_is_left_in_english(fr_pages, fr_data, data, request):
-    known_in_weasyprint(request, "WeasyPrint's text of the sub-area table runs the rule words into the next cell, "
-                                 "so the report's own English rule wording (see the strict xfail below) is read as "
-                                 "one sentence")
+def test_no_framework_or_action_text_is_left_in_english(fr_pages, fr_data, data):
     """The English sentences of the French report are none of the framework's or action library's
     text (pdftotext breaks lines, so a sentence is compared by its first five words). What the team
     recorded (notes, evidence) stays in the language it was written in, so its lines do not count."""
@@ -120,10 +117,9 @@ def test_no_framework_or_action_text_is_left_in_english(fr_pages, fr_data, data,
     english = list(framework_strings(data.framework).values())
     english += list(library_strings(yaml.safe_load(DEFAULT_ACTIONS.read_text(encoding="utf-8"))).values())
     content = squash(" \n ".join(english))
-    from workbook.present.levels import RULE_WORDS  # the report's own prose (the strict xfail below)
-    recorded = squash(" ".join(str(v) for frame in (fr_data.ratings, fr_data.evidence)
-                               for col in frame.columns for v in frame[col]) + " " + " ".join(RULE_WORDS.values()))
-    left = [s for s in english_sentences(fr_pages) if " ".join(s.split()[:5]) in content and s not in recorded]
+    recorded = recorded_words(fr_data)
+    left = [s for s in english_sentences(fr_pages)
+            if " ".join(s.split()[:5]) in content and not is_recorded(s, recorded)]
     assert left == [], left[:10]
 
 
