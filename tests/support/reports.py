@@ -20,6 +20,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from support.databases import clear_roadmap
 from workbook.present.charts import subarea_chart
 from workbook.present.levels import subarea_table_html
+from workbook.i18n.countries import assessment_label
+from workbook.i18n.messages import translator
 from workbook.report import load_report_data
 from workbook.roadmap import RoadmapStore
 from workbook.store import Store
@@ -264,8 +266,9 @@ def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
     fw_pillar = data.framework.pillar(pillar_id)
     sub = data.scores.subareas[data.scores.subareas["pillar_id"] == pillar_id]
     row = data.scores.pillars.set_index("pillar_id").loc[pillar_id]
-    caption = f"{fw_pillar.name}: sub-area scores, {data.info.country_code} {data.info.label}"
-    chart = subarea_chart(sub, fw_pillar.name)
+    caption = translator(data.lang).gettext("%(pillar)s: sub-area scores, %(country)s %(round)s") % {
+        "pillar": fw_pillar.name, "country": data.info.country_code, "round": assessment_label(data.info, data.lang)}
+    chart = subarea_chart(sub, fw_pillar.name, data.lang)
     nb = new_notebook()
     nb.cells = [
         new_markdown_cell(f"# Notebook title {pillar_id}"),
@@ -281,7 +284,7 @@ def executed_notebook(data, pillar_id: str) -> nbformat.NotebookNode:
                           "text/plain": "VBox(children=(WIDGET-PLACEHOLDER,))"})]),
         new_code_cell("page.scores_table()", metadata={"tags": ["report"]},
                       outputs=[new_output("display_data",
-                                          data={"text/html": subarea_table_html(sub, row, caption)}),
+                                          data={"text/html": subarea_table_html(sub, row, caption, data.lang)}),
                                new_output("stream", name="stderr", text="STDERR-NOISE\n"),
                                new_output("display_data", data={
                                    "application/vnd.jupyter.widget-view+json": {"model_id": "def"},

@@ -28,6 +28,16 @@ def _catalogue(lang: str) -> dict[str, str]:
         return {m.id: m.string for m in read_mo(f) if m.id and isinstance(m.id, str) and m.string}
 
 
+def assessment_label(info, lang: str | None = None) -> str:
+    """An assessment as people name it (``Atlantis (fictional), baseline 2026``) in ``lang``: the
+    country's name in that language, marked when fictional, and the round as the team named it."""
+    from .messages import translator
+    name = country_name(info.country_code, lang, given=info.country_name)
+    if info.fictional:
+        name = translator(lang).gettext("%(country)s (fictional)") % {"country": name}
+    return f"{name}, {info.round}"
+
+
 def country_name(code: str, lang: str | None = None, *, given: str | None = None) -> str:
     """The name of a country in ``lang`` (default: the setting, ``WORKBOOK_LANG``).
 

@@ -41,6 +41,8 @@ from ..errors import InvalidInput, Problem, WorkbookError
 from ..framework import Pillar
 from ..i18n import SOURCE_LANG
 from ..i18n.content import translated_framework
+from ..i18n.countries import assessment_label
+from ..i18n.messages import translator
 from ..present.charts import Chart, level_bars, level_columns, subarea_chart
 from ..present.html import e, figure, format_completion
 from ..present.levels import subarea_table_html
@@ -83,21 +85,21 @@ def _level_text(label, low, high) -> str:
     return label + spread
 
 
-def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str) -> str:
+def scores_table_html(subareas: pd.DataFrame, pillar_row, caption: str, lang: str | None = None) -> str:
     """An accessible table of a pillar's sub-areas: each level under its rule with its spread, the
     method range, completion, confidence and flags, the pillar's profile in the footer and every
     warning in words (the presentation kit's :func:`~workbook.present.levels.subarea_table_html`)."""
-    return subarea_table_html(subareas, pillar_row, caption)
+    return subarea_table_html(subareas, pillar_row, caption, lang)
 
 
-def chart(subareas: pd.DataFrame, pillar_name: str, *, quick: bool = True) -> Chart:
+def chart(subareas: pd.DataFrame, pillar_name: str, *, quick: bool = True, lang: str | None = None) -> Chart:
     """The sub-area bar chart: ``quick``, the pages' SVG drawn without matplotlib; else the
     report's matplotlib chart. Both carry alt text stating every value."""
     if quick:
         levels, plus, lows, highs = level_columns(subareas)
         return level_bars(list(subareas["subarea"]), levels, f"{pillar_name}: sub-area levels",
                           plus=plus, lows=lows, highs=highs)
-    return subarea_chart(subareas, pillar_name)
+    return subarea_chart(subareas, pillar_name, lang)
 
 
 # -- pillar page ---------------------------------------------------------------------------
@@ -169,7 +171,7 @@ class PillarPage:
         if self.interactive:
             display(self._chart)
         else:
-            display(chart(self.subareas, self.pillar_name, quick=False))
+            display(chart(self.subareas, self.pillar_name, quick=False, lang=self.lang))
 
     # -- parts -------------------------------------------------------------------------------
     @property
@@ -253,10 +255,12 @@ class PillarPage:
                 + self._table_html() + self._chart_html())
 
     def _caption(self) -> str:
-        return f"{self.pillar_name}: sub-area scores, {self.assessment.country_code} {self.assessment.label}"
+        return translator(self.lang).gettext("%(pillar)s: sub-area scores, %(country)s %(round)s") % {
+            "pillar": self.pillar_name, "country": self.assessment.country_code,
+            "round": assessment_label(self.assessment, self.lang)}
 
     def _table_html(self) -> str:
-        return scores_table_html(self.subareas, self.pillar_row, self._caption())
+        return scores_table_html(self.subareas, self.pillar_row, self._caption(), self.lang)
 
     def _chart_html(self) -> str:
         return figure(chart(self.subareas, self.pillar_name), self._caption(), page=True)

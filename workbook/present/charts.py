@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..i18n.messages import N_, translator
 from .fonts import css_family, font_rc, has_rtl
 from .html import e, format_date, format_score, missing
 from .levels import level_label, spread_text, spread_words
@@ -25,7 +26,7 @@ from .palette import GRID, HORIZON_COLOURS, LEVEL_COLOURS, NO_SCORE, SPREAD, STA
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-LEVEL_AXIS = "Level (1 absent or ad hoc - 5 sustained)"
+LEVEL_AXIS = N_("Level (1 absent or ad hoc - 5 sustained)")
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,27 @@ def describe_levels(labels, scores) -> str:
     return "Bar chart of levels from 1 to 5. " + "; ".join(parts) + "."
 
 
-def describe_profile(labels, levels, plus=None, lows=None, highs=None, parts: str = "indicators") -> str:
+def describe_profile(labels, levels, plus=None, lows=None, highs=None, parts: str = "indicators",
+                     lang: str | None = None) -> str:
     """Alt text of a chart of whole levels with their spread: every bar with its level ("2+") and
     the lowest and highest of its ``parts``."""
     n = len(list(labels))
     plus = [False] * n if plus is None else list(plus)
     lows = [float("nan")] * n if lows is None else list(lows)
     highs = [float("nan")] * n if highs is None else list(highs)
+    if lang not in (None, "en"):
+        _ = translator(lang).gettext
+        what = _("indicators") if parts == "indicators" else _("sub-areas")
+        items = [_("%(label)s: not scored") % {"label": lab} if missing(lv) else
+                 _("%(label)s: level %(level)s, %(parts)s %(spread)s") % {
+                     "label": lab, "level": level_label(lv, bool(p)), "parts": what,
+                     "spread": spread_words(lo, hi, lang)}
+                 for lab, lv, p, lo, hi in zip(labels, levels, plus, lows, highs)]
+        head = (_("Bar chart of whole levels from 1 to 5; a line across each bar marks the spread from its lowest "
+                  "to its highest indicator.") if parts == "indicators" else
+                _("Bar chart of whole levels from 1 to 5; a line across each bar marks the spread from its lowest "
+                  "to its highest sub-area."))
+        return head + " " + _("; ").join(items) + "."
     items = [f"{lab}: not scored" if missing(lv) else
              f"{lab}: level {level_label(lv, bool(p))}, {parts} {spread_words(lo, hi)}"
              for lab, lv, p, lo, hi in zip(labels, levels, plus, lows, highs)]
@@ -183,9 +198,9 @@ def profile_columns(labels: list[str], scores: list[float], title: str) -> Chart
 
 def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 7.5,
           plus: list[bool] | None = None, lows: list[float] | None = None,
-          highs: list[float] | None = None) -> Figure:
-    """Horizontal bars; with ``plus``/``lows``/``highs`` whole levels labelled ``2+ (1–4)`` with a
-    line across each bar for the spread."""
+          highs: list[float] | None = None, lang: str | None = None) -> Figure:
+    """Horizontal bars (their axis named in ``lang``); with ``plus``/``lows``/``highs`` whole levels
+    labelled ``2+ (1–4)`` with a line across each bar for the spread."""
     import matplotlib
     from matplotlib.figure import Figure
     profile = plus is not None or lows is not None
@@ -211,7 +226,7 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 6.0 if profile else 5.4)
         ax.set_xticks([1, 2, 3, 4, 5])
-        ax.set_xlabel(LEVEL_AXIS)
+        ax.set_xlabel(translator(lang or "en").gettext(LEVEL_AXIS))
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.spines[["top", "left" if rtl else "right"]].set_visible(False)
@@ -222,19 +237,19 @@ def _bars(labels: list[str], scores: list[float], title: str, *, width: float = 
     return fig
 
 
-def plot_subarea_scores(subareas, pillar_name: str) -> Figure:
+def plot_subarea_scores(subareas, pillar_name: str, lang: str | None = None) -> Figure:
     """Horizontal bars: one per sub-area of a pillar (``subareas`` from ``score_subareas``), at its
     level, with the spread of its indicators."""
     levels, plus, lows, highs = level_columns(subareas)
-    return _bars(list(subareas["subarea"]), levels, f"{pillar_name}: sub-area levels", plus=plus, lows=lows,
-                 highs=highs)
+    title = translator(lang or "en").gettext("%(pillar)s: sub-area levels") % {"pillar": pillar_name}
+    return _bars(list(subareas["subarea"]), levels, title, plus=plus, lows=lows, highs=highs, lang=lang)
 
 
-def plot_profile(pillars, title: str = "Capacity profile by pillar") -> Figure:
+def plot_profile(pillars, title: str = "Capacity profile by pillar", lang: str | None = None) -> Figure:
     """Horizontal bars: one per pillar (``pillars`` from ``score_pillars``) at the lower median of
     its sub-area levels, with their spread. A profile, not a rank."""
     levels, plus, lows, highs = level_columns(pillars)
-    return _bars(list(pillars["pillar"]), levels, title, plus=plus, lows=lows, highs=highs)
+    return _bars(list(pillars["pillar"]), levels, title, plus=plus, lows=lows, highs=highs, lang=lang)
 
 
 # -- road map and follow-up (frames from workbook.roadmap) --------------------------------
@@ -282,7 +297,7 @@ def plot_roadmap_gantt(table, title: str = "Road map") -> Figure:
 
 
 def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
-                           label_column: str = "subarea") -> Figure:
+                           label_column: str = "subarea", lang: str | None = None) -> Figure:
     """Dumbbells: baseline and follow-up level per row (``Comparison.subareas`` or ``.pillars``).
 
     A grey dot is the baseline, a coloured dot the follow-up (blue up, red down); rows scored
@@ -308,7 +323,7 @@ def plot_followup_dumbbell(changes, title: str = "Change since the baseline",
         ax.set_yticks(y, [_short(lab, 40) for lab in labels])
         ax.set_xlim(0.8, 5.2)
         ax.set_xticks([1, 2, 3, 4, 5])
-        ax.set_xlabel("Level (grey: baseline; blue: improved; red: declined)")
+        ax.set_xlabel(translator(lang or "en").gettext("Level (grey: baseline; blue: improved; red: declined)"))
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.spines[["top", "right"]].set_visible(False)
@@ -439,25 +454,35 @@ def plot_profiles(profiles, title: str = "Pillar profiles side by side", ncols: 
 
 
 # -- the charts, with their alt text ------------------------------------------------------------
-def subarea_chart(subareas, pillar_name: str) -> Chart:
+def subarea_chart(subareas, pillar_name: str, lang: str | None = None) -> Chart:
     """The sub-areas of a pillar (``subareas`` from ``score_subareas``) at their levels, with the
     spread of their indicators, for reports."""
     levels, plus, lows, highs = level_columns(subareas)
-    return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name)),
-                 f"{pillar_name}: sub-area levels. "
-                 + describe_profile(list(subareas["subarea"]), levels, plus, lows, highs, "indicators"))
+    return Chart(figure_svg(plot_subarea_scores(subareas, pillar_name, lang)),
+                 translator(lang or "en").gettext("%(pillar)s: sub-area levels.") % {"pillar": pillar_name} + " "
+                 + describe_profile(list(subareas["subarea"]), levels, plus, lows, highs, "indicators", lang))
 
 
-def profile_chart(pillars, title: str = "Capacity profile by pillar") -> Chart:
-    """The pillars of an assessment (``pillars`` from ``score_pillars``): a profile, not a rank."""
+def profile_chart(pillars, title: str = N_("Capacity profile by pillar"), lang: str | None = None) -> Chart:
+    """The pillars of an assessment (``pillars`` from ``score_pillars``): a profile, not a rank;
+    ``lang``: the language of its title and alt text (default English)."""
+    _ = translator(lang or "en").gettext
     levels, plus, lows, highs = level_columns(pillars)
-    return Chart(figure_svg(plot_profile(pillars, title)),
-                 "Capacity profile by pillar. " + describe_profile(list(pillars["pillar"]), levels, plus, lows,
-                                                                  highs, "sub-areas"))
+    return Chart(figure_svg(plot_profile(pillars, _(title), lang)),
+                 _("Capacity profile by pillar.") + " " + describe_profile(list(pillars["pillar"]), levels, plus,
+                                                                          lows, highs, "sub-areas", lang))
 
 
-def gantt_chart(table, title: str = "Road map") -> Chart:
+def gantt_chart(table, title: str = N_("Road map"), lang: str | None = None) -> Chart:
     """The road map's timeline (``Roadmap.table``): every bar with its dates in the alt text."""
+    if lang not in (None, "en"):
+        t = translator(lang)
+        bars = t.gettext("; ").join(f"{r.order}. {r.title}: " + t.gettext("%(start)s to %(end)s") % {
+            "start": format_date(r.start), "end": format_date(r.end)} for r in table.itertuples())
+        alt = t.ngettext("Gantt chart of the road map, %(n)s recommendation in road-map order.",
+                         "Gantt chart of the road map, %(n)s recommendations in road-map order.",
+                         len(table)) % {"n": len(table)} + (f" {bars}." if bars else "")
+        return Chart(figure_svg(plot_roadmap_gantt(table, t.gettext(title))), alt)
     if len(table) == 0:
         alt = "Gantt chart of the road map: no recommendations yet."
     else:
@@ -473,14 +498,19 @@ def _digits(values) -> int:
     return 0 if finite and all(v.is_integer() for v in finite) else 1
 
 
-def dumbbell_chart(changes, title: str = "Change since the baseline", label_column: str = "subarea") -> Chart:
+def dumbbell_chart(changes, title: str = N_("Change since the baseline"), label_column: str = "subarea",
+                   lang: str | None = None) -> Chart:
     """Baseline and follow-up per row (``Comparison.subareas`` or ``.pillars``); whole levels are
     written whole in the alt text."""
+    t = translator(lang or "en")
     digits = _digits(list(changes["baseline"]) + list(changes["followup"]))
-    parts = [f"{lab}: {format_score(b, digits)} to {format_score(f, digits)}" for lab, b, f in
-             zip(changes[label_column], changes["baseline"], changes["followup"])]
-    return Chart(figure_svg(plot_followup_dumbbell(changes, title, label_column)),
-                 "Dumbbell chart of levels, baseline to follow-up. " + "; ".join(parts) + ".")
+    code = None if lang in (None, "en") else lang
+    parts = [f"{lab}: " + t.pgettext("levels", "%(start)s to %(end)s") % {
+                 "start": format_score(b, digits, lang=code), "end": format_score(f, digits, lang=code)}
+             for lab, b, f in zip(changes[label_column], changes["baseline"], changes["followup"])]
+    return Chart(figure_svg(plot_followup_dumbbell(changes, t.gettext(title), label_column, lang)),
+                 t.gettext("Dumbbell chart of levels, baseline to follow-up.") + " " + t.gettext("; ").join(parts)
+                 + ".")
 
 
 def heatmap_chart(matrix, title: str = "Sub-area levels by country and round", labels=None) -> Chart:

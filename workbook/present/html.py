@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..i18n.formats import format_date as i18n_format_date
 from ..i18n.formats import format_number, format_percent
-from ..i18n.messages import translator
+from ..i18n.messages import N_, translator
 from .palette import FAILED, MUTED, OK
 
 if TYPE_CHECKING:
@@ -74,11 +74,19 @@ def format_level(row, digits: int = 1) -> str:
 
 
 #: Review statuses as people read them (the stored values are draft, in_review, validated, final).
-STATUS_LABELS = {"draft": "Draft", "in_review": "In review", "validated": "Validated", "final": "Final"}
+STATUS_LABELS = {"draft": N_("Draft"), "in_review": N_("In review"), "validated": N_("Validated"),
+                 "final": N_("Final")}
+#: The same in running text ("draft: results may still change").
+STATUS_WORDS = {"draft": N_("draft"), "in_review": N_("in review"), "validated": N_("validated"),
+                "final": N_("final")}
 
 
-def format_status(status: str) -> str:
-    return STATUS_LABELS.get(status, str(status))
+def format_status(status: str, *, lang: str | None = None, words: bool = False) -> str:
+    """A review status as people read it (``Draft``; ``words``: ``draft``), in ``lang``."""
+    labels = STATUS_WORDS if words else STATUS_LABELS
+    if status not in labels:
+        return str(status).replace("_", " ") if words else str(status)
+    return translator(lang or "en").gettext(labels[status])
 
 
 def format_share(x, *, lang: str | None = None) -> str:

@@ -8,76 +8,104 @@ framework 1.0 sub-area, whose rule *is* the mean, shows it, as a detail next to 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
 
 from ..scoring import METHOD_NAMES
-from .html import TABLE_CSS, e, format_completion, missing, table, text_or_dash
+from ..i18n.messages import N_, translator
+from .html import TABLE_CSS, e, format_completion, missing, table
 
 NOT_SCORED = "not scored"
 #: What each aggregation rule does, in one sentence (the methodology and the findings say it).
 RULE_WORDS = {
-    "weakest_link": "the lowest indicator sets the level, with \"+\" when another is higher",
-    "median_floor": "the lower median of the indicators, never more than one level above the weakest",
-    "mean": "the mean of the indicators rounded down to a level (framework 1.0), capped by the legal basis",
+    "weakest_link": N_("the lowest indicator sets the level, with \"+\" when another is higher"),
+    "median_floor": N_("the lower median of the indicators, never more than one level above the weakest"),
+    "mean": N_("the mean of the indicators rounded down to a level (framework 1.0), capped by the legal basis"),
 }
+#: The aggregation rules' short names (``scoring.METHOD_NAMES``), marked for the catalogues.
+RULE_NAMES = {"weakest_link": N_("weakest link"), "median_floor": N_("median with a floor"), "mean": N_("mean")}
 
 
-def level_label(level, plus: bool = False) -> str:
-    """``2``, ``2+`` or "not scored"."""
+def level_label(level, plus: bool = False, lang: str | None = None) -> str:
+    """``2``, ``2+`` or "not scored" (in ``lang``, default English)."""
     if missing(level):
-        return NOT_SCORED
+        return translator(lang or "en").gettext(NOT_SCORED)
     return f"{int(level)}{'+' if plus else ''}"
 
 
-def spread_text(low, high) -> str:
+def spread_text(low, high, lang: str | None = None) -> str:
     """The lowest and highest level of the parts: ``1–4``, ``3`` when they agree, "not scored"."""
     if missing(low) or missing(high):
-        return NOT_SCORED
+        return translator(lang or "en").gettext(NOT_SCORED)
     return f"{int(low)}" if int(low) == int(high) else f"{int(low)}–{int(high)}"
 
 
-def spread_words(low, high) -> str:
+def spread_words(low, high, lang: str | None = None) -> str:
     """The spread in words: ``from 1 to 4``, ``all at 3`` or "none scored"."""
+    t = translator(lang or "en")
     if missing(low) or missing(high):
-        return "none scored"
-    return f"all at {int(low)}" if int(low) == int(high) else f"from {int(low)} to {int(high)}"
+        return t.gettext("none scored")
+    if int(low) == int(high):
+        return t.gettext("all at %(level)s") % {"level": int(low)}
+    return t.gettext("from %(low)s to %(high)s") % {"low": int(low), "high": int(high)}
 
 
-def distribution_text(counts: Mapping[int, int]) -> str:
+def distribution_text(counts: Mapping[int, int], lang: str | None = None) -> str:
     """How many parts sit at each level: ``1 at level 2, 5 at level 3`` ("none scored" if none)."""
-    return ", ".join(f"{k} at level {lv}" for lv, k in sorted(counts.items()) if k) or "none scored"
+    t = translator(lang or "en")
+    return (t.gettext(", ").join(t.ngettext("%(n)s at level %(level)s", "%(n)s at level %(level)s", k)
+                                 % {"n": k, "level": lv} for lv, k in sorted(counts.items()) if k)
+            or t.gettext("none scored"))
 
 
-def pillar_distribution(row: Mapping) -> str:
+def pillar_distribution(row: Mapping, lang: str | None = None) -> str:
     """:func:`distribution_text` of a ``score_pillars`` row (its ``n_level_1`` ... ``n_level_5``)."""
-    return distribution_text({lv: int(row[f"n_level_{lv}"]) for lv in range(1, 6)})
+    return distribution_text({lv: int(row[f"n_level_{lv}"]) for lv in range(1, 6)}, lang)
 
 
-def confidence_text(value, none: str = "none") -> str:
+#: Confidence values as stored, marked for the catalogues (``confidence_text`` translates them).
+CONFIDENCE_WORDS = {"high": N_("high"), "medium": N_("medium"), "low": N_("low"), "none": N_("none"), "no": N_("no")}
+
+
+def confidence_text(value, none: str = "none", lang: str | None = None) -> str:
     """``high``, ``medium``, ``low``, or ``none`` when nothing is scored (None or NaN)."""
-    return value if isinstance(value, str) and value else none
+    word = value if isinstance(value, str) and value else none
+    if lang is None or word not in CONFIDENCE_WORDS:
+        return word
+    return translator(lang).gettext(CONFIDENCE_WORDS[word])
 
 
-def rule_name(method: str) -> str:
+def rule_name(method: str, lang: str | None = None) -> str:
     """``weakest link``, ``median with a floor`` or ``mean``."""
+    if lang is not None and method in RULE_NAMES:
+        return translator(lang).gettext(RULE_NAMES[method])
     return METHOD_NAMES.get(method, str(method).replace("_", " "))
 
 
-def rule_text(method: str, score=None) -> str:
+def rule_words(method: str, lang: str | None = None) -> str:
+    """What the rule does, in one sentence (:data:`RULE_WORDS`), in ``lang``."""
+    return translator(lang or "en").gettext(RULE_WORDS[method])
+
+
+def rule_text(method: str, score=None, lang: str | None = None) -> str:
     """The rule's name; a framework 1.0 ``mean`` sub-area adds its mean as a detail: ``mean (3.25)``."""
-    return rule_name(method) + (f" ({float(score):.2f})" if method == "mean" and not missing(score) else "")
+    return rule_name(method, lang) + (f" ({float(score):.2f})" if method == "mean" and not missing(score) else "")
 
 
-def normative_text(met, total) -> str:
+def normative_text(met, total, lang: str | None = None) -> str:
     """``5 of 8`` normative criteria met, or a dash when none was answered."""
-    return "–" if missing(total) or not int(total) else f"{int(met)} of {int(total)}"
+    if missing(total) or not int(total):
+        return "–"
+    return translator(lang or "en").gettext("%(met)s of %(total)s") % {"met": int(met), "total": int(total)}
 
 
-def change_text(change) -> str:
+def change_text(change, lang: str | None = None) -> str:
     """A change in whole levels: ``+1``, ``0``, ``-2`` or "not comparable"."""
-    return "not comparable" if missing(change) else f"{int(round(float(change))):+d}".replace("+0", "0")
+    if missing(change):
+        return translator(lang or "en").gettext("not comparable")
+    return f"{int(round(float(change))):+d}".replace("+0", "0")
 
 
 def subarea_level(row: Mapping) -> str:
@@ -92,30 +120,57 @@ def subarea_level(row: Mapping) -> str:
     return f"{label} ({rule}; indicators {spread_text(row['min_level'], row['max_level'])})"
 
 
-def subarea_table_html(subareas: pd.DataFrame, pillar_row: Mapping, caption: str) -> str:
+_WARNING = re.compile(r"^(critical sub-area )?(\S+ .+?) reads level (\d+) although (.+)$")
+_WEAK = re.compile(r"^(\S+ .+?) is at level (\d+)$")
+
+
+def warning_words(warning: str, lang: str | None = None) -> str:
+    """A sub-area's warning (written in English by :mod:`workbook.scoring`: "ADM.5 Training reads
+    level 3 although ADM.5.3 Protection training is at level 2") in ``lang``; a warning of another
+    form stays as it is."""
+    m = _WARNING.match(warning or "")
+    if m is None or lang in (None, "en"):
+        return warning
+    weak = [_WEAK.match(part) for part in m.group(4).split("; ")]
+    if not all(weak):
+        return warning
+    t = translator(lang)
+    which = t.gettext("; ").join(t.gettext("%(indicator)s is at level %(level)s") % {
+        "indicator": w.group(1), "level": w.group(2)} for w in weak)
+    values = {"subarea": m.group(2), "level": m.group(3), "which": which}
+    if m.group(1):
+        return t.gettext("critical sub-area %(subarea)s reads level %(level)s although %(which)s") % values
+    return t.gettext("%(subarea)s reads level %(level)s although %(which)s") % values
+
+
+def subarea_table_html(subareas: pd.DataFrame, pillar_row: Mapping, caption: str, lang: str | None = None) -> str:
     """A pillar's sub-areas as an accessible table: level, rule, spread of the indicators, method
     range, completion, confidence and flags; the pillar's profile in the footer; every warning
-    written out in words below the table."""
+    written out in words below the table. ``lang``: the language of its words (default English)."""
+    _ = translator(lang or "en").gettext
     rows = []
-    for _, r in subareas.iterrows():
-        rule = rule_text(r["method"], r["score"])
+    for _i, r in subareas.iterrows():
+        rule = rule_text(r["method"], r["score"], lang)
         if r.get("capped_by_legal"):
-            rule += ", capped by the legal basis"
-        rows.append([f"{r['subarea_id']} {r['subarea']}", level_label(r["level"], bool(r["plus"])), rule,
-                     spread_text(r["min_level"], r["max_level"]), spread_text(r["method_low"], r["method_high"]),
-                     format_completion(r["n_scored"], r["n_applicable"]), text_or_dash(r["confidence"]),
-                     int(r["flags"])])
+            rule += _(", capped by the legal basis")
+        rows.append([f"{r['subarea_id']} {r['subarea']}", level_label(r["level"], bool(r["plus"]), lang), rule,
+                     spread_text(r["min_level"], r["max_level"], lang),
+                     spread_text(r["method_low"], r["method_high"], lang),
+                     format_completion(r["n_scored"], r["n_applicable"], lang=lang),
+                     confidence_text(r["confidence"], "–", lang), int(r["flags"])])
     p = pillar_row
-    foot = [[f"Pillar profile ({pillar_distribution(p)})", level_label(p["level"], _plus(p)),
-             "lower median", spread_text(p["min_level"], p["max_level"]),
-             spread_text(p["method_low"], p["method_high"]), format_completion(p["n_rated"], p["n_applicable"]),
-             text_or_dash(p["confidence"]), int(p["flags"])]]
-    out = TABLE_CSS + table(caption, ["Sub-area", "Level", "Rule", "Spread", "Method range", "Completion",
-                                      "Confidence", "Flags"], rows, numeric=(1, 7), cls="mbm-table mbm-scores",
-                            foot=foot)
-    warnings = [w for w in subareas["warning"] if w]
+    foot = [[_("Pillar profile (%(distribution)s)") % {"distribution": pillar_distribution(p, lang)},
+             level_label(p["level"], _plus(p), lang), _("lower median"),
+             spread_text(p["min_level"], p["max_level"], lang), spread_text(p["method_low"], p["method_high"], lang),
+             format_completion(p["n_rated"], p["n_applicable"], lang=lang),
+             confidence_text(p["confidence"], "–", lang), int(p["flags"])]]
+    out = TABLE_CSS + table(caption, [_("Sub-area"), _("Level"), _("Rule"), _("Spread"), _("Method range"),
+                                      _("Completion"), _("Confidence"), _("Flags")], rows, numeric=(1, 7),
+                            cls="mbm-table mbm-scores", foot=foot)
+    warnings = [warning_words(w, lang) for w in subareas["warning"] if w]
     if warnings:
-        out += ('<ul class="mbm-warnings">' + "".join(f"<li><strong>Warning:</strong> {e(w)}</li>"
+        lead = _("Warning:")
+        out += ('<ul class="mbm-warnings">' + "".join(f"<li><strong>{e(lead)}</strong> {e(w)}</li>"
                                                        for w in warnings) + "</ul>")
     return out
 

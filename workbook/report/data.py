@@ -22,6 +22,7 @@ from ..i18n import SOURCE_LANG, direction
 from ..i18n.content import translated_framework, translated_library
 from ..i18n.countries import country_name
 from ..i18n.messages import translator
+from ..present.html import format_status
 from ..scoring import Scores, score_assessment
 from ..store import AssessmentInfo, Store
 from ..store.criteria import CrossingProfile
@@ -156,7 +157,8 @@ class ReportData:
     @property
     def running_title(self) -> str:
         """The running header of the printed pages: country, round and a draft marker."""
-        status = "" if self.info.status == "final" else f" · {self.info.status.replace('_', ' ').upper()}"
+        status = ("" if self.info.status == "final"
+                  else f" · {format_status(self.info.status, lang=self.lang, words=True).upper()}")
         return f"{self.country_label} · {self.info.round}{status}"
 
 

@@ -36,24 +36,40 @@ def chapter_title(data: ReportData, chapter_id: str) -> str:
 
 
 class Numbering:
-    """Figures and tables numbered in document order ("Figure 3.", "Table 7.")."""
+    """Figures and tables numbered in document order ("Figure 3.", "Table 7."), in ``lang``."""
 
-    def __init__(self):
+    def __init__(self, lang: str | None = None):
         self.figures: list[str] = []
         self.tables: list[str] = []
+        self._t = translator(lang or "en")
 
     def figure(self, caption: str) -> str:
         self.figures.append(caption)
-        return f"Figure {len(self.figures)}. {caption}"
+        return self._t.gettext("Figure %(n)s. %(caption)s") % {"n": len(self.figures), "caption": caption}
 
     def table(self, caption: str) -> str:
         self.tables.append(caption)
-        return f"Table {len(self.tables)}. {caption}"
+        return self._t.gettext("Table %(n)s. %(caption)s") % {"n": len(self.tables), "caption": caption}
 
 
 def html_cell(markup: str, tag: str) -> NotebookNode:
     out = new_output("display_data", data={"text/html": markup})
     return new_code_cell(source="", outputs=[out], metadata={"tags": [tag]})
+
+
+def para(text: str) -> str:
+    """A paragraph of plain text, escaped."""
+    return f"<p>{e(text)}</p>"
+
+
+def heading3(anchor: str, title: str) -> str:
+    """A section heading with its anchor."""
+    return f'<h3 id="{e(anchor)}">{e(title)}</h3>'
+
+
+def lead(title: str) -> str:
+    """A paragraph's bold lead-in ("Warning:")."""
+    return f"<strong>{e(title)}</strong>"
 
 
 def chapter_heading(chapter_id: str, title: str, intro: str = "") -> str:
