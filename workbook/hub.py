@@ -106,7 +106,10 @@ def _app_class():
         the hub's API token for the sign-in only: out of the environment the kernels inherit."""
 
         def initialize(self, argv=None):
-            super().initialize(argv)
+            super().initialize(argv)  # clears every identity setting it inherited: only the server says
+            # Behind the hub, accounts are the hub's: the kernels read the hub's user name (HUB_USER_ENV,
+            # set by the spawner) and never a signed token from a request.
+            os.environ[access.KERNEL_ACCOUNTS_ENV] = "hub"
             # Before start() makes the sign-in, the zygote and the first kernel: the token goes to
             # the hub's OAuth client through the configuration (never a command line).
             token = os.environ.pop("JUPYTERHUB_API_TOKEN", "")
