@@ -2,6 +2,7 @@
 field files handed over for download, and a filled file brought back through its plan."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from html import unescape
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from argon2 import PasswordHasher
 
 import workbook.pages.results.page as results_page
 from workbook import config, transfer
@@ -17,6 +19,8 @@ from workbook.errors import InvalidInput, Problem
 from workbook.exchange import export_file
 from workbook.pages import address
 from workbook.pages.results import text as T
+from workbook.store import accounts
+from workbook.store.access import IDENTITY_ENV, KERNEL_ACCOUNTS_ENV, KERNEL_KEY_ENV, sign_identity
 
 ROUND = "baseline 2026"
 
@@ -134,6 +138,33 @@ def test_a_report_is_asked_for_in_the_language_of_the_page(demo_store, shown, mo
     served = {"QUERY_STRING": "country=XAT&round=baseline+2026&lang=fr", "VOILA_REQUEST_URL": "http://x/"}
     french = results_page.open_results("XAT", "", "", environ=served)
     assert french.lang == "fr" and french.make_document("report", "html") and asked == ["fr"]
+
+
+def test_a_donor_viewer_is_refused_the_full_report_but_gets_the_brief(demo_store, shown, monkeypatch):
+    """The builder reads the whole assessment, restricted findings included: the page asks for the
+    full report only for a role that may read them."""
+    monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    xat = demo_store.get_assessment("XAT", ROUND)
+    accounts.add_user(demo_store.engine, "don", "correct horse battery", name="Don Donor")
+    demo_store.grant_role(xat.id, "don", "donor_viewer", by="admin")
+    sid, _ = accounts.start_session(demo_store.engine,
+                                    accounts.authenticate(demo_store.engine, "don", "correct horse battery"))
+    key = "k" * 43
+    token = sign_identity(key.encode(), "don", sid, dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    asked = []
+
+    def build(country, round, **kw):
+        asked.append(kw["documents"])
+        raise BuildUnavailable("not this time")
+    monkeypatch.setattr("workbook.batch.service.request_build", build)
+    for name, value in ((KERNEL_ACCOUNTS_ENV, "workbook"), (KERNEL_KEY_ENV, key), (IDENTITY_ENV, token)):
+        monkeypatch.setenv(name, value)  # as the server gives them to the page's kernel
+    served = {"QUERY_STRING": "country=XAT&round=baseline+2026", "VOILA_REQUEST_URL": "http://x/"}
+    donor = results_page.open_results("XAT", "", "", environ=served)
+    assert donor.store.actor.username == "don"
+    assert donor.make_document("report", "pdf") is False and asked == []
+    assert "donor brief" in text(donor.reports_message) and "restricted" in text(donor.reports_message)
+    assert donor.make_document("brief", "pdf") and asked == [("brief",)]
 
 
 @pytest.mark.parametrize("outcome, says", [

@@ -235,6 +235,11 @@ class ResultsPage:
         from ...batch.service import request_build
         what = T.DOCUMENTS[(document, fmt)]
         a = self.assessment
+        if document == "report" and not self.store.can("read_restricted", a.id):
+            # The builder reads the whole assessment: the full report is for those who may read
+            # restricted findings (a donor viewer gets the brief, which leaves them out).
+            self.reports_message.value = message_html(False, T.FAILED.format(what=what, why=T.REPORT_NOT_FOR_ROLE))
+            return False
         started = time.monotonic()
 
         def work(say):

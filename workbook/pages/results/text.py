@@ -54,6 +54,8 @@ READY_UNCHANGED = "Nothing had changed since it was last made."
 SAVED_AT = "Saved as {path}"  # outside the app (JupyterLab): analysts open the folder themselves
 DOWNLOAD = "Download: {what} ({size})"
 FAILED = "The {what} could not be made: {why}"
+REPORT_NOT_FOR_ROLE = ("your role reads what is cleared for donors; the full report may hold restricted "
+                       "findings: ask for the donor brief, which leaves them out")
 FAILED_NOTEBOOK = ("the {pillar} pillar stopped with {error}. Check that pillar's ratings and notes; if this "
                    "happens again, give this message to the administrator (the server's log has the details).")
 FAILED_UNAVAILABLE = ("the report service did not answer. Try again in a minute; if it goes on, ask the "
