@@ -25,7 +25,7 @@ from ..store import AssessmentInfo, Store
 from .address import (COUNTRY_RE, FRAMEWORK_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK,
                       check_editor, notebook_for, open_store, page_link, problem_html, request_parameters)
 from .first_view import show_first_view
-from .forms import EDITOR_FIELD_CLASS, parse_editor
+from .forms import EDITOR_FIELD_CLASS, parse_editor, signed_in_editor
 from .forms.snapshot import load_snapshot
 
 #: What the page says, in one place.
@@ -145,6 +145,7 @@ class HomePage:
         self.user = widgets.Text(value=editor, description="Your name",
                                  placeholder="given once per browser session", style=label, layout=wide)
         self.user.add_class(EDITOR_FIELD_CLASS)  # remembered for the browser session by our Voila template
+        signed_in_editor(self.user, store)
         self.user_note = widgets.HTML(f'<p class="mbm-note" role="status">{e(note)}</p>' if note else "")
         self.table = widgets.HTML()
         self.search = widgets.Text(description="Find country", placeholder="name or code, e.g. Kenya or KEN",

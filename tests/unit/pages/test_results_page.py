@@ -162,6 +162,8 @@ def test_a_donor_viewer_is_refused_the_full_report_but_gets_the_brief(demo_store
     served = {"QUERY_STRING": "country=XAT&round=baseline+2026", "VOILA_REQUEST_URL": "http://x/"}
     donor = results_page.open_results("XAT", "", "", environ=served)
     assert donor.store.actor.username == "don"
+    # "Your name" is the account's, shown and not typed (the store records the account anyway)
+    assert (donor.user.value, donor.user.disabled, donor.user.description) == ("Don Donor", True, "Signed in as")
     assert donor.make_document("report", "pdf") is False and asked == []
     assert "donor brief" in text(donor.reports_message) and "restricted" in text(donor.reports_message)
     assert donor.make_document("brief", "pdf") and asked == [("brief",)]

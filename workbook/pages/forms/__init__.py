@@ -10,7 +10,7 @@ store and on the editors' ``state`` and ``message``.
 from __future__ import annotations
 
 from .common import (CLEAN, CONFLICT, EDITOR_FIELD_CLASS, FAILED, NAME_MISSING, NOT_RATED, SAVED, SAVING,
-                     Autosave, Look, differ, parse_editor, rating_options)
+                     Autosave, Look, differ, parse_editor, rating_options, signed_in_editor)
 from .evidence import EvidenceEditor, evidence_list_html
 from .indicator import IndicatorEditor, derived_html, indicator_html, rules_for
 from .pillar import PillarForm, flag_reasons, progress_html, subarea_summary
@@ -19,4 +19,4 @@ from .snapshot import Snapshot, load_snapshot
 __all__ = ["CLEAN", "CONFLICT", "EDITOR_FIELD_CLASS", "FAILED", "NAME_MISSING", "NOT_RATED", "SAVED", "SAVING",
            "Autosave", "EvidenceEditor", "IndicatorEditor", "Look", "PillarForm", "Snapshot", "derived_html", "differ",
            "evidence_list_html", "flag_reasons", "indicator_html", "load_snapshot", "parse_editor",
-           "progress_html", "rating_options", "rules_for", "subarea_summary"]
+           "progress_html", "rating_options", "rules_for", "signed_in_editor", "subarea_summary"]

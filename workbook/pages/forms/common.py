@@ -22,6 +22,26 @@ NOT_RATED = ""
 #: the name typed there for the browser session and writes it into such a field when it is empty.
 EDITOR_FIELD_CLASS = "mbm-editor-name"
 NAME_MISSING = "enter your name in “Your name” at the top of the page first"
+
+
+def signed_in_editor(field: widgets.Text, store) -> None:
+    """With accounts on, "Your name" is the signed-in account's: shown, not typed. The store records
+    the account whatever the field says (and refuses another name), so the field is filled, made
+    read-only and taken out of the browser session's name memory. With accounts off (or a page
+    whose sign-in has ended: the store says so at the first save) it stays as it is."""
+    if store is None or getattr(store, "actor_source", None) is None:
+        return
+    try:
+        actor = store.actor
+    except WorkbookError:
+        return
+    if actor is None or not actor.username:
+        return
+    field.value = actor.name or actor.username
+    field.description = "Signed in as"
+    field.placeholder = ""
+    field.disabled = True
+    field.remove_class(EDITOR_FIELD_CLASS)
 DISAGREEMENT_GAP = 1
 #: Seconds of quiet typing before notes are saved; ratings and evidence are saved at once.
 NOTES_DELAY = 1.0

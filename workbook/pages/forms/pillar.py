@@ -22,7 +22,7 @@ from ...framework import Framework, Pillar, SubArea
 from ...present.html import format_score
 from ...scoring import METHOD_NAMES
 from ...store import AssessmentInfo, Store
-from .common import EDITOR_FIELD_CLASS, FORM_STYLE, Look, running_loop
+from .common import EDITOR_FIELD_CLASS, FORM_STYLE, Look, running_loop, signed_in_editor
 from .indicator import IndicatorEditor
 from .moderation import ModerationSection
 from .profile import ProfileEditor
@@ -218,6 +218,7 @@ class PillarForm:
                                  placeholder="required before saving", style=look.label,
                                  layout=widgets.Layout(width="24em"))
         self.user.add_class(EDITOR_FIELD_CLASS)  # our Voila template fills it from the browser session
+        signed_in_editor(self.user, store)
         intro = look.html_widget(FORM_STYLE + '<p class="mbm-help">Open a sub-area to rate its indicators. Every '
                                  "change is saved as you make it (notes a second after you stop typing); the line "
                                  "under each indicator says whether it was saved.</p>")

@@ -46,7 +46,7 @@ from ...store import AssessmentInfo, Store
 from ...store.assessments import SIGN_OFF_ROLES, TRANSITIONS
 from ..address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, check_editor, notebook_for,
                        open_assessment, page_link)
-from ..forms import EDITOR_FIELD_CLASS, parse_editor
+from ..forms import EDITOR_FIELD_CLASS, parse_editor, signed_in_editor
 from ..forms.common import running_loop
 from . import text as T
 from .render import download_html, plan_html, saved_html, status_html, trail_html, working_html
@@ -115,6 +115,7 @@ class ResultsPage:
         self.user = widgets.Text(value=editor, description="Your name", placeholder="required before signing or "
                                  "importing", style=label, layout=wide)
         self.user.add_class(EDITOR_FIELD_CLASS)  # filled from the browser session by our Voila template
+        signed_in_editor(self.user, store)
         self.user_note = widgets.HTML(f'<p class="mbm-note" role="status">{e(note)}</p>' if note else "")
         self.header = widgets.HTML()
         # review

@@ -40,7 +40,7 @@ from ...roadmap import RoadmapStore
 from ...store import AssessmentInfo, Store
 from ..address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, notebook_for,
                        open_assessment, page_link)
-from ..forms import EDITOR_FIELD_CLASS
+from ..forms import EDITOR_FIELD_CLASS, signed_in_editor
 from .render import EXPOSURE_NAMES, donor_map_html, roadmap_html, schedule_problems_html, targets_html
 from .sections import (DonorsSection, FollowUpSection, PackagesSection, RecommendationsSection, RoadmapSection,
                        Section, SuggestionsSection, TargetsSection)
@@ -74,6 +74,7 @@ class RoadmapPage:
         self.user = widgets.Text(description="Your name", placeholder="required before saving",
                                  style={"description_width": "5.5em"}, layout=widgets.Layout(width="24em"))
         self.user.add_class(EDITOR_FIELD_CLASS)  # filled from the browser session by our Voila template
+        signed_in_editor(self.user, self.store)
         self._header = widgets.HTML(self._header_html())
         self.tabs = widgets.Tab(children=[s.box for s in self.sections], titles=[s.title for s in self.sections])
         self.tabs.observe(self._on_tab, "selected_index")
