@@ -161,12 +161,15 @@ def package_costs(library: ActionLibrary, lines: pd.DataFrame, package_actions: 
     """
     shares = shares or {}
     rows = []
+    by_package = dict(tuple(lines.groupby("package_id", sort=False))) if len(lines) else {}
     for pid, ids in package_actions.items():
-        mine = lines[lines["package_id"] == pid]
+        mine = by_package.get(pid, lines.iloc[0:0])
         row = {"package_id": pid}
+        category = mine["category"].to_numpy()
+        low, high = mine["usd_low"].to_numpy(dtype=float), mine["usd_high"].to_numpy(dtype=float)
         for cat in CATEGORIES:
-            c = mine[mine["category"] == cat]
-            row[f"{cat}_low"], row[f"{cat}_high"] = float(c["usd_low"].sum()), float(c["usd_high"].sum())
+            ours = category == cat
+            row[f"{cat}_low"], row[f"{cat}_high"] = float(low[ours].sum()), float(high[ours].sum())
         row["total_low"] = sum(row[f"{c}_low"] for c in CATEGORIES)
         row["total_high"] = sum(row[f"{c}_high"] for c in CATEGORIES)
         row["duration_months"] = package_duration(library, ids)

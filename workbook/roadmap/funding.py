@@ -315,7 +315,7 @@ class FundingStore(RoadmapStore):
     def packages(self, assessment_id: int, *, horizon: str = "long") -> list[pk.InvestmentPackage]:
         """The assessment's suggestions grouped into investment packages (:func:`.packages.build_packages`)."""
         scores = self.scores(assessment_id)
-        sug = self.suggest(assessment_id, horizon=horizon)
+        sug = self.suggest(assessment_id, horizon=horizon, scores=scores)
         return pk.build_packages(self.framework_of(assessment_id), self.library_of(assessment_id), sug,
                                  indicator_levels(scores.indicators), self.store.evidence_frame(assessment_id))
 
@@ -323,8 +323,8 @@ class FundingStore(RoadmapStore):
         """Every package (or only the committed ones) costed from the quantities, prices and rates."""
         fw = self.framework_of(assessment_id)
         lib = self.library_of(assessment_id)
-        sug = self.suggest(assessment_id)
         scores = self.scores(assessment_id)
+        sug = self.suggest(assessment_id, scores=scores)
         packs = pk.build_packages(fw, lib, sug, indicator_levels(scores.indicators),
                                   self.store.evidence_frame(assessment_id))
         plan = self.plan_frame(assessment_id)

@@ -146,11 +146,14 @@ class ActionLibrary(_Model):
 
     _by_id: dict[str, Action] = PrivateAttr(default_factory=dict)
     _by_step: dict[tuple[str, int], list[Action]] = PrivateAttr(default_factory=dict)
+    _also_by_step: dict[tuple[str, int], list[Action]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, __context) -> None:
         for a in self.actions:
             self._by_id[a.id] = a
             self._by_step.setdefault((a.indicator, a.to_level), []).append(a)
+            for c in a.also_closes:
+                self._also_by_step.setdefault((c.indicator, c.to_level), []).append(a)
 
     def action(self, action_id: str) -> Action:
         try:
@@ -178,8 +181,11 @@ class ActionLibrary(_Model):
     def closing(self, indicator_id: str, to_level: int) -> list[Action]:
         """The actions of the step, then the actions homed elsewhere that also close it."""
         own = self.actions_for(indicator_id, to_level)
-        return own + [a for a in self.actions if a not in own and any(
-            c.indicator == indicator_id and c.to_level == to_level for c in a.also_closes)]
+        mine = {a.id for a in own}
+        seen: set[str] = set()
+        others = [a for a in self._also_by_step.get((indicator_id, int(to_level)), [])
+                  if a.id not in mine and not (a.id in seen or seen.add(a.id))]
+        return own + others
 
     def prerequisites_of(self, action_id: str) -> list[Action]:
         """Every prerequisite, direct or indirect, prerequisites first (stable order)."""

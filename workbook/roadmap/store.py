@@ -622,13 +622,15 @@ class RoadmapStore(StoreBase):
             return pd.DataFrame([self._ini_dict(i) for i in rows], columns=cols)
 
     # -- views for the notebook page and the reports ----------------------------------------
-    def suggest(self, assessment_id: int, *, horizon: str = "long", top: int | None = None) -> pd.DataFrame:
+    def suggest(self, assessment_id: int, *, horizon: str = "long", top: int | None = None,
+                scores: Scores | None = None) -> pd.DataFrame:
         """Suggested recommendations from the gaps and the action library (nothing is saved).
 
         ``horizon="short"`` stops at the short-term targets; ``top=n`` looks only at the n
-        sub-areas with the highest priority.
+        sub-areas with the highest priority; ``scores``: the assessment's scores when the caller
+        has them already (scoring is most of the work).
         """
-        scores = self.scores(assessment_id)
+        scores = self.scores(assessment_id) if scores is None else scores
         answers = self.store.criteria_frame(assessment_id)
         return suggest.suggest_recommendations(self.framework_of(assessment_id), self.library_of(assessment_id),
                                                scores.indicators, self.targets(assessment_id, scores), horizon=horizon,
