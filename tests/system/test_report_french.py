@@ -161,3 +161,29 @@ def test_no_english_sentence_is_left_in_the_french_report(fr_pages, fr_data):
     recorded = recorded_words(fr_data)
     left = [s for s in english_sentences(fr_pages) if not is_recorded(s, recorded)]
     assert left == [], left[:10]
+
+
+def _html_text(page: str) -> list[str]:
+    """The text of an HTML fragment, a blank line after each paragraph, cell, item and heading."""
+    import html
+    page = re.sub(r"(?s)<(script|style|svg)\b.*?</\1>", " ", page)
+    page = re.sub(r"</(?:p|li|td|th|h\d|caption|div|tr)>|<br[^>]*>", "\n\n", page)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", page))]
+
+
+def test_the_logframe_and_funding_summary_of_a_costed_road_map_are_french(rich_url):
+    """XAT's baseline round (12 committed packages): the logframe chapter and the two pages of the
+    funding summary have no English sentence but what the team recorded and the packages' titles
+    (the package catalogue is English only)."""
+    from workbook.report.funding import page1, page2
+    from workbook.report.logframe import logframe_html
+    from workbook.report.parts import Numbering
+    fr = load_report_data("XAT", "baseline 2026", store=Store(rich_url), lang="fr")
+    assert fr.funding is not None
+    recorded = recorded_words(fr)
+    titles = [squash(t) for t in fr.funding.road.committed["title"]]
+    n = Numbering("fr")
+    for part in (logframe_html(fr, n), page1(fr, n), page2(fr, n)):
+        left = [s for s in english_sentences(_html_text(part))
+                if not is_recorded(s, recorded) and not any(t in s for t in titles)]
+        assert left == [], left[:10]

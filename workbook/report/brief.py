@@ -69,7 +69,8 @@ def _warnings_html(data: ReportData) -> str:
     head = t.ngettext("%(n)s sub-area(s) read level %(from)s or above with an indicator at level %(weak)s or below:",
                       "%(n)s sub-area(s) read level %(from)s or above with an indicator at level %(weak)s or below:",
                       len(warned)) % {**levels, "n": len(warned)}
-    return para(f"{head} {_('; ').join(warned[:MAX_WARNINGS]) + more}.")
+    listed = _("; ").join(warned[:MAX_WARNINGS])  # outside the f-string: Babel does not extract from inside one
+    return para(f"{head} {listed + more}.")
 
 
 def _page1(data: ReportData, n: Numbering) -> str:

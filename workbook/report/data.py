@@ -68,7 +68,7 @@ class FundingReport:
     logframe: pd.DataFrame  # workbook.roadmap.logframe.build_logframe
 
 
-def load_funding(rm, info: AssessmentInfo, framework: Framework) -> FundingReport | str | None:
+def load_funding(rm, info: AssessmentInfo, framework: Framework, lang: str = "en") -> FundingReport | str | None:
     """The committed road map of the assessment, costed, with its donor view and logframe; None
     before the team commits one; the problems (text) when it cannot be costed."""
     from ..roadmap.donors import donor_view
@@ -83,7 +83,8 @@ def load_funding(rm, info: AssessmentInfo, framework: Framework) -> FundingRepor
     except InvalidInput as exc:  # e.g. a count missing: the brief says so instead of the funding summary
         return str(exc)
     view = donor_view(road, funding.initiatives_frame(info.country_code), info.created_at.date())
-    return FundingReport(road, view, build_logframe(road, framework, funding.library_of(info.id), info.country_name))
+    library = translated_library(funding.library_of(info.id), lang) if lang != "en" else funding.library_of(info.id)
+    return FundingReport(road, view, build_logframe(road, framework, library, info.country_name, lang))
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def load_report_data(country: str, round: str | None = None, *, store: Store | N
                                                      for k, n in data.restricted.items()})
     return dataclasses.replace(data, targets=targets, roadmap=road, donor_map=donors, suggestions=suggestions,
                                follow_up=follow, exposure=rm.get_exposure(info.id), baseline=baseline,
-                               **_funding_fields(load_funding(rm, info, fw)))
+                               **_funding_fields(load_funding(rm, info, fw, lang)))
 
 
 def _funding_fields(got: FundingReport | str | None) -> dict:

@@ -47,6 +47,10 @@ def _p(text: str, cls: str = "") -> str:
     return f'<p class="{cls}">{e(text)}</p>' if cls else f"<p>{e(text)}</p>"
 
 
+def _h2(anchor: str, text: str) -> str:
+    return f'<h2 id="{anchor}">{e(text)}</h2>'
+
+
 def _rates_text(road, _) -> str:
     other = {c: r for c, r in road.costing.rates.items() if c != "USD"}
     used = set(road.costing.lines["price_currency"])
@@ -68,12 +72,15 @@ def page1(data: ReportData, n: Numbering) -> str:
     status = _("final") if info.status == "final" else _("%(status)s: results may still change") % {
         "status": info.status.replace("_", " ")}
     subtitle = _("Migration and border management road map, %(round)s") % {"round": info.round}
-    head = (f'<header class="mbm-cover" aria-label="{e(_("Summary heading"))}">'
+    # gettext calls stay outside the f-strings: Babel does not extract them from inside one
+    label, title = _("Summary heading"), _("%(country)s: funding summary") % {"country": data.country_label}
+    fictional = _("Fictional country: demonstration data")
+    head = (f'<header class="mbm-cover" aria-label="{e(label)}">'
             f'<p class="mbm-running">{e(data.running_title)}</p>'
-            f"<h1>{e(_('%(country)s: funding summary') % {'country': data.country_label})}</h1>"
+            f"<h1>{e(title)}</h1>"
             f'<p class="mbm-subtitle">{e(subtitle)}'
             f' (<span class="mbm-status">{e(status)}</span>; {e(data.generated.isoformat())})</p>'
-            + (f'<p><span class="mbm-fictional">{e(_("Fictional country: demonstration data"))}</span></p>'
+            + (f'<p><span class="mbm-fictional">{e(fictional)}</span></p>'
                if info.fictional else "") + "</header>")
     low, high = road.total
     intro = _("An assessment team rated how well %(country)s manages migration and its borders on a common "
@@ -110,10 +117,10 @@ def page1(data: ReportData, n: Numbering) -> str:
         "gov": money(*gov), "donors": money(*donors), "funded": money(donors[0] - ask[0], donors[1] - ask[1]),
         "ask": money(*ask), "rates": _rates_text(road, _)}
     return (head + f"<p>{e(intro)}</p>"
-            + f'<h2 id="needs">{e(_("What the country needs"))}</h2>' + needs
-            + f"<p>{e(_('The largest gaps, by priority:'))}</p>"
+            + _h2("needs", _("What the country needs")) + needs
+            + _p(_("The largest gaps, by priority:"))
             + "<ul>" + "".join(f"<li>{e(g)}</li>" for g in gaps) + "</ul>"
-            + f'<h2 id="costs">{e(_("What it costs"))}</h2>' + by_horizon + by_pillar + f"<p>{e(split)}</p>")
+            + _h2("costs", _("What it costs")) + by_horizon + by_pillar + f"<p>{e(split)}</p>")
 
 
 def _pillar_rows(data: ReportData, pillars) -> list[list[str]]:
@@ -162,12 +169,12 @@ def page2(data: ReportData, n: Numbering) -> str:
     f = data.funding
     road, view = f.road, f.view
     parts = ['<section class="mbm-page2" aria-labelledby="changes">',
-             f'<h2 id="changes">{e(_("What changes, and for whom"))}</h2>',
+             _h2("changes", _("What changes, and for whom")),
              table(n.table(_("What the committed packages change: the parts of the framework each group depends on, "
                              "level today → level after (cost in USD million; a package counts under each group)")),
                    [_("For whom"), _("What changes"), _("Cost")], _changes(data, _),
                    numeric=(2,), widths=(20, 69, 11)),
-             f'<h2 id="funded">{e(_("What is already funded, and by whom"))}</h2>']
+             _h2("funded", _("What is already funded, and by whom"))]
     t = view.table
     funded = t[t["funding_status"] != "gap"]
     if len(view.by_donor):
@@ -185,7 +192,7 @@ def page2(data: ReportData, n: Numbering) -> str:
                         % {"n": overlapping}))
     gap = t[t["funding_status"] == "gap"].merge(road.committed[["package_id", "start_month", "end_month"]],
                                                  on="package_id", how="left")
-    parts.append(f'<h2 id="ask">{e(_("The ask"))}</h2>')
+    parts.append(_h2("ask", _("The ask")))
     if len(gap):
         ask = _("Donors are asked for %(ask)s for the %(n)d committed packages nobody funds yet.") % {
             "ask": money(*view.ask), "n": len(gap)}
@@ -196,14 +203,15 @@ def page2(data: ReportData, n: Numbering) -> str:
                             for r in gap.itertuples()], numeric=(2,), widths=(70, 12, 18)))
     else:
         parts.append(_p(_("Every committed package has a donor or the government behind it: there is no ask.")))
-    parts.append(f'<h2 id="alignment">{e(_("Alignment with the SDGs and the Global Compact for Migration"))}</h2>')
+    parts.append(_h2("alignment", _("Alignment with the SDGs and the Global Compact for Migration")))
     tags = road.tags()
     for kind, words in (("SDG target", _("SDG targets")), ("GCM objective", _("GCM objectives"))):
         mine = tags[tags["tag"] == kind]
         if len(mine):
             listed = "; ".join(_("%(tag)s (%(n)d, %(cost)s)") % {
                 "tag": r.value, "n": r.n_packages, "cost": _m(r.low, r.high)} for r in mine.itertuples())
-            parts.append(f"<p><strong>{e(words)}</strong> ({e(_('packages, USD million'))}): {e(listed)}.</p>")
+            unit = _("packages, USD million")
+            parts.append(f"<p><strong>{e(words)}</strong> ({e(unit)}): {e(listed)}.</p>")
     parts.append(_p(_("SDG target 10.7: safe, orderly and regular migration; the Global Compact for Migration "
                       "(GCM) has 23 objectives. A package counts under each tag. The country report holds the "
                       "method, the evidence, the logframe and the backlog."), "mbm-note"))

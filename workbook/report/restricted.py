@@ -64,5 +64,6 @@ def restricted_banner_html(data: ReportData) -> str:
     text = t.gettext("This report contains %(items)s. Share it only with people cleared to read them; the donor "
                      "brief, the comparison report and packages for donors leave them out.") % {
         "items": _counted(data.restricted, data.lang)}
-    return (f'<p class="mbm-restricted" role="note"><strong class="mbm-restricted-mark">{e(t.gettext("Restricted"))}'
+    mark = t.gettext("Restricted")  # outside the f-string: Babel does not extract from inside one
+    return (f'<p class="mbm-restricted" role="note"><strong class="mbm-restricted-mark">{e(mark)}'
             f"</strong> {e(text)}</p>")

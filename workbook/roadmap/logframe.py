@@ -18,38 +18,47 @@ from __future__ import annotations
 import pandas as pd
 
 from ..framework import Framework
+from ..i18n.messages import N_, translator
 from .costing import money
 from .library import ActionLibrary
 
 LOGFRAME_COLUMNS = ["level", "ref", "result", "indicators", "verification", "assumptions"]
-SHOWN_BY = {"document": "document", "observed": "observation at the posts", "interview": "interviews",
-            "system": "system demonstration", "statistics": "statistics"}
+SHOWN_BY = {"document": N_("document"), "observed": N_("observation at the posts"), "interview": N_("interviews"),
+            "system": N_("system demonstration"), "statistics": N_("statistics")}
 
 
-def _criteria(framework: Framework, indicator_id: str, level: int) -> list[str]:
+def _criteria(framework: Framework, indicator_id: str, level: int, _=str) -> list[str]:
     ind = framework.indicators[indicator_id]
-    return [f"{c.id} ({SHOWN_BY.get(c.shown_by, c.shown_by)}): {c.text}" for c in ind.criteria
+    return [f"{c.id} ({_(SHOWN_BY[c.shown_by]) if c.shown_by in SHOWN_BY else c.shown_by}): {c.text}"
+            for c in ind.criteria
             if c.id[len(indicator_id) + 1:].rstrip("abcdefghijklmnopqrstuvwxyz") == str(level)]
 
 
-def build_logframe(road, framework: Framework, library: ActionLibrary, country_name: str) -> pd.DataFrame:
-    """The logframe of ``road`` (:class:`~workbook.roadmap.funding.RoadMap`): one row per result."""
+def build_logframe(road, framework: Framework, library: ActionLibrary, country_name: str,
+                   lang: str = "en") -> pd.DataFrame:
+    """The logframe of ``road`` (:class:`~workbook.roadmap.funding.RoadMap`): one row per result,
+    its own words in ``lang`` (the framework's and library's text as given)."""
+    _ = translator(lang).gettext
+    sep = _("; ")
     committed = road.committed
     packs = [road.package(pid) for pid in committed["package_id"]]
     gcm = sorted({g for p in packs for g in p.gcm})
     sdg = sorted({s for p in packs for s in p.sdg}, key=lambda s: [(0, int(x), "") if x.isdigit() else (1, 0, x)
                                                                    for x in s.split(".")])
+    others = [s for s in sdg if s != "10.7"] if len(sdg) > 1 else []
+    impact = (_("People cross the borders of %(country)s safely, in order and through regular channels, with their "
+                "rights protected and cross-border crime contained (SDG target 10.7; also SDG targets %(targets)s)")
+              if others else
+              _("People cross the borders of %(country)s safely, in order and through regular channels, with their "
+                "rights protected and cross-border crime contained (SDG target 10.7)"))
     rows = [{"level": "impact", "ref": "I",
-             "result": f"People cross the borders of {country_name} safely, in order and through regular channels, "
-                       "with their rights protected and cross-border crime contained (SDG target 10.7"
-                       + (f"; also SDG targets {', '.join(s for s in sdg if s != '10.7')}" if len(sdg) > 1 else "")
-                       + ")",
-             "indicators": "SDG indicator 10.7.2 (well-managed migration policies); progress on the GCM objectives "
-                           + ", ".join(str(g) for g in gcm),
-             "verification": "The SDG 10.7.2 inquiry (UN DESA and IOM); the country's GCM voluntary review; the "
-                             "follow-up border management assessment",
-             "assumptions": "Border management stays a government priority; the government takes on the recurrent "
-                            "costs as projects end"}]
+             "result": impact % {"country": country_name, "targets": ", ".join(others)},
+             "indicators": _("SDG indicator 10.7.2 (well-managed migration policies); progress on the GCM objectives "
+                             "%(objectives)s") % {"objectives": ", ".join(str(g) for g in gcm)},
+             "verification": _("The SDG 10.7.2 inquiry (UN DESA and IOM); the country's GCM voluntary review; the "
+                               "follow-up border management assessment"),
+             "assumptions": _("Border management stays a government priority; the government takes on the recurrent "
+                              "costs as projects end")}]
     reach: dict[str, dict[str, tuple[int | None, int]]] = {}
     for p in packs:
         for g in p.gaps:
@@ -58,32 +67,35 @@ def build_logframe(road, framework: Framework, library: ActionLibrary, country_n
     for n, sid in enumerate(sorted(reach), start=1):
         sa = framework.subareas[sid]
         gaps = reach[sid]
-        top = max(to for _, to in gaps.values())
+        top = max(to for _cur, to in gaps.values())
         rows.append({"level": "outcome", "ref": f"O{n}",
-                     "result": f"{sid} {sa.name}: its indicators raised as listed (up to level {top})",
-                     "indicators": "; ".join(f"{iid} {framework.indicators[iid].name}: level "
-                                             f"{'not known' if cur is None else cur} to {to}"
-                                             for iid, (cur, to) in sorted(gaps.items())),
-                     "verification": " | ".join(c for iid, (_, to) in sorted(gaps.items())
-                                                for c in _criteria(framework, iid, to)) or "the level criteria",
-                     "assumptions": "The follow-up assessment rates these indicators on the same framework; the "
-                                    "agencies keep the staff trained under the packages"})
+                     "result": _("%(id)s %(name)s: its indicators raised as listed (up to level %(level)s)") % {
+                         "id": sid, "name": sa.name, "level": top},
+                     "indicators": sep.join(_("%(id)s %(name)s: level %(now)s to %(to)s") % {
+                         "id": iid, "name": framework.indicators[iid].name,
+                         "now": _("not known") if cur is None else cur, "to": to}
+                         for iid, (cur, to) in sorted(gaps.items())),
+                     "verification": " | ".join(c for iid, (_cur, to) in sorted(gaps.items())
+                                                for c in _criteria(framework, iid, to, _)) or _("the level criteria"),
+                     "assumptions": _("The follow-up assessment rates these indicators on the same framework; the "
+                                      "agencies keep the staff trained under the packages")})
     for n, (p, row) in enumerate(zip(packs, committed.to_dict("records")), start=1):
         risks = []
         backlog = [x for x in p.needs if x not in set(committed["package_id"])]
         if backlog:
-            risks.append(f"needs {', '.join(backlog)} (in the backlog)")
+            risks.append(_("needs %(packages)s (in the backlog)") % {"packages": ", ".join(backlog)})
         if p.verify_first:
-            risks.append("some levels are not known (rated IE): verify before buying")
+            risks.append(_("some levels are not known (rated IE): verify before buying"))
         if row.get("funding_status") == "gap":
-            risks.append(f"no funding yet: donors' part {money(row['donor_low'], row['donor_high'])}")
+            risks.append(_("no funding yet: donors' part %(amount)s") % {
+                "amount": money(row["donor_low"], row["donor_high"])})
         if row.get("uncertain"):
-            risks.append(f"cost uncertain: {money(row['total_low'], row['total_high'])}")
+            risks.append(_("cost uncertain: %(amount)s") % {"amount": money(row["total_low"], row["total_high"])})
         outputs = [library.action(a).output or library.action(a).title for a in p.actions]
         criteria = sorted({c for a in p.actions for c in library.action(a).criteria})
         rows.append({"level": "output", "ref": f"P{n}", "result": f"{p.title} ({p.id})",
-                     "indicators": "; ".join(dict.fromkeys(outputs)),
-                     "verification": ("criteria " + ", ".join(criteria) + " met, " if criteria else "")
-                                     + "records of the lead agency",
-                     "assumptions": "; ".join(risks) or "none identified"})
+                     "indicators": sep.join(dict.fromkeys(outputs)),
+                     "verification": _("criteria %(criteria)s met, records of the lead agency") % {
+                         "criteria": ", ".join(criteria)} if criteria else _("records of the lead agency"),
+                     "assumptions": sep.join(risks) or _("none identified")})
     return pd.DataFrame(rows, columns=LOGFRAME_COLUMNS)

@@ -79,10 +79,12 @@ class VisitForm:
         self.status = widgets.HTML()
         self.post.observe(self._on_post, names="value")
         self.save_button.on_click(self.save)
-        team_row = widgets.HBox([widgets.HTML(f"<span>{html.escape(_('Who went'))}</span>"), *self.team.values()],
+        # gettext calls stay outside the f-strings: Babel does not extract them from inside one
+        who_went, title = _("Who went"), _("Record a site visit")
+        team_row = widgets.HBox([widgets.HTML(f"<span>{html.escape(who_went)}</span>"), *self.team.values()],
                                 layout=widgets.Layout(flex_flow="row wrap"))
         self.widget = widgets.VBox([
-            widgets.HTML(f"<h2>{html.escape(_('Record a site visit'))}</h2>"), self.name, self.post, self.day,
+            widgets.HTML(f"<h2>{html.escape(title)}</h2>"), self.name, self.post, self.day,
             self.why, team_row,
             self.checklist_box, self.key, widgets.HBox([self.upload]), self.caption, self.keep_location,
             self.save_button, self.status], layout=FULL)
@@ -94,7 +96,8 @@ class VisitForm:
         rows = []
         self._shown = []
         if code in self.post_codes:
-            rows.append(widgets.HTML(f"<h3>{html.escape(self._('Checklist'))}</h3>"))
+            checklist = self._("Checklist")
+            rows.append(widgets.HTML(f"<h3>{html.escape(checklist)}</h3>"))
             for c in self.mission.checklist(self.assessment_id, code):
                 self._shown.append(c.id)
                 if c.id not in self.answers:
