@@ -7,8 +7,8 @@ and sign-offs carry their account (not a typed name, an address parameter or a h
 wrong role is refused, and nobody reaches another person's server. Every process the hub
 started (proxy, single-user servers, kernels) is gone at the end.
 
-SQLite only: one hub with two servers is the slowest set-up of the suite; the stores' access
-rules are the same on PostgreSQL (tests/unit/store) and the hub adds nothing per database.
+On SQLite and on PostgreSQL (``module_demo_url``: one hub per database, the slowest set-up of
+the suite).
 """
 from __future__ import annotations
 
@@ -114,10 +114,9 @@ class Hub:
 
 
 @pytest.fixture(scope="module")
-def hub_db(demo_db_template, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("hubdb") / "workbook.db"
-    shutil.copy(demo_db_template, path)
-    return f"sqlite:///{path}"
+def hub_db(module_demo_url) -> str:
+    """The demo database of the module, on SQLite and on PostgreSQL (one hub each)."""
+    return module_demo_url
 
 
 @pytest.fixture(scope="module")
