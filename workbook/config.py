@@ -48,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -123,18 +124,25 @@ def runtime_dir() -> Path | None:
 BUILDER_IDLE_SECONDS = 600
 
 
+def _number_setting(name: str, default: float, ok: Callable[[float], bool], wanted: str) -> float:
+    """The number in environment variable ``name`` (``default`` when unset or blank), or a
+    :class:`~workbook.errors.WorkbookError` naming the variable and ``wanted`` when it is not one
+    or ``ok`` refuses it."""
+    raw = os.environ.get(name, "")
+    try:
+        value = float(raw) if raw.strip() else default
+    except ValueError:
+        value = None
+    if value is None or not ok(value):
+        from .errors import WorkbookError
+        raise WorkbookError(f"{name}={raw!r} is not {wanted}")
+    return value
+
+
 def builder_idle_seconds() -> float:
     """Seconds the report builder stays up without a report (``WORKBOOK_BUILDER_IDLE``)."""
-    raw = os.environ.get("WORKBOOK_BUILDER_IDLE", "")
-    try:
-        seconds = float(raw) if raw.strip() else BUILDER_IDLE_SECONDS
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= 7 * 24 * 3600:
-        from .errors import WorkbookError
-        raise WorkbookError(f"WORKBOOK_BUILDER_IDLE={raw!r} is not a number of seconds between 1 and a week "
-                            f"(e.g. {BUILDER_IDLE_SECONDS})")
-    return seconds
+    return _number_setting("WORKBOOK_BUILDER_IDLE", BUILDER_IDLE_SECONDS, lambda v: 0 < v <= 7 * 24 * 3600,
+                           f"a number of seconds between 1 and a week (e.g. {BUILDER_IDLE_SECONDS})")
 
 
 #: The largest attachment accepted by default, in megabytes (a phone photo is 2-8 MB).
@@ -150,14 +158,8 @@ def attachments_dir() -> Path:
 
 def attachment_max_bytes() -> int:
     """The largest attachment accepted, in bytes (``WORKBOOK_ATTACHMENT_MAX_MB``)."""
-    raw = os.environ.get("WORKBOOK_ATTACHMENT_MAX_MB", "")
-    try:
-        mb = float(raw) if raw.strip() else ATTACHMENT_MAX_MB
-    except ValueError:
-        mb = -1.0
-    if not 0 < mb < 10_000:
-        from .errors import WorkbookError
-        raise WorkbookError(f"WORKBOOK_ATTACHMENT_MAX_MB={raw!r} is not a size in megabytes (e.g. 15)")
+    mb = _number_setting("WORKBOOK_ATTACHMENT_MAX_MB", ATTACHMENT_MAX_MB, lambda v: 0 < v < 10_000,
+                         "a size in megabytes (e.g. 15)")
     return int(mb * 1024 * 1024)
 
 
