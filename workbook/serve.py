@@ -820,6 +820,8 @@ def _voila_app_class():
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the Voila child (``python -m workbook.serve NOTEBOOKS_DIR [Voila options]``)."""
+    import faulthandler
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: every thread's stack in the log
     _voila_app_class().launch_instance(argv)
 
 

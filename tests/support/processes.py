@@ -3,6 +3,7 @@ loopback port, stopping a whole process group, walking a process tree in /proc, 
 and CPU time, and a demo database made by the command line."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -47,6 +48,28 @@ def process_tree(pid: int) -> list[int]:
         out.append(p)
         todo += children.get(p, [])
     return out
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum`` (SigCgt in /proc/PID/status)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def dump_stacks(pid: int) -> list[int]:
+    """Ask every process under ``pid`` that prints its stacks on SIGUSR1 (the Voila child, the
+    zygote, forked kernels: faulthandler) to do so now; the processes asked. Others are left
+    alone (SIGUSR1 would end them)."""
+    asked = [p for p in process_tree(pid) if catches(p, signal.SIGUSR1)]
+    for p in asked:
+        with contextlib.suppress(OSError):
+            os.kill(p, signal.SIGUSR1)
+    return asked
 
 
 def tree_memory(pid: int) -> tuple[float, float, int]:

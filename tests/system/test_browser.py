@@ -16,7 +16,7 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from support import ROOT
-from support.browser import CHROMIUM, LOCAL, chromium_available, launched_chromium, serve_app
+from support.browser import CHROMIUM, LOCAL, chromium_available, fetch, launched_chromium, serve_app
 from workbook.store import Store
 
 pytestmark = pytest.mark.browser
@@ -89,11 +89,6 @@ class ResourceLinks(HTMLParser):
             self.urls.append(a["href"])
 
 
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=120) as r:
-        return r.read().decode("utf-8")
-
-
 # -- helpers driving the form as a user does ---------------------------------------------------------
 def open_subarea(page, subarea):
     from playwright.sync_api import expect
@@ -125,9 +120,9 @@ def audit(page):
 
 # -- tests ---------------------------------------------------------------------------------------------
 def test_served_pages_load_nothing_from_other_hosts(app_server):
-    pages = {"pillar": fetch(pillar_url(app_server, "operations.ipynb", "XAT")),
-             "home": fetch(f"{app_server}/voila/render/home.ipynb"),
-             "root": fetch(f"{app_server}/")}
+    pages = {"pillar": fetch(pillar_url(app_server, "operations.ipynb", "XAT"), app_server),
+             "home": fetch(f"{app_server}/voila/render/home.ipynb", app_server),
+             "root": fetch(f"{app_server}/", app_server)}
     for name, text in pages.items():
         urls = ResourceLinks(text).urls
         assert urls or name == "root", name
@@ -139,9 +134,10 @@ def test_served_pages_load_nothing_from_other_hosts(app_server):
     assert "<h1" in pages["pillar"] and "application/vnd.jupyter.widget-view+json" in pages["pillar"]
     assert "Traceback" not in pages["pillar"] and "Error" not in pages["pillar"].split("</head>")[1]
     assert 'http-equiv="refresh"' in pages["root"] and "/voila/render/home.ipynb" in pages["root"]
-    assert "MBM assessment workbook" in fetch(pillar_url(app_server, "operations.ipynb", "XAT") + "&template=classic")
+    classic = pillar_url(app_server, "operations.ipynb", "XAT") + "&template=classic"
+    assert "MBM assessment workbook" in fetch(classic, app_server)
     with pytest.raises(urllib.error.HTTPError) as err:
-        fetch(f"{app_server}/voila/files/operations.ipynb")
+        fetch(f"{app_server}/voila/files/operations.ipynb", app_server)
     err.value.close()
     assert err.value.code in (403, 404)
 

@@ -31,6 +31,7 @@ import gc
 import importlib
 import json
 import os
+import faulthandler
 import signal
 import socket
 import sys
@@ -236,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     sock = socket.socket(fileno=args.fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal: the server decides
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    # SIGUSR1 prints every thread's stack to stderr (the server's log): here and in every kernel
+    # forked from here, so a page that hangs can be looked into without stopping anything.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     if os.getppid() != args.server_pid:
         return 0  # the server is already gone
     _set_name(b"mbm-zygote")
