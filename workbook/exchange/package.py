@@ -25,12 +25,15 @@ on its own framework version when this installation ships it (a 1.0 assessment s
 otherwise its ids are mapped onto this installation's framework through the changelog.
 Format 3 carries the field mission too (``mission``, :mod:`workbook.exchange.mission_package`):
 recreated, the mission is as it was, and evidence observed at a visit comes back with the visit;
-merged into an existing assessment, the mission is left as it is here (a note says so).
+merged into an existing assessment, what is not here yet is added (posts by code, visits by post
+and day, interviews, documents, events, attachments) and what is here is left as it is, with a
+note when the package's differs: the offline team's work comes back to the shared database.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -54,7 +57,7 @@ from ..roadmap.fields import EXPOSURES, RECOMMENDATION_FIELDS, RecommendationCon
 from ..store import AssessmentInfo, Store
 from ..mission import MissionStore
 from .mission_package import describe as describe_mission
-from .mission_package import mission_section, restore_mission
+from .mission_package import mission_section, plan_mission_merge, restore_mission
 from .funding_package import funding_section, restore_funding
 from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRating, ImportPlan, framework_mapping,
                    map_indicator, plan_import)
@@ -677,9 +680,44 @@ def read_package(store: Store, path: str | Path) -> tuple[Package, ImportPlan | 
     _plan_roadmap(store, pkg, plan, info.id, recs)
     _plan_moderation(store, plan, info.id, fw2.moderation)
     if pkg.mission:
-        plan.notes.append(f"the package's {describe_mission(pkg.mission)} was not merged: the mission is left as "
-                          "it is here")
+        _plan_mission(store, pkg, plan, info.id, rows, name)
     return pkg, plan
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _joined(tx: Store, attachments_root=None) -> MissionStore:
+    """A mission store whose calls join the transaction of ``tx`` (acting for the same person)."""
+    mission = MissionStore(tx, attachments_root)
+    mission.actor_source, mission.donor_view, mission._sessions = tx.actor_source, tx.donor_view, tx._sessions
+    return mission
+
+
+def _plan_mission(store: Store, pkg: Package, plan: ImportPlan, assessment_id: int, rows, name: str) -> None:
+    """Merge rule for the field mission (:func:`~.mission_package.plan_mission_merge`): what is not
+    here yet is added, in the import's transaction. Checked now, by writing it in a transaction
+    that is rolled back (its files in a folder that is then removed): a visit outside this
+    installation's mission dates, a post unknown here, a named interviewee... are located
+    problems before anything is confirmed."""
+    merge = plan_mission_merge(MissionStore(store), assessment_id, pkg.mission, [(ind, r) for ind, r, _ in rows])
+    plan.notes.extend(merge.notes)
+    if merge.empty:
+        plan.notes.append(f"the package's {describe_mission(pkg.mission)} is already here")
+        return
+    checker = next(iter(MissionStore(store).team(assessment_id)), "") or "import check"
+    with tempfile.TemporaryDirectory(prefix="mbm-merge-") as scratch:
+        try:
+            with store.one_transaction() as tx:
+                merge.write(_joined(tx, Path(scratch)), assessment_id, by=checker, source=name, dry_run=True)
+                raise _RolledBack
+        except _RolledBack:
+            pass
+
+    def write(tx: Store, by: str) -> int:
+        return merge.write(_joined(tx), assessment_id, by=by, source=name)
+    plan.extra.append(("add the package's field mission records not yet here:", merge.lines, write))
 
 
 def _moderation_identity(indicator_id: str, held_on: dt.date, participants: str, after, note: str) -> tuple:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from support.mission import PDF, jpeg, mission_assessment
+from support.mission import PDF, POSTS, jpeg, mission_assessment
 from workbook.errors import InvalidInput, NotFound
 from workbook.exchange.files import export_file, import_file
 from workbook.mission import MissionStore
@@ -72,7 +72,89 @@ def test_a_refused_mission_leaves_nothing(exported, tmp_path):
         other.get_assessment("XAT", "baseline 2026")
 
 
-def test_merging_leaves_the_mission_as_it_is(exported, store):
+def test_merging_a_package_of_the_same_mission_adds_nothing(exported, store):
     path, _ = exported
     result = import_file(store, path, by="Ana Costa", dry_run=True)
-    assert "1 visit(s)" in result.report and "was not merged" in result.report
+    assert "field mission: 3 post(s), 1 visit(s), 1 interview(s), 3 attachment(s) is already here" in result.report
+
+
+@pytest.fixture
+def field_and_office(exported, store, tmp_path, monkeypatch):
+    """The office database has the package of the first days (``other``); the field team's
+    laptop (``store``) goes on: a new post, a visit there with a photo, an interview, typed
+    evidence with its scan. Returns (office store, field store, field assessment id, package of
+    the field's state)."""
+    path, office = exported
+    import_file(office, path, by="Ana Costa")
+    monkeypatch.setenv("WORKBOOK_ATTACHMENTS", str(tmp_path / "attachments"))
+    field = MissionStore(store, attachments_root=tmp_path / "attachments")
+    aid = store.get_assessment("XAT", "baseline 2026").id
+    field.save_posts(aid, [{"code": "XAT-LND-2", "name": "South Ferry Road", "kind": "land", "region": "South"}],
+                     by="Ana Costa")
+    vid = field.record_visit(aid, by="Max Weber", post="XAT-LND-2", day=DAY + dt.timedelta(days=2),
+                             why="Remote post", team=["Max Weber"],
+                             observations=[{"criterion": "ADM.1.1.4a", "result": "no"}])
+    field.add_attachment(aid, jpeg(gps=False, size=9), "ferry.jpg", by="Max Weber", visit=vid)
+    field.record_interview(aid, by="Ana Costa", role="shift supervisor", agency="Border Police", sex="female",
+                           day=DAY + dt.timedelta(days=2), place="XAT-LND-2", consent=True, anonymity=True,
+                           summary="No scanner at night.")
+    eid = store.add_evidence(aid, "ADM.1.2", by="Ana Costa", type="statistics", source="Ferry log 2025")
+    field.add_attachment(aid, PDF + b"%log", "log.pdf", by="Ana Costa", evidence=eid)
+    again = export_file(store, store.get_assessment("XAT", "baseline 2026"), "json", tmp_path / "xat-day5.json")
+    monkeypatch.setenv("WORKBOOK_ATTACHMENTS", str(tmp_path / "elsewhere"))
+    return office, store, again
+
+
+def _counts(store):
+    mission, aid = MissionStore(store), store.get_assessment("XAT", "baseline 2026").id
+    return (len(mission.posts_frame(aid)), len(mission.visits_frame(aid)),
+            len(mission.interviews_frame(aid, viewer="Ana Costa")),
+            len(mission.attachments_frame(aid, viewer="Ana Costa")))
+
+
+def test_the_field_teams_new_records_merge_into_the_office_database(field_and_office):
+    office, _, again = field_and_office
+    assert _counts(office) == (3, 1, 1, 3)
+    plan = import_file(office, again, by="Ana Costa", dry_run=True)
+    assert "add the package's field mission records not yet here" in plan.report
+    assert "1 posts" in plan.report and "1 visits" in plan.report and "1 interviews" in plan.report
+    assert _counts(office) == (3, 1, 1, 3)  # a dry run writes nothing
+    import_file(office, again, by="Ana Costa")
+    assert _counts(office) == (4, 2, 2, 5)
+    mission, aid = MissionStore(office), office.get_assessment("XAT", "baseline 2026").id
+    visits = mission.visits_frame(aid).set_index("post")
+    atts = mission.attachments_frame(aid, viewer="Ana Costa").set_index("filename")
+    assert atts.loc["ferry.jpg", "linked_to"] == f"visit {visits.loc['XAT-LND-2', 'visit_id']}"
+    ev = office.evidence_frame(aid)
+    log = ev[(ev["indicator_id"] == "ADM.1.2") & (ev["source"] == "Ferry log 2025")]
+    assert len(log) == 1 and atts.loc["log.pdf", "linked_to"] == f"evidence {log['evidence_id'].iloc[0]}"
+    observed = ev[(ev["type"] == "observation") & (ev["indicator_id"] == "ADM.1.1")]
+    assert len(observed) == 2  # each visit brings its own observed evidence, once
+    # the same package again: everything is already here
+    assert "is already here" in import_file(office, again, by="Ana Costa", dry_run=True).report
+    import_file(office, again, by="Ana Costa")
+    assert _counts(office) == (4, 2, 2, 5)
+
+
+def test_a_post_that_differs_is_left_as_it_is_here_with_a_note(field_and_office):
+    office, _, again = field_and_office
+    mission, aid = MissionStore(office), office.get_assessment("XAT", "baseline 2026").id
+    mission.save_posts(aid, [{**POSTS[1], "officers": 45}], by="Ana Costa")
+    result = import_file(office, again, by="Ana Costa")
+    assert "1 post(s) of the package differ from this installation's register (XAT-LND-1)" in result.report
+    assert mission.posts_frame(aid).set_index("code").loc["XAT-LND-1", "officers"] == 45
+
+
+def test_a_merge_the_office_refuses_is_located_and_saves_nothing(field_and_office, tmp_path):
+    office, _, again = field_and_office
+    data = json.loads(again.read_text())
+    new_visit = next(i for i, v in enumerate(data["mission"]["visits"]) if v["post"] == "XAT-LND-2")
+    data["mission"]["visits"][new_visit]["day"] = "2026-05-01"  # after the mission's end
+    bad = tmp_path / "late.json"
+    bad.write_text(json.dumps(data))
+    before = _counts(office), len(office.evidence_frame(office.get_assessment("XAT", "baseline 2026").id))
+    with pytest.raises(InvalidInput) as exc:
+        import_file(office, bad, by="Ana Costa")
+    assert [p.location for p in exc.value.problems] == [f"late.json: mission.visits[{new_visit}].day"]
+    after = _counts(office), len(office.evidence_frame(office.get_assessment("XAT", "baseline 2026").id))
+    assert after == before
