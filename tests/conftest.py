@@ -16,6 +16,7 @@ are in ``support/`` (``databases``, ``browser``, ``reports``).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,21 @@ def pg_databases():
     dbs = PostgresDatabases(PG_ADMIN_URL)
     yield dbs
     dbs.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_attachments(tmp_path_factory):
+    """One attachments folder for the session (WORKBOOK_ATTACHMENTS, inherited by the servers and
+    commands the tests start): the demo's attachment files are written once with its template,
+    and every copy of the demo database finds them. Tests about attachments set their own."""
+    folder = tmp_path_factory.mktemp("attachments")
+    before = os.environ.get("WORKBOOK_ATTACHMENTS")
+    os.environ["WORKBOOK_ATTACHMENTS"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("WORKBOOK_ATTACHMENTS", None)
+    else:
+        os.environ["WORKBOOK_ATTACHMENTS"] = before
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ rule is checked) and is safe to repeat: a round that already has ratings is left
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import yaml
@@ -163,6 +164,8 @@ def _load_round(url: str, story: dict, rnd: dict, today: dt.date, seen_initiativ
         for pid, paid in (plan.get("funding") or {}).items():
             funding.set_package_funding(aid, pid, funded_by=paid["funded_by"], funding_status=paid["status"],
                                         by=DEMO_USER)
+    if rnd.get("mission"):
+        _load_mission(store, aid, rnd)
     counterpart = {m["duty"]: m["name"] for m in rnd["team"]}
     for so in rnd.get("sign_offs") or []:
         store.set_status(aid, so["to_status"], by=so["by"], role=so["role"],
@@ -175,6 +178,70 @@ def _load_round(url: str, story: dict, rnd: dict, today: dt.date, seen_initiativ
             who = counterpart.get("national_counterpart" if step == "validated" else "team_lead", DEMO_USER)
             store.set_status(aid, step, by=who, role=role)
     return True
+
+
+def _sketch(caption: str, kind: str, filename: str) -> bytes:
+    """A small image of our own making for a demo attachment (PNG, or PDF for a ``.pdf`` name): a
+    labelled frame (a sketch or a scanned form), with the caption written in it."""
+    import textwrap
+
+    from PIL import Image, ImageDraw
+    img = Image.new("RGB", (480, 320), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((8, 8, 471, 311), outline="#1f4e79", width=3)
+    if kind == "photo":  # a floor plan: a booth row, a counter and a room
+        for x in range(40, 440, 60):
+            draw.rectangle((x, 200, x + 36, 236), outline="#555555", width=2)
+        draw.rectangle((300, 60, 440, 160), outline="#555555", width=2)
+    else:  # a form: ruled lines
+        for y in range(150, 300, 22):
+            draw.line((40, y, 440, y), fill="#999999", width=1)
+    draw.multiline_text((24, 24), "\n".join(textwrap.wrap(caption, 60)[:4]), fill="#222222")
+    out = io.BytesIO()
+    img.save(out, "PDF" if filename.lower().endswith(".pdf") else "PNG")
+    return out.getvalue()
+
+
+def _load_mission(store: Store, aid: int, rnd: dict) -> None:
+    """The round's field mission, from its story: plan, desk review, register, visits with their
+    checklist answers (observed evidence follows them), interviews and attachments."""
+    from .mission import MissionStore
+    m = rnd["mission"]
+    mission = MissionStore(store)
+    lead = next((t["name"] for t in rnd["team"] if t["duty"] == "team_lead"), rnd["team"][0]["name"])
+    mission.set_plan(aid, by=lead, objectives=m["objectives"], scope=m["scope"], starts=rnd["started"],
+                     ends=rnd["ended"], roles=[{"name": t["name"], "duty": t["duty"].replace("_", " ")}
+                                               for t in rnd["team"]])
+    for d in m.get("documents") or []:
+        mission.add_document(aid, by=lead, title=d["title"], requested_from=d.get("from") or "",
+                             requested=d.get("requested"), received=d.get("received"), note=d.get("note") or "")
+    posts = []
+    for p in m.get("posts") or []:
+        traffic, links = p.get("traffic") or {}, p.get("connectivity") or {}
+        posts.append({"code": p["id"], "name": p["name"], "kind": p["kind"], "region": p.get("region"),
+                      "lat": p.get("lat"), "lon": p.get("lon"), "traffic": traffic.get("people_per_year"),
+                      "traffic_source": traffic.get("source"), "traffic_year": traffic.get("year"),
+                      "agencies": p.get("agencies") or [], "booths": p.get("booths"), "officers": p.get("officers"),
+                      "women_officers": p.get("women_officers"),
+                      "interpol": None if "interpol" not in links else ("yes" if links["interpol"] else "no"),
+                      "api_pnr": None if "api_pnr" not in links else ("yes" if links["api_pnr"] else "no"),
+                      "bmis": links.get("bmis"), "hours": p.get("hours")})
+    if posts:
+        mission.save_posts(aid, posts, by=lead)
+    visits = [{"post": v["post"], "day": v["date"], "why": v["why"], "team": v["team"],
+               "observations": v.get("observations") or [], "key_observations": v.get("key_observations") or []}
+              for v in m.get("visits") or []]
+    ids = dict(zip(((v["post"], str(v["day"])) for v in visits), mission.record_visits(aid, visits, by=lead)))
+    logged = mission.record_interviews(aid, [{"role": i["role"], "agency": i["agency"], "sex": i["sex"],
+                                              "day": i["date"], "place": i["place"], "consent": i["consent"],
+                                              "anonymity": i["anonymity"], "summary": i["summary"]}
+                                             for i in m.get("interviews") or []], by=lead)
+    visit_of = {post: vid for (post, _), vid in ids.items()}
+    for t in m.get("attachments") or []:
+        link = t["linked_to"]
+        target = ({"visit": visit_of[link["visit"]]} if "visit" in link else {"interview": logged[link["interview"]]})
+        content = _sketch(t["caption"], t["kind"], t["name"])
+        mission.add_attachment(aid, content, t["name"], by=lead, caption=t["caption"], **target)
 
 
 def load_demo(store: Store, *, today: dt.date | None = None, progress=None) -> list[str]:

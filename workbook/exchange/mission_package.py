@@ -56,8 +56,8 @@ def mission_section(mission: MissionStore, assessment_id: int) -> dict | None:
                    for v in visits.to_dict("records")],
         "interviews": [] if interviews is None else [
             {"role": i["role"], "agency": i["agency"], "sex": i["sex"], "day": i["day"].isoformat(),
-             "place": i["post"] or i["place"], "consent": bool(i["consent"]), "anonymity": bool(i["anonymity"]),
-             "summary": i["summary"]} for i in interviews.to_dict("records")],
+             "place": _plain(i["post"]) or _plain(i["place"]), "consent": bool(i["consent"]),
+             "anonymity": bool(i["anonymity"]), "summary": i["summary"]} for i in interviews.to_dict("records")],
         "attachments": _attachments(mission, assessment_id, visits, interviews, viewer),
     }
     return section
@@ -327,7 +327,7 @@ def plan_mission_merge(mission: MissionStore, aid: int, section: Mapping, eviden
     merge.keep("visits", section.get("visits") or [], lambda v: (v.get("post"), v.get("day")) not in visits)
     viewer = _first_member(mission, aid)
     here = {} if viewer is None else {
-        _interview_key({**i, "place": i["post"] or i["place"]}): i["interview_id"]
+        _interview_key({**i, "place": _plain(i["post"]) or _plain(i["place"])}): i["interview_id"]
         for i in mission.interviews_frame(aid, viewer=viewer).to_dict("records")}
     merge.interview_ids = [here.get(_interview_key(i)) for i in section.get("interviews") or []]
     known = iter(merge.interview_ids)

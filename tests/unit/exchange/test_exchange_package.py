@@ -8,6 +8,8 @@ import json
 
 import pytest
 import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from support.databases import clear_roadmap
 from support.exchange import IND, capacity, framework_1_assessment, met_up_to
@@ -19,6 +21,7 @@ from workbook.framework import DEFAULT_FRAMEWORK, parse_framework
 from workbook.roadmap import RoadmapStore
 from workbook.roadmap.funding import FundingStore
 from workbook.store import Store
+from workbook.store.models import Evidence, Rating
 
 HELD_ON = dt.date.today() - dt.timedelta(days=30)
 
@@ -100,7 +103,11 @@ def test_package_contents(package, demo_store, xat):
     assert data["assessment"]["country_code"] == "XAT" and data["assessment"]["fictional"] is True
     assert len(data["assessment"]["team"]) == len(xat.team) == 5
     assert len(data["ratings"]) == len(demo_store.framework.indicators)
-    assert sum(len(r["evidence"]) for r in data["ratings"]) == len(demo_store.evidence_frame(xat.id))
+    with Session(demo_store.engine) as s:  # evidence observed at a visit travels with the visit
+        observed = s.scalar(select(func.count()).select_from(Evidence).join(Rating, Evidence.rating_id == Rating.id)
+                            .where(Rating.assessment_id == xat.id, Evidence.visit_id.is_not(None)))
+    assert observed and sum(len(r["evidence"]) for r in data["ratings"]) == len(demo_store.evidence_frame(xat.id)) \
+        - observed
     assert data["format_version"] == 3
     recs = data["recommendations"]
     assert [r["key"] for r in recs] == ["R1", "R2", "R3"]
@@ -138,10 +145,15 @@ def test_round_trip_into_another_database(package, demo_store, xat, tmp_path):
     original, again = build_package(demo_store, xat), build_package(other, copy)
     n = len(original["audit"])
     assert again["audit"][n]["field"] == "imported" and again["audit"][n]["who"] == "importer"
-    # then the funding tables, recreated through the funding store's rules: audited as the importer's
-    assert original["funding"]["packages"] and original["funding"]["quantities"]
-    assert {x["who"] for x in again["audit"][n + 1:]} == {"importer"}
-    assert {x["entity"] for x in again["audit"][n + 1:]} <= {"rate", "unit_cost", "quantity", "package", "commitment"}
+    # then the mission and the funding tables, recreated through their stores' rules: audited as the
+    # importer's, but for the interviews, which only a member of the team logs (the first one here)
+    assert original["funding"]["packages"] and original["funding"]["quantities"] and original["mission"]
+    after = again["audit"][n + 1:]
+    assert {x["who"] for x in after if x["entity"] != "interview"} == {"importer"}
+    assert {x["who"] for x in after if x["entity"] == "interview"} == {xat.team[0][0]}
+    assert {x["entity"] for x in after} <= {"rate", "unit_cost", "quantity", "package", "commitment", "mission_plan",
+                                           "mission_document", "crossing_point", "site_visit", "evidence",
+                                           "interview", "attachment"}
     again["audit"] = again["audit"][:n]
     assert without_time(again) == without_time(original)
     # and the store sees the same ratings and evidence
@@ -335,10 +347,13 @@ def framework_next(mappings: list[dict]):
 
 
 def as_unshipped_2_1(data: dict) -> None:
-    """Label the package 2.1.0, without the answers on ADM.1.1's criteria: criterion ids are not
-    mapped between versions, and 2.2.0 renumbers them (the demo answers them)."""
+    """Label the package 2.1.0, without the answers on ADM.1.1's criteria nor the visits'
+    observations of them: criterion ids are not mapped between versions, and 2.2.0 renumbers them
+    (the demo answers them, and its mission observes some)."""
     data["framework"]["version"] = "2.1.0"
     data["criteria"] = [a for a in data["criteria"] if not a["criterion_id"].startswith("ADM.1.1.")]
+    for visit in (data.get("mission") or {}).get("visits") or []:
+        visit["observations"] = [o for o in visit["observations"] if not o["criterion"].startswith("ADM.1.1.")]
 
 
 def test_older_version_mapped_through_the_changelog(package, demo_store, xat, tmp_path):
