@@ -88,9 +88,10 @@ def build_logframe(road, framework: Framework, library: ActionLibrary, country_n
             risks.append(_("some levels are not known (rated IE): verify before buying"))
         if row.get("funding_status") == "gap":
             risks.append(_("no funding yet: donors' part %(amount)s") % {
-                "amount": money(row["donor_low"], row["donor_high"])})
+                "amount": money(row["donor_low"], row["donor_high"], lang=lang)})
         if row.get("uncertain"):
-            risks.append(_("cost uncertain: %(amount)s") % {"amount": money(row["total_low"], row["total_high"])})
+            risks.append(_("cost uncertain: %(amount)s") % {
+                "amount": money(row["total_low"], row["total_high"], lang=lang)})
         outputs = [library.action(a).output or library.action(a).title for a in p.actions]
         criteria = sorted({c for a in p.actions for c in library.action(a).criteria})
         rows.append({"level": "output", "ref": f"P{n}", "result": f"{p.title} ({p.id})",
