@@ -77,6 +77,20 @@ def confidence_text(value, none: str = "none", lang: str | None = None) -> str:
     return translator(lang).gettext(CONFIDENCE_WORDS[word])
 
 
+#: Evidence strengths as the framework names them (``EvidenceType.strength``, the evidence rules'
+#: ``needs``), marked for the catalogues (``strength_name`` translates them).
+STRENGTH_WORDS = {"testimony": N_("testimony"), "document": N_("document"), "observed": N_("observed"),
+                  "quantitative": N_("quantitative"), "trend": N_("trend"), "audit": N_("audit")}
+
+
+def strength_name(word: str, lang: str | None = None) -> str:
+    """An evidence strength (``testimony``, ``quantitative``...) in ``lang`` (default English); a
+    word the framework adds later stays as written."""
+    if lang in (None, "en") or word not in STRENGTH_WORDS:
+        return word
+    return translator(lang).gettext(STRENGTH_WORDS[word])
+
+
 def rule_name(method: str, lang: str | None = None) -> str:
     """``weakest link``, ``median with a floor`` or ``mean``."""
     if lang is not None and method in RULE_NAMES:
