@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..scoring import METHOD_NAMES
+from ..scoring import CAPPED_NOTE, HELD_NOTE, LEGAL_NOTE, METHOD_NAMES, NO_KINDS_NOTE
 from ..i18n.messages import N_, translator
 from .html import TABLE_CSS, e, format_completion, missing, table
 
@@ -155,6 +155,36 @@ def warning_words(warning: str, lang: str | None = None) -> str:
     if m.group(1):
         return t.gettext("critical sub-area %(subarea)s reads level %(level)s although %(which)s") % values
     return t.gettext("%(subarea)s reads level %(level)s although %(which)s") % values
+
+
+def _template(message: str) -> re.Pattern:
+    """A gettext message read back: its ``%(name)s`` placeholders as named groups."""
+    parts = re.split(r"%\((\w+)\)s", message)
+    return re.compile("^" + "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+                                    for i, p in enumerate(parts)) + "$", re.S)
+
+
+_NOTES = tuple((m, _template(m)) for m in (HELD_NOTE, LEGAL_NOTE, CAPPED_NOTE, NO_KINDS_NOTE))
+
+
+def scoring_note(note: str, lang: str | None = None) -> str:
+    """A note the scoring wrote in English (a median held one level above the weakest indicator, a
+    mean capped by the legal basis, an indicator capped by its evidence, not applicable for want of
+    a kind of crossing point) in ``lang``; a note of another form stays as it is. The framework's
+    words inside it (the evidence rule, the kinds) are those of the framework scored."""
+    if lang in (None, "en") or not note:
+        return note
+    t = translator(lang)
+    for message, pattern in _NOTES:
+        m = pattern.match(note)
+        if m is None:
+            continue
+        values = m.groupdict()
+        if message == NO_KINDS_NOTE:
+            from ..i18n.formats import format_list
+            values["kinds"] = format_list(values["kinds"].split(" or "), lang, style="or")
+        return t.gettext(message) % values
+    return note
 
 
 def subarea_table_html(subareas: pd.DataFrame, pillar_row: Mapping, caption: str, lang: str | None = None) -> str:

@@ -28,7 +28,7 @@ from ..present.charts import describe_profile, dumbbell_chart, gantt_chart, leve
 from ..present.html import (e, figure, format_date, format_share, format_status, items, missing, table,
                             text_or_dash)
 from ..present.levels import (change_text, confidence_text, level_label, normative_text, pillar_distribution,
-                              spread_text, spread_words)
+                              scoring_note, spread_text, spread_words)
 from ..roadmap import compare_scores
 from ..scoring import WARN_FROM, WEAK_AT, Scores
 from . import contributions, logframe, methodology
@@ -588,7 +588,7 @@ def _used(r, lang: str = "en") -> str:
     """The level an indicator counts with, and why when it is not simply the agreed rating."""
     _ = translator(lang).gettext
     if r.status == "NA":
-        return "NA" + ("" if r.level_source in ("rating", "criteria") else f": {r.level_source}")
+        return "NA" + ("" if r.level_source in ("rating", "criteria") else f": {scoring_note(r.level_source, lang)}")
     if missing(r.level):
         return "–"
     if r.status == "IE":

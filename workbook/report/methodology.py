@@ -9,7 +9,7 @@ from collections import Counter
 
 from ..i18n.messages import translator
 from ..present.html import e, format_date, items, table, text_or_dash
-from ..present.levels import RULE_WORDS, rule_name, rule_words, strength_name
+from ..present.levels import RULE_WORDS, rule_name, rule_words, scoring_note, strength_name
 from ..scoring import STALE_AFTER_YEARS, WARN_FROM, WEAK_AT
 from .data import ReportData
 from .findings import criticality_name
@@ -92,7 +92,8 @@ def _profile(data: ReportData, n: Numbering) -> str:
     ind = data.scores.indicators
     by_profile = ind[(ind["status"] == "NA") & ~ind["level_source"].isin(["rating", "criteria"])]
     for r in by_profile.itertuples():
-        rows.append([f"{r.indicator_id} {r.indicator}", _("the whole indicator"), r.level_source])
+        rows.append([f"{r.indicator_id} {r.indicator}", _("the whole indicator"),
+                     scoring_note(r.level_source, data.lang)])
     for iid, indicator in fw.indicators.items():
         if iid in set(by_profile["indicator_id"]):
             continue

@@ -1,5 +1,5 @@
 """Words the scoring and the framework store in English, shown to people in their language:
-evidence strengths, the scoring's notes on a sub-area and on a capped indicator."""
+evidence strengths, the scoring's notes on a sub-area, a capped or a not-applicable indicator."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,8 @@ import pytest
 from workbook.framework import load_framework
 from workbook.i18n import TRANSLATED, translated_framework
 from workbook.pages.forms.evidence import evidence_list_html, type_label
-from workbook.present.levels import STRENGTH_WORDS, strength_name
+from workbook.present.levels import STRENGTH_WORDS, scoring_note, strength_name
+from workbook.scoring import CAPPED_NOTE, HELD_NOTE, LEGAL_NOTE, NO_KINDS_NOTE, aggregate
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +42,45 @@ def test_the_evidence_form_shows_type_and_strength_in_the_framework_s_language(f
     testimony = next(t for t in tfw.evidence_types if t.strength == "testimony")
     html = evidence_list_html(tfw, [{"type": testimony.id, "source": "Rapport annuel", "date": None}])
     assert f"({strength_name('testimony', lang)})" in html and "(testimony)" not in html
+
+
+# -- the scoring's notes ----------------------------------------------------------------------------
+def test_the_scoring_writes_its_notes_from_the_marked_templates():
+    assert aggregate([1, 3, 4, 4, 5], "median_floor")[2] == HELD_NOTE % {"level": 2, "median": 4}
+    assert aggregate([4, 4, 4], "mean", legal=[2], legal_cap=1)[2] == LEGAL_NOTE
+    assert aggregate([2, 3, 3], "median_floor")[2] == ""
+
+
+@pytest.mark.parametrize("lang, held, legal, capped, none", [
+    ("en", "held at 2, one above its weakest indicator (median 4)", "capped by its legal basis",
+     "Level 3 needs a document; capped at 2", "the country has no sea port or river port"),
+    ("fr", "maintenu à 2, un niveau au-dessus de son indicateur le plus faible (médiane 4)",
+     "plafonné par son fondement juridique", "Level 3 needs a document ; plafonné au niveau 2",
+     "le pays n'a pas de sea port ou river port"),
+    ("es", "mantenido en 2, un nivel por encima de su indicador más débil (mediana 4)",
+     "limitado por su base jurídica", "Level 3 needs a document; limitado al nivel 2",
+     "el país no tiene sea port o river port"),
+    ("ar", "أُبقي عند 2، أي مستوى واحد فوق أضعف مؤشراته (الوسيط 4)", "في حدود سقف أساسه القانوني",
+     "Level 3 needs a document؛ محدود السقف عند المستوى 2", "ليس لدى البلد sea port أو river port"),
+])
+def test_the_scoring_s_notes_are_shown_in_the_reader_s_language(lang, held, legal, capped, none):
+    assert scoring_note(aggregate([1, 3, 4, 4, 5], "median_floor")[2], lang) == held
+    assert scoring_note(LEGAL_NOTE, lang) == legal
+    # the rule's own words come from the framework scored (translated there), only the frame is ours
+    assert scoring_note(CAPPED_NOTE % {"rule": "Level 3 needs a document", "level": 2}, lang) == capped
+    assert scoring_note(NO_KINDS_NOTE % {"kinds": "sea port or river port"}, lang) == none
+    assert scoring_note("a note the team typed", lang) == "a note the team typed"
+    assert scoring_note("", lang) == ""
+
+
+def test_a_capped_indicator_and_a_held_sub_area_read_in_french_in_the_scores(fw):
+    import pandas as pd
+
+    from workbook.scoring import score_indicators
+    ind = fw.indicators[next(iter(fw.indicators))]
+    rule = min(fw.evidence_rules, key=lambda r: r.level)
+    ratings = pd.DataFrame([{"indicator_id": ind.id, "national": "5", "external": "5", "agreed": "5",
+                             "status": "rated", "notes": ""}])
+    scored = score_indicators(fw, ratings).set_index("indicator_id").loc[ind.id]
+    assert scored["capped"] and scored["cap_reason"] == CAPPED_NOTE % {"rule": rule.text, "level": rule.level - 1}
+    assert scoring_note(scored["cap_reason"], "fr").endswith(f" ; plafonné au niveau {rule.level - 1}")
