@@ -6,6 +6,7 @@ import pytest
 
 from workbook.framework import load_framework
 from workbook.i18n import TRANSLATED, translated_framework
+from workbook.i18n.extract import PACKAGE_CONTEXT, extract_package_tags
 from workbook.pages.forms.evidence import evidence_list_html, type_label
 from workbook.present.levels import STRENGTH_WORDS, scoring_note, strength_name
 from workbook.scoring import CAPPED_NOTE, HELD_NOTE, LEGAL_NOTE, NO_KINDS_NOTE, aggregate
@@ -84,3 +85,54 @@ def test_a_capped_indicator_and_a_held_sub_area_read_in_french_in_the_scores(fw)
     scored = score_indicators(fw, ratings).set_index("indicator_id").loc[ind.id]
     assert scored["capped"] and scored["cap_reason"] == CAPPED_NOTE % {"rule": rule.text, "level": rule.level - 1}
     assert scoring_note(scored["cap_reason"], "fr").endswith(f" ; plafonné au niveau {rule.level - 1}")
+
+
+# -- investment package titles ------------------------------------------------------------------------
+def _tag_titles() -> dict[str, str]:
+    from workbook.roadmap.packages import DEFAULT_TAGS
+    with DEFAULT_TAGS.open("rb") as f:
+        return {title: comments[0] for _line, _func, (_ctx, title), comments
+                in extract_package_tags(f, {}, [], {})}
+
+
+def test_every_package_title_is_extracted_for_the_catalogues():
+    from workbook.roadmap.library import load_actions
+    from workbook.roadmap.packages import load_tags
+    tags = load_tags(load_actions(framework=load_framework()))
+    assert set(_tag_titles()) == {t.title for t in tags.values()} and len(tags) > 30
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_package_titles_read_in_the_language_and_keep_the_glossary(lang):
+    from workbook.i18n import translator
+    from workbook.i18n.quality import glossary_misses
+    t = translator(lang)
+    shown = {title: t.pgettext(PACKAGE_CONTEXT, title) for title in _tag_titles()}
+    assert all(shown[title] != title for title in shown), [x for x in shown if shown[x] == x]
+    assert {title: glossary_misses(title, tr, lang) for title, tr in shown.items()
+            if glossary_misses(title, tr, lang)} == {}
+
+
+def test_a_package_is_titled_in_the_report_s_language_and_a_composed_title_too():
+    from workbook.roadmap.library import load_actions
+    from workbook.roadmap.packages import PackageTags, package_title
+    lib = load_actions(framework=load_framework())
+    tag = PackageTags("Protection-sensitive screening and referral at the border", ("10.7",), (7,))
+    assert package_title("protection-screening", tag, lib) == tag.title
+    assert package_title("protection-screening", tag, lib, "fr") == (
+        "Un filtrage tenant compte des impératifs de protection et l'orientation à la frontière")
+    assert package_title("ops-2-3-actions", None, lib, "es", indicator="OPS.2.3") == "Acciones para OPS.2.3"
+    assert package_title("ops-2-3-actions", None, lib, indicator="OPS.2.3") == "Actions for OPS.2.3"
+
+
+def test_the_road_map_of_a_french_report_names_its_packages_in_french(demo_store):
+    from workbook.i18n import translator
+    from workbook.roadmap.funding import FundingStore
+    funding = FundingStore(demo_store)
+    xat = demo_store.get_assessment("XAT", "baseline 2026")
+    english, french = funding.road_map(xat.id), funding.road_map(xat.id, lang="fr")
+    assert list(english.table["package_id"]) == list(french.table["package_id"])  # same packages, same order
+    t = translator("fr")
+    for en, fr in zip(english.table["title"], french.table["title"]):
+        assert fr == t.pgettext(PACKAGE_CONTEXT, en) and fr != en
+    assert french.table.drop(columns="title").equals(english.table.drop(columns="title"))  # only the words change

@@ -571,7 +571,7 @@ class PackagesSection(Section):
         from ...roadmap.funding import FundingStore
         page = self.page
         try:
-            self.road = FundingStore(page.store).road_map(page.assessment.id)
+            self.road = FundingStore(page.store).road_map(page.assessment.id, lang=page.lang)
         except InvalidInput as exc:  # e.g. a count missing: say what to enter
             self.road = None
             self.table.value = ""
