@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..scoring import CAPPED_NOTE, HELD_NOTE, LEGAL_NOTE, METHOD_NAMES, NO_KINDS_NOTE
+from ..i18n.grammar import elide
 from ..i18n.messages import N_, translator
 from .html import TABLE_CSS, e, format_completion, missing, table
 
@@ -180,10 +181,12 @@ def scoring_note(note: str, lang: str | None = None) -> str:
         if m is None:
             continue
         values = m.groupdict()
+        names = ()
         if message == NO_KINDS_NOTE:
             from ..i18n.formats import format_list
-            values["kinds"] = format_list(values["kinds"].split(" or "), lang, style="or")
-        return t.gettext(message) % values
+            names = tuple(values["kinds"].split(" or "))
+            values["kinds"] = format_list(names, lang, style="or")
+        return elide(t.gettext(message) % values, lang, *names)
     return note
 
 

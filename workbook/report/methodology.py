@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..i18n.grammar import elide
 from ..i18n.messages import translator
 from ..present.html import e, format_date, items, table, text_or_dash
 from ..present.levels import RULE_WORDS, rule_name, rule_words, scoring_note, strength_name
@@ -100,8 +101,10 @@ def _profile(data: ReportData, n: Numbering) -> str:
         out = [c for c in indicator.criteria if not c.applies(profile.kinds)]
         if out:
             why = sorted({k for c in out for k in c.applies_to})
+            kinds = [names.get(k, k) for k in why]
             rows.append([f"{iid} {indicator.name}", ", ".join(c.id for c in out),
-                         _("the country has no %(kinds)s") % {"kinds": _(" or ").join(names.get(k, k) for k in why)}])
+                         elide(_("the country has no %(kinds)s") % {"kinds": _(" or ").join(kinds)}, data.lang,
+                               *kinds)])
     if not rows:
         return head + text + para(_("Nothing is left out: every indicator and criterion applies to this profile."))
     coded = ind[(ind["status"] == "NA") & ind["level_source"].isin(["rating", "criteria"])]

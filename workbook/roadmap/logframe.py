@@ -18,6 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..framework import Framework
+from ..i18n.grammar import elide
 from ..i18n.messages import N_, translator
 from .costing import money
 from .library import ActionLibrary
@@ -52,7 +53,7 @@ def build_logframe(road, framework: Framework, library: ActionLibrary, country_n
               _("People cross the borders of %(country)s safely, in order and through regular channels, with their "
                 "rights protected and cross-border crime contained (SDG target 10.7)"))
     rows = [{"level": "impact", "ref": "I",
-             "result": impact % {"country": country_name, "targets": ", ".join(others)},
+             "result": elide(impact % {"country": country_name, "targets": ", ".join(others)}, lang, country_name),
              "indicators": _("SDG indicator 10.7.2 (well-managed migration policies); progress on the GCM objectives "
                              "%(objectives)s") % {"objectives": ", ".join(str(g) for g in gcm)},
              "verification": _("The SDG 10.7.2 inquiry (UN DESA and IOM); the country's GCM voluntary review; the "

@@ -7,6 +7,7 @@ import pytest
 from workbook.framework import load_framework
 from workbook.i18n import TRANSLATED, translated_framework
 from workbook.i18n.extract import PACKAGE_CONTEXT, extract_package_tags
+from workbook.i18n.grammar import elide, starts_with_vowel_sound
 from workbook.pages.forms.evidence import evidence_list_html, type_label
 from workbook.present.levels import STRENGTH_WORDS, scoring_note, strength_name
 from workbook.scoring import CAPPED_NOTE, HELD_NOTE, LEGAL_NOTE, NO_KINDS_NOTE, aggregate
@@ -136,3 +137,48 @@ def test_the_road_map_of_a_french_report_names_its_packages_in_french(demo_store
     for en, fr in zip(english.table["title"], french.table["title"]):
         assert fr == t.pgettext(PACKAGE_CONTEXT, en) and fr != en
     assert french.table.drop(columns="title").equals(english.table.drop(columns="title"))  # only the words change
+
+
+# -- French elision before a name ---------------------------------------------------------------------
+@pytest.mark.parametrize("name, expected", [
+    ("Atlantis", "les frontières d'Atlantis"), ("Équateur", "les frontières d'Équateur"),
+    ("Haïti", "les frontières d'Haïti"), ("Honduras", "les frontières de Honduras"),
+    ("Togo", "les frontières de Togo"), ("Yémen", "les frontières de Yémen"), ("Oman", "les frontières d'Oman"),
+])
+def test_french_elides_de_before_a_name_with_a_vowel_sound(name, expected):
+    assert elide(f"les frontières de {name}", "fr", name) == expected
+
+
+def test_elision_touches_only_the_names_given_and_only_french():
+    text = "Rapport de Atlantis, de Atlantisville, que Atlantis soit, de entrée"
+    assert elide(text, "fr", "Atlantis") == "Rapport d'Atlantis, de Atlantisville, qu'Atlantis soit, de entrée"
+    assert elide("lorsque Atlantis", "fr", "Atlantis") == "lorsqu'Atlantis"
+    assert elide("de Atlantis", "es", "Atlantis") == elide("de Atlantis", "en", "Atlantis") == "de Atlantis"
+    assert elide("de Atlantis", "fr") == "de Atlantis" and elide("", "fr", "Atlantis") == ""
+    assert not starts_with_vowel_sound("") and starts_with_vowel_sound("île Maurice")
+
+
+def test_the_french_logframe_and_notes_elide_before_the_country_and_the_kinds():
+    from workbook.i18n import translator
+    impact = translator("fr").gettext("People cross the borders of %(country)s safely, in order and through regular "
+                                      "channels, with their rights protected and cross-border crime contained (SDG "
+                                      "target 10.7)")
+    assert "de %(country)s" in impact  # the catalogue says "de", the name decides
+    assert "frontières d'Atlantis" in elide(impact % {"country": "Atlantis"}, "fr", "Atlantis")
+    assert scoring_note(NO_KINDS_NOTE % {"kinds": "aéroport international"}, "fr") == (
+        "le pays n'a pas d'aéroport international")
+
+
+def test_the_french_logframe_of_the_demo_names_atlantis_with_elision(demo_store):
+    from workbook.roadmap.funding import FundingStore
+    from workbook.roadmap.logframe import build_logframe
+    funding = FundingStore(demo_store)
+    info = demo_store.get_assessment("XAT", "baseline 2026")
+    road = funding.road_map(info.id, lang="fr")
+    frame = build_logframe(road, translated_framework(funding.framework, "fr"), funding.library, "Atlantis",
+                           lang="fr")
+    impact = frame.iloc[0]["result"]
+    assert impact.startswith("Les personnes franchissent les frontières d'Atlantis") and "de Atlantis" not in impact
+    titles = dict(zip(road.table["package_id"], road.table["title"]))  # the packages, titled in French
+    outputs = frame[frame["level"] == "output"]["result"].tolist()
+    assert outputs == [f"{titles[pid]} ({pid})" for pid in road.committed["package_id"]]

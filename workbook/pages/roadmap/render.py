@@ -9,6 +9,7 @@ import re
 import pandas as pd
 
 from ...errors import Problem
+from ...i18n.grammar import elide
 from ...i18n.messages import N_, translator
 from ...present.charts import dumbbell_chart, gantt_chart
 from ...present.html import e, figure, format_cell, frame_table, missing, text_or_dash
@@ -198,7 +199,8 @@ def followup_html(fu, country: str, lang: str | None = None) -> str:
                            empty=_("no indicator changed."))
     status = frame_table(fu.status.reset_index(), _cols([("status", N_("Status")), ("short", N_("Short term")),
                                                          ("long", N_("Long term")), ("total", N_("Total"))], _),
-                         _("Recommendations of %(baseline)s by status") % {"baseline": fu.baseline},
+                         elide(_("Recommendations of %(baseline)s by status") % {"baseline": fu.baseline}, lang,
+                               fu.baseline),
                          cls="mbm-followup-status", row_header="status")
     return notes + chart + pillars + subareas + targeted + status
 

@@ -17,6 +17,7 @@ from ...roadmap.fields import COST_BANDS, FUNDING_STATUSES, HORIZONS, RECOMMENDA
 from ...roadmap.library import ACTION_TYPES
 from ...i18n.messages import translator
 from ...i18n.countries import country_name
+from ...i18n.grammar import elide
 from ...store import AssessmentInfo
 from ..forms import NAME_MISSING
 from .render import (EXPOSURE_NAMES, donor_map_html, exposure_name, followup_html, gantt_html, initiatives_html,
@@ -636,8 +637,8 @@ class DonorsSection(Section):
     def refresh(self) -> None:
         page = self.page
         self.inits = page.rm.initiatives_frame(page.assessment.country_code)
-        caption = page._("Initiatives in %(country)s") % {"country": country_name(
-            page.assessment.country_code, page.lang, given=page.assessment.country_name)}
+        name = country_name(page.assessment.country_code, page.lang, given=page.assessment.country_name)
+        caption = elide(page._("Initiatives in %(country)s") % {"country": name}, page.lang, name)
         self.registry.value = initiatives_html(self.inits, caption, page.lang)
         self.flags.value = donor_map_html(page.rm.donor_map(page.assessment.id), page.lang)
         options = [(page._("new initiative"), self.NEW)] + [(f"I{r['id']} {r['donor']}: {r['title'][:70]}",
