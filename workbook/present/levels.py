@@ -92,6 +92,28 @@ def strength_name(word: str, lang: str | None = None) -> str:
     return translator(lang).gettext(STRENGTH_WORDS[word])
 
 
+#: Stored road-map words (action types, funding and recommendation statuses, exposure, horizons),
+#: marked for the catalogues; the report and the road-map page show them with ``roadmap_word``.
+ROADMAP_WORDS = {
+    "legislation": N_("legislation"), "policy_strategy": N_("policy or strategy"),
+    "sop": N_("standard operating procedure"), "training": N_("training"), "staffing": N_("staffing"),
+    "coordination": N_("coordination"), "ict_system": N_("ICT system"), "equipment": N_("equipment"),
+    "infrastructure": N_("infrastructure"), "financing": N_("financing"), "oversight": N_("oversight"),
+    "committed": N_("committed"), "pipeline": N_("pipeline"), "gap": N_("gap"),
+    "open": N_("open"), "in_progress": N_("in progress"), "done": N_("done"), "dropped": N_("dropped"),
+    "low": N_("low"), "medium": N_("medium"), "high": N_("high"),
+    "Short term (up to 18 months)": N_("Short term (up to 18 months)"),
+    "Long term (2-5 years)": N_("Long term (2-5 years)")}
+
+
+def roadmap_word(value, lang: str | None) -> str:
+    """A stored road-map word (``in_progress``) as people read it, in ``lang``."""
+    text = str(value)
+    if text in ROADMAP_WORDS and lang not in (None, "en"):
+        return translator(lang).gettext(ROADMAP_WORDS[text])
+    return text.replace("_", " ")
+
+
 def rule_name(method: str, lang: str | None = None) -> str:
     """``weakest link``, ``median with a floor`` or ``mean``."""
     if lang is not None and method in RULE_NAMES:

@@ -443,6 +443,11 @@ def test_the_page_speaks_the_language_of_its_address(demo_store, xat):
     assert "paquets d'investissement retenus" in money and "millions USD" in money and "USD million" not in money
     road = page.open("Road map")
     assert "Vérification du calendrier" in html_module.unescape(road.problems.value)
+    recs = page.open("Recommendations")
+    table = html_module.unescape(recs.table.value)
+    assert "ouverte" in table and "<td>open</td>" not in table  # stored words shown in French
+    assert ("système informatique", "ict_system") in recs.action_type.options
+    assert recs.funding_status.options[0][1] == "committed" and recs.funding_status.value == "gap"
     # what the team typed stays as written; the English page is unchanged
     english = rp.RoadmapPage(demo_store, xat)
     assert english.tabs.get_title(0) == "Targets" and "All assessments" in english._header.value

@@ -13,12 +13,13 @@ from ...i18n.grammar import elide
 from ...i18n.messages import N_, translator
 from ...present.charts import dumbbell_chart, gantt_chart
 from ...present.html import e, figure, format_cell, frame_table, missing, text_or_dash
+from ...present.levels import roadmap_word
 from ...roadmap.library import HORIZONS
 from ...roadmap.sequence import HORIZON_NAMES
 
-EXPOSURE_NAMES = {1: N_("low"), 2: N_("medium"), 3: N_("high")}
-#: The horizons' names (``roadmap.sequence.HORIZON_NAMES``), marked for the catalogues.
-HORIZON_WORDS = {"short": N_("Short term (up to 18 months)"), "long": N_("Long term (2-5 years)")}
+EXPOSURE_NAMES = {1: "low", 2: "medium", 3: "high"}
+#: The columns whose stored words (``in_progress``, ``gap``, ``ict_system``...) a page shows in its language.
+WORD_COLUMNS = ("action_type", "funding_status", "horizon", "status", "cost_band")
 
 
 def words(lang: str | None):
@@ -28,7 +29,15 @@ def words(lang: str | None):
 
 def exposure_name(level: int, lang: str | None = None) -> str:
     """``low``, ``medium`` or ``high``, in ``lang``."""
-    return words(lang)(EXPOSURE_NAMES[level])
+    return roadmap_word(EXPOSURE_NAMES[level], lang)
+
+
+def shown_words(frame: pd.DataFrame, lang: str | None) -> pd.DataFrame:
+    """``frame`` with the stored words of :data:`WORD_COLUMNS` in ``lang`` (as stored in English)."""
+    if lang in (None, "en") or not len(frame):
+        return frame
+    return frame.assign(**{c: [roadmap_word(v, lang) if isinstance(v, str) and v else v for v in frame[c]]
+                           for c in WORD_COLUMNS if c in frame.columns})
 
 
 def _cols(columns, _) -> list[tuple[str, str]]:
@@ -103,6 +112,7 @@ def recommendations_html(recs: pd.DataFrame, caption: str, lang: str | None = No
     _ = words(lang)
     rows = recs.assign(ref=[f"#{i}" for i in recs["id"]], cost=[_cost(r) for r in recs.to_dict("records")]) \
         if len(recs) else recs
+    rows = shown_words(rows, lang)
     return frame_table(rows, _cols(REC_COLUMNS, _), caption, cls="mbm-recommendations", row_header="ref",
                        empty=_("no recommendations yet: accept suggestions or add one below."))
 
@@ -116,8 +126,8 @@ def roadmap_html(road, caption: str, lang: str | None = None) -> str:
     parts = []
     for h in HORIZONS:
         g = road.group(h)
-        g = g.assign(ref=[f"#{i}" for i in g["id"]]) if len(g) else g
-        name = _(HORIZON_WORDS[h]) if h in HORIZON_WORDS else HORIZON_NAMES[h]
+        g = shown_words(g.assign(ref=[f"#{i}" for i in g["id"]]), lang) if len(g) else g
+        name = roadmap_word(HORIZON_NAMES[h], lang)
         parts.append(frame_table(g, cols, f"{caption}: {name}", cls=f"mbm-roadmap mbm-{h}",
                                  empty=_("no recommendations in this horizon.")))
     return "".join(parts)
@@ -197,8 +207,9 @@ def followup_html(fu, country: str, lang: str | None = None) -> str:
                                          ("initiative", _("Initiative")), ("donor", _("Donor")), ("match", _("Match"))],
                            _("Changed indicators and the initiatives that addressed them"), cls="mbm-targeted",
                            empty=_("no indicator changed."))
-    status = frame_table(fu.status.reset_index(), _cols([("status", N_("Status")), ("short", N_("Short term")),
-                                                         ("long", N_("Long term")), ("total", N_("Total"))], _),
+    status_cols = _cols([("status", N_("Status")), ("short", N_("Short term")), ("long", N_("Long term")),
+                         ("total", N_("Total"))], _)
+    status = frame_table(shown_words(fu.status.reset_index(), lang), status_cols,
                          elide(_("Recommendations of %(baseline)s by status") % {"baseline": fu.baseline}, lang,
                                fu.baseline),
                          cls="mbm-followup-status", row_header="status")
@@ -220,7 +231,8 @@ def packages_html(road, caption: str, lang: str | None = None) -> str:
                          f"{g.indicator_id} {'?' if g.current is None else g.current}→{g.to_level}" for g in p.gaps),
                      "funded": text_or_dash(r["funded_by"]),
                      "rank": "" if missing(r["rank"]) else int(r["rank"])})
-    frame = pd.DataFrame(rows, columns=[*road.table.columns, "cost", "donors_part", "gaps", "funded"])
+    frame = shown_words(pd.DataFrame(rows, columns=[*road.table.columns, "cost", "donors_part", "gaps", "funded"]),
+                        lang)
     committed = frame[frame["state"] == "committed"].sort_values("rank")
     backlog = frame[frame["state"] != "committed"]
     total = money(*road.total, lang=lang) if len(committed) else "–"

@@ -13,6 +13,7 @@ import pandas as pd
 from ...errors import Conflict, InvalidInput, Problem, WorkbookError
 from ...i18n.messages import N_
 from ...present.html import e, format_cell, frame_table, message_html, missing
+from ...present.levels import roadmap_word
 from ...roadmap.fields import COST_BANDS, FUNDING_STATUSES, HORIZONS, RECOMMENDATION_STATUSES
 from ...roadmap.library import ACTION_TYPES
 from ...i18n.messages import translator
@@ -22,7 +23,7 @@ from ...store import AssessmentInfo
 from ..forms import NAME_MISSING
 from .render import (EXPOSURE_NAMES, donor_map_html, exposure_name, followup_html, gantt_html, initiatives_html,
                      packages_html, problem_text, recommendations_html, roadmap_html, schedule_problems_html,
-                     targets_html)
+                     shown_words, targets_html)
 
 if TYPE_CHECKING:
     from .page import RoadmapPage
@@ -139,7 +140,8 @@ class TargetsSection(Section):
     def build(self) -> list:
         _ = self.page._
         label, wide = {"description_width": "9em"}, widgets.Layout(width="36em")
-        self.exposure = widgets.Dropdown(options=[(f"{k} {_(v)}", k) for k, v in EXPOSURE_NAMES.items()], value=2,
+        self.exposure = widgets.Dropdown(options=[(f"{k} {exposure_name(k, self.page.lang)}", k)
+                                                  for k in EXPOSURE_NAMES], value=2,
                                          description=_("Exposure"), style=label, layout=widgets.Layout(width="20em"))
         self.exposure_reason = widgets.Textarea(description=_("Reason"), style=label, layout=wide,
                                                 placeholder=_("e.g. traffic volume at the crossing points; threat "
@@ -319,7 +321,8 @@ class SuggestionsSection(Section):
                    ("action_type", _("Type")), ("horizon", _("Horizon")), ("cost_band", _("Cost")),
                    ("priority", _("Priority")), ("title", _("Title")), ("prerequisites", _("Needs")),
                    ("in_list", _("In the list"))]
-        self.table.value = frame_table(shown.head(MAX_SHOWN_SUGGESTIONS), columns, caption, cls="mbm-suggestions",
+        self.table.value = frame_table(shown_words(shown.head(MAX_SHOWN_SUGGESTIONS), page.lang), columns, caption,
+                                       cls="mbm-suggestions",
                                        row_header="key", empty=_("no gap to close with these filters."))
         self.choice.options = [(f"{r['key']} · {r['title'][:90]}", r["key"]) for r in shown.to_dict("records")
                                if not r["in_list"]]
@@ -371,7 +374,7 @@ class RecommendationsSection(Section):
                                           layout=wide)
         self.target_level = widgets.Dropdown(options=[(_("choose"), "")] + [(str(i), str(i)) for i in range(1, 6)],
                                              description=_("Target level"), style=label, layout=half)
-        self.action_type = widgets.Dropdown(options=[(t.replace("_", " "), t) for t in ACTION_TYPES],
+        self.action_type = widgets.Dropdown(options=[(roadmap_word(t, self.page.lang), t) for t in ACTION_TYPES],
                                             description=_("Action type"), style=label, layout=half)
         self.title_ = widgets.Text(description=_("Title"), style=label, layout=wide)
         self.description = widgets.Textarea(description=_("Description"), style=label, layout=wide)
@@ -384,7 +387,8 @@ class RecommendationsSection(Section):
         self.amount = widgets.Text(description=_("Amount"), placeholder=_("e.g. 250,000"), style=label, layout=half)
         self.currency = widgets.Text(description=_("Currency"), placeholder=_("ISO 4217, e.g. EUR"), style=label,
                                      layout=half)
-        self.funding_status = widgets.Dropdown(options=list(FUNDING_STATUSES), value="gap", description=_("Funding"),
+        self.funding_status = widgets.Dropdown(options=[(roadmap_word(f, self.page.lang), f) for f in FUNDING_STATUSES],
+                                               value="gap", description=_("Funding"),
                                                style=label, layout=half)
         self.horizon = widgets.Dropdown(options=[(_("short (up to 18 months)"), "short"),
                                                  (_("long (2-5 years)"), "long")],
@@ -394,7 +398,7 @@ class RecommendationsSection(Section):
         self.completion_indicator = widgets.Text(description=_("Completion indicator"), style=label, layout=wide,
                                                  placeholder=_("how the team will know it is done"))
         self.deadline = widgets.Text(description=_("Deadline"), placeholder=_("YYYY-MM-DD"), style=label, layout=half)
-        self.status_ = widgets.Dropdown(options=[(s.replace("_", " "), s) for s in RECOMMENDATION_STATUSES],
+        self.status_ = widgets.Dropdown(options=[(roadmap_word(s, self.page.lang), s) for s in RECOMMENDATION_STATUSES],
                                         value="open",
                                         description=_("Status"), style=label, layout=half)
         self.save_button = widgets.Button(description=_("Save recommendation"), button_style="primary",
