@@ -56,7 +56,7 @@ i18n: install
 	  --copyright-holder "MBM assessment workbook contributors" --add-comments TRANSLATORS: \
 	  --sort-by-file --no-wrap . 2>&1 | grep -v '^extracting messages from' || true
 	@for l in $(LOCALES); do \
-	  $(VENV)/bin/pybabel update --init-missing --no-wrap -i $(POT) -d workbook/locale -D workbook -l $$l || exit 1; \
+	  $(VENV)/bin/pybabel update --init-missing --no-fuzzy-matching --no-wrap -i $(POT) -d workbook/locale -D workbook -l $$l || exit 1; \
 	done
 	$(VENV)/bin/pybabel compile --statistics -d workbook/locale -D workbook
 

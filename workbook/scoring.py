@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .framework import Framework, Indicator
+from .i18n.messages import N_
 
 STALE_AFTER_YEARS = 3
 CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -46,6 +47,12 @@ METHODS: tuple[str, ...] = ("weakest_link", "median_floor", "mean")
 METHOD_NAMES = {"weakest_link": "weakest link", "median_floor": "median with a floor", "mean": "mean"}
 #: A sub-area at this level or above with an indicator at WEAK_AT or below carries a warning.
 WARN_FROM, WEAK_AT = 3, 2
+#: The notes the scoring writes beside a level, in English (frames and CSV exports keep them so);
+#: marked for the catalogues, shown in a reader's language by ``present.levels.scoring_note``.
+HELD_NOTE = N_("held at %(level)s, one above its weakest indicator (median %(median)s)")
+LEGAL_NOTE = N_("capped by its legal basis")
+CAPPED_NOTE = N_("%(rule)s; capped at %(level)s")
+NO_KINDS_NOTE = N_("the country has no %(kinds)s")
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,7 @@ def _text(value) -> str | None:
 
 def _kinds_missing(framework: Framework, ind: Indicator) -> str:
     names = {k.id: k.name for k in framework.crossing_kinds}
-    return "the country has no " + " or ".join(names.get(k, k).lower() for k in ind.applies_to)
+    return NO_KINDS_NOTE % {"kinds": " or ".join(names.get(k, k).lower() for k in ind.applies_to)}
 
 
 def score_indicators(framework: Framework, ratings: pd.DataFrame, evidence: pd.DataFrame | None = None,
@@ -248,7 +255,7 @@ def score_indicators(framework: Framework, ratings: pd.DataFrame, evidence: pd.D
             override = crit.level is not None and int(rated_level) != crit.level
         if status == "rated" and level > cap:
             capped, level = True, float(cap)
-            cap_reason = f"{why}; capped at {cap}"
+            cap_reason = CAPPED_NOTE % {"rule": why, "level": cap}
         nat, ext = _level(national), _level(external)
         disagreement = bool(not np.isnan(nat) and not np.isnan(ext) and abs(nat - ext) > 1)
         dates = [d for _, d in records if d is not None]
@@ -301,12 +308,12 @@ def aggregate(levels: list[float], method: str, *, legal: list[float] | None = N
     if method == "median_floor":
         med = lower_median(levels)
         if med > low + 1:
-            return low + 1.0, low + 1.0, f"held at {int(low) + 1}, one above its weakest indicator (median {int(med)})"
+            return low + 1.0, low + 1.0, HELD_NOTE % {"level": int(low) + 1, "median": int(med)}
         return med, med, ""
     if method == "mean":
         score, note = float(np.mean(levels)), ""
         if legal and legal_cap is not None and score > min(legal) + legal_cap:
-            score, note = float(min(legal) + legal_cap), "capped by its legal basis"
+            score, note = float(min(legal) + legal_cap), LEGAL_NOTE
         return float(math.floor(score + 1e-9)), score, note
     raise ValueError(f"unknown aggregation method {method!r}; use one of {', '.join(METHODS)}")
 
@@ -346,7 +353,7 @@ def score_subareas(framework: Framework, indicators: pd.DataFrame) -> pd.DataFra
                          "mean": float(np.mean(levels)) if levels else np.nan,
                          "method_low": min(by_method) if levels else np.nan,
                          "method_high": max(by_method) if levels else np.nan,
-                         "note": note, "capped_by_legal": note == "capped by its legal basis",
+                         "note": note, "capped_by_legal": note == LEGAL_NOTE,
                          "warning": _warning(sa.id, sa.name, sa.criticality == "critical", level, df),
                          "refers_to": ", ".join(r.indicator for r in sa.refers_to),
                          "contributes": ", ".join(sa.contributes),

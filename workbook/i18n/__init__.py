@@ -3,8 +3,9 @@
 * :mod:`.languages`: the languages (code, names, direction) and :func:`parse_lang`;
 * :mod:`.messages`: interface and report strings through gettext (``translator(lang)``), the
   catalogues under ``workbook/locale`` (``make i18n`` extracts, updates and compiles them);
-* :mod:`.formats`: dates, numbers, percentages and amounts for a language (Babel);
+* :mod:`.formats`: dates, numbers, percentages and amounts (in millions too) for a language (Babel);
 * :mod:`.countries`: country names from pycountry's ISO 3166-1 translations;
+* :mod:`.grammar`: French elision before a name filled in at run time (``d'Atlantis``);
 * :mod:`.content`: framework and action-library text per language (``translated_framework``,
   ``framework_check``: missing and stale strings, located);
 * :mod:`.quality`: the checks a translation passes (ids, numbers, placeholders, script, glossary).
@@ -23,8 +24,8 @@ from .languages import LANGUAGES, SOURCE_LANG, TRANSLATED, Language, direction, 
 _LAZY = {
     "translator": "messages", "Translator": "messages", "N_": "messages", "LOCALE_DIR": "messages",
     "format_date": "formats", "format_datetime": "formats", "format_number": "formats", "format_percent": "formats",
-    "format_currency": "formats", "format_list": "formats",
-    "country_name": "countries",
+    "format_currency": "formats", "format_list": "formats", "format_millions": "formats",
+    "country_name": "countries", "elide": "grammar",
     "translated_framework": "content", "translated_library": "content", "framework_check": "content",
     "library_check": "content", "framework_strings": "content", "library_strings": "content",
     "source_hash": "content", "Coverage": "content", "Finding": "content", "ContentCheck": "content",

@@ -1,7 +1,8 @@
 """Dates, numbers, percentages and amounts written the way a language writes them (Babel, CLDR).
 
 ``format_number(12345.5, "fr")`` gives ``12 345,5``, ``format_date(d, "es")`` ``5 de marzo de 2026``,
-``format_currency(1500000, "USD", "ar")`` ``‏1,500,000 US$``. Digits stay Western (0-9) in every
+``format_currency(1500000, "USD", "ar")`` ``‏1,500,000 US$``, ``format_millions(1.25e7, 1.25e7, "USD", "fr")``
+``12,5 millions USD``. Digits stay Western (0-9) in every
 language, Arabic included, as the translations and the glossary do. ``lang`` None means the
 setting (``WORKBOOK_LANG``). The presentation kit (:mod:`workbook.present.html`) calls these.
 """
@@ -11,6 +12,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 
 from .languages import parse_lang
 
@@ -75,3 +77,33 @@ def format_list(items: Iterable[str], lang: str | None = None, style: str = "sta
     """``a, b and c`` in the language (``et``, ``y``, ``و``)."""
     from babel.lists import format_list as fmt
     return fmt(list(items), style=style, locale=_loc(lang))
+
+
+def _million(value: float, lang: str | None) -> tuple[str, tuple[str, str]]:
+    """``value`` (an amount) in millions as shown (one decimal from 0.1 million, else two) and the
+    words around it for a million, agreeing with it (CLDR: ``million``/``millions``, ``millón``/``millones``)."""
+    loc = _loc(lang)
+    digits = 1 if value >= 1e5 else 2
+    shown = Decimal(f"{value / 1e6:.{digits}f}")
+    forms = loc.compact_decimal_formats["long"]
+    pattern = (forms.get(loc.plural_form(shown)) or forms["other"]).get("1000000") or forms["other"]["1000000"]
+    return format_number(float(shown), lang, digits), (pattern.prefix[0], pattern.suffix[0])
+
+
+def format_millions(low: float, high: float, currency: str = "USD", lang: str | None = None,
+                    *, unit: bool = True) -> str:
+    """An amount or a range of amounts in millions of ``currency``: ``USD 1.2-3.5 million`` (en),
+    ``1,2-3,5 millions USD`` (fr), ``1,2-3,5 millones de USD`` (es), one figure when low and high
+    agree, ``USD 0`` when high is 0. ``unit=False`` gives the figures alone (``1,2-3,5``), for a
+    table whose header names the unit. The word agrees with the (high) figure by CLDR's plural rules;
+    where the currency goes is the catalogue's (``pgettext("money", ...)``)."""
+    from .messages import translator
+    t = translator(lang)
+    if high == 0:
+        return "0" if not unit else t.pgettext("money", "%(currency)s 0") % {"currency": currency}
+    top, word = _million(high, lang)
+    figures = top if round(low) == round(high) else f"{_million(low, lang)[0]}-{top}"
+    if not unit:
+        return figures
+    return t.pgettext("money", "%(currency)s %(amount)s") % {"currency": currency,
+                                                               "amount": word[0] + figures + word[1]}

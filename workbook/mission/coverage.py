@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..framework import CROSSING_KINDS, Framework
-from .fields import KIND_NAMES
+from ..i18n.formats import format_number, format_percent
+from ..i18n.messages import translator
+from .fields import KIND_NAMES, kind_name
 
 
 @dataclass(frozen=True)
@@ -42,21 +44,34 @@ class Coverage:
 
     @property
     def sentence(self) -> str:
-        """The coverage in words, for the report and the page."""
+        """The coverage in words, for the report and the page (English: :meth:`describe` in a language)."""
+        return self.describe()
+
+    def describe(self, lang: str | None = None) -> str:
+        """The coverage in words in ``lang`` (default English)."""
+        t = translator(lang or "en")
         if not self.posts:
-            return "No crossing point is recorded in the register yet."
-        out = [f"The team visited {self.visited} of the {self.posts} posts in the register"]
+            return t.gettext("No crossing point is recorded in the register yet.")
+        first = t.ngettext("The team visited %(visited)s of the %(posts)s post in the register",
+                           "The team visited %(visited)s of the %(posts)s posts in the register",
+                           self.posts) % {"visited": self.visited, "posts": self.posts}
         if self.share is not None and self.visited:
             years = "/".join(str(y) for y in self.years)
-            out[0] += (f"; visited posts handle {self.share * 100:.0f} % of recorded crossings "
-                       f"({self.traffic_visited:,} of {self.traffic:,} people a year"
-                       + (f", {years} figures" if years else "") + ")")
-        words = [f"no {KIND_NAMES[k]} post visited" for k in self.unvisited_kinds]
-        words += [f"no {KIND_NAMES[k]} post in the register" for k in self.missing_kinds]
-        text = out[0] + ("; " + "; ".join(words) if words else "") + "."
+            share = f"{self.share * 100:.0f} %" if lang in (None, "en") else format_percent(self.share, lang)
+            values = {"share": share, "visited": format_number(self.traffic_visited, lang or "en"),
+                      "traffic": format_number(self.traffic, lang or "en"), "years": years}
+            first += (t.gettext("; visited posts handle %(share)s of recorded crossings (%(visited)s of %(traffic)s "
+                                "people a year, %(years)s figures)") if years else
+                      t.gettext("; visited posts handle %(share)s of recorded crossings (%(visited)s of %(traffic)s "
+                                "people a year)")) % values
+        words = [t.gettext("no %(kind)s post visited") % {"kind": kind_name(k, lang)} for k in self.unvisited_kinds]
+        words += [t.gettext("no %(kind)s post in the register") % {"kind": kind_name(k, lang)}
+                  for k in self.missing_kinds]
+        text = first + (t.gettext("; ") + t.gettext("; ").join(words) if words else "") + "."
         if self.unknown_traffic:
-            text += (f" {self.unknown_traffic} post{'s' if self.unknown_traffic != 1 else ''} of the register "
-                     f"{'have' if self.unknown_traffic != 1 else 'has'} no traffic figure.")
+            text += " " + t.ngettext("%(n)s post of the register has no traffic figure.",
+                                     "%(n)s posts of the register have no traffic figure.",
+                                     self.unknown_traffic) % {"n": self.unknown_traffic}
         return text
 
 

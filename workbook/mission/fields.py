@@ -23,12 +23,13 @@ import pandas as pd
 import pycountry
 
 from ..errors import InvalidInput, Problem, Problems
+from ..i18n.messages import N_, translator
 from ..framework import CROSSING_KINDS, Criterion, Framework
 from ..inputs import MAX_LONG, MAX_NOTES, MAX_SHORT, parse_answer, parse_items, parse_text, read_date
 from ..names import Anonymity
 
-KIND_NAMES = {"air": "air", "land": "land", "sea": "sea", "river_lake": "river or lake", "rail": "rail",
-              "inland": "inland office"}
+KIND_NAMES = {"air": N_("air"), "land": N_("land"), "sea": N_("sea"), "river_lake": N_("river or lake"),
+              "rail": N_("rail"), "inland": N_("inland office")}
 KIND_WORDS = {"air": "air", "airport": "air", "land": "land", "road": "land", "sea": "sea", "seaport": "sea",
               "port": "sea", "maritime": "sea", "river_lake": "river_lake", "river/lake": "river_lake",
               "river lake": "river_lake", "river": "river_lake", "lake": "river_lake", "rail": "rail",
@@ -52,6 +53,12 @@ INTERVIEW_FIELDS = ("role", "agency", "sex", "day", "place", "consent", "anonymi
 DOCUMENT_FIELDS = ("title", "requested_from", "requested", "received", "note")
 EVENT_FIELDS = ("day", "kind", "post", "place", "subject")
 PLAN_FIELDS = ("objectives", "scope", "starts", "ends", "roles")
+
+
+def kind_name(kind: str, lang: str | None = None) -> str:
+    """A kind of crossing point in words (``air``, ``river or lake``), in ``lang`` (default English)."""
+    name = KIND_NAMES.get(kind, kind)
+    return translator(lang).gettext(name) if lang not in (None, "en") and kind in KIND_NAMES else name
 
 
 # -- single values ----------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..scoring import METHOD_NAMES
+from ..scoring import CAPPED_NOTE, HELD_NOTE, LEGAL_NOTE, METHOD_NAMES, NO_KINDS_NOTE
+from ..i18n.grammar import elide
 from ..i18n.messages import N_, translator
 from .html import TABLE_CSS, e, format_completion, missing, table
 
@@ -75,6 +76,42 @@ def confidence_text(value, none: str = "none", lang: str | None = None) -> str:
     if lang is None or word not in CONFIDENCE_WORDS:
         return word
     return translator(lang).gettext(CONFIDENCE_WORDS[word])
+
+
+#: Evidence strengths as the framework names them (``EvidenceType.strength``, the evidence rules'
+#: ``needs``), marked for the catalogues (``strength_name`` translates them).
+STRENGTH_WORDS = {"testimony": N_("testimony"), "document": N_("document"), "observed": N_("observed"),
+                  "quantitative": N_("quantitative"), "trend": N_("trend"), "audit": N_("audit")}
+
+
+def strength_name(word: str, lang: str | None = None) -> str:
+    """An evidence strength (``testimony``, ``quantitative``...) in ``lang`` (default English); a
+    word the framework adds later stays as written."""
+    if lang in (None, "en") or word not in STRENGTH_WORDS:
+        return word
+    return translator(lang).gettext(STRENGTH_WORDS[word])
+
+
+#: Stored road-map words (action types, funding and recommendation statuses, exposure, horizons),
+#: marked for the catalogues; the report and the road-map page show them with ``roadmap_word``.
+ROADMAP_WORDS = {
+    "legislation": N_("legislation"), "policy_strategy": N_("policy or strategy"),
+    "sop": N_("standard operating procedure"), "training": N_("training"), "staffing": N_("staffing"),
+    "coordination": N_("coordination"), "ict_system": N_("ICT system"), "equipment": N_("equipment"),
+    "infrastructure": N_("infrastructure"), "financing": N_("financing"), "oversight": N_("oversight"),
+    "committed": N_("committed"), "pipeline": N_("pipeline"), "gap": N_("gap"),
+    "open": N_("open"), "in_progress": N_("in progress"), "done": N_("done"), "dropped": N_("dropped"),
+    "low": N_("low"), "medium": N_("medium"), "high": N_("high"),
+    "Short term (up to 18 months)": N_("Short term (up to 18 months)"),
+    "Long term (2-5 years)": N_("Long term (2-5 years)")}
+
+
+def roadmap_word(value, lang: str | None) -> str:
+    """A stored road-map word (``in_progress``) as people read it, in ``lang``."""
+    text = str(value)
+    if text in ROADMAP_WORDS and lang not in (None, "en"):
+        return translator(lang).gettext(ROADMAP_WORDS[text])
+    return text.replace("_", " ")
 
 
 def rule_name(method: str, lang: str | None = None) -> str:
@@ -141,6 +178,38 @@ def warning_words(warning: str, lang: str | None = None) -> str:
     if m.group(1):
         return t.gettext("critical sub-area %(subarea)s reads level %(level)s although %(which)s") % values
     return t.gettext("%(subarea)s reads level %(level)s although %(which)s") % values
+
+
+def _template(message: str) -> re.Pattern:
+    """A gettext message read back: its ``%(name)s`` placeholders as named groups."""
+    parts = re.split(r"%\((\w+)\)s", message)
+    return re.compile("^" + "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+                                    for i, p in enumerate(parts)) + "$", re.S)
+
+
+_NOTES = tuple((m, _template(m)) for m in (HELD_NOTE, LEGAL_NOTE, CAPPED_NOTE, NO_KINDS_NOTE))
+
+
+def scoring_note(note: str, lang: str | None = None) -> str:
+    """A note the scoring wrote in English (a median held one level above the weakest indicator, a
+    mean capped by the legal basis, an indicator capped by its evidence, not applicable for want of
+    a kind of crossing point) in ``lang``; a note of another form stays as it is. The framework's
+    words inside it (the evidence rule, the kinds) are those of the framework scored."""
+    if lang in (None, "en") or not note:
+        return note
+    t = translator(lang)
+    for message, pattern in _NOTES:
+        m = pattern.match(note)
+        if m is None:
+            continue
+        values = m.groupdict()
+        names = ()
+        if message == NO_KINDS_NOTE:
+            from ..i18n.formats import format_list
+            names = tuple(values["kinds"].split(" or "))
+            values["kinds"] = format_list(names, lang, style="or")
+        return elide(t.gettext(message) % values, lang, *names)
+    return note
 
 
 def subarea_table_html(subareas: pd.DataFrame, pillar_row: Mapping, caption: str, lang: str | None = None) -> str:

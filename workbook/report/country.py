@@ -28,7 +28,7 @@ from ..present.charts import describe_profile, dumbbell_chart, gantt_chart, leve
 from ..present.html import (e, figure, format_date, format_share, format_status, items, missing, table,
                             text_or_dash)
 from ..present.levels import (change_text, confidence_text, level_label, normative_text, pillar_distribution,
-                              spread_text, spread_words)
+                              roadmap_word, scoring_note, spread_text, spread_words)
 from ..roadmap import compare_scores
 from ..scoring import WARN_FROM, WEAK_AT, Scores
 from . import contributions, logframe, methodology
@@ -350,26 +350,6 @@ def pillar_cells(data: ReportData, pillar_id: str, executed: NotebookNode, n: Nu
 
 # -- road map, donor map, follow-up ----------------------------------------------------------
 #: Stored words of the road map shown in its tables (action types, horizons, statuses), marked for the catalogues.
-ROADMAP_WORDS = {
-    "legislation": N_("legislation"), "policy_strategy": N_("policy or strategy"),
-    "sop": N_("standard operating procedure"), "training": N_("training"), "staffing": N_("staffing"),
-    "coordination": N_("coordination"), "ict_system": N_("ICT system"), "equipment": N_("equipment"),
-    "infrastructure": N_("infrastructure"), "financing": N_("financing"), "oversight": N_("oversight"),
-    "committed": N_("committed"), "pipeline": N_("pipeline"), "gap": N_("gap"),
-    "open": N_("open"), "in_progress": N_("in progress"), "done": N_("done"), "dropped": N_("dropped"),
-    "low": N_("low"), "medium": N_("medium"), "high": N_("high"),
-    "Short term (up to 18 months)": N_("Short term (up to 18 months)"),
-    "Long term (2-5 years)": N_("Long term (2-5 years)")}
-
-
-def roadmap_word(value, lang: str) -> str:
-    """A stored road-map word (``in_progress``) as people read it, in ``lang``."""
-    text = str(value)
-    if text in ROADMAP_WORDS and lang != "en":
-        return translator(lang).gettext(ROADMAP_WORDS[text])
-    return text.replace("_", " ")
-
-
 def roadmap_html(data: ReportData, n: Numbering) -> str:
     _ = translator(data.lang).gettext
     head = chapter_heading("roadmap", chapter_title(data, "roadmap"),
@@ -588,7 +568,7 @@ def _used(r, lang: str = "en") -> str:
     """The level an indicator counts with, and why when it is not simply the agreed rating."""
     _ = translator(lang).gettext
     if r.status == "NA":
-        return "NA" + ("" if r.level_source in ("rating", "criteria") else f": {r.level_source}")
+        return "NA" + ("" if r.level_source in ("rating", "criteria") else f": {scoring_note(r.level_source, lang)}")
     if missing(r.level):
         return "–"
     if r.status == "IE":

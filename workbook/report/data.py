@@ -79,7 +79,7 @@ def load_funding(rm, info: AssessmentInfo, framework: Framework, lang: str = "en
     if not (plan["state"] == "committed").any():
         return None
     try:
-        road = funding.road_map(info.id)
+        road = funding.road_map(info.id, lang=lang)
     except InvalidInput as exc:  # e.g. a count missing: the brief says so instead of the funding summary
         return str(exc)
     view = donor_view(road, funding.initiatives_frame(info.country_code), info.created_at.date())

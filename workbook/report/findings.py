@@ -5,14 +5,13 @@ draws on that are rated in another sub-area (one home per capability: shown, not
 """
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from ..framework import Indicator, SubArea
 from ..i18n.messages import N_, translator
 from ..present.html import e, missing, table
-from ..present.levels import confidence_text, level_label, normative_text, rule_text, spread_text, warning_words
+from ..present.levels import (confidence_text, level_label, normative_text, rule_text, scoring_note, spread_text,
+                              warning_words)
 from .data import ReportData
 from .parts import Numbering, lead
 
@@ -53,12 +52,12 @@ def subarea_sentence(data: ReportData, sa: SubArea, s) -> str:
     elif s["method"] == "median_floor":
         how = _("Level %(label)s under the median-with-a-floor rule: the lower median of its indicators") % {
             "label": label}
-        how += (f", {_subarea_note(s['note'], lang)}" if s["note"] else "") + (
+        how += (f", {scoring_note(s['note'], lang)}" if s["note"] else "") + (
             _(" (\"+\": another indicator is higher).") if s["plus"] else ".")
     else:
         how = (_("Level %(label)s under the mean rule of framework %(version)s: mean %(mean)s → level %(level)s") % {
             "label": label, "version": data.framework.version, "mean": f"{float(s['score']):.2f}", "level": level}
-               + (f" ({_subarea_note(s['note'], lang)})" if s["note"] else "") + ".")
+               + (f" ({scoring_note(s['note'], lang)})" if s["note"] else "") + ".")
     spread = (" " + _("Its indicators are all at %(level)s.") % {"level": low} if low == high
               else " " + _("Its indicators run from %(low)s to %(high)s.") % {"low": low, "high": high})
     methods = spread_text(s["method_low"], s["method_high"], lang)
@@ -79,18 +78,6 @@ def criticality_name(data: ReportData, value) -> str:
         return str(value)
     found = next((c for c in data.framework.criticality if c.id == value), None)
     return found.name.lower() if found is not None else str(value)
-
-
-_HELD = re.compile(r"^held at (\d+), one above its weakest indicator \(median (\d+)\)$")
-
-
-def _subarea_note(note: str, lang: str) -> str:
-    """The scoring's note on a median-with-a-floor sub-area, in ``lang`` (other notes as they are)."""
-    m = _HELD.match(note)
-    if m is None or lang == "en":
-        return note
-    return translator(lang).gettext("held at %(level)s, one above its weakest indicator (median %(median)s)") % {
-        "level": m.group(1), "median": m.group(2)}
 
 
 def warning_text(data: ReportData, subarea_id: str, warning: str) -> str:
@@ -128,7 +115,8 @@ def subareas_table_html(data: ReportData, pillar_id: str, n: Numbering) -> str:
 def _level_words(r, lang: str = "en") -> str:
     _ = translator(lang).gettext
     if r.status == "NA":
-        return _("not applicable") + ("" if r.level_source in ("rating", "criteria") else f": {r.level_source}")
+        return _("not applicable") + ("" if r.level_source in ("rating", "criteria")
+                                      else f": {scoring_note(r.level_source, lang)}")
     if r.status == "NE":
         return _("not evaluated in this round")
     if r.status == "missing":
@@ -199,7 +187,7 @@ def indicator_item(data: ReportData, indicator: Indicator, r, note: str) -> str:
         flags.append(flag(_("Verify first:"), e(_("rated insufficient evidence; counted as level 1 and kept out of "
                                                   "the top priorities until the team has verified what exists."))))
     if r.capped:
-        flags.append(flag(_("Capped:"), f"{e(r.cap_reason)}."))
+        flags.append(flag(_("Capped:"), f"{e(scoring_note(r.cap_reason, data.lang))}."))
     sep, no_note = _("; "), _("No note recorded.")
     body = (f"<li><strong>{e(indicator.id)} {e(indicator.name)}</strong> ({e(sep.join(facts))}): "
             f"{e(note or no_note)}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..i18n.messages import N_, translator
 from ..present.html import e, table
 from ..present.levels import level_label
-from ..roadmap.costing import CATEGORIES, CATEGORY_NAMES, money
+from ..roadmap.costing import CATEGORIES, CATEGORY_NAMES, millions, money
 from .country import main_gaps
 from .data import ReportData
 from .parts import Numbering
@@ -30,16 +30,12 @@ HORIZONS = {"short": N_("Short term (first 18 months)"), "long": N_("Long term (
 MAX_GAPS = 3  # main gaps named on page 1 (in full, never shortened)
 
 
-def _m(low: float, high: float) -> str:
-    return money(low, high).removeprefix("USD ").removesuffix(" million")
-
-
-def _cost_rows(frame, label) -> list[list[str]]:
+def _cost_rows(frame, label, lang: str) -> list[list[str]]:
     rows = []
     for r in frame.to_dict("records"):
         key = r[frame.columns[0]]
-        rows.append([label(key), *[_m(r[f"{c}_low"], r[f"{c}_high"]) for c in CATEGORIES],
-                     _m(r["total_low"], r["total_high"])])
+        rows.append([label(key), *[millions(r[f"{c}_low"], r[f"{c}_high"], lang) for c in CATEGORIES],
+                     millions(r["total_low"], r["total_high"], lang)])
     return rows
 
 
@@ -89,7 +85,7 @@ def page1(data: ReportData, n: Numbering) -> str:
               "%(n_in)d of them as the road map; the other %(n_out)d stay in a documented backlog. The road map "
               "costs %(total)s in all.") % {
         "country": info.country_name, "n_all": n_all, "n_in": n_in, "n_out": n_all - n_in,
-        "total": money(low, high)}
+        "total": money(low, high, lang=data.lang)}
     p = data.scores.pillars
     needs = table(n.table(_("Capacity today by pillar (level 1 basic to 5 advanced)")),
                   [_("Pillar"), _("Level today"), _("Committed packages"), _("Cost (USD million)")],
@@ -101,12 +97,12 @@ def page1(data: ReportData, n: Numbering) -> str:
         "years": years or "–"}
     by_horizon = table(n.table(_("Cost by horizon, %(what)s") % {"what": caption}), [_("Horizon")] + cost_cols,
                        _cost_rows(road.totals("horizon"), lambda k: _(HORIZONS.get(k, "All packages"))
-                                  if k != "all" else _("All packages")),
+                                  if k != "all" else _("All packages"), data.lang),
                        numeric=(1, 2, 3, 4), widths=(32, 17, 17, 17, 17))
     pillar_names = {x.id: x.name for x in data.framework.pillars}
     by_pillar = table(n.table(_("Cost by pillar, %(what)s") % {"what": caption}), [_("Pillar")] + cost_cols,
                       _cost_rows(road.totals("pillar_id"), lambda k: pillar_names.get(k, k)
-                                 if k != "all" else _("All packages")),
+                                 if k != "all" else _("All packages"), data.lang),
                       numeric=(1, 2, 3, 4), widths=(32, 17, 17, 17, 17))
     gov = (float(committed["government_low"].sum()), float(committed["government_high"].sum()))
     donors = (float(committed["donor_low"].sum()), float(committed["donor_high"].sum()))
@@ -114,8 +110,9 @@ def page1(data: ReportData, n: Numbering) -> str:
     split = _("Of this, the government takes on %(gov)s (mostly the recurrent costs that continue after the "
               "projects end) and donors %(donors)s: partners already fund %(funded)s of it, and %(ask)s is the ask "
               "(page 2). Costs are in US dollars; %(rates)s.") % {
-        "gov": money(*gov), "donors": money(*donors), "funded": money(donors[0] - ask[0], donors[1] - ask[1]),
-        "ask": money(*ask), "rates": _rates_text(road, _)}
+        "gov": money(*gov, lang=data.lang), "donors": money(*donors, lang=data.lang),
+        "funded": money(donors[0] - ask[0], donors[1] - ask[1], lang=data.lang),
+        "ask": money(*ask, lang=data.lang), "rates": _rates_text(road, _)}
     return (head + f"<p>{e(intro)}</p>"
             + _h2("needs", _("What the country needs")) + needs
             + _p(_("The largest gaps, by priority:"))
@@ -130,7 +127,7 @@ def _pillar_rows(data: ReportData, pillars) -> list[list[str]]:
     rows = []
     for r in pillars.itertuples():
         k = int(sum(r.pillar_id in [x.strip() for x in str(ps).split(",")] for ps in committed["pillars"]))
-        cost = _m(totals.at[r.pillar_id, "total_low"], totals.at[r.pillar_id, "total_high"]) \
+        cost = millions(totals.at[r.pillar_id, "total_low"], totals.at[r.pillar_id, "total_high"], data.lang) \
             if r.pillar_id in totals.index else "0"
         rows.append([r.pillar, level_label(r.level, r.label.endswith("+")), str(k), cost])
     return rows
@@ -159,7 +156,8 @@ def _changes(data: ReportData, _) -> list[list[str]]:
             for sid, to in sorted(raised.items()))
         low = float(sum(summary.at[pk.id, "total_low"] for pk in packs))
         high = float(sum(summary.at[pk.id, "total_high"] for pk in packs))
-        rows.append([_(FOR_WHOM[area]) + " " + _("(%(n)d packages)") % {"n": len(packs)}, what, _m(low, high)])
+        who = _(FOR_WHOM[area]) + " " + _("(%(n)d packages)") % {"n": len(packs)}
+        rows.append([who, what, millions(low, high, data.lang)])
     return rows
 
 
@@ -179,7 +177,7 @@ def page2(data: ReportData, n: Numbering) -> str:
     funded = t[t["funding_status"] != "gap"]
     if len(view.by_donor):
         said = [_("%(donor)s funds %(packages)s: %(amount)s.") % {
-            "donor": r.donor, "amount": money(r.low, r.high),
+            "donor": r.donor, "amount": money(r.low, r.high, lang=data.lang),
             "packages": "; ".join(funded.loc[funded["funded_by"].str.contains(r.donor, regex=False), "title"])}
             for r in view.by_donor.itertuples()]
         parts.append("<p>" + " ".join(e(x) for x in said) + "</p>")
@@ -195,11 +193,12 @@ def page2(data: ReportData, n: Numbering) -> str:
     parts.append(_h2("ask", _("The ask")))
     if len(gap):
         ask = _("Donors are asked for %(ask)s for the %(n)d committed packages nobody funds yet.") % {
-            "ask": money(*view.ask), "n": len(gap)}
+            "ask": money(*view.ask, lang=data.lang), "n": len(gap)}
         parts.append(f"<p><strong>{e(ask)}</strong></p>")
         parts.append(table(n.table(_("Packages nobody funds yet: the donors' part (USD million) and when they run")),
                            [_("Package"), _("Months"), _("Donors' part")],
-                           [[r.title, f"{int(r.start_month)}–{int(r.end_month)}", _m(r.unfunded_low, r.unfunded_high)]
+                           [[r.title, f"{int(r.start_month)}–{int(r.end_month)}",
+                             millions(r.unfunded_low, r.unfunded_high, data.lang)]
                             for r in gap.itertuples()], numeric=(2,), widths=(70, 12, 18)))
     else:
         parts.append(_p(_("Every committed package has a donor or the government behind it: there is no ask.")))
@@ -209,7 +208,8 @@ def page2(data: ReportData, n: Numbering) -> str:
         mine = tags[tags["tag"] == kind]
         if len(mine):
             listed = "; ".join(_("%(tag)s (%(n)d, %(cost)s)") % {
-                "tag": r.value, "n": r.n_packages, "cost": _m(r.low, r.high)} for r in mine.itertuples())
+                "tag": r.value, "n": r.n_packages, "cost": millions(r.low, r.high, data.lang)}
+                for r in mine.itertuples())
             unit = _("packages, USD million")
             parts.append(f"<p><strong>{e(words)}</strong> ({e(unit)}): {e(listed)}.</p>")
     parts.append(_p(_("SDG target 10.7: safe, orderly and regular migration; the Global Compact for Migration "

@@ -7,22 +7,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..i18n.messages import N_, translator
+from ..i18n.grammar import elide
+from ..i18n.messages import translator
 from ..present.html import e, format_date, items, table, text_or_dash
-from ..present.levels import RULE_WORDS, rule_name, rule_words
+from ..present.levels import RULE_WORDS, rule_name, rule_words, scoring_note, strength_name
 from ..scoring import STALE_AFTER_YEARS, WARN_FROM, WEAK_AT
 from .data import ReportData
 from .findings import criticality_name
 from .parts import Numbering, chapter_heading, chapter_title, heading3, lead, para
 
-#: Evidence strengths as the framework names them, marked for the catalogues.
-STRENGTH_WORDS = {"testimony": N_("testimony"), "document": N_("document"), "observed": N_("observed"),
-                  "quantitative": N_("quantitative"), "trend": N_("trend"), "audit": N_("audit")}
 CHAPTER = "annex-method"  # its title: parts.CHAPTER_TITLES, in the report's language
-
-
-def _strength(word: str, lang: str) -> str:
-    return translator(lang).gettext(STRENGTH_WORDS[word]) if word in STRENGTH_WORDS and lang != "en" else word
 
 
 def _scale(data: ReportData, n: Numbering) -> str:
@@ -99,15 +93,18 @@ def _profile(data: ReportData, n: Numbering) -> str:
     ind = data.scores.indicators
     by_profile = ind[(ind["status"] == "NA") & ~ind["level_source"].isin(["rating", "criteria"])]
     for r in by_profile.itertuples():
-        rows.append([f"{r.indicator_id} {r.indicator}", _("the whole indicator"), r.level_source])
+        rows.append([f"{r.indicator_id} {r.indicator}", _("the whole indicator"),
+                     scoring_note(r.level_source, data.lang)])
     for iid, indicator in fw.indicators.items():
         if iid in set(by_profile["indicator_id"]):
             continue
         out = [c for c in indicator.criteria if not c.applies(profile.kinds)]
         if out:
             why = sorted({k for c in out for k in c.applies_to})
+            kinds = [names.get(k, k) for k in why]
             rows.append([f"{iid} {indicator.name}", ", ".join(c.id for c in out),
-                         _("the country has no %(kinds)s") % {"kinds": _(" or ").join(names.get(k, k) for k in why)}])
+                         elide(_("the country has no %(kinds)s") % {"kinds": _(" or ").join(kinds)}, data.lang,
+                               *kinds)])
     if not rows:
         return head + text + para(_("Nothing is left out: every indicator and criterion applies to this profile."))
     coded = ind[(ind["status"] == "NA") & ind["level_source"].isin(["rating", "criteria"])]
@@ -125,11 +122,11 @@ def _evidence(data: ReportData, n: Numbering) -> str:
                    "record of the strengths listed; otherwise the level used in scores is capped just below the "
                    "rule, and the reason is kept."))
             + table(n.table(_("Evidence rules")), [_("From level"), _("Needs evidence of strength"), _("Rule")],
-                    [[str(r.level), _(", ").join(_strength(x, data.lang) for x in r.needs), r.text]
+                    [[str(r.level), _(", ").join(strength_name(x, data.lang) for x in r.needs), r.text]
                      for r in sorted(fw.evidence_rules,
                                                                                key=lambda r: r.level)])
             + table(n.table(_("Evidence types and their strength")), [_("Evidence type"), _("Strength")],
-                    [[t.name, _strength(t.strength, data.lang)] for t in fw.evidence_types])
+                    [[t.name, strength_name(t.strength, data.lang)] for t in fw.evidence_types])
             + heading3("method-confidence", _("Confidence")) + items([
                 _("Low: no evidence, insufficient evidence (IE), or national and external ratings more than one "
                   "level apart."),

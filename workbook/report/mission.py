@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..mission.fields import KIND_NAMES
 from ..i18n import translator
+from ..i18n.formats import format_date, format_number, format_percent
+from ..mission.fields import kind_name
 from ..present.charts import checklist_chart, posts_map_chart
 from ..present.html import e, figure, items, table
 from .data import ReportData
@@ -40,33 +41,37 @@ def mission_html(data: ReportData, n: Numbering) -> str:
     m = data.mission
     if m is None:
         return ""
+    _ = translator(data.lang).gettext
+    lang = data.lang
     head = chapter_heading(CHAPTER, chapter_title(data, CHAPTER),
-                           "Which crossing points the team visited and why, how far the visits cover the "
-                           "register, and what was observed there.")
+                           _("Which crossing points the team visited and why, how far the visits cover the "
+                             "register, and what was observed there."))
     cov = m.coverage
-    body = f'<p class="mbm-coverage">{e(cov.sentence)}</p>'
+    body = f'<p class="mbm-coverage">{e(cov.describe(lang))}</p>'
     if len(cov.by_kind):
-        body += table(n.table("Coverage by kind of post"), ["Kind", "Posts", "Visited", "People a year",
-                                                             "Share of traffic visited"],
-                      [[KIND_NAMES[r.kind], r.posts, r.visited, f"{r.traffic:,}",
-                        "-" if r.share is None or r.share != r.share else f"{r.share * 100:.0f} %"]
+        body += table(n.table(_("Coverage by kind of post")), [_("Kind"), _("Posts"), _("Visited"), _("People a year"),
+                                                             _("Share of traffic visited")],
+                      [[kind_name(r.kind, lang), r.posts, r.visited, format_number(r.traffic, lang),
+                        "-" if r.share is None or r.share != r.share else format_percent(r.share, lang)]
                        for r in cov.by_kind.itertuples()], numeric=(1, 2, 3, 4))
     if not m.visits.empty:
-        body += table(n.table("The sample: posts visited"), ["Post", "Kind", "Day", "Why this post",
-                                                              "Checklist items met"],
-                      [[f"{v.post_name} ({v.post})", KIND_NAMES[v.kind], v.day.isoformat(), v.why,
-                        f"{v.met} of {v.observed}" if v.observed else "-"] for v in m.visits.itertuples()],
+        body += table(n.table(_("The sample: posts visited")), [_("Post"), _("Kind"), _("Day"), _("Why this post"),
+                                                                 _("Checklist items met")],
+                      [[f"{v.post_name} ({v.post})", kind_name(v.kind, lang), format_date(v.day, lang, "medium"),
+                        v.why, _("%(met)s of %(observed)s") % {"met": v.met, "observed": v.observed}
+                        if v.observed else "-"] for v in m.visits.itertuples()],
                       numeric=(4,))
     if len(m.located):
-        _ = translator(data.lang).gettext
         body += figure(posts_map_chart(m.located, _("Crossing points of the register")),
                        n.figure(_("Where the posts are: visited posts filled, the others hollow (from the "
                                   "register's coordinates; no basemap)")))
     share, counts = checklist_grid(m.matrix)
     if not share.empty:
-        body += figure(checklist_chart(share, counts), n.figure("Checklist items met of those observed, by "
-                                                                "sub-area and post visited"))
-    observations = [f"{v.post}, {v.day.isoformat()}: {k}" for v in m.visits.itertuples() for k in v.key_observations]
+        body += figure(checklist_chart(share, counts), n.figure(_("Checklist items met of those observed, by "
+                                                                  "sub-area and post visited")))
+    observations = [f"{v.post}, {format_date(v.day, lang, 'medium')}: {k}" for v in m.visits.itertuples()
+                    for k in v.key_observations]
     if observations:
-        body += "<h3>Key observations</h3>" + items(observations)
+        key = _("Key observations")
+        body += f"<h3>{e(key)}</h3>" + items(observations)
     return head + body

@@ -208,12 +208,15 @@ def totals(lines: pd.DataFrame, by: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def money(low: float, high: float, currency: str = BASE_CURRENCY) -> str:
-    """``USD 1.2-3.4 million`` (or one figure when low = high)."""
-    def short(v: float) -> str:
-        return f"{v / 1e6:,.1f}" if v >= 1e5 else f"{v / 1e6:,.2f}"
-    if high == 0:
-        return f"{currency} 0"
-    if round(low) == round(high):
-        return f"{currency} {short(low)} million"
-    return f"{currency} {short(low)}-{short(high)} million"
+def money(low: float, high: float, currency: str = BASE_CURRENCY, lang: str | None = None) -> str:
+    """``USD 1.2-3.4 million`` (or one figure when low = high); in ``lang`` when given (``1,2-3,4
+    millions USD``), English otherwise (the CLI, the IATI file)."""
+    from ..i18n.formats import format_millions
+    return format_millions(low, high, currency, lang or "en")
+
+
+def millions(low: float, high: float, lang: str | None = None) -> str:
+    """The figures of :func:`money` alone (``1.2-3.4``; ``1,2-3,4`` in French), for a table whose
+    header names the unit (``USD million``)."""
+    from ..i18n.formats import format_millions
+    return format_millions(low, high, lang=lang or "en", unit=False)

@@ -312,21 +312,25 @@ class FundingStore(RoadmapStore):
                         check=check, model=RoadmapUnitCost, entity="unit_cost")
 
     # -- packages and their costing ----------------------------------------------------------
-    def packages(self, assessment_id: int, *, horizon: str = "long") -> list[pk.InvestmentPackage]:
-        """The assessment's suggestions grouped into investment packages (:func:`.packages.build_packages`)."""
+    def packages(self, assessment_id: int, *, horizon: str = "long", lang: str | None = None
+                 ) -> list[pk.InvestmentPackage]:
+        """The assessment's suggestions grouped into investment packages (:func:`.packages.build_packages`),
+        titled in ``lang`` (default English)."""
         scores = self.scores(assessment_id)
         sug = self.suggest(assessment_id, horizon=horizon, scores=scores)
         return pk.build_packages(self.framework_of(assessment_id), self.library_of(assessment_id), sug,
-                                 indicator_levels(scores.indicators), self.store.evidence_frame(assessment_id))
+                                 indicator_levels(scores.indicators), self.store.evidence_frame(assessment_id),
+                                 lang=lang)
 
-    def costing(self, assessment_id: int, *, committed_only: bool = False) -> Costing:
-        """Every package (or only the committed ones) costed from the quantities, prices and rates."""
+    def costing(self, assessment_id: int, *, committed_only: bool = False, lang: str | None = None) -> Costing:
+        """Every package (or only the committed ones) costed from the quantities, prices and rates;
+        the packages titled in ``lang`` (default English)."""
         fw = self.framework_of(assessment_id)
         lib = self.library_of(assessment_id)
         scores = self.scores(assessment_id)
         sug = self.suggest(assessment_id, scores=scores)
         packs = pk.build_packages(fw, lib, sug, indicator_levels(scores.indicators),
-                                  self.store.evidence_frame(assessment_id))
+                                  self.store.evidence_frame(assessment_id), lang=lang)
         plan = self.plan_frame(assessment_id)
         if committed_only:
             keep = set(plan.loc[plan["state"] == "committed", "package_id"])
@@ -343,10 +347,11 @@ class FundingStore(RoadmapStore):
         summary = costing.package_costs(lib, lines, {p.id: p.actions for p in packs}, shares)
         return Costing(packs, lines, summary, rates)
 
-    def road_map(self, assessment_id: int) -> RoadMap:
+    def road_map(self, assessment_id: int, *, lang: str | None = None) -> RoadMap:
         """Every package with its state (committed with rank, backlog with reason, or ``proposed``
-        before the team commits), cost, schedule (months from the plan start) and tags."""
-        c = self.costing(assessment_id)
+        before the team commits), cost, schedule (months from the plan start) and tags; the
+        packages titled in ``lang`` (a report's or a page's language; default English)."""
+        c = self.costing(assessment_id, lang=lang)
         plan = self.plan_frame(assessment_id).set_index("package_id")
         summary = c.summary.set_index("package_id")
         ranked = [pid for pid in plan[plan["state"] == "committed"].sort_values("rank").index]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..framework import Framework
+from ..i18n.grammar import elide
 from ..i18n.messages import N_, translator
 from .costing import money
 from .library import ActionLibrary
@@ -52,7 +53,7 @@ def build_logframe(road, framework: Framework, library: ActionLibrary, country_n
               _("People cross the borders of %(country)s safely, in order and through regular channels, with their "
                 "rights protected and cross-border crime contained (SDG target 10.7)"))
     rows = [{"level": "impact", "ref": "I",
-             "result": impact % {"country": country_name, "targets": ", ".join(others)},
+             "result": elide(impact % {"country": country_name, "targets": ", ".join(others)}, lang, country_name),
              "indicators": _("SDG indicator 10.7.2 (well-managed migration policies); progress on the GCM objectives "
                              "%(objectives)s") % {"objectives": ", ".join(str(g) for g in gcm)},
              "verification": _("The SDG 10.7.2 inquiry (UN DESA and IOM); the country's GCM voluntary review; the "
@@ -88,9 +89,10 @@ def build_logframe(road, framework: Framework, library: ActionLibrary, country_n
             risks.append(_("some levels are not known (rated IE): verify before buying"))
         if row.get("funding_status") == "gap":
             risks.append(_("no funding yet: donors' part %(amount)s") % {
-                "amount": money(row["donor_low"], row["donor_high"])})
+                "amount": money(row["donor_low"], row["donor_high"], lang=lang)})
         if row.get("uncertain"):
-            risks.append(_("cost uncertain: %(amount)s") % {"amount": money(row["total_low"], row["total_high"])})
+            risks.append(_("cost uncertain: %(amount)s") % {
+                "amount": money(row["total_low"], row["total_high"], lang=lang)})
         outputs = [library.action(a).output or library.action(a).title for a in p.actions]
         criteria = sorted({c for a in p.actions for c in library.action(a).criteria})
         rows.append({"level": "output", "ref": f"P{n}", "result": f"{p.title} ({p.id})",

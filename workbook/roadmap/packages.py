@@ -23,11 +23,15 @@ import yaml
 
 from ..errors import Problems
 from ..framework import Framework
+from ..i18n.extract import PACKAGE_CONTEXT
+from ..i18n.messages import N_, translator
 from .library import ActionLibrary, find_cycles
 
 DEFAULT_TAGS = Path(__file__).parent.parent / "data" / "package-tags.yaml"
 SDG_TARGET = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-d])$")
 GCM_OBJECTIVES = range(1, 24)
+#: The title of the package of an action that names none (its indicator's actions), marked for the catalogues.
+ACTIONS_OF = N_("Actions for %(indicator)s")
 CONTRIBUTION_AREAS = {"movement": "Safe and orderly movement of people", "cooperation": "Cooperation",
                       "crime": "Fighting cross-border crime"}
 
@@ -114,14 +118,29 @@ def load_tags(library: ActionLibrary, path: str | Path | None = None) -> dict[st
     return out
 
 
+def package_title(package_id: str, tag: PackageTags | None, library: ActionLibrary, lang: str | None = None, *,
+                  indicator: str = "") -> str:
+    """The title a donor reads, in ``lang`` (default English): the tag's (``package-tags.yaml``,
+    translated in the catalogues under the context ``package``), else the library's (as the library
+    was translated), else composed for the actions of ``indicator`` that name no package
+    (:data:`ACTIONS_OF`)."""
+    t = translator(lang or "en")
+    if tag is not None:
+        return t.pgettext(PACKAGE_CONTEXT, tag.title)
+    if indicator:
+        return t.gettext(ACTIONS_OF) % {"indicator": indicator}
+    return library.package_title(package_id)
+
+
 def build_packages(framework: Framework, library: ActionLibrary, suggestions: pd.DataFrame,
                    levels: dict[str, int], evidence: pd.DataFrame | None = None,
-                   tags: dict[str, PackageTags] | None = None) -> list[InvestmentPackage]:
+                   tags: dict[str, PackageTags] | None = None, lang: str | None = None) -> list[InvestmentPackage]:
     """Group ``suggestions`` (:func:`~workbook.roadmap.suggest.suggest_recommendations`) into packages.
 
     ``levels`` are the current indicator levels (:func:`~workbook.roadmap.targets.indicator_levels`);
     ``evidence`` is ``Store.evidence_frame``; ``tags`` default to :func:`load_tags`. Packages come
-    in the order of their first suggestion (the most urgent sub-area first).
+    in the order of their first suggestion (the most urgent sub-area first). Titles are in ``lang``
+    (:func:`package_title`; English by default).
     """
     tags = load_tags(library) if tags is None else tags
     by_package: dict[str, InvestmentPackage] = {}
@@ -133,7 +152,8 @@ def build_packages(framework: Framework, library: ActionLibrary, suggestions: pd
         pkg = by_package.get(pid)
         if pkg is None:
             tag = tags.get(pid)
-            pkg = by_package[pid] = InvestmentPackage(pid, tag.title if tag else library.package_title(pid),
+            title = package_title(pid, tag, library, lang, indicator="" if action.package else action.indicator)
+            pkg = by_package[pid] = InvestmentPackage(pid, title,
                                                       sdg=list(tag.sdg) if tag else [],
                                                       gcm=list(tag.gcm) if tag else [])
         pkg.actions.append(action.id)

@@ -17,7 +17,7 @@ from support import ROOT
 from workbook import config
 from workbook.errors import InvalidInput
 from workbook.i18n import (LANGUAGES, TRANSLATED, country_name, direction, format_currency, format_date,
-                           format_number, format_percent, parse_lang, translator)
+                           format_millions, format_number, format_percent, parse_lang, translator)
 from workbook.i18n.messages import LOCALE_DIR, catalogue_path
 from workbook.present.html import format_completion, format_score, format_share
 
@@ -159,6 +159,33 @@ def test_numbers_dates_and_money_are_written_the_language_s_way(lang, number, pe
     assert format_percent(0.256, lang).replace("\u200e", "") == percent
     assert money in format_currency(1_500_000, "USD", lang).replace("\u200f", "")
     assert format_date(dt.date(2026, 3, 5), lang) == date
+
+
+@pytest.mark.parametrize("lang, rng, one, small, twelve, none", [
+    ("en", "USD 1.2-3.5 million", "USD 1.0 million", "USD 0.05 million", "USD 12.5 million", "USD 0"),
+    ("fr", "1,2-3,5 millions USD", "1,0 million USD", "0,05 million USD", "12,5 millions USD", "0 USD"),
+    ("es", "1,2-3,5 millones de USD", "1,0 millón de USD", "0,05 millones de USD", "12,5 millones de USD", "0 USD"),
+    ("ar", "1.2-3.5 مليون USD", "1.0 مليون USD", "0.05 مليون USD", "12.5 مليون USD", "0 USD"),
+])
+def test_amounts_in_millions_agree_with_their_figure_in_each_language(lang, rng, one, small, twelve, none):
+    assert format_millions(1_234_000, 3_456_000, "USD", lang) == rng
+    assert format_millions(1_000_000, 1_000_000, "USD", lang) == one
+    assert format_millions(50_000, 50_000, "USD", lang) == small
+    assert format_millions(12_500_000, 12_500_000, "USD", lang) == twelve
+    assert format_millions(0, 0, "USD", lang) == none
+    # French: a million up to (not including) two, Spanish: only exactly one takes the singular
+    assert format_millions(1_500_000, 1_500_000, "EUR", lang).startswith(
+        {"en": "EUR 1.5 million", "fr": "1,5 million EUR", "es": "1,5 millones de EUR", "ar": "1.5 مليون EUR"}[lang])
+    assert format_millions(1_234_000, 3_456_000, lang=lang, unit=False) == {"en": "1.2-3.5", "ar": "1.2-3.5"}.get(
+        lang, "1,2-3,5")
+
+
+def test_money_stays_english_unless_asked_and_follows_the_report_s_language():
+    from workbook.roadmap.costing import millions, money
+    assert money(1_234_000, 3_456_000) == "USD 1.2-3.5 million"
+    assert money(2_000_000, 2_000_000, lang="fr") == "2,0 millions USD"
+    assert money(1_234_000_000, 1_234_000_000, lang="fr") == "1\u202f234,0 millions USD"
+    assert millions(0, 0, "es") == "0" and millions(120_000, 90_000_000, "es") == "0,1-90,0"
 
 
 def test_the_html_kit_formats_for_a_language_and_keeps_its_english_default():

@@ -274,3 +274,28 @@ def test_the_header_links_every_other_page_of_the_assessment(page):
     others = [address.notebook_for(p) for p in page.store.framework.pillars]
     others += [address.ROADMAP_NOTEBOOK, address.MISSION_NOTEBOOK]
     assert hrefs == ["home.ipynb"] + [address.page_link(nb, a.country_code, a.round) for nb in others]
+
+
+# -- language ----------------------------------------------------------------------------------------
+def test_the_page_speaks_the_language_of_its_address(demo_store, shown, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_OUTPUTS", str(tmp_path / "outputs"))
+    xat = demo_store.get_assessment("XAT", ROUND)
+    if xat.status != "draft":
+        demo_store.set_status(xat.id, "draft", by="Test Runner", comment="the language test starts from a draft")
+    query = "country=XAT&round=baseline%202026&lang=fr"
+    p = results_page.open_results("XAT", ROUND, "", environ={"QUERY_STRING": query,
+                                                             "VOILA_REQUEST_URL": "/voila/render/results.ipynb"})
+    assert p.lang == "fr"
+    whole = " ".join(text(w) for w in p.widget.children if hasattr(w, "value") and isinstance(w.value, str))
+    assert "Statut : Projet" in text(p.status) and buttons(p) == ["Envoyer pour examen"]
+    assert "Examen et validation" in whole and "Réimporter un fichier rempli" in whole
+    assert "Toutes les évaluations" in whole and "cadre " in whole
+    assert [b.description for b in p.document_buttons.values()][:2] == ["Rapport de pays (page web)",
+                                                                        "Rapport de pays (PDF)"]
+    assert p.user.description == "Votre nom" and p.role.options[0][0] == "Équipe d'évaluation"
+    for english in ("Review and sign-off", "Send for review", "All assessments", "Files for field work"):
+        assert english not in whole, english
+    assert p.move("in_review") is False and "saisissez d'abord votre nom" in text(p.review_message)
+    p.user.value = "Ana Ferreira"
+    assert p.move("in_review") and "est maintenant au statut : En cours d'examen" in text(p.review_message)
+    assert "Historique des validations" in text(p.trail) and "Ana Ferreira" in text(p.trail)

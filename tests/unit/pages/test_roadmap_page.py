@@ -419,3 +419,35 @@ def test_road_map_page_in_chromium(server, chromium, demo_url):  # noqa: F811 (f
 
 def sub_name(store, subarea_id: str) -> str:
     return store.framework.subareas[subarea_id].name
+
+
+# -- language ----------------------------------------------------------------------------------------
+def test_the_page_speaks_the_language_of_its_address(demo_store, xat):
+    query = "country=XAT&round=baseline%202026&lang=fr"
+    page = rp.open_roadmap("XAT", ROUND, "", environ={**VOILA, "QUERY_STRING": query})
+    assert page.lang == "fr"
+    assert [page.tabs.get_title(i) for i in range(len(TABS))] == [
+        "Cibles", "Suggestions", "Recommandations", "Feuille de route", "Paquets d'investissement", "Initiatives"]
+    head = html_module.unescape(page._header.value)
+    assert "Toutes les évaluations" in head and "Feuille de route :" in head and "recommandations (" in head
+    assert "All assessments" not in head and "Road map:" not in head
+    targets = page.open("Cibles")  # the shown title, or the English one
+    assert page.open("Targets") is targets
+    text = html_module.unescape(targets.table.value)
+    assert "Cibles, écarts et priorité" in text and "Cible à court terme" in text
+    assert targets.exposure_button.description == "Enregistrer l'exposition"
+    page.user.value = ""
+    assert not targets.save_exposure() and targets.exposure_message.startswith("non enregistré :")
+    packages = page.open("Packages")
+    money = html_module.unescape(packages.table.value)
+    assert "paquets d'investissement retenus" in money and "millions USD" in money and "USD million" not in money
+    road = page.open("Road map")
+    assert "Vérification du calendrier" in html_module.unescape(road.problems.value)
+    recs = page.open("Recommendations")
+    table = html_module.unescape(recs.table.value)
+    assert "ouverte" in table and "<td>open</td>" not in table  # stored words shown in French
+    assert ("système informatique", "ict_system") in recs.action_type.options
+    assert recs.funding_status.options[0][1] == "committed" and recs.funding_status.value == "gap"
+    # what the team typed stays as written; the English page is unchanged
+    english = rp.RoadmapPage(demo_store, xat)
+    assert english.tabs.get_title(0) == "Targets" and "All assessments" in english._header.value

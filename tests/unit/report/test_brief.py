@@ -9,7 +9,7 @@ from support.reports import (FOLLOW_UP, ReportPage, check_heading_order, pdf_pag
                             remote_loads)
 from support.browser import chromium_available
 from workbook.report import build_brief, load_report_data, render_pdf
-from workbook.roadmap.costing import money
+from workbook.roadmap.costing import millions, money
 from workbook.roadmap.funding import FundingStore
 
 
@@ -136,7 +136,7 @@ def test_the_funding_summary_states_what_funding_computes(summary, rich_store):
     for key, label in (("short", "Short term (first 18 months)"), ("long", "Long term (up to five years)"),
                        ("all", "All packages")):
         r = horizon.loc[key]
-        cells = " ".join(money(r[f"{c}_low"], r[f"{c}_high"]).removeprefix("USD ").removesuffix(" million")
+        cells = " ".join(millions(r[f"{c}_low"], r[f"{c}_high"])
                          for c in ("ta", "capital", "recurrent", "total"))
         assert f"{label} {cells}" in text, (label, cells)
     for p in data.scores.pillars.itertuples():
@@ -147,5 +147,5 @@ def test_the_funding_summary_states_what_funding_computes(summary, rich_store):
         assert title in text, title  # whole titles, never cut
     tags = road.tags()
     ten_seven = tags[(tags["tag"] == "SDG target") & (tags["value"] == "10.7")].iloc[0]
-    low_high = money(ten_seven.low, ten_seven.high).removeprefix("USD ").removesuffix(" million")
+    low_high = millions(ten_seven.low, ten_seven.high)
     assert f"10.7 ({ten_seven.n_packages}, {low_high})" in text

@@ -14,6 +14,7 @@ import ipywidgets as widgets
 from ...errors import Conflict, InvalidInput, WorkbookError
 from ...framework import Framework
 from ...inputs import EVIDENCE_FIELDS
+from ...present.levels import strength_name
 from ...store import Store
 from .common import set_by_code, FAILED, SAVED, Look, choice_in, parse_editor, status_html
 
@@ -27,12 +28,18 @@ def record_label(framework: Framework, rec: dict) -> str:
     return f"{names.get(rec['type'], rec['type'])}: {source}{when}"
 
 
+def type_label(framework: Framework, t) -> str:
+    """An evidence type with its strength, both in the framework's language (a translated
+    framework carries ``lang``): ``Témoignage recueilli (témoignage)``."""
+    return f"{t.name} ({strength_name(t.strength, getattr(framework, 'lang', None))})"
+
+
 def evidence_list_html(framework: Framework, records: list[dict]) -> str:
     """The evidence records as a small table (or a sentence when there are none)."""
     e = html.escape
     if not records:
         return '<p class="mbm-evidence-none" style="margin:0.2em 0">No evidence recorded yet.</p>'
-    names = {t.id: f"{t.name} ({t.strength})" for t in framework.evidence_types}
+    names = {t.id: type_label(framework, t) for t in framework.evidence_types}
     body = []
     for r in records:
         date = f'{r["date"]:%Y-%m-%d}' if r.get("date") else "–"
@@ -74,7 +81,7 @@ class EvidenceEditor:
         self.record = widgets.Dropdown(description="Record", options=[("new record", NEW)], value=NEW,
                                        style=look.label, layout=look.select)
         self.type = widgets.Dropdown(description="Type", options=[("choose a type", "")] +
-                                     [(f"{t.name} ({t.strength})", t.id) for t in fw.evidence_types],
+                                     [(type_label(fw, t), t.id) for t in fw.evidence_types],
                                      style=look.label, layout=look.select)
         self.source = widgets.Text(description="Source", placeholder="document, interview, site visited",
                                    style=look.label, layout=look.full)

@@ -39,7 +39,7 @@ from IPython.display import HTML, display
 from ... import transfer
 from ...errors import Conflict, InvalidInput, WorkbookError
 from ...exchange import ImportPlan, apply_plan, export_file, plan_file
-from ...i18n import SOURCE_LANG
+from ...i18n import SOURCE_LANG, translated_framework
 from ...inputs import MAX_LONG, parse_text
 from ...present.html import e, format_status, message_html
 from ...store import AssessmentInfo, Store
@@ -49,7 +49,7 @@ from ..address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMA
 from ..forms import EDITOR_FIELD_CLASS, parse_editor, signed_in_editor
 from ..forms.common import running_loop
 from . import text as T
-from .render import download_html, plan_html, saved_html, status_html, trail_html, working_html
+from .render import download_html, plan_html, role_text, saved_html, status_html, trail_html, working_html
 
 
 class Background:
@@ -104,6 +104,7 @@ class ResultsPage:
                  editor: str = "", note: str = "", loop=None, lang: str = SOURCE_LANG):
         self.store, self.assessment, self.problem = store, assessment, problem
         self.lang = lang  # the page's language: reports are built in it
+        self.w = T.words(lang)  # its gettext: every word of text.py is translated where it is shown
         self.background = Background(loop if loop is not None else running_loop())
         self.widget = None
         self.upload_plan: ImportPlan | None = None
@@ -112,38 +113,39 @@ class ResultsPage:
             return
         label = {"description_width": "9em"}
         wide = widgets.Layout(width="34em")
-        self.user = widgets.Text(value=editor, description="Your name", placeholder="required before signing or "
-                                 "importing", style=label, layout=wide)
+        self.user = widgets.Text(value=editor, description=self.w(T.YOUR_NAME), placeholder=self.w(T.NAME_HINT),
+                                 style=label, layout=wide)
         self.user.add_class(EDITOR_FIELD_CLASS)  # filled from the browser session by our Voila template
         signed_in_editor(self.user, store)
         self.user_note = widgets.HTML(f'<p class="mbm-note" role="status">{e(note)}</p>' if note else "")
         self.header = widgets.HTML()
         # review
         self.status = widgets.HTML()
-        self.role = widgets.Dropdown(description=T.ROLE, options=[(T.ROLES[r], r) for r in SIGN_OFF_ROLES],
+        self.role = widgets.Dropdown(description=self.w(T.ROLE), options=[(role_text(r, lang), r)
+                                                                          for r in SIGN_OFF_ROLES],
                                      value="team", style=label, layout=wide)
-        self.organisation = widgets.Text(description=T.ORGANISATION, style=label, layout=wide)
-        self.comment = widgets.Textarea(description=T.COMMENT, placeholder=T.COMMENT_HINT, style=label,
+        self.organisation = widgets.Text(description=self.w(T.ORGANISATION), style=label, layout=wide)
+        self.comment = widgets.Textarea(description=self.w(T.COMMENT), placeholder=self.w(T.COMMENT_HINT), style=label,
                                         layout=widgets.Layout(width="48em", height="4em"))
         self.moves = widgets.HBox()
         self.review_message = widgets.HTML()
         self.trail = widgets.HTML()
         # reports and files
-        self.document_buttons = {key: self._button(label_, lambda _b, k=key: self.make_document(*k))
+        self.document_buttons = {key: self._button(self.w(label_), lambda _b, k=key: self.make_document(*k))
                                  for key, label_ in T.DOCUMENTS.items()}
-        self.export_buttons = {fmt: self._button(label_, lambda _b, f=fmt: self.make_export(f))
+        self.export_buttons = {fmt: self._button(self.w(label_), lambda _b, f=fmt: self.make_export(f))
                                for fmt, label_ in T.EXPORTS.items()}
         self.reports_message = widgets.HTML()
         self.files_message = widgets.HTML()
         # import
         self.chooser = widgets.FileUpload(accept=",".join(transfer.UPLOAD_SUFFIXES), multiple=False,
-                                          description=T.UPLOAD)
+                                          description=self.w(T.UPLOAD))
         self.chooser.observe(self._on_upload, "value")
         self.plan = widgets.HTML()
-        self.overwrite = widgets.Checkbox(description=T.OVERWRITE, value=False, indent=False,
+        self.overwrite = widgets.Checkbox(description=self.w(T.OVERWRITE), value=False, indent=False,
                                           layout=widgets.Layout(width="auto", display="none"))
-        self.confirm = self._button(T.CONFIRM, lambda _b: self.import_upload())
-        self.cancel = self._button(T.CANCEL, lambda _b: self.forget_upload())
+        self.confirm = self._button(self.w(T.CONFIRM), lambda _b: self.import_upload())
+        self.cancel = self._button(self.w(T.CANCEL), lambda _b: self.forget_upload())
         self.confirm_row = widgets.HBox([self.confirm, self.cancel], layout=widgets.Layout(display="none"))
         self.import_message = widgets.HTML()
         self.widget = widgets.VBox([
@@ -156,14 +158,15 @@ class ResultsPage:
             self._section(T.FILES, T.FILES_HELP), widgets.HBox(list(self.export_buttons.values()),
                                                          layout=widgets.Layout(flex_flow="row wrap")),
             self.files_message,
-            self._section(T.IMPORT, T.IMPORT_HELP.format(limit=transfer.MAX_UPLOAD // transfer.MiB)), self.chooser,
+            self._section(T.IMPORT, T.IMPORT_HELP, limit=transfer.MAX_UPLOAD // transfer.MiB), self.chooser,
             self.import_message, self.plan, self.overwrite, self.confirm_row])
         self.widget.add_class("mbm-results")
         self.refresh()
 
-    @staticmethod
-    def _section(title: str, help_text: str) -> widgets.HTML:
-        return widgets.HTML(f'<h2>{e(title)}</h2><p class="mbm-help">{e(help_text)}</p>')
+    def _section(self, title: str, help_text: str, **fields) -> widgets.HTML:
+        """A section's heading and help (text.py's words, in the page's language)."""
+        help_text = self.w(help_text).format(**fields)
+        return widgets.HTML(f'<h2>{e(self.w(title))}</h2><p class="mbm-help">{e(help_text)}</p>')
 
     @staticmethod
     def _button(description: str, action) -> widgets.Button:
@@ -183,21 +186,22 @@ class ResultsPage:
         """Read the assessment and its sign-offs again; redraw the header, status, steps and trail."""
         a = self.assessment = self.store.get_assessment(self.assessment.country_code, self.assessment.round)
         signoffs = self.store.signoffs(a.id)
-        nav = [f'<a href="{e(HOME_NOTEBOOK)}">{e(T.ALL)}</a>']
+        framework = self.w(T.FRAMEWORK).format(id=a.framework_id, version=a.framework_version)
+        nav = [f'<a href="{e(HOME_NOTEBOOK)}">{e(self.w(T.ALL))}</a>']
         nav += [f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}">{e(p.name)}</a>'
-                for p in self.store.framework.pillars]
-        nav += [f'<a href="{e(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round))}">{e(T.ROADMAP)}</a>',
-                f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">{e(T.MISSION)}</a>',
-                f'<strong aria-current="page">{e(T.TITLE)}</strong>']
-        self.header.value = (f'<nav aria-label="{e(T.NAV_LABEL)}" class="mbm-nav">{" · ".join(nav)}</nav>'
+                for p in self._pillars()]
+        nav += [f'<a href="{e(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round))}">{e(self.w(T.ROADMAP))}</a>',
+                f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">{e(self.w(T.MISSION))}</a>',
+                f'<strong aria-current="page">{e(self.w(T.TITLE))}</strong>']
+        self.header.value = (f'<nav aria-label="{e(self.w(T.NAV_LABEL))}" class="mbm-nav">{" · ".join(nav)}</nav>'
                              f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · '
-                             f"framework {e(a.framework_id)} {e(a.framework_version)}</p>")
-        self.status.value = status_html(a.status, signoffs)
-        self.trail.value = trail_html(signoffs)
+                             f"{e(framework)}</p>")
+        self.status.value = status_html(a.status, signoffs, self.lang)
+        self.trail.value = trail_html(signoffs, self.lang)
         buttons = []
         for (from_, to) in TRANSITIONS:
             if from_ == a.status:
-                buttons.append(self._button(T.MOVES[(from_, to)], lambda _b, s=to: self.move(s)))
+                buttons.append(self._button(self.w(T.MOVES[(from_, to)]), lambda _b, s=to: self.move(s)))
         old, self.moves.children = self.moves.children, buttons
         for b in old:
             b.close()
@@ -212,21 +216,21 @@ class ResultsPage:
         """Move the assessment to ``to_status``, signed by the person on the page (the store's rules)."""
         who = self._who()
         if who is None:
-            self.review_message.value = message_html(False, T.NOT_MOVED.format(why=T.NAME_NEEDED))
+            self.review_message.value = message_html(False, self.w(T.NOT_MOVED).format(why=self.w(T.NAME_NEEDED)))
             return False
         try:
-            organisation = parse_text(self.organisation.value, T.ORGANISATION, max_len=200)
-            comment = parse_text(self.comment.value, T.COMMENT, max_len=MAX_LONG)
+            organisation = parse_text(self.organisation.value, self.w(T.ORGANISATION), max_len=200)
+            comment = parse_text(self.comment.value, self.w(T.COMMENT), max_len=MAX_LONG)
             role = self.role.value if self.role.value in SIGN_OFF_ROLES else ""
             info = self.store.set_status(self.assessment.id, to_status, by=who, role=role,
                                          organisation=organisation, comment=comment)
         except WorkbookError as exc:
-            self.review_message.value = message_html(False, T.NOT_MOVED.format(why=_reason(exc)))
+            self.review_message.value = message_html(False, self.w(T.NOT_MOVED).format(why=_reason(exc)))
             self.refresh()
             return False
         self.comment.value = ""
-        self.review_message.value = message_html(True, T.MOVED.format(
-            country=info.country_code, round=info.round, status=format_status(info.status)))
+        self.review_message.value = message_html(True, self.w(T.MOVED).format(
+            country=info.country_code, round=info.round, status=format_status(info.status, lang=self.lang)))
         self.refresh()
         return True
 
@@ -234,12 +238,13 @@ class ResultsPage:
     def make_document(self, document: str, fmt: str) -> bool:
         """Build the country report or the donor brief (``html`` or ``pdf``) and offer it for download."""
         from ...batch.service import request_build
-        what = T.DOCUMENTS[(document, fmt)]
+        what = self.w(T.DOCUMENTS[(document, fmt)])
         a = self.assessment
         if document == "report" and not self.store.can("read_restricted", a.id):
             # The builder reads the whole assessment: the full report is for those who may read
             # restricted findings (a donor viewer gets the brief, which leaves them out).
-            self.reports_message.value = message_html(False, T.FAILED.format(what=what, why=T.REPORT_NOT_FOR_ROLE))
+            why = self.w(T.REPORT_NOT_FOR_ROLE)
+            self.reports_message.value = message_html(False, self.w(T.FAILED).format(what=what, why=why))
             return False
         started = time.monotonic()
 
@@ -249,68 +254,72 @@ class ResultsPage:
 
         def on_event(event: dict) -> None:
             if event.get("event") == "starting":
-                self.reports_message.value = working_html(T.STARTING.format(what=what))
+                self.reports_message.value = working_html(self.w(T.STARTING).format(what=what), self.lang)
             elif event.get("event") == "queued" and event.get("ahead"):
-                self.reports_message.value = working_html(T.WAITING.format(n=event["ahead"]))
+                self.reports_message.value = working_html(self.w(T.WAITING).format(n=event["ahead"]), self.lang)
             elif event.get("event") == "step":
-                self.reports_message.value = working_html(T.STEP_LINE.format(
+                self.reports_message.value = working_html(self.w(T.STEP_LINE).format(
                     what=what, step=self._step_text(event.get("step", "")), seconds=time.monotonic() - started))
 
         def done(result) -> None:
             if isinstance(result, BaseException):
-                why = T.FAILED_UNAVAILABLE if not isinstance(result, InvalidInput) else _reason(result)
-                self.reports_message.value = message_html(False, T.FAILED.format(what=what, why=why))
+                why = self.w(T.FAILED_UNAVAILABLE) if not isinstance(result, InvalidInput) else _reason(result)
+                self.reports_message.value = message_html(False, self.w(T.FAILED).format(what=what, why=why))
                 return
             if result.get("status") == "failed":
                 failure = result.get("failure") or {}
                 nb = failure.get("notebook") or ""
-                pillar = next((p.name for p in self.store.framework.pillars if notebook_for(p) == nb), "")
-                why = (T.FAILED_NOTEBOOK.format(pillar=pillar, error=failure.get("ename", "an error"))
+                pillar = next((p.name for p in self._pillars() if notebook_for(p) == nb), "")
+                why = (self.w(T.FAILED_NOTEBOOK).format(pillar=pillar, error=failure.get("ename", "an error"))
                        if pillar else f"{failure.get('ename', 'error')}: {failure.get('evalue', '')}")
-                self.reports_message.value = message_html(False, T.FAILED.format(what=what, why=why))
+                self.reports_message.value = message_html(False, self.w(T.FAILED).format(what=what, why=why))
                 return
             path = Path(result["path"]) / T.FILE_NAMES[(document, fmt)]
-            note = T.READY_UNCHANGED if result.get("status") == "skipped" else ""
+            note = self.w(T.READY_UNCHANGED) if result.get("status") == "skipped" else ""
             self._hand_over(self.reports_message, path, what, f"{a.country_code}-{path.parent.name}-{path.name}", note)
 
-        return self._start(self.reports_message, work, on_event, done, T.BUILDING.format(what=what))
+        return self._start(self.reports_message, work, on_event, done, self.w(T.BUILDING).format(what=what))
 
     def make_export(self, fmt: str) -> bool:
         """Write the Excel workbook, the XLSForm or the package and offer it for download."""
-        what = T.EXPORTS[fmt]
+        what = self.w(T.EXPORTS[fmt])
 
         def work(_say):
             return export_file(self.store, self.assessment, fmt)
 
         def done(result) -> None:
             if isinstance(result, BaseException):
-                self.files_message.value = message_html(False, T.FAILED.format(what=what, why=_reason(result)))
+                self.files_message.value = message_html(False, self.w(T.FAILED).format(what=what, why=_reason(result)))
                 return
             self._hand_over(self.files_message, Path(result), what, Path(result).name)
 
-        return self._start(self.files_message, work, lambda _e: None, done, T.BUILDING.format(what=what))
+        return self._start(self.files_message, work, lambda _e: None, done, self.w(T.BUILDING).format(what=what))
 
     def _start(self, line_widget: widgets.HTML, work, on_event, done, line: str) -> bool:
         if self.background.busy:
-            line_widget.value = message_html(False, T.BUSY)
+            line_widget.value = message_html(False, self.w(T.BUSY))
             return False
-        line_widget.value = working_html(line)
+        line_widget.value = working_html(line, self.lang)
         return self.background.start(work, on_event, done)
 
     def _step_text(self, step: str) -> str:
-        pillar = next((p.name for p in self.store.framework.pillars if notebook_for(p) == step), None)
-        return T.STEP_NOTEBOOK.format(pillar=pillar) if pillar else T.STEPS.get(step, step)
+        pillar = next((p.name for p in self._pillars() if notebook_for(p) == step), None)
+        return self.w(T.STEP_NOTEBOOK).format(pillar=pillar) if pillar else self.w(T.STEPS.get(step, step))
+
+    def _pillars(self):
+        """The framework's pillars, named in the page's language."""
+        return translated_framework(self.store.framework, self.lang).pillars
 
     def _hand_over(self, line: widgets.HTML, path: Path, what: str, name: str, note: str = "") -> None:
         try:
             ticket = transfer.offer_download(path, name=name, assessment_id=self.assessment.id)
         except WorkbookError as exc:
-            line.value = message_html(False, T.FAILED.format(what=what, why=_reason(exc)))
+            line.value = message_html(False, self.w(T.FAILED).format(what=what, why=_reason(exc)))
             return
         if ticket is None:
-            line.value = saved_html(str(path), what)
+            line.value = saved_html(str(path), what, self.lang)
         else:
-            line.value = download_html(ticket.url, what, ticket.path.stat().st_size, note)
+            line.value = download_html(ticket.url, what, ticket.path.stat().st_size, note, self.lang)
 
     # -- bringing a file back ---------------------------------------------------------------------
     def _on_upload(self, change) -> None:
@@ -323,7 +332,7 @@ class ResultsPage:
         try:
             name, content = transfer.check_upload(value)
         except InvalidInput as exc:
-            self.import_message.value = message_html(False, T.NOT_READ, [str(p) for p in exc.problems])
+            self.import_message.value = message_html(False, self.w(T.NOT_READ), [str(p) for p in exc.problems])
             return None
         self.upload = (name, content)
         return self._plan()
@@ -337,27 +346,28 @@ class ResultsPage:
                 path.write_bytes(content)
                 plan = plan_file(self.store, path, country=a.country_code, round=a.round)
         except InvalidInput as exc:
-            self.import_message.value = message_html(False, T.NOT_READ, [str(p) for p in exc.problems])
+            self.import_message.value = message_html(False, self.w(T.NOT_READ), [str(p) for p in exc.problems])
             return None
         except WorkbookError as exc:
-            self.import_message.value = message_html(False, T.NOT_READ, [_reason(exc)])
+            self.import_message.value = message_html(False, self.w(T.NOT_READ), [_reason(exc)])
             return None
         ours = f"{a.country_code} {a.round}"
         if plan is None:
-            self.import_message.value = message_html(False, T.NOT_READ, [T.NEW_ASSESSMENT.format(theirs=name)])
+            why = self.w(T.NEW_ASSESSMENT).format(theirs=name)
+            self.import_message.value = message_html(False, self.w(T.NOT_READ), [why])
             return None
         if plan.assessment_id != a.id:
             theirs = f"{plan.country} {plan.round}"
-            self.import_message.value = message_html(False, T.NOT_READ, [T.OTHER_ASSESSMENT.format(theirs=theirs,
-                                                                                                 ours=ours)])
+            why = self.w(T.OTHER_ASSESSMENT).format(theirs=theirs, ours=ours)
+            self.import_message.value = message_html(False, self.w(T.NOT_READ), [why])
             return None
         self.upload_plan = plan
         self.import_message.value = ""
-        self.plan.value = plan_html(plan, name)
+        self.plan.value = plan_html(plan, name, self.lang)
         self.overwrite.value = False
         self.overwrite.layout.display = "flex" if plan.skipped(False) else "none"
         n = len(plan.changes) + len(plan.evidence)
-        self.confirm.description = T.CONFIRM_N.format(n=n) if n else T.CONFIRM
+        self.confirm.description = self.w(T.CONFIRM_N).format(n=n) if n else self.w(T.CONFIRM)
         self.confirm_row.layout.display = "none" if plan.empty else "flex"
         return plan
 
@@ -368,20 +378,20 @@ class ResultsPage:
             return False
         who = self._who()
         if who is None:
-            self.import_message.value = message_html(False, T.NOT_READ, [T.NAME_NEEDED])
+            self.import_message.value = message_html(False, self.w(T.NOT_READ), [self.w(T.NAME_NEEDED)])
             return False
         try:
             applied = apply_plan(self.store, plan, by=who, overwrite=self.overwrite.value is True)
         except Conflict as exc:
             self._plan()  # the plan as things are now, shown with why the import did not happen
-            self.import_message.value = message_html(False, T.IMPORT_STALE.format(why=str(exc)))
+            self.import_message.value = message_html(False, self.w(T.IMPORT_STALE).format(why=str(exc)))
             return False
         except WorkbookError as exc:
-            self.import_message.value = message_html(False, T.NOT_READ, [_reason(exc)])
+            self.import_message.value = message_html(False, self.w(T.NOT_READ), [_reason(exc)])
             return False
         name = self.upload[0]
         self.forget_upload()
-        self.import_message.value = message_html(True, T.IMPORTED.format(name=name, what=applied))
+        self.import_message.value = message_html(True, self.w(T.IMPORTED).format(name=name, what=applied))
         self.refresh()
         return True
 

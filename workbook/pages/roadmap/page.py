@@ -33,15 +33,17 @@ import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from ...errors import NotFound
+from ...i18n import SOURCE_LANG, translated_framework
 from ...inputs import MAX_SHORT, parse_text
 from ...present.charts import gantt_chart
-from ...present.html import e
+from ...i18n.messages import translator
+from ...present.html import e, format_status
 from ...roadmap import RoadmapStore
 from ...store import AssessmentInfo, Store
 from ..address import (HOME_NOTEBOOK, MISSION_NOTEBOOK, RESULTS_NOTEBOOK, ROADMAP_NOTEBOOK, notebook_for,
                        open_assessment, page_link)
 from ..forms import EDITOR_FIELD_CLASS, signed_in_editor
-from .render import EXPOSURE_NAMES, donor_map_html, roadmap_html, schedule_problems_html, targets_html
+from .render import donor_map_html, exposure_name, roadmap_html, schedule_problems_html, targets_html, words
 from .sections import (DonorsSection, FollowUpSection, PackagesSection, RecommendationsSection, RoadmapSection,
                        Section, SuggestionsSection, TargetsSection)
 
@@ -50,8 +52,10 @@ class RoadmapPage:
     """The road map of one assessment. Build it with :func:`open_roadmap`."""
 
     def __init__(self, store: Store | None, assessment: AssessmentInfo | None, *, interactive: bool = True,
-                 problem: str = ""):
+                 problem: str = "", lang: str = SOURCE_LANG):
         self.store, self.assessment, self.interactive, self.problem = store, assessment, interactive, problem
+        self.lang = lang  # the page's language (lang= in the address): its words, the framework's names
+        self._ = words(lang)
         self.rm = RoadmapStore(store) if store is not None else None
         self.sections: list[Section] = []
         self.user = self.tabs = self._header = None
@@ -71,12 +75,13 @@ class RoadmapPage:
         if others:
             self.followup = FollowUpSection(self, sorted(others, key=lambda a: (a.created_at, a.id), reverse=True))
             self.sections.append(self.followup)
-        self.user = widgets.Text(description="Your name", placeholder="required before saving",
+        self.user = widgets.Text(description=self._("Your name"), placeholder=self._("required before saving"),
                                  style={"description_width": "5.5em"}, layout=widgets.Layout(width="24em"))
         self.user.add_class(EDITOR_FIELD_CLASS)  # filled from the browser session by our Voila template
         signed_in_editor(self.user, self.store)
         self._header = widgets.HTML(self._header_html())
-        self.tabs = widgets.Tab(children=[s.box for s in self.sections], titles=[s.title for s in self.sections])
+        self.tabs = widgets.Tab(children=[s.box for s in self.sections],
+                                titles=[self._(s.title) for s in self.sections])
         self.tabs.observe(self._on_tab, "selected_index")
         self.tabs.selected_index = 0
         self.sections[0].open()
@@ -85,6 +90,11 @@ class RoadmapPage:
     @property
     def ok(self) -> bool:
         return self.assessment is not None
+
+    @property
+    def framework(self):
+        """The framework in the page's language (names of pillars and sub-areas)."""
+        return translated_framework(self.store.framework, self.lang)
 
     @property
     def caption(self) -> str:
@@ -106,26 +116,35 @@ class RoadmapPage:
         them in interactive use)."""
         if self.interactive or not self.ok:
             return
-        aid = self.assessment.id
+        aid, lang = self.assessment.id, self.lang
         road = self.rm.roadmap(aid)
-        display(HTML(targets_html(self.rm.targets(aid), f"Targets, gaps and priority, {self.caption}")))
-        display(HTML(schedule_problems_html(road.problems) + roadmap_html(road, f"Road map, {self.caption}")))
-        display(gantt_chart(road.table, title=f"Road map, {self.caption}"))
-        display(HTML(donor_map_html(self.rm.donor_map(aid))))
+        targets, title = self.targets_caption(), self.roadmap_caption()
+        display(HTML(targets_html(self.rm.targets(aid), targets, lang)))
+        display(HTML(schedule_problems_html(road.problems, lang) + roadmap_html(road, title, lang)))
+        display(gantt_chart(road.table, title=title))
+        display(HTML(donor_map_html(self.rm.donor_map(aid), lang)))
+
+    def targets_caption(self) -> str:
+        return self._("Targets, gaps and priority, %(assessment)s") % {"assessment": self.caption}
+
+    def roadmap_caption(self) -> str:
+        return self._("Road map, %(assessment)s") % {"assessment": self.caption}
 
     # -- for the sections ----------------------------------------------------------------------
     def who(self) -> str:
         """The editor's name from "Your name" (required, checked at every save)."""
-        return parse_text(self.user.value, "Your name", max_len=MAX_SHORT, required=True)
+        return parse_text(self.user.value, self._("Your name"), max_len=MAX_SHORT, required=True)
 
     def open(self, title: str) -> Section:
-        """Open a tab by its title (as a click would) and return its section."""
+        """Open a tab by its title (as a click would; the English title or the one shown) and return its section."""
         titles = [s.title for s in self.sections]
-        if title not in titles:
-            raise NotFound(f"no tab {title!r}; the tabs are {', '.join(titles)}")
-        self.tabs.selected_index = titles.index(title)
-        self.sections[titles.index(title)].open()
-        return self.sections[titles.index(title)]
+        shown = [self._(t) for t in titles]
+        if title not in titles and title not in shown:
+            raise NotFound(f"no tab {title!r}; the tabs are {', '.join(shown)}")
+        index = titles.index(title) if title in titles else shown.index(title)
+        self.tabs.selected_index = index
+        self.sections[index].open()
+        return self.sections[index]
 
     def _on_tab(self, change) -> None:
         index = change["new"]
@@ -142,24 +161,32 @@ class RoadmapPage:
         self._header.value = self._header_html()
 
     def _header_html(self) -> str:
-        a = self.assessment
-        nav = [f'<a href="{HOME_NOTEBOOK}">All assessments</a>']
+        a, t = self.assessment, translator(self.lang)
+        _ = t.gettext
+        labels = (_("All assessments"), _("Road map"), _("Field mission"), _("Reports, files and review"),
+                  _("Pages of this assessment"))
+        nav = [f'<a href="{HOME_NOTEBOOK}">{e(labels[0])}</a>']
         nav += [f'<a href="{e(page_link(notebook_for(p), a.country_code, a.round))}">{e(p.name)}</a>'
-                for p in self.store.framework.pillars]
-        nav.append('<strong aria-current="page">Road map</strong>')
-        nav.append(f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">Field mission</a>')
-        nav.append(f'<a href="{e(page_link(RESULTS_NOTEBOOK, a.country_code, a.round))}">Reports, files and review</a>')
+                for p in self.framework.pillars]
+        nav.append(f'<strong aria-current="page">{e(labels[1])}</strong>')
+        nav.append(f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">{e(labels[2])}</a>')
+        nav.append(f'<a href="{e(page_link(RESULTS_NOTEBOOK, a.country_code, a.round))}">{e(labels[3])}</a>')
         recs = self.rm.recommendations_frame(a.id)
         exposure = self.rm.get_exposure(a.id)
         counts = recs["horizon"].value_counts() if len(recs) else {}
-        summary = (f"{len(recs)} recommendation{'s' if len(recs) != 1 else ''} "
-                   f"({counts.get('short', 0)} short-term, {counts.get('long', 0)} long-term)")
-        expo = (f"exposure {exposure['level']} ({EXPOSURE_NAMES[exposure['level']]})" if exposure["is_set"]
-                else "exposure not set (medium used)")
-        return (f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
-                f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
-                f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
-                f"Road map: {e(summary)} · {e(expo)}</p>")
+        summary = t.ngettext("%(n)d recommendation (%(short)d short-term, %(long)d long-term)",
+                             "%(n)d recommendations (%(short)d short-term, %(long)d long-term)", len(recs)) % {
+            "n": len(recs), "short": counts.get("short", 0), "long": counts.get("long", 0)}
+        expo = (_("exposure %(level)s (%(name)s)") % {"level": exposure["level"],
+                                                      "name": exposure_name(exposure["level"], self.lang)}
+                if exposure["is_set"] else _("exposure not set (medium used)"))
+        line = _("framework %(id)s %(version)s · status %(status)s") % {
+            "id": a.framework_id, "version": a.framework_version, "status": format_status(a.status, lang=self.lang,
+                                                                                            words=True)}
+        road = _("Road map: %(summary)s · %(exposure)s") % {"summary": summary, "exposure": expo}
+        return (f'<nav aria-label="{e(labels[4])}" class="mbm-nav">{" · ".join(nav)}</nav>'
+                f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · {e(line)}<br>'
+                f"{e(road)}</p>")
 
 
 def open_roadmap(country: str, round: str, db_url: str = "", interactive: bool = True, *,
@@ -174,5 +201,5 @@ def open_roadmap(country: str, round: str, db_url: str = "", interactive: bool =
     opened = open_assessment(country, round, db_url, interactive=interactive, environ=environ,
                              notebook=lambda: ROADMAP_NOTEBOOK)
     if not opened.ok:
-        return RoadmapPage(opened.store, None, interactive=True, problem=opened.problem)
-    return RoadmapPage(opened.store, opened.assessment, interactive=interactive)
+        return RoadmapPage(opened.store, None, interactive=True, problem=opened.problem, lang=opened.lang)
+    return RoadmapPage(opened.store, opened.assessment, interactive=interactive, lang=opened.lang)

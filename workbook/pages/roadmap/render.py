@@ -9,31 +9,62 @@ import re
 import pandas as pd
 
 from ...errors import Problem
+from ...i18n.grammar import elide
+from ...i18n.messages import N_, translator
 from ...present.charts import dumbbell_chart, gantt_chart
 from ...present.html import e, figure, format_cell, frame_table, missing, text_or_dash
+from ...present.levels import roadmap_word
 from ...roadmap.library import HORIZONS
 from ...roadmap.sequence import HORIZON_NAMES
 
 EXPOSURE_NAMES = {1: "low", 2: "medium", 3: "high"}
+#: The columns whose stored words (``in_progress``, ``gap``, ``ict_system``...) a page shows in its language.
+WORD_COLUMNS = ("action_type", "funding_status", "horizon", "status", "cost_band")
+
+
+def words(lang: str | None):
+    """The page's ``gettext`` in ``lang`` (English when none)."""
+    return translator(lang or "en").gettext
+
+
+def exposure_name(level: int, lang: str | None = None) -> str:
+    """``low``, ``medium`` or ``high``, in ``lang``."""
+    return roadmap_word(EXPOSURE_NAMES[level], lang)
+
+
+def shown_words(frame: pd.DataFrame, lang: str | None) -> pd.DataFrame:
+    """``frame`` with the stored words of :data:`WORD_COLUMNS` in ``lang`` (as stored in English)."""
+    if lang in (None, "en") or not len(frame):
+        return frame
+    return frame.assign(**{c: [roadmap_word(v, lang) if isinstance(v, str) and v else v for v in frame[c]]
+                           for c in WORD_COLUMNS if c in frame.columns})
+
+
+def _cols(columns, _) -> list[tuple[str, str]]:
+    """``(column, heading)`` pairs with the headings in the page's language."""
+    return [(c, _(h)) for c, h in columns]
 
 #: Widget labels for the fields the store names in its problems.
-LABELS = {"subarea_id": "Sub-area", "indicator_id": "Indicator", "target_level": "Target level",
-          "action_type": "Action type", "title": "Title", "description": "Description", "lead_agency": "Lead agency",
-          "partners": "Partners", "cost_band": "Cost band", "amount": "Amount", "currency": "Currency",
-          "funding_status": "Funding", "horizon": "Horizon", "prerequisites": "Prerequisites",
-          "completion_indicator": "Completion indicator", "deadline": "Deadline", "status": "Status",
-          "source_action_id": "Source action", "donor": "Donor", "implementer": "Implementer", "budget": "Budget",
-          "start_date": "Start", "end_date": "End", "subareas": "Sub-areas", "indicators": "Indicators",
-          "notes": "Notes", "reason": "Reason", "exposure": "Exposure", "short_term": "Short-term target",
-          "long_term": "Long-term target", "by": "Your name", "keys": "Suggestion"}
+LABELS = {"subarea_id": N_("Sub-area"), "indicator_id": N_("Indicator"), "target_level": N_("Target level"),
+          "action_type": N_("Action type"), "title": N_("Title"), "description": N_("Description"),
+          "lead_agency": N_("Lead agency"), "partners": N_("Partners"), "cost_band": N_("Cost band"),
+          "amount": N_("Amount"), "currency": N_("Currency"), "funding_status": N_("Funding"),
+          "horizon": N_("Horizon"), "prerequisites": N_("Prerequisites"),
+          "completion_indicator": N_("Completion indicator"), "deadline": N_("Deadline"), "status": N_("Status"),
+          "source_action_id": N_("Source action"), "donor": N_("Donor"), "implementer": N_("Implementer"),
+          "budget": N_("Budget"), "start_date": N_("Start"), "end_date": N_("End"), "subareas": N_("Sub-areas"),
+          "indicators": N_("Indicators"), "notes": N_("Notes"), "reason": N_("Reason"), "exposure": N_("Exposure"),
+          "short_term": N_("Short-term target"), "long_term": N_("Long-term target"), "by": N_("Your name"),
+          "keys": N_("Suggestion")}
 _LOCATION = re.compile(r"(?:(?:recommendations\[\d+\]|initiatives\[\d+\]|#\d+|I\d+|[A-Z]{3}\.\d+)\.)?(\w+)(?:\[\d+\])?")
 
 
-def problem_text(p: Problem) -> str:
-    """A store problem in the words of the form: ``Currency: 'ZZZ' is not an ISO 4217 ...``."""
+def problem_text(p: Problem, lang: str | None = None) -> str:
+    """A store problem in the words of the form: ``Currency: 'ZZZ' is not an ISO 4217 ...`` (the
+    field's label in ``lang``; the store's message as it says it)."""
     m = _LOCATION.fullmatch(p.location)
     field = m.group(1) if m else p.location
-    label = LABELS.get(field, p.location)
+    label = words(lang)(LABELS[field]) if field in LABELS else p.location
     return f"{label}: {p.message}" if label else p.message
 
 
@@ -41,29 +72,34 @@ def gantt_html(table: pd.DataFrame, caption: str) -> str:
     return figure(gantt_chart(table, title=caption), caption, cls="mbm-gantt", page=True)
 
 
-def targets_html(t: pd.DataFrame, caption: str) -> str:
+def targets_html(t: pd.DataFrame, caption: str, lang: str | None = None) -> str:
     """Targets, gaps and priority per sub-area; an edited target shows its default and reason."""
+    _ = words(lang)
+    edited = _("%(level)s (edited; default %(default)s: %(reason)s)")
+
     def target(r, which):
         v = r[f"{which}_term_target"]
         if missing(v):
             return "–"
         if r[f"{which}_term_source"] == "edited":
-            return f"{int(v)} (edited; default {format_cell(r[f'{which}_term_default'])}: {r[f'{which}_term_reason']})"
+            return edited % {"level": int(v), "default": format_cell(r[f"{which}_term_default"]),
+                             "reason": r[f"{which}_term_reason"]}
         return f"{int(v)}"
     rows = t.assign(name=[f"{s} {n}" for s, n in zip(t["subarea_id"], t["subarea"])],
                     short=[target(r, "short") for r in t.to_dict("records")],
                     long=[target(r, "long") for r in t.to_dict("records")])
-    return frame_table(rows, [("name", "Sub-area"), ("score", "Score"), ("current_level", "Level"),
-                             ("criticality", "Criticality"), ("short", "Short-term target"),
-                             ("long", "Long-term target"), ("gap_short", "Gap (short)"), ("gap_long", "Gap (long)"),
-                             ("priority", "Priority"), ("rank", "Rank")], caption, cls="mbm-targets",
-                      row_header="name")
+    columns = [("name", N_("Sub-area")), ("score", N_("Score")), ("current_level", N_("Level")),
+               ("criticality", N_("Criticality")), ("short", N_("Short-term target")), ("long", N_("Long-term target")),
+               ("gap_short", N_("Gap (short)")), ("gap_long", N_("Gap (long)")), ("priority", N_("Priority")),
+               ("rank", N_("Rank"))]
+    return frame_table(rows, _cols(columns, _), caption, cls="mbm-targets", row_header="name")
 
 
-REC_COLUMNS = [("ref", "#"), ("subarea_id", "Sub-area"), ("indicator_id", "Indicator"), ("title", "Title"),
-               ("action_type", "Type"), ("target_level", "Target"), ("lead_agency", "Lead agency"),
-               ("cost", "Cost"), ("funding_status", "Funding"), ("horizon", "Horizon"), ("deadline", "Deadline"),
-               ("prerequisites", "Needs"), ("status", "Status")]
+REC_COLUMNS = [("ref", "#"), ("subarea_id", N_("Sub-area")), ("indicator_id", N_("Indicator")),
+               ("title", N_("Title")), ("action_type", N_("Type")), ("target_level", N_("Target")),
+               ("lead_agency", N_("Lead agency")), ("cost", N_("Cost")), ("funding_status", N_("Funding")),
+               ("horizon", N_("Horizon")), ("deadline", N_("Deadline")), ("prerequisites", N_("Needs")),
+               ("status", N_("Status"))]
 
 
 def _cost(r: dict) -> str:
@@ -72,122 +108,150 @@ def _cost(r: dict) -> str:
     return r.get("cost_band") or "–"
 
 
-def recommendations_html(recs: pd.DataFrame, caption: str) -> str:
+def recommendations_html(recs: pd.DataFrame, caption: str, lang: str | None = None) -> str:
+    _ = words(lang)
     rows = recs.assign(ref=[f"#{i}" for i in recs["id"]], cost=[_cost(r) for r in recs.to_dict("records")]) \
         if len(recs) else recs
-    return frame_table(rows, REC_COLUMNS, caption, cls="mbm-recommendations", row_header="ref",
-                      empty="no recommendations yet: accept suggestions or add one below.")
+    rows = shown_words(rows, lang)
+    return frame_table(rows, _cols(REC_COLUMNS, _), caption, cls="mbm-recommendations", row_header="ref",
+                       empty=_("no recommendations yet: accept suggestions or add one below."))
 
 
-def roadmap_html(road, caption: str) -> str:
+def roadmap_html(road, caption: str, lang: str | None = None) -> str:
     """The sequenced road map: one table per horizon, prerequisites first."""
-    cols = [("order", "Step"), ("ref", "#"), ("title", "Title"), ("subarea_id", "Sub-area"), ("start", "Start"),
-            ("end", "End"), ("after", "After"), ("funding_status", "Funding"), ("status", "Status")]
+    _ = words(lang)
+    cols = _cols([("order", N_("Step")), ("ref", "#"), ("title", N_("Title")), ("subarea_id", N_("Sub-area")),
+                  ("start", N_("Start")), ("end", N_("End")), ("after", N_("After")), ("funding_status", N_("Funding")),
+                  ("status", N_("Status"))], _)
     parts = []
     for h in HORIZONS:
         g = road.group(h)
-        g = g.assign(ref=[f"#{i}" for i in g["id"]]) if len(g) else g
-        parts.append(frame_table(g, cols, f"{caption}: {HORIZON_NAMES[h]}", cls=f"mbm-roadmap mbm-{h}",
-                                empty="no recommendations in this horizon."))
+        g = shown_words(g.assign(ref=[f"#{i}" for i in g["id"]]), lang) if len(g) else g
+        name = roadmap_word(HORIZON_NAMES[h], lang)
+        parts.append(frame_table(g, cols, f"{caption}: {name}", cls=f"mbm-roadmap mbm-{h}",
+                                 empty=_("no recommendations in this horizon.")))
     return "".join(parts)
 
 
-def schedule_problems_html(problems: pd.DataFrame) -> str:
+def schedule_problems_html(problems: pd.DataFrame, lang: str | None = None) -> str:
+    t = translator(lang or "en")
     if len(problems) == 0:
-        return '<p class="mbm-schedule-ok">Schedule check: no recommendation is scheduled before its prerequisite.</p>'
+        ok = t.gettext("Schedule check: no recommendation is scheduled before its prerequisite.")
+        return f'<p class="mbm-schedule-ok">{e(ok)}</p>'
     items = "".join(f"<li>#{int(r['recommendation_id'])} {e(str(r['title']))}: "
                     f"{e(str(r['problem']))}</li>" for r in problems.to_dict("records"))
-    return (f'<div class="mbm-schedule-problems" role="note"><p><strong>Schedule check: {len(problems)} '
-            f"problem{'s' if len(problems) != 1 else ''}</strong></p><ul>{items}</ul></div>")
+    head = t.ngettext("Schedule check: %(n)d problem", "Schedule check: %(n)d problems", len(problems)) % {
+        "n": len(problems)}
+    return (f'<div class="mbm-schedule-problems" role="note"><p><strong>{e(head)}</strong></p>'
+            f"<ul>{items}</ul></div>")
 
 
-def initiatives_html(inits: pd.DataFrame, caption: str) -> str:
+def initiatives_html(inits: pd.DataFrame, caption: str, lang: str | None = None) -> str:
+    _ = words(lang)
     rows = inits
     if len(inits):
         rows = inits.assign(ref=[f"I{i}" for i in inits["id"]],
                             money=[f"{b:,.0f} {c or ''}".strip() if not missing(b) else "–"
                                    for b, c in zip(inits["budget"], inits["currency"])],
                             scope_text=[", ".join(i or s for s, i in sc) for sc in inits["scope"]])
-    return frame_table(rows, [("ref", "#"), ("donor", "Donor"), ("implementer", "Implementer"), ("title", "Title"),
-                             ("money", "Budget"), ("start_date", "Start"), ("end_date", "End"),
-                             ("scope_text", "Addresses")], caption, cls="mbm-initiatives", row_header="ref",
-                      empty="no initiatives recorded for this country yet.")
+    columns = [("ref", "#"), ("donor", N_("Donor")), ("implementer", N_("Implementer")), ("title", N_("Title")),
+               ("money", N_("Budget")), ("start_date", N_("Start")), ("end_date", N_("End")),
+               ("scope_text", N_("Addresses"))]
+    return frame_table(rows, _cols(columns, _), caption, cls="mbm-initiatives", row_header="ref",
+                       empty=_("no initiatives recorded for this country yet."))
 
 
-def donor_map_html(dm) -> str:
+def donor_map_html(dm, lang: str | None = None) -> str:
     """The duplication check: covered recommendations, overlapping initiatives, gaps nobody funds."""
+    _ = words(lang)
     covered = frame_table(dm.covered.assign(ref=[f"#{i}" for i in dm.covered["recommendation_id"]],
-                                           ini=[f"I{i}" for i in dm.covered["initiative_id"]]),
-                         [("ref", "#"), ("title", "Recommendation"), ("subarea_id", "Sub-area"),
-                          ("ini", "Initiative"), ("initiative", "Title"), ("donor", "Donor"), ("match", "Match"),
-                          ("overlap_start", "From"), ("overlap_end", "To")],
-                         "Already covered by an initiative", cls="mbm-covered",
-                         empty="no recommendation is covered by a recorded initiative.")
-    overlaps = frame_table(dm.overlaps, [("title_a", "Initiative"), ("donor_a", "Donor"), ("title_b", "Overlaps with"),
-                                        ("donor_b", "Donor"), ("subareas", "Sub-areas"), ("overlap_start", "From"),
-                                        ("overlap_end", "To")],
-                          "Initiatives of different donors that overlap", cls="mbm-overlaps",
-                          empty="no overlapping initiatives.")
-    unfunded = frame_table(dm.unfunded, [("subarea_id", "Sub-area"), ("subarea", "Name"), ("priority", "Priority"),
-                                        ("gap_long", "Gap (long)"), ("n_recommendations", "Recommendations"),
-                                        ("note", "Note")],
-                          "Gaps nobody funds (no initiative during the plan, no committed funding)",
-                          cls="mbm-unfunded", empty="every priority sub-area has an initiative or funding.")
+                                            ini=[f"I{i}" for i in dm.covered["initiative_id"]]),
+                          _cols([("ref", "#"), ("title", N_("Recommendation")), ("subarea_id", N_("Sub-area")),
+                                 ("ini", N_("Initiative")), ("initiative", N_("Title")), ("donor", N_("Donor")),
+                                 ("match", N_("Match")), ("overlap_start", N_("From")), ("overlap_end", N_("To"))], _),
+                          _("Already covered by an initiative"), cls="mbm-covered",
+                          empty=_("no recommendation is covered by a recorded initiative."))
+    overlaps = frame_table(dm.overlaps, _cols([("title_a", N_("Initiative")), ("donor_a", N_("Donor")),
+                                               ("title_b", N_("Overlaps with")), ("donor_b", N_("Donor")),
+                                               ("subareas", N_("Sub-areas")), ("overlap_start", N_("From")),
+                                               ("overlap_end", N_("To"))], _),
+                           _("Initiatives of different donors that overlap"), cls="mbm-overlaps",
+                           empty=_("no overlapping initiatives."))
+    unfunded = frame_table(dm.unfunded, _cols([("subarea_id", N_("Sub-area")), ("subarea", N_("Name")),
+                                               ("priority", N_("Priority")), ("gap_long", N_("Gap (long)")),
+                                               ("n_recommendations", N_("Recommendations")), ("note", N_("Note"))], _),
+                           _("Gaps nobody funds (no initiative during the plan, no committed funding)"),
+                           cls="mbm-unfunded", empty=_("every priority sub-area has an initiative or funding."))
     return covered + overlaps + unfunded
 
 
-def followup_html(fu, country: str) -> str:
+def followup_html(fu, country: str, lang: str | None = None) -> str:
     """The follow-up view: notes, dumbbell chart, pillar and sub-area deltas, targeted changes, status."""
-    caption = f"{country}: {fu.followup} against {fu.baseline}"
+    _ = words(lang)
+    caption = _("%(country)s: %(followup)s against %(baseline)s") % {"country": country, "followup": fu.followup,
+                                                                      "baseline": fu.baseline}
     sub = fu.comparison.subareas
     notes = "".join(f'<p class="mbm-note" role="note">{e(n)}</p>' for n in fu.notes)
-    chart = figure(dumbbell_chart(sub, title=f"Change since {fu.baseline}"), caption, cls="mbm-dumbbell", page=True)
-    cols = [("baseline", fu.baseline), ("followup", fu.followup), ("change", "Change"), ("direction", "Direction")]
-    pillars = frame_table(fu.comparison.pillars, [("pillar", "Pillar")] + cols, f"Pillars, {caption}",
-                         cls="mbm-followup-pillars", row_header="pillar")
+    since = _("Change since %(baseline)s") % {"baseline": fu.baseline}
+    chart = figure(dumbbell_chart(sub, title=since), caption, cls="mbm-dumbbell", page=True)
+    cols = [("baseline", fu.baseline), ("followup", fu.followup), ("change", _("Change")),
+            ("direction", _("Direction"))]
+    pillars = frame_table(fu.comparison.pillars, [("pillar", _("Pillar"))] + cols,
+                          _("Pillars, %(caption)s") % {"caption": caption}, cls="mbm-followup-pillars",
+                          row_header="pillar")
     subareas = frame_table(sub.assign(name=[f"{s} {n}" for s, n in zip(sub["subarea_id"], sub["subarea"])]),
-                          [("name", "Sub-area")] + cols, f"Sub-areas, {caption}", cls="mbm-followup-subareas",
-                          row_header="name")
-    targeted = frame_table(fu.targeted, [("indicator_id", "Indicator"), ("baseline", fu.baseline),
-                                        ("followup", fu.followup), ("change", "Change"), ("initiative", "Initiative"),
-                                        ("donor", "Donor"), ("match", "Match")],
-                          "Changed indicators and the initiatives that addressed them", cls="mbm-targeted",
-                          empty="no indicator changed.")
-    status = frame_table(fu.status.reset_index(), [("status", "Status"), ("short", "Short term"), ("long", "Long term"),
-                                                  ("total", "Total")],
-                        f"Recommendations of {fu.baseline} by status", cls="mbm-followup-status",
-                        row_header="status")
+                           [("name", _("Sub-area"))] + cols, _("Sub-areas, %(caption)s") % {"caption": caption},
+                           cls="mbm-followup-subareas", row_header="name")
+    targeted = frame_table(fu.targeted, [("indicator_id", _("Indicator")), ("baseline", fu.baseline),
+                                         ("followup", fu.followup), ("change", _("Change")),
+                                         ("initiative", _("Initiative")), ("donor", _("Donor")), ("match", _("Match"))],
+                           _("Changed indicators and the initiatives that addressed them"), cls="mbm-targeted",
+                           empty=_("no indicator changed."))
+    status_cols = _cols([("status", N_("Status")), ("short", N_("Short term")), ("long", N_("Long term")),
+                         ("total", N_("Total"))], _)
+    status = frame_table(shown_words(fu.status.reset_index(), lang), status_cols,
+                         elide(_("Recommendations of %(baseline)s by status") % {"baseline": fu.baseline}, lang,
+                               fu.baseline),
+                         cls="mbm-followup-status", row_header="status")
     return notes + chart + pillars + subareas + targeted + status
 
 
-def packages_html(road, caption: str) -> str:
+def packages_html(road, caption: str, lang: str | None = None) -> str:
     """The investment packages of :class:`workbook.roadmap.funding.RoadMap`: the committed ones in
     rank order (cost, gaps closed, funding status and donors) and the backlog with its reasons."""
     from ...roadmap.costing import money
+    t = translator(lang or "en")
+    _ = t.gettext
     rows = []
     for r in road.table.to_dict("records"):
         p = road.package(r["package_id"])
-        rows.append({**r, "cost": money(r["total_low"], r["total_high"]),
-                     "donors_part": money(r["donor_low"], r["donor_high"]),
+        rows.append({**r, "cost": money(r["total_low"], r["total_high"], lang=lang),
+                     "donors_part": money(r["donor_low"], r["donor_high"], lang=lang),
                      "gaps": f"{len(p.gaps)}: " + ", ".join(
                          f"{g.indicator_id} {'?' if g.current is None else g.current}→{g.to_level}" for g in p.gaps),
                      "funded": text_or_dash(r["funded_by"]),
                      "rank": "" if missing(r["rank"]) else int(r["rank"])})
-    frame = pd.DataFrame(rows, columns=[*road.table.columns, "cost", "donors_part", "gaps", "funded"])
+    frame = shown_words(pd.DataFrame(rows, columns=[*road.table.columns, "cost", "donors_part", "gaps", "funded"]),
+                        lang)
     committed = frame[frame["state"] == "committed"].sort_values("rank")
     backlog = frame[frame["state"] != "committed"]
-    total = money(*road.total) if len(committed) else "–"
-    head = (f'<p class="mbm-packages-total">{len(committed)} packages committed, {total} in all '
-            f"(US dollars, {e(', '.join(sorted(set(committed['price_years'])) or ['–']))} prices); "
-            f"{len(backlog)} in the backlog.</p>")
+    total = money(*road.total, lang=lang) if len(committed) else "–"
+    years = ", ".join(sorted(set(committed["price_years"])) or ["–"])
+    line = t.ngettext("%(n)d package committed, %(total)s in all (US dollars, %(years)s prices); %(backlog)d in the "
+                      "backlog.", "%(n)d packages committed, %(total)s in all (US dollars, %(years)s prices); "
+                      "%(backlog)d in the backlog.", len(committed)) % {
+        "n": len(committed), "total": total, "years": years, "backlog": len(backlog)}
+    head = f'<p class="mbm-packages-total">{e(line)}</p>'
     for w in road.warnings:
         head += f'<p class="mbm-packages-warning" role="note">{e(w)}</p>'
-    cols = [("rank", "Rank"), ("title", "Package"), ("horizon", "Horizon"), ("cost", "Cost"),
-            ("donors_part", "Donors' part"), ("gaps", "Gaps closed (indicator level→target)"),
-            ("funding_status", "Funding"), ("funded", "Funded by")]
-    return (head + frame_table(committed, cols, f"{caption}: committed packages", cls="mbm-packages",
-                               row_header="title", empty="no road map committed yet (`workbook roadmap CC commit`).")
-            + frame_table(backlog, [("title", "Package"), ("horizon", "Horizon"), ("cost", "Cost"),
-                                    ("gaps", "Gaps closed (indicator level→target)"), ("reason", "Why in the backlog")],
-                          f"{caption}: backlog", cls="mbm-backlog", empty="nothing in the backlog.",
-                          row_header="title"))
+    gaps = N_("Gaps closed (indicator level→target)")
+    cols = _cols([("rank", N_("Rank")), ("title", N_("Package")), ("horizon", N_("Horizon")), ("cost", N_("Cost")),
+                  ("donors_part", N_("Donors' part")), ("gaps", gaps), ("funding_status", N_("Funding")),
+                  ("funded", N_("Funded by"))], _)
+    backlog_cols = _cols([("title", N_("Package")), ("horizon", N_("Horizon")), ("cost", N_("Cost")), ("gaps", gaps),
+                          ("reason", N_("Why in the backlog"))], _)
+    return (head + frame_table(committed, cols, _("%(caption)s: committed packages") % {"caption": caption},
+                               cls="mbm-packages", row_header="title",
+                               empty=_("no road map committed yet (`workbook roadmap CC commit`)."))
+            + frame_table(backlog, backlog_cols, _("%(caption)s: backlog") % {"caption": caption}, cls="mbm-backlog",
+                          empty=_("nothing in the backlog."), row_header="title"))
