@@ -102,6 +102,22 @@ def test_the_builder_starts_on_the_first_report_says_so_and_reuses_what_is_curre
 
 
 @pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
+def test_an_open_results_page_starts_the_builder_before_the_first_click(door):
+    """The results page asks the door to prepare the builder when it opens: it starts once,
+    the first report uses it, and it still stops when idle."""
+    assert service.prepare_builder() and door.pid is not None
+    first = door.pid
+    assert service.prepare_builder() and door.pid == first  # a second page: the same builder
+    result = service.request_build("XAT", ROUND, documents=("report",), formats=("html",), timeout=600)
+    assert result["status"] == "ok" and door.pid == first
+    tree = process_tree(first)
+    door.idle = 1.0
+    time.sleep(1.5)
+    door.check()
+    assert gone(tree) and door.pid is None
+
+
+@pytest.mark.parametrize("demo_url", ["sqlite"], indirect=True)
 def test_an_idle_builder_stops_and_the_next_report_starts_it_again_in_the_language_asked(door):
     assert service.request_build("XSY", XSY_LATEST, documents=("brief",))["status"] == "ok"
     first = door.pid

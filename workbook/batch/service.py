@@ -366,20 +366,34 @@ class BuilderDoor:
             self.log.info("report builder idle for %.0f s: stopping it until the next report", self.idle)
             self.process.stop()
 
+    def _start_if_needed(self) -> bool:
+        """Start the builder if it is not running (the lock held); False: it keeps dying."""
+        now = time.monotonic()
+        if self.process.crashed:
+            self.log.warning("report builder exited with %s", self.process.proc.returncode)
+            self.crashes.append(now)
+            self.process.proc = None
+        self.crashes = [t for t in self.crashes if now - t < RESTART_WINDOW]
+        if self.process.pid is None:
+            if len(self.crashes) >= RESTART_LIMIT:
+                return False
+            self.process.start()
+            self.warm = False
+        return True
+
+    def prepare(self) -> bool:
+        """Start the builder now, without a request (a page that may soon ask for a report was
+        opened): its start-up is paid while the person reads. It counts as use: it stops after
+        ``idle`` seconds without a report, as after one. False: it keeps dying."""
+        with self.lock:
+            self.last_used = time.monotonic()
+            return self._start_if_needed()
+
     def _enter(self, say: Callable[[dict], None]) -> bool:
         """Count a request in and start the builder if it is not running; False: it keeps dying."""
         with self.lock:
-            now = time.monotonic()
-            if self.process.crashed:
-                self.log.warning("report builder exited with %s", self.process.proc.returncode)
-                self.crashes.append(now)
-                self.process.proc = None
-            self.crashes = [t for t in self.crashes if now - t < RESTART_WINDOW]
-            if self.process.pid is None:
-                if len(self.crashes) >= RESTART_LIMIT:
-                    return False
-                self.process.start()
-                self.warm = False
+            if not self._start_if_needed():
+                return False
             self.active += 1
             if not self.warm:
                 say({"event": "starting"})
@@ -435,10 +449,32 @@ class _DoorHandler(_LineHandler):
         if request.get("op") == "status":
             self._send({"event": "status", "pid": door.pid})
             return
+        if request.get("op") == "prepare":
+            started = door.prepare()
+            self._send({"event": "prepared" if started else "unavailable", "pid": door.pid})
+            return
         door.relay(json.dumps(request).encode() + b"\n", self.until_gone(self._write))
 
 
 # -- the pages' side ------------------------------------------------------------------------------
+def prepare_builder(timeout: float = 5.0) -> bool:
+    """Ask the server's report builder to start now, if it is not running (the results page does
+    when it opens, so that its first report does not wait for the builder's start-up). Returns
+    at once with whether the server has a builder that is starting or running; never raises."""
+    path = socket_path()
+    if path is None or not path.exists():
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(str(path))
+            s.sendall(json.dumps({"op": "prepare"}).encode() + b"\n")
+            with s.makefile("rb") as f:
+                return json.loads(f.readline() or b"{}").get("event") == "prepared"
+    except (OSError, ValueError):
+        return False
+
+
 def request_build(country: str, round: str, *, documents: tuple[str, ...] = ("report",),
                   formats: tuple[str, ...] = ("html",), force: bool = False, lang: str = "",
                   on_event: Callable[[dict], None] | None = None, timeout: float = 600.0) -> dict:

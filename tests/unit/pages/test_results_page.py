@@ -299,3 +299,13 @@ def test_the_page_speaks_the_language_of_its_address(demo_store, shown, tmp_path
     p.user.value = "Ana Ferreira"
     assert p.move("in_review") and "est maintenant au statut : En cours d'examen" in text(p.review_message)
     assert "Historique des validations" in text(p.trail) and "Ana Ferreira" in text(p.trail)
+
+
+def test_preparing_the_builder_without_a_server_says_no_at_once(runtime, monkeypatch):
+    from workbook.batch import service
+    assert service.prepare_builder() is False  # a runtime folder without the door's socket
+    monkeypatch.delenv(config.RUNTIME_ENV, raising=False)
+    assert service.prepare_builder() is False
+    (runtime / service.SOCKET_NAME).write_text("")  # a stale file, nobody listening
+    monkeypatch.setenv(config.RUNTIME_ENV, str(runtime))
+    assert service.prepare_builder(timeout=1) is False

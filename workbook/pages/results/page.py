@@ -162,6 +162,9 @@ class ResultsPage:
             self.import_message, self.plan, self.overwrite, self.confirm_row])
         self.widget.add_class("mbm-results")
         self.refresh()
+        if self.background.loop is not None:  # served: the builder starts while the person reads
+            from ...batch.service import prepare_builder
+            threading.Thread(target=prepare_builder, name="mbm-prepare-builder", daemon=True).start()
 
     def _section(self, title: str, help_text: str, **fields) -> widgets.HTML:
         """A section's heading and help (text.py's words, in the page's language)."""
