@@ -37,11 +37,15 @@ def add_people(url: str, people: dict = PEOPLE) -> None:
             store.grant_role(store.get_assessment(country, ROUND).id, username, role, by="administrator")
 
 
-def serve_with_accounts(url: str, log_path: Path, notebooks: Path | None = None, *extra: str):
+def serve_with_accounts(url: str, log_path: Path, notebooks: Path | None = None, *extra: str,
+                        runtime: Path | None = None):
     """`workbook serve --accounts workbook` on a free port in its own process group (a generator:
-    yields the base URL; the whole group is killed at the end)."""
+    yields the base URL; the whole group is killed at the end). ``runtime``: the server's private
+    folder (WORKBOOK_RUNTIME), for a test that hands it a download as a page would."""
     port = free_port()
     env = {**os.environ, "WORKBOOK_DB_URL": url}
+    if runtime is not None:
+        env["WORKBOOK_RUNTIME"] = str(runtime)
     for name in (serve.TOKEN_ENV, serve.PASSWORD_HASH_ENV):
         env.pop(name, None)
     if notebooks is not None:

@@ -74,10 +74,12 @@ def app(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("accounts")
     url = new_database("demo", request.param, request, root / "workbook.db")
     add_people(url)
+    runtime = root / "runtime"
+    runtime.mkdir(mode=0o700)
     gen = serve_with_accounts(url, root / "serve.log", None, "--preheat", "0", "--no-fork",
-                              "--no-report-builder")
+                              "--no-report-builder", runtime=runtime)
     base, proc = next(gen)
-    yield type("App", (), {"base": base, "url": url, "proc": proc, "log": root / "serve.log"})
+    yield type("App", (), {"base": base, "url": url, "proc": proc, "log": root / "serve.log", "runtime": runtime})
     gen.close()
 
 
@@ -335,3 +337,20 @@ def test_two_people_each_see_only_their_assessments_and_saves_carry_the_account(
     with Session(db.get_engine(url)) as s:
         entries = s.query(AuditEntry).filter(AuditEntry.assessment_id == blank.id, AuditEntry.new == "2").all()
         assert entries and {e.account for e in entries} == {"maria"}
+
+
+def test_a_download_link_serves_only_people_with_a_role_in_its_assessment(app, tmp_path):
+    """A link a page handed out (a file of XAT) gives the file to maria, who leads XAT; ana, signed
+    in but without a role in XAT, gets what a link that does not exist gives; signed out: refused."""
+    from workbook import transfer
+    xat = Store(app.url, actor=None).get_assessment("XAT", ROUND).id
+    html = tmp_path / "report.html"
+    html.write_text("<!DOCTYPE html><html><body><p>Atlantis report</p></body></html>", encoding="utf-8")
+    ticket = transfer.offer_download(html, assessment_id=xat, root=app.runtime)
+    link = f"/mbm/download/{ticket.token}/report.html"
+    status, headers, body = signed_in(app, "maria").get(link)
+    assert status == 200 and "Atlantis report" in body and headers["Content-Disposition"].startswith("attachment")
+    missing = signed_in(app, "ana").get("/mbm/download/" + "b" * 43 + "/report.html")
+    refused = signed_in(app, "ana").get(link)
+    assert refused[0] == missing[0] == 404 and refused[2] == missing[2]  # it does not say the file exists
+    assert Client(app.base).get(link)[0] in (302, 403)
