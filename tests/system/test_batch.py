@@ -91,9 +91,11 @@ def test_batch_runs_countries_in_parallel_and_reports_a_failure(demo_url, notebo
         assert remote_loads(html_text) == [] and not page.find("script")
         assert all(img.attrs.get("alt", "").strip() for img in page.find("img"))
         alts = [img.attrs["alt"] for img in page.find("img")]
-        # the profile and the four pillar charts, then the Gantt chart of the road map the demo committed
-        assert len(alts) == 6 and alts[0].startswith("Capacity profile by pillar"), alts
-        assert alts[5].startswith("Gantt chart of the road map"), alts[5]
+        # the profile and the four pillar charts, the mission's map of the posts and heat map of the
+        # checklist (the demo's missions), then the Gantt chart of the road map the demo committed
+        assert len(alts) == 8 and alts[0].startswith("Capacity profile by pillar"), alts
+        assert alts[5].startswith("Map of ") and alts[6].startswith("Heat map of checklist items"), alts[5:7]
+        assert alts[7].startswith("Gantt chart of the road map"), alts[7]
         scores = store.scores(info.id)  # as the report scores it: criteria, profile and overrides included
         rows = page.table_with_caption("Table 1. Pillar profiles")[1:]
         assert [r[1][1] for r in rows] == [level_label(p.level, p.label.endswith("+"))
