@@ -513,14 +513,18 @@ def dumbbell_chart(changes, title: str = N_("Change since the baseline"), label_
                  + ".")
 
 
-def heatmap_chart(matrix, title: str = "Sub-area levels by country and round", labels=None) -> Chart:
-    """Sub-area x assessment levels (see :func:`plot_heatmap`); the alt text lists every cell."""
+def heatmap_chart(matrix, title: str = N_("Sub-area levels by country and round"), labels=None,
+                  lang: str | None = None) -> Chart:
+    """Sub-area x assessment levels (see :func:`plot_heatmap`); the alt text lists every cell, in
+    ``lang`` (the title is translated when it is a marked message)."""
+    t = translator(lang or "en")
     texts = _cell_texts(matrix, labels)
-    alt = "Heat map of sub-area levels. " + " ".join(
-        f"{c}: " + "; ".join(f"{r.split(' ', 1)[0]} {'not scored' if t == '–' else t}"
-                             for r, t in zip(matrix.index, (row[j] for row in texts))) + "."
+    not_scored = level_label(float("nan"), lang=lang)
+    alt = t.gettext("Heat map of sub-area levels.") + " " + " ".join(
+        f"{c}: " + t.gettext("; ").join(f"{r.split(' ', 1)[0]} {not_scored if x == '–' else x}"
+                                        for r, x in zip(matrix.index, (row[j] for row in texts))) + "."
         for j, c in enumerate(matrix.columns))
-    return Chart(figure_svg(plot_heatmap(matrix, title, labels)), alt)
+    return Chart(figure_svg(plot_heatmap(matrix, t.gettext(title), labels)), alt)
 
 
 def checklist_chart(share, counts, title: str = "Checklist items met, by post visited") -> Chart:
@@ -591,14 +595,18 @@ def posts_map_chart(posts, title: str = "Crossing points of the register") -> Ch
     return Chart(figure_svg(plot_posts_map(posts, title)), alt)
 
 
-def profiles_chart(profiles, title: str = "Pillar profiles side by side") -> Chart:
+def profiles_chart(profiles, title: str = N_("Pillar profiles side by side"), lang: str | None = None) -> Chart:
     """Small multiples of pillar profiles (see :func:`plot_profiles`); the alt text gives each
-    pillar's level and the spread of its sub-areas."""
+    pillar's level and the spread of its sub-areas, in ``lang``."""
+    t = translator(lang or "en")
+    code = None if lang in (None, "en") else lang
     parts = []
     for label, pil in profiles:
         levels, plus, lows, highs = _profile_values(pil)
-        parts.append(f"{label}: " + "; ".join(
-            f"{p}: {level_label(lv, pl) if 'level' in pil else format_score(lv, 1)}"
-            + ("" if missing(lo) else f" (sub-areas {spread_words(lo, hi)})")
+        parts.append(f"{label}: " + t.gettext("; ").join(
+            f"{p}: {level_label(lv, pl, lang=lang) if 'level' in pil else format_score(lv, 1, lang=code)}"
+            + ("" if missing(lo) else " " + t.gettext("(sub-areas %(spread)s)") % {"spread": spread_words(lo, hi,
+                                                                                                       lang)})
             for p, lv, pl, lo, hi in zip(pil["pillar"], levels, plus, lows, highs)) + ".")
-    return Chart(figure_svg(plot_profiles(profiles, title)), "Pillar profiles. " + " ".join(parts))
+    return Chart(figure_svg(plot_profiles(profiles, t.gettext(title))),
+                 t.gettext("Pillar profiles.") + " " + " ".join(parts))

@@ -84,3 +84,27 @@ def test_the_comparison_prints(assessments, built):
     for d in assessments:
         assert d.info.country_name in text
     assert not re.search(r"\b\d\.\d{2}\b", text), "no 3.25-style number in the comparison"
+
+
+@pytest.mark.parametrize("lang", ["fr", "es", "ar"])
+def test_the_comparison_in_the_language_it_was_read_in(rich_store, lang):
+    """Read in French, Spanish or Arabic, every word the comparison writes itself is in that
+    language: headings, help, captions, table headers, statuses, level words and the charts'
+    alt text; English stays only in data (country codes, rounds)."""
+    from workbook.report import compose_comparison
+    from workbook.i18n.messages import translator
+    data = [load_report_data(a.country_code, a.round, store=rich_store, roadmap=False, lang=lang)
+            for a in rich_store.list_assessments()]
+    nb = compose_comparison(data)
+    text = " ".join(o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", []))
+    page = ReportPage(text)
+    t = translator(lang)
+    assert page.headings[0] == (1, t.gettext("Comparison of capacity profiles"))
+    assert [h for lvl, h in page.headings if lvl == 2][1:] == [t.gettext(x) for x in (
+        "Sub-area levels by country and round", "Pillar profiles side by side", "Pillar levels, completion and status",
+        "Change between rounds")]
+    assert nb.metadata["mbm"]["lang"] == lang and nb.metadata["mbm"]["dir"] == ("rtl" if lang == "ar" else "ltr")
+    english = ["Comparison of", "Contents", "Each cell", "One small chart", "Pillar levels by assessment",
+               "Assessment", "Completion", "Status", "not scored", "Heat map of", "Pillar profiles.", "sub-areas ",
+               "alphabetical", "For each country", "Draft", "In review", "Validated", "Final", " to "]
+    assert [w for w in english if w in text] == []
