@@ -22,10 +22,10 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput, Problem, WorkbookError
+from ..errors import InvalidInput, Problem, Problems, WorkbookError
 from ..mission import MissionStore
 from ..mission import attachments as files
-from ..mission.fields import POST_FIELDS
+from ..mission.fields import DOCUMENT_FIELDS, EVENT_FIELDS, PLAN_FIELDS, POST_FIELDS
 from ..store.models import Assessment, Attachment, Evidence, Rating
 from .plan import removed_on_failure
 
@@ -118,10 +118,50 @@ def _evidence_keys(mission: MissionStore, assessment_id: int) -> dict[int, list]
     return out
 
 
+#: The lists of a package's mission and, for those written field by field, the fields they may have.
+MISSION_LISTS = ("documents", "posts", "events", "visits", "interviews", "attachments")
+_FIELDS = {"plan": PLAN_FIELDS, "documents": DOCUMENT_FIELDS, "events": EVENT_FIELDS}
+
+
+def check_shape(section, source: str) -> None:
+    """A located error unless the package's mission has the shape the rules read: an object, its
+    plan an object (or null), each list a list of objects with known fields, each attachment's
+    link an object. The values themselves are checked by the mission store's rules."""
+    at = f"{source}: mission"
+    problems = Problems()
+    if not isinstance(section, Mapping):
+        raise InvalidInput(Problem(at, "expected an object with the mission's plan and lists"), what=source)
+    for key in sorted(set(section) - {"plan", *MISSION_LISTS}, key=str):
+        problems.add(f"{at}.{key}", "is not a part of a mission")
+    plan = section.get("plan")
+    if plan is not None and not isinstance(plan, Mapping):
+        problems.add(f"{at}.plan", "expected an object with the terms of reference (or null)")
+    records = [("plan", None, plan)] if isinstance(plan, Mapping) else []
+    for key in MISSION_LISTS:
+        value = section.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            problems.add(f"{at}.{key}", "expected a list")
+            continue
+        for i, r in enumerate(value):
+            if not isinstance(r, Mapping):
+                problems.add(f"{at}.{key}[{i}]", "expected an object")
+            elif key == "attachments" and not isinstance(r.get("link"), Mapping):
+                problems.add(f"{at}.{key}[{i}].link", "expected an object naming a visit, an interview or evidence")
+            else:
+                records.append((key, i, r))
+    for key, i, r in records:
+        for name in sorted(set(r) - set(_FIELDS.get(key, r)), key=str):
+            problems.add(f"{at}.{key}{'' if i is None else f'[{i}]'}.{name}", "is not a field of it")
+    problems.raise_if_any(what=source)
+
+
 def restore_mission(mission: MissionStore, assessment_id: int, section: Mapping, *, by: str, source: str) -> None:
     """Recreate a package's mission in an assessment just created from it; on any problem the
     assessment is removed again and the problems raised, located in the package."""
     with removed_on_failure(mission.engine, assessment_id):
+        check_shape(section, source)
         _write(mission, assessment_id, section, by=by, source=source)
 
 
@@ -228,6 +268,12 @@ def _write(mission: MissionStore, aid: int, section: Mapping, *, by: str, source
 
 
 # -- merging a package's mission into an assessment that exists here --------------------------------
+def _key(v):
+    """``v`` as a dictionary key: text and numbers as they are, anything else (a list a damaged
+    package may hold) as its repr, which matches nothing here."""
+    return v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
+
+
 def _norm(v) -> str:
     return " ".join(str(v if v is not None else "").split()).casefold()
 
@@ -314,8 +360,8 @@ def plan_mission_merge(mission: MissionStore, aid: int, section: Mapping, eviden
     docs = {_document_key(d) for d in mission.documents_frame(aid).to_dict("records")}
     merge.keep("documents", section.get("documents") or [], lambda d: _document_key(d) not in docs)
     posts = {p["code"]: p for p in mission.posts_frame(aid).to_dict("records")}
-    merge.keep("posts", section.get("posts") or [], lambda p: p.get("code") not in posts)
-    differing = [str(p.get("code")) for p in section.get("posts") or [] if p.get("code") in posts
+    merge.keep("posts", section.get("posts") or [], lambda p: _key(p.get("code")) not in posts)
+    differing = [str(p.get("code")) for p in section.get("posts") or [] if _key(p.get("code")) in posts
                  and any(_plain(posts[p["code"]][k]) != p.get(k) for k in POST_FIELDS if k in p)]
     if differing:
         merge.notes.append(f"{len(differing)} post(s) of the package differ from this installation's register "
@@ -324,7 +370,7 @@ def plan_mission_merge(mission: MissionStore, aid: int, section: Mapping, eviden
     events = {_event_key(e) for e in mission.schedule_frame(aid).to_dict("records")}
     merge.keep("events", section.get("events") or [], lambda e: _event_key(e) not in events)
     visits = {(v["post"], v["day"].isoformat()) for v in mission.visits_frame(aid).to_dict("records")}
-    merge.keep("visits", section.get("visits") or [], lambda v: (v.get("post"), v.get("day")) not in visits)
+    merge.keep("visits", section.get("visits") or [], lambda v: (_key(v.get("post")), _key(v.get("day"))) not in visits)
     viewer = _first_member(mission, aid)
     here = {} if viewer is None else {
         _interview_key({**i, "place": _plain(i["post"]) or _plain(i["place"])}): i["interview_id"]

@@ -57,7 +57,7 @@ from ..roadmap.fields import EXPOSURES, RECOMMENDATION_FIELDS, RecommendationCon
 from ..store import AssessmentInfo, Store
 from ..mission import MissionStore
 from .mission_package import describe as describe_mission
-from .mission_package import mission_section, plan_mission_merge, restore_mission
+from .mission_package import check_shape, mission_section, plan_mission_merge, restore_mission
 from .funding_package import funding_section, restore_funding
 from .plan import (ExportBaseline, FileAnswer, FileEvidence, FileProfile, FileRating, ImportPlan, framework_mapping,
                    map_indicator, plan_import)
@@ -701,6 +701,7 @@ def _plan_mission(store: Store, pkg: Package, plan: ImportPlan, assessment_id: i
     that is rolled back (its files in a folder that is then removed): a visit outside this
     installation's mission dates, a post unknown here, a named interviewee... are located
     problems before anything is confirmed."""
+    check_shape(pkg.mission, name)
     merge = plan_mission_merge(MissionStore(store), assessment_id, pkg.mission, [(ind, r) for ind, r, _ in rows])
     plan.notes.extend(merge.notes)
     if merge.empty:

@@ -158,3 +158,27 @@ def test_a_merge_the_office_refuses_is_located_and_saves_nothing(field_and_offic
     assert [p.location for p in exc.value.problems] == [f"late.json: mission.visits[{new_visit}].day"]
     after = _counts(office), len(office.evidence_frame(office.get_assessment("XAT", "baseline 2026").id))
     assert after == before
+
+
+@pytest.mark.parametrize("damage,where", [
+    (lambda m: m.update(visits="XAT-AIR-1"), "mission.visits"),
+    (lambda m: m["posts"].__setitem__(0, "XAT-AIR-1"), "mission.posts[0]"),
+    (lambda m: m.update(plan=["objectives"]), "mission.plan"),
+    (lambda m: m["attachments"][0].update(link="XAT-AIR-1"), "mission.attachments[0].link"),
+    (lambda m: m["plan"].update(by="someone"), "mission.plan.by"),
+    (lambda m: m.update(photos=[]), "mission.photos"),
+])
+def test_a_damaged_mission_is_located_on_merge_and_on_create(exported, store, tmp_path, damage, where):
+    """A package whose mission has the wrong shape (a list that is text, a record that is not an
+    object, a field no record has) is refused with the place, merged or created, nothing saved."""
+    path, other = exported
+    data = json.loads(path.read_text())
+    damage(data["mission"])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    for target in (store, other):  # XAT exists in store (a merge), not in other (a new assessment)
+        with pytest.raises(InvalidInput) as exc:
+            import_file(target, bad, by="Ana Costa")
+        assert f"bad.json: {where}" in [p.location for p in exc.value.problems]
+    with pytest.raises(NotFound):
+        other.get_assessment("XAT", "baseline 2026")
