@@ -139,3 +139,33 @@ def test_a_french_and_an_arabic_pillar_page_header_and_first_view_are_in_their_l
             assert english not in visible, (lang, english)
         assert page.form_widget.lang == lang and page.form_widget.user.description != "Your name"
 
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_the_home_page_is_in_the_page_s_language(demo_store, lang, monkeypatch):
+    import workbook.pages.first_view as first_view
+    import workbook.pages.home as home_page
+    from workbook.pages.home import HomePage, open_home
+    english = HomePage(demo_store, lang="en")
+    page = HomePage(demo_store, lang=lang)
+    shown, before = texts(page.widget), set(texts(english.widget))
+    rounds = {a.round for a in demo_store.list_assessments()}
+    data = re.compile(r"^X[A-Z]{2} |^\d{4}-\d\d-\d\d |" + "|".join(re.escape(r) for r in rounds))
+    same = {t for t in shown if t in before and not NEUTRAL.match(t) and not data.search(t)}
+    # what the team named (countries, rounds) stays as written; French spells these two as English does
+    assert same <= {"Pages", "Administration"}, same
+    page.search.value = "XAB"
+    assert "XAB" in page.country.options[0][0] and "user-assigned" not in page.country.options[0][0]
+    page.create()  # no name: refused, in the page's language
+    assert "not created" not in page.status.value and "Your name" not in page.status.value
+    page.user.value, page.round.value, page.fictional_name.value = "Ana", "baseline 2027", "Bravia"
+    page.create()
+    assert "created" not in page.status.value and "XAB" in page.status.value
+    assert any(a.country_code == "XAB" for a in demo_store.list_assessments())
+    assert english.widget.children[0].description == "Your name"  # English unchanged
+    shown_page = []
+    for module in (home_page, first_view):
+        monkeypatch.setattr(module, "display", lambda obj, **_kw: shown_page.append(obj))
+    opened = open_home("", environ={"VOILA_PREHEAT": "False", "VOILA_REQUEST_URL": "http://x/voila/render/home.ipynb",
+                                    "QUERY_STRING": f"lang={lang}"})
+    first = shown_page[0].data  # the first view: the list and the link to the framework, in the language
+    assert opened.lang == lang and "Browse the framework" not in first and "Assessments" not in first
