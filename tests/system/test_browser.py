@@ -17,6 +17,7 @@ import pytest
 
 from support import ROOT
 from support.browser import CHROMIUM, LOCAL, chromium_available, fetch, launched_chromium, serve_app
+from workbook.i18n import translator
 from workbook.store import Store
 
 pytestmark = pytest.mark.browser
@@ -499,14 +500,14 @@ def test_a_pillar_page_in_arabic_is_right_to_left_and_the_session_keeps_the_lang
     try:
         page = context.new_page()
         page.goto(pillar_url(app_server, "operations.ipynb", "XAT") + "&lang=ar")
-        nav = page.get_by_role("navigation", name="Pages of this assessment")
+        pages = translator("ar").gettext("Pages of this assessment")  # the page's labels are in its language
+        nav = page.get_by_role("navigation", name=pages)
         expect(nav).to_contain_text(arabic.pillar("REG").name, timeout=WAIT)
         expect(page.locator("nav.mbm-langs a")).to_have_count(4)
         assert_page_in_language(page, "ar", "rtl")
         page.goto(pillar_url(app_server, "administration.ipynb", "XAT"))  # no lang= in the address
         expect(page).to_have_url(re.compile(r"[?&]lang=ar(&|$)"), timeout=WAIT)
-        expect(page.get_by_role("navigation", name="Pages of this assessment")).to_contain_text(
-            arabic.pillar("OPS").name, timeout=WAIT)
+        expect(page.get_by_role("navigation", name=pages)).to_contain_text(arabic.pillar("OPS").name, timeout=WAIT)
         assert page.evaluate("document.documentElement.dir") == "rtl"
     finally:
         context.close()
@@ -535,10 +536,11 @@ def test_a_pillar_page_in_french_names_the_framework_in_french_and_is_axe_clean(
     with contextlib.closing(context):
         page = context.new_page()
         page.goto(pillar_url(app_server, "administration.ipynb", "XAT") + "&lang=fr")
-        nav = page.get_by_role("navigation", name="Pages of this assessment")
+        nav = page.get_by_role("navigation", name=translator("fr").gettext("Pages of this assessment"))
         for p in french.pillars:
             expect(nav).to_contain_text(p.name, timeout=WAIT)
         assert not any(p.name in nav.inner_text() for p in english.pillars if p.name != french.pillar(p.id).name)
+        expect(page.get_by_role("textbox", name="Votre nom")).to_be_visible(timeout=WAIT)  # the form too
         assert_page_in_language(page, "fr", "ltr")
 
 

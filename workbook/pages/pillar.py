@@ -44,7 +44,7 @@ from ..i18n.content import translated_framework
 from ..i18n.countries import assessment_label
 from ..i18n.messages import translator
 from ..present.charts import Chart, level_bars, level_columns, subarea_chart
-from ..present.html import e, figure, format_completion
+from ..present.html import e, figure, format_completion, format_status
 from ..present.levels import subarea_table_html
 from ..scoring import Scores
 from ..store import AssessmentInfo, Store
@@ -180,7 +180,7 @@ class PillarPage:
             raise WorkbookError("the form exists only in interactive pages of a known assessment")
         if self._form is None:
             self._form = PillarForm(self.store, self.assessment, self.pillar, snapshot=self.snapshot,
-                                    on_saved=self._on_saved, editor=self.editor)
+                                    on_saved=self._on_saved, editor=self.editor, lang=self.lang)
         return self._form
 
     @property
@@ -208,28 +208,38 @@ class PillarPage:
         return self.scores.pillars.set_index("pillar_id").loc[self.pillar.id]
 
     def _summaries(self) -> dict[str, str]:
-        return {r["subarea_id"]: subarea_summary(r) for _, r in self.subareas.iterrows()}
+        return {r["subarea_id"]: subarea_summary(r, self.lang) for _i, r in self.subareas.iterrows()}
 
     def _header_html(self) -> str:
         a, p = self.assessment, self.pillar_row
-        nav = [f'<a href="{e(HOME_NOTEBOOK)}">All assessments</a>']  # no name in links: see assessments_html
+        t = translator(self.lang)
+        _ = t.gettext
+        home = _("All assessments")
+        nav = [f'<a href="{e(HOME_NOTEBOOK)}">{e(home)}</a>']  # no name in links: see assessments_html
         for other in self.framework.pillars:
             if other.id == self.pillar.id:
                 nav.append(f'<strong aria-current="page">{e(other.name)}</strong>')
             else:
                 nav.append(f'<a href="{e(page_link(notebook_for(other), a.country_code, a.round))}">'
                            f"{e(other.name)}</a>")
-        nav += [f'<a href="{e(page_link(ROADMAP_NOTEBOOK, a.country_code, a.round))}">Road map</a>',
-                f'<a href="{e(page_link(MISSION_NOTEBOOK, a.country_code, a.round))}">Field mission</a>',
-                f'<a href="{e(page_link(RESULTS_NOTEBOOK, a.country_code, a.round))}">Reports, files and review</a>']
-        team = ", ".join(f"{n} ({r})" for n, _, r in a.team)
+        for notebook, label in ((ROADMAP_NOTEBOOK, _("Road map")), (MISSION_NOTEBOOK, _("Field mission")),
+                                (RESULTS_NOTEBOOK, _("Reports, files and review"))):
+            nav.append(f'<a href="{e(page_link(notebook, a.country_code, a.round))}">{e(label)}</a>')
+        team = ", ".join(f"{n} ({r})" for n, _r, r in a.team)
         note = f'<p class="mbm-note" role="status">{e(self.note)}</p>' if self.note else ""
-        return (FORM_CSS + f'<nav aria-label="Pages of this assessment" class="mbm-nav">{" · ".join(nav)}</nav>'
-                f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · framework '
-                f"{e(a.framework_id)} {e(a.framework_version)} · status {e(a.status)}<br>"
-                f"{e(self.pillar_name)}: {format_completion(p['n_rated'], p['n_applicable'])} of applicable "
-                f"indicators rated · level {_level_text(p['label'], p['min_level'], p['max_level'])}"
-                + (f"<br>Team: {e(team)}" if team else "") + "</p>" + note)
+        status = a.status if self.lang == SOURCE_LANG else format_status(a.status, lang=self.lang, words=True)
+        values = {"id": a.framework_id, "version": a.framework_version, "status": status}
+        about = _("framework %(id)s %(version)s · status %(status)s") % values
+        completion = format_completion(p["n_rated"], p["n_applicable"],
+                                       lang=None if self.lang == SOURCE_LANG else self.lang)
+        rated = _("%(pillar)s: %(completion)s of applicable indicators rated · level %(level)s") % {
+            "pillar": self.pillar_name, "completion": completion,
+            "level": _level_text(p["label"], p["min_level"], p["max_level"])}
+        pages = _("Pages of this assessment")
+        return (FORM_CSS + f'<nav aria-label="{e(pages)}" class="mbm-nav">'
+                f'{" · ".join(nav)}</nav>'
+                f'<p class="mbm-assessment"><strong>{e(a.country_code)} {e(a.label)}</strong> · {e(about)}<br>'
+                f"{e(rated)}" + ("<br>" + e(_("Team: %(team)s") % {"team": team}) if team else "") + "</p>" + note)
 
     def first_view_html(self) -> str:
         """What the page shows before its widgets are drawn: the header, completion, the flags as
@@ -243,15 +253,16 @@ class PillarPage:
             href = page_link(notebook_for(self.pillar), a.country_code, a.round, indicator=ind)
             name = fw.indicator(ind).name
             return (f'<li><a href="{e(href)}">{e(ind)} {e(name)}</a>: '
-                    f'{e("; ".join(flag_reasons(r)))}</li>')
-        links = "".join(flag(r) for _, r in flags.iterrows())
-        rows = {r["subarea_id"]: r for _, r in sub.iterrows()}
-        subareas = "".join(f"<li>{e(sa.id)} {e(sa.name)} · {e(subarea_summary(rows[sa.id]))}</li>"
+                    f'{e("; ".join(flag_reasons(r, self.lang)))}</li>')
+        links = "".join(flag(r) for _i, r in flags.iterrows())
+        rows = {r["subarea_id"]: r for _i, r in sub.iterrows()}
+        subareas = "".join(f"<li>{e(sa.id)} {e(sa.name)} · {e(subarea_summary(rows[sa.id], self.lang))}</li>"
                            for sa in fw.pillar(self.pillar.id).subareas)
-        return (self._header_html() + progress_html(self.pillar_name, self.pillar_row, sub)
-                + flags_summary_html(flags).replace("Choose one to open it.", "")
+        heading = translator(self.lang).gettext("Sub-areas")
+        return (self._header_html() + progress_html(self.pillar_name, self.pillar_row, sub, self.lang)
+                + flags_summary_html(flags, lang=self.lang, choose=False)
                 + (f'<ul class="mbm-flag-list">{links}</ul>' if links else "")
-                + f'<h3 style="margin:0.4em 0">Sub-areas</h3><ul class="mbm-subarea-list">{subareas}</ul>'
+                + f'<h3 style="margin:0.4em 0">{e(heading)}</h3><ul class="mbm-subarea-list">{subareas}</ul>'
                 + self._table_html() + self._chart_html())
 
     def _caption(self) -> str:
@@ -318,7 +329,7 @@ class PillarPage:
                 self.check_for_changes()
             except Exception as exc:  # never let a failed refresh stop the watching
                 self._header.value = self._header_html() + problem_html(
-                    "Changes by others could not be shown", str(exc), home=False)
+                    translator(self.lang).gettext("Changes by others could not be shown"), str(exc), home=False)
             self._watch = loop.call_later(every, tick)
 
         self._watch = loop.call_later(every, tick)

@@ -35,12 +35,15 @@ class CrossingProfile:
     island: bool | None = None
     landlocked: bool | None = None
 
-    def describe(self, framework: Framework | None = None) -> str:
+    def describe(self, framework: Framework | None = None, lang: str | None = None) -> str:
+        """The profile in words, in ``lang`` (English when none; the kinds named as ``framework`` names them)."""
+        from ..i18n.messages import translator
+        _ = translator(lang or "en").gettext
         if self.kinds is None:
-            return "not recorded (every criterion applies)"
+            return _("not recorded (every criterion applies)")
         names = {k.id: k.name for k in framework.crossing_kinds} if framework else {}
-        kinds = ", ".join(names.get(k, k) for k in PROFILE_KINDS if k in self.kinds) or "none"
-        extra = [w for w, on in (("island", self.island), ("landlocked", self.landlocked)) if on]
+        kinds = ", ".join(names.get(k, k) for k in PROFILE_KINDS if k in self.kinds) or _("none")
+        extra = [w for w, on in ((_("island"), self.island), (_("landlocked"), self.landlocked)) if on]
         return kinds + (f" ({', '.join(extra)})" if extra else "")
 
 

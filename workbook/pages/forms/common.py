@@ -14,6 +14,7 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from ...errors import Conflict, InvalidInput, Problem, WorkbookError
 from ...framework import Framework
+from ...i18n.messages import N_, translator
 from ...inputs import MAX_SHORT, parse_text
 from ...present import palette
 
@@ -21,10 +22,15 @@ NOT_RATED = ""
 #: Class of every "Your name" field: the Voila template (mbm.macro.html.j2, ``session_name``) keeps
 #: the name typed there for the browser session and writes it into such a field when it is empty.
 EDITOR_FIELD_CLASS = "mbm-editor-name"
-NAME_MISSING = "enter your name in “Your name” at the top of the page first"
+NAME_MISSING = N_("enter your name in “Your name” at the top of the page first")
 
 
-def signed_in_editor(field: widgets.Text, store) -> None:
+def words(lang: str | None):
+    """The form's ``gettext`` in ``lang`` (English when none)."""
+    return translator(lang or "en").gettext
+
+
+def signed_in_editor(field: widgets.Text, store, lang: str | None = None) -> None:
     """With accounts on, "Your name" is the signed-in account's: shown, not typed. The store records
     the account whatever the field says (and refuses another name), so the field is filled, made
     read-only and taken out of the browser session's name memory. With accounts off (or a page
@@ -38,7 +44,7 @@ def signed_in_editor(field: widgets.Text, store) -> None:
     if actor is None or not actor.username:
         return
     field.value = actor.name or actor.username
-    field.description = "Signed in as"
+    field.description = words(lang)("Signed in as")
     field.placeholder = ""
     field.disabled = True
     field.remove_class(EDITOR_FIELD_CLASS)
@@ -66,19 +72,19 @@ FORM_STYLE = """<style>
 </style>"""
 
 
-def rating_options(framework: Framework, *, long: bool) -> list[tuple[str, str]]:
+def rating_options(framework: Framework, *, long: bool, lang: str | None = None) -> list[tuple[str, str]]:
     """Choices for a rating selector: not rated, levels 1-5, then the NA/NE/IE codes.
 
     ``long`` labels carry the level name ("3 Established"); short ones fit toggle buttons.
     """
-    opts = [("not rated" if long else "–", NOT_RATED)]
+    opts = [(words(lang)("not rated") if long else "–", NOT_RATED)]
     opts += [(f"{lv.level} {lv.name}" if long else str(lv.level), str(lv.level)) for lv in framework.scale.levels]
     opts += [(f"{c.code} {c.name}" if long else c.code, c.code) for c in framework.scale.codes]
     return opts
 
 
-def rating_tooltips(framework: Framework) -> list[str]:
-    return (["not rated"] + [f"{lv.level} {lv.name}" for lv in framework.scale.levels]
+def rating_tooltips(framework: Framework, lang: str | None = None) -> list[str]:
+    return ([words(lang)("not rated")] + [f"{lv.level} {lv.name}" for lv in framework.scale.levels]
             + [f"{c.code}: {c.name}" for c in framework.scale.codes])
 
 
@@ -102,13 +108,14 @@ def status_html(state: str, text: str, kind: str = "mbm-status") -> str:
             f'style="color:{colour};white-space:pre-wrap">{html.escape(text)}</span>')
 
 
-def parse_editor(value) -> str:
-    """The name of the person editing (from "Your name" or the page address), or raise."""
+def parse_editor(value, lang: str | None = None) -> str:
+    """The name of the person editing (from "Your name" or the page address), or raise (the
+    missing name said in ``lang``)."""
     try:
         return parse_text(value, "Your name", max_len=MAX_SHORT, required=True)
     except InvalidInput as exc:
         if exc.problems[0].message == "is required":
-            raise InvalidInput(Problem("", NAME_MISSING)) from None
+            raise InvalidInput(Problem("", words(lang)(NAME_MISSING))) from None
         raise
 
 
@@ -169,10 +176,13 @@ class Look:
                               style=self.button)
 
 
-def conflict_buttons(look: Look, what: str, keep: Callable[[], object], mine: Callable[[], object]) -> widgets.HBox:
+def conflict_buttons(look: Look, what: str, keep: Callable[[], object], mine: Callable[[], object],
+                     lang: str | None = None) -> widgets.HBox:
     """The two answers to a conflict: show the values now stored, or save mine over them."""
-    theirs = look.button_widget("Use their values", f"Show the values now stored for {what}")
-    replace = look.button_widget("Replace theirs with mine", f"Save your values over theirs for {what}")
+    _ = words(lang)
+    theirs = look.button_widget(_("Use their values"), _("Show the values now stored for %(what)s") % {"what": what})
+    replace = look.button_widget(_("Replace theirs with mine"),
+                                 _("Save your values over theirs for %(what)s") % {"what": what})
     theirs.on_click(lambda _b: keep())
     replace.on_click(lambda _b: mine())
     return widgets.HBox([theirs, replace], layout=look.row)

@@ -16,24 +16,36 @@ import ipywidgets as widgets
 
 from ...errors import Conflict, InvalidInput, Problem, WorkbookError
 from ...framework import Framework, Indicator
+from ...i18n.formats import format_list
+from ...i18n.messages import N_, translator
 from ...inputs import MAX_LONG, parse_answer, parse_text
+from ...present.levels import strength_name
 from ...scoring import CriteriaResult, criteria_level
 from ...store import Store
 from .common import (CLEAN, CONFLICT, FAILED, NOTES_DELAY, SAVED, SAVING, WARN_STYLE, Autosave, Look, choice_in,
                      conflict_buttons, parse_editor, problems_text, running_loop, saved_or_said, set_by_code,
-                     status_html)
+                     status_html, words)
 
 NOT_ANSWERED = ""
 ANSWER_OPTIONS = (("–", NOT_ANSWERED), ("yes", "yes"), ("no", "no"), ("n.a.", "na"))
-ANSWER_TOOLTIPS = ("not answered", "met", "not met", "not applicable")
+ANSWER_TOOLTIPS = (N_("not answered"), N_("met"), N_("not met"), N_("not applicable"))
 ANSWER_VALUES = frozenset(v for _, v in ANSWER_OPTIONS)
 ANSWER_WORDS = {NOT_ANSWERED: "not answered", "yes": "met", "no": "not met", "na": "not applicable"}
-NORMATIVE_TITLE = "Normative alignment (a political choice: reported beside the level, does not gate it)"
+NORMATIVE_TITLE = N_("Normative alignment (a political choice: reported beside the level, does not gate it)")
 
 
-def kinds_names(framework: Framework, kinds) -> str:
+def answer_options(lang: str | None = None) -> list[tuple[str, str]]:
+    """The answer buttons' labels in ``lang``; the values sent stay "yes", "no", "na"."""
+    t = translator(lang or "en")
+    shown = {"yes": t.pgettext("answer", "yes"), "no": t.pgettext("answer", "no"), "na": t.gettext("n.a.")}
+    return [(shown.get(value, label), value) for label, value in ANSWER_OPTIONS]
+
+
+def kinds_names(framework: Framework, kinds, lang: str | None = None) -> str:
     names = {k.id: k.name.lower() for k in framework.crossing_kinds}
-    return " or ".join(names.get(k, k) for k in kinds)
+    if lang in (None, "en"):
+        return " or ".join(names.get(k, k) for k in kinds)
+    return format_list([names.get(k, k) for k in kinds], lang, style="or")
 
 
 def applicable(indicator: Indicator, kinds: frozenset[str] | None) -> list:
@@ -48,34 +60,41 @@ def open_criteria(indicator: Indicator, answers: Mapping[str, str], kinds, level
 
 
 def criteria_words(indicator: Indicator, answers: Mapping[str, str], kinds,
-                   result: CriteriaResult | None = None) -> str:
-    """The level the criteria give, with the first unmet criterion named, in words:
+                   result: CriteriaResult | None = None, lang: str | None = None) -> str:
+    """The level the criteria give, with the first unmet criterion named, in words (in ``lang``):
     ``Criteria give level 2: OPS.2.3.3a not met``."""
+    _ = words(lang)
     result = result or criteria_level(indicator, answers, kinds)
     n = sum(1 for c in applicable(indicator, kinds) if not c.normative)
     if result.level is None:
-        return f"Criteria: none answered yet (0 of {n})"
-    text = f"Criteria give level {result.level}"
+        return _("Criteria: none answered yet (0 of %(n)s)") % {"n": n}
+    values = {"level": result.level}
     if result.blocked_by:
-        ids = result.blocked_by
-        return f"{text}: {', '.join(ids)} not met"
+        return _("Criteria give level %(level)s: %(ids)s not met") % {**values, "ids": ", ".join(result.blocked_by)}
     if result.open_from is not None:
         waiting = open_criteria(indicator, answers, kinds, result.open_from)
-        shown = ", ".join(waiting[:3]) + (f" and {len(waiting) - 3} more" if len(waiting) > 3 else "")
-        return f"{text} so far: level {result.open_from} not fully answered ({shown} open)"
-    return f"{text}: every criterion met" if result.level == 5 else text
+        shown = ", ".join(waiting[:3])
+        if len(waiting) > 3:
+            shown = _("%(ids)s and %(n)s more") % {"ids": shown, "n": len(waiting) - 3}
+        return _("Criteria give level %(level)s so far: level %(open)s not fully answered (%(ids)s open)") % {
+            **values, "open": result.open_from, "ids": shown}
+    if result.level == 5:
+        return _("Criteria give level %(level)s: every criterion met") % values
+    return _("Criteria give level %(level)s") % values
 
 
-def level_status(indicator: Indicator, level: int, answers: Mapping[str, str], kinds) -> str:
+def level_status(indicator: Indicator, level: int, answers: Mapping[str, str], kinds,
+                 lang: str | None = None) -> str:
     """One level's capacity criteria in words: met, not met (which), or still open."""
+    _ = words(lang)
     crits = [c for c in indicator.levels[level - 1].criteria if not c.normative and c.applies(kinds)]
     unmet = [c.id for c in crits if answers.get(c.id) == "no"]
     waiting = [c.id for c in crits if not answers.get(c.id)]
     if unmet:
-        return f"not met: {', '.join(unmet)}"
+        return _("not met: %(ids)s") % {"ids": ", ".join(unmet)}
     if waiting:
-        return f"{len(waiting)} of {len(crits)} not answered"
-    return "met (every criterion met or not applicable)"
+        return _("%(n)s of %(total)s not answered") % {"n": len(waiting), "total": len(crits)}
+    return _("met (every criterion met or not applicable)")
 
 
 class CriteriaEditor:
@@ -103,12 +122,16 @@ class CriteriaEditor:
     look : Look
     loop : optional
         Event loop for the notes timer.
+    lang : str, optional
+        The page's language for labels, buttons and status lines (English when none).
     """
 
     def __init__(self, store: Store, assessment_id: int, framework: Framework, indicator: Indicator,
                  stored: Mapping[str, dict], *, kinds: frozenset[str] | None, user: Callable[[], str],
                  on_saved: Callable[[dict], None], on_change: Callable[[], None] | None = None,
-                 before_save: Callable[[], None] | None = None, look: Look, loop=None):
+                 before_save: Callable[[], None] | None = None, look: Look, loop=None, lang: str | None = None):
+        self.lang = lang
+        _ = self._ = words(lang)
         self.store, self.assessment_id, self.framework, self.indicator = store, assessment_id, framework, indicator
         self.look, self.kinds = look, kinds
         self._user, self._on_saved, self._on_change, self._before_save = user, on_saved, on_change, before_save
@@ -124,11 +147,11 @@ class CriteriaEditor:
         self.grids: dict[int | str, widgets.GridBox] = {}
         typing = running_loop() is not None or loop is not None
         names = {lv.level: lv.name for lv in framework.scale.levels}
-        children = [look.html_widget('<p class="mbm-help" style="margin:0.2em 0">Answer each criterion: '
-                                     "<strong>yes</strong> (met), <strong>no</strong> (not met) or "
-                                     "<strong>n.a.</strong> (not applicable); <strong>–</strong> clears an "
-                                     "answer. A level counts when its criteria and all below are met or not "
-                                     "applicable. Each answer is saved when chosen.</p>")]
+        help_text = _("Answer each criterion: <strong>yes</strong> (met), <strong>no</strong> (not met) or "
+                      "<strong>n.a.</strong> (not applicable); <strong>–</strong> clears an answer. A level counts "
+                      "when its criteria and all below are met or not applicable. Each answer is saved when chosen.")
+        children = [look.html_widget(f'<p class="mbm-help" style="margin:0.2em 0">{help_text}</p>')]
+        options, tooltips = answer_options(lang), [_(t) for t in ANSWER_TOOLTIPS]
         self._groups: dict[int | str, list] = {
             lv.level: [c for c in lv.criteria if not c.normative] for lv in indicator.levels[1:]}
         self._groups["normative"] = [c for c in indicator.criteria if c.normative]
@@ -140,16 +163,18 @@ class CriteriaEditor:
             rows = []
             for c in crits:
                 answer = self.stored.get(c.id, {}).get("answer") or NOT_ANSWERED
-                t = widgets.ToggleButtons(options=ANSWER_OPTIONS, tooltips=ANSWER_TOOLTIPS,
+                t = widgets.ToggleButtons(options=options, tooltips=tooltips,
                                           value=answer if answer in ANSWER_VALUES else NOT_ANSWERED,
                                           description=self._label(c), style=look.answers, layout=look.auto)
                 t.add_class("mbm-criterion")
                 n = widgets.Text(value=self.stored.get(c.id, {}).get("note") or "",
-                                 description=f"Note {c.id.rsplit('.', 1)[-1]}", placeholder="optional",
+                                 description=_("Note %(criterion)s") % {"criterion": c.id.rsplit(".", 1)[-1]},
+                                 placeholder=_("optional"),
                                  continuous_update=typing, style=look.note_label, layout=look.auto)
                 self.toggles[c.id], self.notes[c.id] = t, n
                 rows += [t, n]
-            self._titles[key] = f"Level {key} {names.get(key, '')}" if key != "normative" else NORMATIVE_TITLE
+            self._titles[key] = (_("Level %(level)s %(name)s") % {"level": key, "name": names.get(key, "")}
+                                 if key != "normative" else _(NORMATIVE_TITLE))
             self.headings[key] = look.html_widget()
             self.headings[key].add_class("mbm-criteria-level")
             self.grids[key] = widgets.GridBox(rows, layout=look.grid)
@@ -167,8 +192,12 @@ class CriteriaEditor:
         self.set_kinds(kinds)
 
     def _label(self, c) -> str:
-        where = f"; at {', '.join(c.observe_at)}" if c.observe_at and len(c.observe_at) < 5 else ""
-        return f"{c.id} {c.text} (shown by: {c.shown_by}{where})"
+        kinds = {k.id: k.name.lower() for k in self.framework.crossing_kinds} if self.lang not in (None, "en") else {}
+        values = {"id": c.id, "text": c.text, "shown_by": strength_name(c.shown_by, self.lang),
+                  "at": ", ".join(kinds.get(k, k) for k in c.observe_at)}
+        if c.observe_at and len(c.observe_at) < 5:
+            return self._("%(id)s %(text)s (shown by: %(shown_by)s; at %(at)s)") % values
+        return self._("%(id)s %(text)s (shown by: %(shown_by)s)") % values
 
     # -- display ------------------------------------------------------------------------------
     @property
@@ -204,12 +233,15 @@ class CriteriaEditor:
                 if w.layout is not layout:
                     w.layout = layout
         if hidden:
-            where = kinds_names(self.framework, sorted({k for c in hidden for k in c.applies_to}))
+            where = kinds_names(self.framework, sorted({k for c in hidden for k in c.applies_to}), self.lang)
             ids = ", ".join(c.id for c in hidden)
-            self.not_shown.value = (
-                f'<p class="mbm-criteria-hidden" style="margin:0.2em 0">Not shown: {len(hidden)} '
-                f"criteri{'a' if len(hidden) != 1 else 'on'} for a {html.escape(where)}, which the country's "
-                f"crossing-point profile does not list ({html.escape(ids)}); they count as not applicable.</p>")
+            text = translator(self.lang or "en").ngettext(
+                "Not shown: %(n)s criterion for a %(kinds)s, which the country's crossing-point profile does not "
+                "list (%(ids)s); they count as not applicable.",
+                "Not shown: %(n)s criteria for a %(kinds)s, which the country's crossing-point profile does not "
+                "list (%(ids)s); they count as not applicable.", len(hidden)) % {
+                "n": len(hidden), "kinds": where, "ids": ids}
+            self.not_shown.value = f'<p class="mbm-criteria-hidden" style="margin:0.2em 0">{html.escape(text)}</p>'
         else:
             self.not_shown.value = ""
         self.render()
@@ -222,10 +254,13 @@ class CriteriaEditor:
                 crits = [c for c in self._groups[key] if c.applies(self.kinds)]
                 met = sum(1 for c in crits if answers.get(c.id) == "yes")
                 judged = sum(1 for c in crits if answers.get(c.id) in ("yes", "no"))
-                status = f"{met} of {judged} answered met" if judged else "none answered"
+                status = (self._("%(met)s of %(judged)s answered met") % {"met": met, "judged": judged} if judged
+                          else self._("none answered"))
+                unmet = False
             else:
-                status = level_status(self.indicator, key, answers, self.kinds)
-            style = WARN_STYLE if status.startswith("not met") else ""
+                status = level_status(self.indicator, key, answers, self.kinds, self.lang)
+                unmet = any(answers.get(c.id) == "no" for c in self._groups[key] if c.applies(self.kinds))
+            style = WARN_STYLE if unmet else ""
             heading.value = (f'<h5 style="margin:0.5em 0 0.1em">{html.escape(self._titles[key])}: '
                              f'<span style="font-weight:normal;{style}">{html.escape(status)}</span></h5>')
 
@@ -274,7 +309,7 @@ class CriteriaEditor:
         if self._loading:
             return
         self._dirty.add(cid)
-        self._set_status(SAVING, "saving…")
+        self._set_status(SAVING, self._("saving…"))
         self._autosave.touch()
 
     def values(self, cids) -> tuple[dict, dict]:
@@ -306,24 +341,25 @@ class CriteriaEditor:
     def save(self, _button=None, *, expected: Mapping[str, int] | None = None) -> bool:
         """Validate and save the criteria changed here; the status line says "saved" or
         "not saved: <why>". Never raises for a user error."""
+        _ = self._
         if not self._dirty:
             if self.state != CONFLICT:
-                self._set_status(SAVED, "no changes to save")
+                self._set_status(SAVED, _("no changes to save"))
             return True
         if self._before_save is not None:
             self._before_save()
         try:
-            who = parse_editor(self._user())
+            who = parse_editor(self._user(), self.lang)
             answers, notes = self.values(self._dirty)
         except InvalidInput as exc:
-            self._set_status(FAILED, "not saved: " + problems_text(exc))
+            self._set_status(FAILED, _("not saved: %(why)s") % {"why": problems_text(exc)})
             return False
         versions = expected if expected is not None else {
             cid: int(self.stored.get(cid, {}).get("version") or 0) for cid in answers}
         ok, touched = saved_or_said(
             lambda: self.store.save_criteria(self.assessment_id, answers, by=who, notes=notes,
                                              expected={cid: versions.get(cid, 0) for cid in answers}),
-            say=self._set_status, on_conflict=self._conflict)
+            say=self._set_status, on_conflict=self._conflict, failed=_("not saved"))
         if not ok:
             return False
         self._dirty.clear()
@@ -335,14 +371,17 @@ class CriteriaEditor:
             self._load_one(cid, fresh.get(cid, {}))
         self.render()
         level = touched.get(self.indicator.id)
-        text = f"criteria saved by {who}" + (f": they give level {level}" if level is not None else "")
+        values = {"who": who, "level": level, "ids": ", ".join(moved)}
+        text = (_("criteria saved by %(who)s: they give level %(level)s") if level is not None
+                else _("criteria saved by %(who)s")) % values
         if moved:  # someone saved in the instant after this save: theirs is shown
-            text += f"; {', '.join(moved)} changed again since, now shown as stored"
+            text += _("; %(ids)s changed again since, now shown as stored") % values
         self._set_status(SAVED, text)
         try:
             self._on_saved(touched)
         except Exception as exc:  # the save stands; say that the page is behind, never a traceback
-            self._set_status(SAVED, f"{text}; the page was not updated ({exc}): reload the page")
+            self._set_status(SAVED, _("%(said)s; the page was not updated (%(error)s): reload the page") % {
+                "said": text, "error": exc})
         return True
 
     def _read(self) -> dict[str, dict]:
@@ -357,12 +396,13 @@ class CriteriaEditor:
         try:
             self.theirs = self._read()
         except WorkbookError as err:
-            self._set_status(FAILED, f"not saved: {exc}; their values could not be read ({err})")
+            self._set_status(FAILED, self._("not saved: %(why)s; their values could not be read (%(error)s)") % {
+                "why": exc, "error": err})
             return
-        self._set_status(CONFLICT, f"not saved: {exc}")
+        self._set_status(CONFLICT, self._("not saved: %(why)s") % {"why": exc})
         if self._conflict_box is None:
-            self._conflict_box = conflict_buttons(self.look, f"the criteria of {self.indicator.id}",
-                                                  self.use_theirs, self.keep_mine)
+            what = self._("the criteria of %(indicator)s") % {"indicator": self.indicator.id}
+            self._conflict_box = conflict_buttons(self.look, what, self.use_theirs, self.keep_mine, self.lang)
             self.widget.children = self.widget.children + (self._conflict_box,)
 
     def _hide_conflict(self) -> None:
@@ -381,7 +421,7 @@ class CriteriaEditor:
         self._hide_conflict()
         self.theirs = {}
         self.render()
-        self._set_status(SAVED, "showing the answers now stored")
+        self._set_status(SAVED, self._("showing the answers now stored"))
         if self._on_change is not None:
             self._on_change()
 

@@ -16,7 +16,7 @@ from ...framework import Framework
 from ...inputs import EVIDENCE_FIELDS
 from ...present.levels import strength_name
 from ...store import Store
-from .common import set_by_code, FAILED, SAVED, Look, choice_in, parse_editor, status_html
+from .common import FAILED, SAVED, Look, choice_in, parse_editor, set_by_code, status_html, words
 
 NEW = "new"
 
@@ -34,19 +34,21 @@ def type_label(framework: Framework, t) -> str:
     return f"{t.name} ({strength_name(t.strength, getattr(framework, 'lang', None))})"
 
 
-def evidence_list_html(framework: Framework, records: list[dict]) -> str:
-    """The evidence records as a small table (or a sentence when there are none)."""
-    e = html.escape
+def evidence_list_html(framework: Framework, records: list[dict], lang: str | None = None) -> str:
+    """The evidence records as a small table (or a sentence when there are none), in ``lang``."""
+    e, _ = html.escape, words(lang)
     if not records:
-        return '<p class="mbm-evidence-none" style="margin:0.2em 0">No evidence recorded yet.</p>'
+        none = _("No evidence recorded yet.")
+        return f'<p class="mbm-evidence-none" style="margin:0.2em 0">{e(none)}</p>'
     names = {t.id: type_label(framework, t) for t in framework.evidence_types}
     body = []
     for r in records:
         date = f'{r["date"]:%Y-%m-%d}' if r.get("date") else "–"
         body.append(f'<tr><td>{e(names.get(r["type"], r["type"]))}</td><td>{e(r["source"])}</td><td>{date}</td>'
                     f'<td>{e(r.get("reference") or "–")}</td><td>{e(r.get("supplied_by") or "–")}</td></tr>')
-    return ('<table class="mbm-table mbm-evidence"><thead><tr><th scope="col">Type</th><th scope="col">Source</th>'
-            '<th scope="col">Date</th><th scope="col">Reference</th><th scope="col">Supplied by</th></tr></thead>'
+    heads = "".join(f'<th scope="col">{e(h)}</th>' for h in (_("Type"), _("Source"), _("Date"), _("Reference"),
+                                                              _("Supplied by")))
+    return (f'<table class="mbm-table mbm-evidence"><thead><tr>{heads}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
@@ -67,31 +69,38 @@ class EvidenceEditor:
     look : Look
     framework : Framework, optional
         The assessment's framework version (its evidence types); default the store's.
+    lang : str, optional
+        The page's language for labels, buttons and status lines (English when none).
     """
 
     def __init__(self, store: Store, assessment_id: int, indicator_id: str, records: list[dict], *,
                  user: Callable[[], str], on_change: Callable[[], None], look: Look,
-                 framework: Framework | None = None):
+                 framework: Framework | None = None, lang: str | None = None):
+        self.lang = lang
+        _ = self._ = words(lang)
         fw = self.framework = framework or store.framework
         self.store, self.assessment_id, self.indicator_id = store, assessment_id, indicator_id
         self._user, self._on_change = user, on_change
         self.records: list[dict] = []
         self.state, self.message = "", ""
         ind = indicator_id
-        self.record = widgets.Dropdown(description="Record", options=[("new record", NEW)], value=NEW,
+        self.record = widgets.Dropdown(description=_("Record"), options=[(_("new record"), NEW)], value=NEW,
                                        style=look.label, layout=look.select)
-        self.type = widgets.Dropdown(description="Type", options=[("choose a type", "")] +
+        self.type = widgets.Dropdown(description=_("Type"), options=[(_("choose a type"), "")] +
                                      [(type_label(fw, t), t.id) for t in fw.evidence_types],
                                      style=look.label, layout=look.select)
-        self.source = widgets.Text(description="Source", placeholder="document, interview, site visited",
+        self.source = widgets.Text(description=_("Source"), placeholder=_("document, interview, site visited"),
                                    style=look.label, layout=look.full)
-        self.date = widgets.Text(description="Date", placeholder="YYYY-MM-DD", style=look.label, layout=look.select)
-        self.reference = widgets.Text(description="Reference", placeholder="file, link or page",
+        self.date = widgets.Text(description=_("Date"), placeholder="YYYY-MM-DD", style=look.label,
+                                 layout=look.select)
+        self.reference = widgets.Text(description=_("Reference"), placeholder=_("file, link or page"),
                                       style=look.label, layout=look.full)
-        self.supplied_by = widgets.Text(description="Supplied by", placeholder="who gave it",
+        self.supplied_by = widgets.Text(description=_("Supplied by"), placeholder=_("who gave it"),
                                         style=look.label, layout=look.select)
-        self.save_button = look.button_widget("Add record", f"Add an evidence record to {ind}")
-        self.remove_button = look.button_widget("Remove record", f"Remove the chosen evidence record of {ind}")
+        of = {"indicator": ind}
+        self.save_button = look.button_widget(_("Add record"), _("Add an evidence record to %(indicator)s") % of)
+        self.remove_button = look.button_widget(_("Remove record"),
+                                                _("Remove the chosen evidence record of %(indicator)s") % of)
         self.status = look.html_widget(status_html("", "", "mbm-evidence-status"))
         self.widget = widgets.VBox(
             [self.record, self.type, self.source, self.date, self.reference, self.supplied_by,
@@ -118,7 +127,7 @@ class EvidenceEditor:
         self.records = list(records)
         chosen = self.record.value
         typing = self.fields() != self._shown
-        options = [("new record", NEW)] + [(record_label(self.framework, r), str(r["evidence_id"]))
+        options = [(self._("new record"), NEW)] + [(record_label(self.framework, r), str(r["evidence_id"]))
                                            for r in self.records]
         with set_by_code(self, "_quiet"):  # new options may move the value: that is not the user choosing
             self.record.options = options
@@ -128,8 +137,8 @@ class EvidenceEditor:
         elif self.record.value != chosen:  # the record being edited was removed meanwhile
             self._base = None
             self._buttons(None)
-            self._say(FAILED, "the record you were editing was removed by someone else; "
-                              "Add record adds what you typed as a new one")
+            self._say(FAILED, self._("the record you were editing was removed by someone else; "
+                                     "Add record adds what you typed as a new one"))
 
     def _on_record(self, _change) -> None:
         if not self._quiet:
@@ -155,7 +164,7 @@ class EvidenceEditor:
         self._buttons(rec)
 
     def _buttons(self, rec: dict | None) -> None:
-        self.save_button.description = "Save record" if rec else "Add record"
+        self.save_button.description = self._("Save record") if rec else self._("Add record")
         self.remove_button.disabled = not rec
 
     def _as_loaded(self, rec: dict) -> dict:
@@ -182,26 +191,28 @@ class EvidenceEditor:
 
     def save(self, _button=None) -> bool:
         """Add a new record, or save the chosen one. Never raises for a user error."""
+        _ = self._
         try:
-            who = parse_editor(self._user())
+            who = parse_editor(self._user(), self.lang)
             rec = self._chosen()
             if rec is None:
                 self.store.add_evidence(self.assessment_id, self.indicator_id, by=who, **self.fields())
-                done = "evidence record added"
+                done = _("evidence record added")
             else:
                 self.store.update_evidence(int(rec["evidence_id"]), by=who, expected=self._as_loaded(rec),
                                            **self.fields())
-                done = "evidence record saved"
+                done = _("evidence record saved")
         except InvalidInput as exc:
-            self._say(FAILED, "not saved: " + "; ".join(_short(p) for p in exc.problems))
+            self._say(FAILED, _("not saved: %(why)s") % {"why": "; ".join(_short(p) for p in exc.problems)})
             return False
         except Conflict as exc:
             yours = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.fields().items() if v)
             self._reload()  # the stored values (theirs) are shown; yours are in the message
-            self._say(FAILED, f"not saved: {exc}. What you typed: {yours or 'nothing'}")
+            self._say(FAILED, _("not saved: %(why)s. What you typed: %(yours)s") % {
+                "why": exc, "yours": yours or _("nothing")})
             return False
         except WorkbookError as exc:
-            self._say(FAILED, f"not saved: {exc}")
+            self._say(FAILED, _("not saved: %(why)s") % {"why": exc})
             return False
         if rec is None:
             self.record.value = NEW  # ready for the next record
@@ -210,25 +221,24 @@ class EvidenceEditor:
         return True
 
     def remove(self, _button=None) -> bool:
+        _ = self._
         try:
-            who = parse_editor(self._user())
+            who = parse_editor(self._user(), self.lang)
             rec = self._chosen()
             if rec is None:
-                self._say(FAILED, "not removed: choose a record first")
+                self._say(FAILED, _("not removed: choose a record first"))
                 return False
             self.store.remove_evidence(int(rec["evidence_id"]), by=who, expected=self._as_loaded(rec))
         except InvalidInput as exc:
-            self._say(FAILED, "not removed: " + "; ".join(_short(p) for p in exc.problems))
+            self._say(FAILED, _("not removed: %(why)s") % {"why": "; ".join(_short(p) for p in exc.problems)})
             return False
-        except Conflict as exc:
-            self._reload()
-            self._say(FAILED, f"not removed: {exc}")
-            return False
-        except WorkbookError as exc:
-            self._say(FAILED, f"not removed: {exc}")
+        except (Conflict, WorkbookError) as exc:
+            if isinstance(exc, Conflict):
+                self._reload()
+            self._say(FAILED, _("not removed: %(why)s") % {"why": exc})
             return False
         self.record.value = NEW
-        self._say(SAVED, "evidence record removed")
+        self._say(SAVED, _("evidence record removed"))
         self._reload()
         return True
 

@@ -20,7 +20,9 @@ import ipywidgets as widgets
 
 from ...errors import Conflict, InvalidInput, WorkbookError
 from ...framework import Framework, Indicator
+from ...i18n.messages import N_, translator
 from ...inputs import MAX_LONG, MAX_NOTES, parse_rating, parse_text
+from ...present.levels import confidence_text, scoring_note
 from ...scoring import CriteriaResult, criteria_level
 from ...store import Store
 from .common import (CLEAN, CONFLICT, FAILED, NOTES_DELAY, SAVED, SAVING, WARN_STYLE, Autosave, Look, as_choice,
@@ -30,7 +32,15 @@ from .criteria import CriteriaEditor, applicable, criteria_words, kinds_names
 from .evidence import EvidenceEditor, evidence_list_html
 
 SELECTED_STYLE = "background:#fff4cc;border-left:4px solid #8a6100;font-weight:600"
-CODE_NAMES = {"NA": "not applicable", "NE": "not evaluated", "IE": "insufficient evidence"}
+CODE_NAMES = {"NA": N_("not applicable"), "NE": N_("not evaluated"), "IE": N_("insufficient evidence")}
+#: The framework's lenses (``Indicator.lens``, stored as these ids), as shown.
+LENS_WORDS = {"legal": N_("legal"), "institutional": N_("institutional"), "process": N_("process"),
+              "systems": N_("systems"), "oversight": N_("oversight")}
+
+
+def words(lang: str | None):
+    """The form's ``gettext`` in ``lang`` (English when none)."""
+    return translator(lang or "en").gettext
 
 
 def anchor(indicator_id: str) -> str:
@@ -38,30 +48,35 @@ def anchor(indicator_id: str) -> str:
     return "mbm-ind-" + indicator_id.replace(".", "-")
 
 
-def indicator_html(indicator: Indicator, agreed: str | None) -> str:
+def indicator_html(indicator: Indicator, agreed: str | None, lang: str | None = None) -> str:
     """The indicator's question and its five level descriptors, the agreed one highlighted.
 
     The highlight is not only a colour: the selected item says "(selected)" and carries
     ``aria-current``, so it is visible to screen readers and in greyscale print.
     """
-    e = html.escape
+    e, _ = html.escape, words(lang)
     items = []
+    selected = _("(selected)")
     for lv in indicator.levels:
         chosen = agreed == str(lv.level)
         attrs = f' aria-current="true" class="mbm-level mbm-selected" style="{SELECTED_STYLE}"' if chosen \
             else ' class="mbm-level"'
-        mark = " <em>(selected)</em>" if chosen else ""
+        mark = f" <em>{e(selected)}</em>" if chosen else ""
         items.append(f"<li{attrs}><strong>{lv.level}</strong> {e(lv.descriptor)}{mark}</li>")
     code_note = ""
     if agreed in CODE_NAMES:
-        code_note = (f'<p class="mbm-code"><strong>Agreed: {e(agreed)}</strong> ({CODE_NAMES[agreed]}; '
-                     "a code, not a level)</p>")
+        said = _("Agreed: %(code)s") % {"code": agreed}
+        why = _("(%(name)s; a code, not a level)") % {"name": _(CODE_NAMES[agreed])}
+        code_note = f'<p class="mbm-code"><strong>{e(said)}</strong> {e(why)}</p>'
+    lens = _("(lens: %(lens)s)") % {"lens": _(LENS_WORDS[indicator.lens]) if indicator.lens in LENS_WORDS
+                                    else indicator.lens}
+    levels_of = _("Levels of %(indicator)s") % {"indicator": indicator.id}
     return (f'<div class="mbm-indicator-info" id="{anchor(indicator.id)}">'
             f'<h4 style="margin:0.4em 0 0.2em">{e(indicator.id)} {e(indicator.name)}</h4>'
             f'<p style="margin:0 0 0.3em">{e(indicator.question)} '
-            f'<span class="mbm-lens">(lens: {e(indicator.lens)})</span></p>'
+            f'<span class="mbm-lens">{e(lens)}</span></p>'
             f'<ol class="mbm-levels" style="margin:0 0 0.3em;padding-left:1.6em;list-style:none" '
-            f'aria-label="Levels of {e(indicator.id)}">' + "".join(items) + "</ol>" + code_note + "</div>")
+            f'aria-label="{e(levels_of)}">' + "".join(items) + "</ol>" + code_note + "</div>")
 
 
 def rules_for(framework: Framework, agreed: str | None) -> list[str]:
@@ -84,65 +99,75 @@ def warning(text: str, cls: str) -> str:
 
 
 def criteria_lines(framework: Framework, indicator: Indicator, agreed: str | None, answers: dict[str, str],
-                   kinds: frozenset[str] | None, reason: str = "") -> list[str]:
+                   kinds: frozenset[str] | None, reason: str = "", lang: str | None = None) -> list[str]:
     """What the criteria say, in words, for the lines next to the agreed rating: the level they give
     with the first unmet criterion named, an override and its reason, a level gated by a lower
     one, normative alignment."""
+    _ = words(lang)
     if not indicator.applies(kinds):
-        return [f'<span class="mbm-criteria-summary">Does not apply: the country has no '
-                f"{html.escape(kinds_names(framework, indicator.applies_to))} (crossing-point profile); counted "
-                "as not applicable</span>"]
+        text = _("Does not apply: the country has no %(kinds)s (crossing-point profile); counted as not "
+                 "applicable") % {"kinds": kinds_names(framework, indicator.applies_to, lang)}
+        return [f'<span class="mbm-criteria-summary">{html.escape(text)}</span>']
     result = criteria_level(indicator, answers, kinds)
     parts = [f'<span class="mbm-criteria-summary"><strong>'
-             f"{html.escape(criteria_words(indicator, answers, kinds, result))}</strong></span>"]
+             f"{html.escape(criteria_words(indicator, answers, kinds, result, lang))}</strong></span>"]
     if overridden(agreed, result):
+        values = {"agreed": agreed, "level": result.level, "reason": reason}
         if reason:
-            parts.append(warning(f"Override: agreed level {agreed} is set against the criteria (level "
-                                 f"{result.level}); reason: {reason}", "mbm-override"))
+            parts.append(warning(_("Override: agreed level %(agreed)s is set against the criteria (level "
+                                   "%(level)s); reason: %(reason)s") % values, "mbm-override"))
         else:
-            parts.append(warning(f"Agreed level {agreed} differs from the criteria (level {result.level}): write "
-                                 "the reason in “Reason”, or tick the criteria the level rests on",
+            parts.append(warning(_("Agreed level %(agreed)s differs from the criteria (level %(level)s): write "
+                                   "the reason in “Reason”, or tick the criteria the level rests on") % values,
                                  "mbm-override mbm-override-missing"))
     if result.gated_by:
-        parts.append(warning(f"Gated: {result.gated_by}; the level stays at {result.level}", "mbm-gated"))
+        parts.append(warning(_("Gated: %(criterion)s; the level stays at %(level)s") % {
+            "criterion": result.gated_by, "level": result.level}, "mbm-gated"))
     if result.normative_total:
-        parts.append(f'<span class="mbm-normative">Normative alignment: {result.normative_met} of '
-                     f"{result.normative_total} met (reported beside the level; does not gate it)</span>")
+        text = _("Normative alignment: %(met)s of %(total)s met (reported beside the level; does not gate it)") % {
+            "met": result.normative_met, "total": result.normative_total}
+        parts.append(f'<span class="mbm-normative">{html.escape(text)}</span>')
     return parts
 
 
 def derived_html(framework: Framework, agreed: str | None, national: str | None, external: str | None,
-                 scored: dict, criteria: list[str] | None = None) -> str:
+                 scored: dict, criteria: list[str] | None = None, lang: str | None = None) -> str:
     """What the model derives, next to the rating: what the criteria give (``criteria``, from
     :func:`criteria_lines`), confidence, the evidence cap in words, flags.
 
     ``scored`` is the indicator's row of the scores (it reflects the stored values).
     """
-    e = html.escape
+    e, _ = html.escape, words(lang)
     parts = list(criteria or [])
     conf = scored.get("confidence")
     if isinstance(conf, str):
-        parts.append(f'<span class="mbm-confidence mbm-confidence-{e(conf)}">Confidence: <strong>{e(conf)}</strong>'
-                     "</span>")
+        said = _("Confidence:")
+        parts.append(f'<span class="mbm-confidence mbm-confidence-{e(conf)}">{e(said)} '
+                     f"<strong>{e(confidence_text(conf, conf, lang))}</strong></span>")
     if scored.get("capped"):
-        parts.append(f'<span class="mbm-cap" style="{WARN_STYLE}">⚠ Capped: {e(str(scored.get("cap_reason")))}'
-                     f' (rated {e(str(agreed))}, scored as {int(scored["level"])})</span>')
+        text = _("Capped: %(reason)s (rated %(agreed)s, scored as %(level)s)") % {
+            "reason": scoring_note(str(scored.get("cap_reason")), lang), "agreed": agreed,
+            "level": int(scored["level"])}
+        parts.append(f'<span class="mbm-cap" style="{WARN_STYLE}">⚠ {e(text)}</span>')
     if agreed == "IE":
-        parts.append(warning("Insufficient evidence: counted as level 1; verify first (kept out of the top "
-                             "priorities until verified)", "mbm-ie"))
+        parts.append(warning(_("Insufficient evidence: counted as level 1; verify first (kept out of the top "
+                               "priorities until verified)"), "mbm-ie"))
     if differ(national, external):
-        parts.append(f'<span class="mbm-flag" style="color:#b71c1c">⚠ National ({e(str(national))}) and external '
-                     f"({e(str(external))}) ratings differ by more than one level</span>")
+        text = _("National (%(national)s) and external (%(external)s) ratings differ by more than one level") % {
+            "national": national, "external": external}
+        parts.append(f'<span class="mbm-flag" style="color:#b71c1c">⚠ {e(text)}</span>')
     return '<div class="mbm-derived" style="line-height:1.5">' + "<br>".join(parts) + "</div>"
 
 
-def rules_html(framework: Framework, agreed: str | None) -> str:
+def rules_html(framework: Framework, agreed: str | None, lang: str | None = None) -> str:
+    _ = words(lang)
     rules = rules_for(framework, agreed)
     if not rules:
-        text = "Level 1 and 2 need no particular evidence." if agreed in ("1", "2") else ""
-        return f'<p class="mbm-rule" style="margin:0.2em 0">{text}</p>' if text else ""
-    return ('<p class="mbm-rule" style="margin:0.2em 0"><strong>Evidence rule for level '
-            f'{html.escape(str(agreed))}:</strong> ' + "; ".join(html.escape(r) for r in rules) + ".</p>")
+        text = _("Level 1 and 2 need no particular evidence.") if agreed in ("1", "2") else ""
+        return f'<p class="mbm-rule" style="margin:0.2em 0">{html.escape(text)}</p>' if text else ""
+    title = _("Evidence rule for level %(level)s:") % {"level": agreed}
+    return (f'<p class="mbm-rule" style="margin:0.2em 0"><strong>{html.escape(title)}</strong> '
+            + "; ".join(html.escape(r) for r in rules) + ".</p>")
 
 
 class IndicatorEditor:
@@ -173,13 +198,18 @@ class IndicatorEditor:
         Its stored criteria answers (``Snapshot.answers`` shape), framework 2.0.
     kinds : frozenset of str, optional
         The country's kinds of crossing point (None: not recorded).
+    lang : str, optional
+        The page's language: labels, buttons and status lines (English when none; what is
+        stored and sent never changes with it).
     """
 
     def __init__(self, store: Store, assessment_id: int, indicator: Indicator, stored: dict, *,
                  user: Callable[[], str], on_saved: Callable[[str], None] | None = None,
                  scored: dict | None = None, records: list[dict] | None = None, look: Look | None = None,
                  loop=None, framework: Framework | None = None, answers: dict[str, dict] | None = None,
-                 kinds: frozenset[str] | None = None):
+                 kinds: frozenset[str] | None = None, lang: str | None = None):
+        self.lang = lang
+        _ = self._ = words(lang)
         fw = self.framework = framework or store.framework_of(assessment_id)
         look = look or Look()
         self.store, self.assessment_id, self.indicator, self.look = store, assessment_id, indicator, look
@@ -200,28 +230,31 @@ class IndicatorEditor:
         typing = running_loop() is not None or loop is not None
         self.info = look.html_widget()
         self.agreed = widgets.ToggleButtons(
-            options=rating_options(fw, long=False), tooltips=rating_tooltips(fw),
-            value=as_choice(stored.get("agreed")), description="Agreed", style=look.toggles, layout=look.auto)
+            options=rating_options(fw, long=False, lang=lang), tooltips=rating_tooltips(fw, lang),
+            value=as_choice(stored.get("agreed")), description=_("Agreed"), style=look.toggles, layout=look.auto)
         self.derived = look.html_widget()
-        self.national = widgets.Dropdown(options=rating_options(fw, long=True), value=as_choice(stored.get("national")),
-                                         description="National", style=look.label, layout=look.select)
-        self.external = widgets.Dropdown(options=rating_options(fw, long=True), value=as_choice(stored.get("external")),
-                                         description="External", style=look.label, layout=look.select)
-        self.notes = widgets.Textarea(value=stored.get("notes") or "", description="Notes",
-                                      placeholder="What the team found; sources in the evidence list",
+        long = rating_options(fw, long=True, lang=lang)
+        self.national = widgets.Dropdown(options=long, value=as_choice(stored.get("national")),
+                                         description=_("National"), style=look.label, layout=look.select)
+        self.external = widgets.Dropdown(options=long, value=as_choice(stored.get("external")),
+                                         description=_("External"), style=look.label, layout=look.select)
+        self.notes = widgets.Textarea(value=stored.get("notes") or "", description=_("Notes"),
+                                      placeholder=_("What the team found; sources in the evidence list"),
                                       continuous_update=typing, style=look.label, layout=look.notes)
         self.evidence = look.html_widget()
-        self.evidence_button = look.button_widget("Add or edit evidence", f"Add, edit or remove evidence of {ind}")
+        self.evidence_button = look.button_widget(
+            _("Add or edit evidence"), _("Add, edit or remove evidence of %(indicator)s") % {"indicator": ind})
         self.status = look.html_widget(status_html(CLEAN, ""))
         children = [self.info, widgets.HBox([self.agreed, self.derived], layout=look.row)]
         self.override_reason: widgets.Textarea | None = None
         self.criteria_button: widgets.Button | None = None
         if fw.has_criteria:
             self.override_reason = widgets.Textarea(
-                value=stored.get("override_reason") or "", description="Reason",
-                placeholder="Why the agreed level differs from the level the criteria give (required)",
+                value=stored.get("override_reason") or "", description=_("Reason"),
+                placeholder=_("Why the agreed level differs from the level the criteria give (required)"),
                 continuous_update=typing, style=look.label, layout=look.hidden)
-            self.criteria_button = look.button_widget(self._criteria_label(False), f"Answer the criteria of {ind}")
+            self.criteria_button = look.button_widget(
+                self._criteria_label(False), _("Answer the criteria of %(indicator)s") % {"indicator": ind})
             self.criteria_button.on_click(self.toggle_criteria)
             children += [self.override_reason, self.criteria_button]
         children += [widgets.HBox([self.national, self.external], layout=look.row), self.notes,
@@ -258,20 +291,21 @@ class IndicatorEditor:
 
     def _criteria_label(self, opened: bool) -> str:
         if opened:
-            return "Close the criteria"
+            return self._("Close the criteria")
         n = len(applicable(self.indicator, self.kinds))
-        return f"Tick the criteria ({n})"
+        return self._("Tick the criteria (%(n)s)") % {"n": n}
 
     def _render(self) -> None:
         fw = self.framework
         agreed, national, external = (self.agreed.value or None, self.national.value or None,
                                       self.external.value or None)
         agreed = agreed if isinstance(agreed, str) else None
-        self.info.value = indicator_html(self.indicator, agreed)
+        self.info.value = indicator_html(self.indicator, agreed, self.lang)
         lines = None
         if fw.has_criteria:
             reason = self.override_reason.value if isinstance(self.override_reason.value, str) else ""
-            lines = criteria_lines(fw, self.indicator, agreed, self.current_answers(), self.kinds, reason.strip())
+            lines = criteria_lines(fw, self.indicator, agreed, self.current_answers(), self.kinds, reason.strip(),
+                                   self.lang)
             applies = self.indicator.applies(self.kinds)
             wanted = self.look.notes if applies and (overridden(agreed, self.criteria_result()) or reason.strip()) \
                 else self.look.hidden
@@ -284,12 +318,14 @@ class IndicatorEditor:
                                          and self.criteria_editor.widget in self.widget.children)
             if self.criteria_button.description != label:
                 self.criteria_button.description = label
-        self.derived.value = derived_html(fw, agreed, national, external, self.scored, lines)
+        self.derived.value = derived_html(fw, agreed, national, external, self.scored, lines, self.lang)
         n = len(self.records)
-        self.evidence.value = (f'<div class="mbm-evidence-list" '
-                               f'aria-label="Evidence of {html.escape(self.indicator.id)}">'
-                               f'<strong>Evidence ({n} record{"s" if n != 1 else ""})</strong>'
-                               + rules_html(fw, agreed) + evidence_list_html(fw, self.records) + "</div>")
+        t = translator(self.lang or "en")
+        label = t.gettext("Evidence of %(indicator)s") % {"indicator": self.indicator.id}
+        count = t.ngettext("Evidence (%(n)s record)", "Evidence (%(n)s records)", n) % {"n": n}
+        self.evidence.value = (f'<div class="mbm-evidence-list" aria-label="{html.escape(label)}">'
+                               f'<strong>{html.escape(count)}</strong>' + rules_html(fw, agreed, self.lang)
+                               + evidence_list_html(fw, self.records, self.lang) + "</div>")
 
     def _set_status(self, state: str, text: str) -> None:
         self.state, self.message = state, text
@@ -347,7 +383,7 @@ class IndicatorEditor:
         self._dirty.add(key)
         if key == "override_reason":
             self._render()
-        self._set_status(SAVING, "saving…")
+        self._set_status(SAVING, self._("saving…"))
         self._autosave_notes.touch()
 
     def values(self, fields=("agreed", "national", "external", "notes", "override_reason")) -> dict:
@@ -375,21 +411,22 @@ class IndicatorEditor:
         """Validate and save the fields changed here; the status line says "saved", or "not saved:
         <why>". Only changed fields are sent, so replacing someone's values after a conflict
         replaces what this person changed, not their notes too. Never raises for a user error."""
+        _ = self._
         if not self._dirty:
             self._set_status(SAVED if self.state != CONFLICT else self.state,
-                             "no changes to save" if self.state != CONFLICT else self.message)
+                             _("no changes to save") if self.state != CONFLICT else self.message)
             return True
         try:
-            who = parse_editor(self._user())
+            who = parse_editor(self._user(), self.lang)
             values = self.values(self._dirty)
         except InvalidInput as exc:
-            self._set_status(FAILED, "not saved: " + problems_text(exc))
+            self._set_status(FAILED, _("not saved: %(why)s") % {"why": problems_text(exc)})
             return False
         expected = self.version if expected_version is None else expected_version
         ok, saved = saved_or_said(
             lambda: self.store.save_rating(self.assessment_id, self.indicator.id, by=who,
                                            expected_version=expected, **values),
-            say=self._set_status, on_conflict=self._conflict)
+            say=self._set_status, on_conflict=self._conflict, failed=_("not saved"))
         if not ok:
             return False
         self._hide_conflict()
@@ -399,11 +436,12 @@ class IndicatorEditor:
                 self.override_reason.value = saved.get("override_reason") or ""
             self._render()
         if int(saved["version"]) == self.version:
-            self._set_status(SAVED, "no changes to save")
+            self._set_status(SAVED, _("no changes to save"))
             return True
         self.version = int(saved["version"])
         when = saved["updated_at"].strftime("%H:%M:%S UTC") if saved.get("updated_at") else ""
-        text = f"saved {when} by {saved.get('updated_by') or who} (version {self.version})"
+        text = _("saved %(when)s by %(who)s (version %(version)s)") % {
+            "when": when, "who": saved.get("updated_by") or who, "version": self.version}
         self._set_status(SAVED, text)
         self._notify(text)
         return True
@@ -414,20 +452,22 @@ class IndicatorEditor:
         try:
             self._on_saved(self.indicator.id)
         except Exception as exc:  # the save stands; say that the page is behind, never a traceback
-            self._set_status(self.state, f"{text or self.message}; the scores on this page were not updated "
-                                         f"({exc}): reload the page")
+            self._set_status(self.state, self._("%(said)s; the scores on this page were not updated (%(error)s): "
+                                                "reload the page") % {"said": text or self.message, "error": exc})
 
     # -- conflicts ----------------------------------------------------------------------------
     def _conflict(self, exc: Conflict) -> None:
         self.theirs = dict(exc.current or {})
+        _ = self._
         theirs = ""
         if self.theirs.get("notes"):
-            theirs = f"\nTheir notes: {self.theirs['notes'][:300]}"
+            theirs = "\n" + _("Their notes: %(notes)s") % {"notes": self.theirs["notes"][:300]}
         if self.theirs.get("override_reason"):
-            theirs += f"\nTheir reason: {self.theirs['override_reason'][:300]}"
-        self._set_status(CONFLICT, f"not saved: {exc}{theirs}")
+            theirs += "\n" + _("Their reason: %(reason)s") % {"reason": self.theirs["override_reason"][:300]}
+        self._set_status(CONFLICT, _("not saved: %(why)s") % {"why": exc} + theirs)
         if self._conflict_box is None:
-            self._conflict_box = conflict_buttons(self.look, self.indicator.id, self.use_theirs, self.keep_mine)
+            self._conflict_box = conflict_buttons(self.look, self.indicator.id, self.use_theirs, self.keep_mine,
+                                                  self.lang)
             self.widget.children = self.widget.children + (self._conflict_box,)
 
     def _hide_conflict(self) -> None:
@@ -440,11 +480,12 @@ class IndicatorEditor:
         """Take the stored values (after a conflict) and stop the conflict."""
         if not self.theirs:
             return
-        who = self.theirs.get("updated_by") or "someone else"
+        who = self.theirs.get("updated_by") or self._("someone else")
         self._load(self.theirs)
         self._hide_conflict()
         self._render()
-        self._set_status(SAVED, f"showing the values saved by {who} (version {self.version})")
+        self._set_status(SAVED, self._("showing the values saved by %(who)s (version %(version)s)") % {
+            "who": who, "version": self.version})
 
     def keep_mine(self) -> bool:
         """Save these values over the other person's: checked against the version they saved,
@@ -462,7 +503,7 @@ class IndicatorEditor:
             self.criteria_editor = CriteriaEditor(
                 self.store, self.assessment_id, self.framework, self.indicator, self.answers, kinds=self.kinds,
                 user=self._user, on_saved=self._criteria_saved, on_change=self._render,
-                before_save=self._autosave_notes.flush, look=self.look, loop=self._loop)
+                before_save=self._autosave_notes.flush, look=self.look, loop=self._loop, lang=self.lang)
         self._show_after(self.criteria_button, self.criteria_editor.widget)
         self._render()
         return self.criteria_editor
@@ -493,7 +534,8 @@ class IndicatorEditor:
         if self.evidence_editor is None:
             self.evidence_editor = EvidenceEditor(self.store, self.assessment_id, self.indicator.id, self.records,
                                                   user=self._user, on_change=self._notify, look=self.look,
-                                                  framework=self.framework)
+                                                  framework=self.framework, lang=self.lang)
         shown = self._show_after(self.evidence_button, self.evidence_editor.widget)
-        self.evidence_button.description = "Close the evidence editor" if shown else "Add or edit evidence"
+        self.evidence_button.description = self._("Close the evidence editor") if shown else self._(
+            "Add or edit evidence")
         return self.evidence_editor

@@ -19,21 +19,23 @@ import pandas as pd
 
 from ...errors import NotFound
 from ...framework import Framework, Pillar, SubArea
+from ...i18n.content import translated_framework
+from ...i18n.messages import N_, translator
 from ...present.html import format_score
-from ...scoring import METHOD_NAMES
+from ...present.levels import rule_name, scoring_note, warning_words
 from ...store import AssessmentInfo, Store
-from .common import EDITOR_FIELD_CLASS, FORM_STYLE, Look, running_loop, signed_in_editor
+from .common import EDITOR_FIELD_CLASS, FORM_STYLE, Look, running_loop, signed_in_editor, words
 from .indicator import IndicatorEditor
 from .moderation import ModerationSection
 from .profile import ProfileEditor
 from .snapshot import Snapshot, load_snapshot
 
-FLAG_KINDS = (("disagreement", "national and external differ by more than one level"),
-              ("ie", "insufficient evidence (IE): verify first"),
-              ("capped", "level capped by the evidence"),
-              ("low", "low confidence"),
-              ("override", "agreed level set against the criteria"),
-              ("gated", "level held down by an unmet lower criterion"))
+FLAG_KINDS = (("disagreement", N_("national and external differ by more than one level")),
+              ("ie", N_("insufficient evidence (IE): verify first")),
+              ("capped", N_("level capped by the evidence")),
+              ("low", N_("low confidence")),
+              ("override", N_("agreed level set against the criteria")),
+              ("gated", N_("level held down by an unmet lower criterion")))
 FOCUS_DELAY = 0.3  # seconds: the browser must have drawn a newly opened panel before focus moves
 
 
@@ -41,55 +43,75 @@ def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def subarea_summary(row) -> str:
+def subarea_summary(row, lang: str | None = None) -> str:
     """Short text after a sub-area's name: ``3/4 rated · level 2+ (indicators 2 to 4)`` and its
     warning in words; framework 1.0's mean rule keeps ``3/4 rated · score 2.5``."""
-    rated = f"{int(row['n_scored'])}/{int(row['n_applicable'])} rated"
+    _ = words(lang)
+    rated = _("%(done)s/%(total)s rated") % {"done": int(row["n_scored"]), "total": int(row["n_applicable"])}
     if row.get("method", "mean") == "mean":
-        return f"{rated} · score {format_score(row['score'], 1)}"
+        return rated + " · " + _("score %(score)s") % {"score": format_score(row["score"], 1, lang=lang)}
     label = row.get("label") or ""
     if not label:
-        return f"{rated} · no level yet"
+        return rated + " · " + _("no level yet")
     low, high = _number(row.get("min_level")), _number(row.get("max_level"))
-    spread = f" (indicators {int(low)} to {int(high)})" if low is not None and high is not None and low != high else ""
-    text = f"{rated} · level {label}{spread}"
+    if low is not None and high is not None and low != high:
+        level = _("level %(label)s (indicators %(low)s to %(high)s)") % {"label": label, "low": int(low),
+                                                                          "high": int(high)}
+    else:
+        level = _("level %(label)s") % {"label": label}
+    text = f"{rated} · {level}"
     warning = row.get("warning") or ""
     if warning:
-        text += " · ⚠ " + ("reads " + warning.split(" reads ", 1)[1] if " reads " in warning else warning)
+        if lang not in (None, "en"):
+            warning = warning_words(warning, lang)
+            text += " · ⚠ " + warning
+        else:
+            text += " · ⚠ " + ("reads " + warning.split(" reads ", 1)[1] if " reads " in warning else warning)
     return text
 
 
-def level_words(scored: dict) -> str:
+STATUS_WORDS = {"IE": N_("insufficient evidence (IE), counted as level 1: verify first"),
+                "NA": N_("not applicable"), "NE": N_("not evaluated")}
+
+
+def level_words(scored: dict, lang: str | None = None) -> str:
     """An indicator's level as scored, in words (for the indicators a sub-area refers to)."""
+    _ = words(lang)
     status = scored.get("status")
     if status == "rated":
         level = _number(scored.get("level"))
-        capped = " (capped by the evidence)" if scored.get("capped") else ""
-        return f"level {int(level)}{capped}" if level is not None else "not rated yet"
-    return {"IE": "insufficient evidence (IE), counted as level 1: verify first", "NA": "not applicable",
-            "NE": "not evaluated"}.get(status, "not rated yet")
+        if level is None:
+            return _("not rated yet")
+        if scored.get("capped"):
+            return _("level %(level)s (capped by the evidence)") % {"level": int(level)}
+        return _("level %(level)s") % {"level": int(level)}
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else _("not rated yet")
 
 
-def subarea_html(framework: Framework, subarea: SubArea, row, snapshot: Snapshot, link: Callable[[str], str]) -> str:
+def subarea_html(framework: Framework, subarea: SubArea, row, snapshot: Snapshot, link: Callable[[str], str],
+                 lang: str | None = None) -> str:
     """What a sub-area's panel says above its indicators: its description, its level under its
     stated rule with the spread, its warning in words, and the indicators it draws on elsewhere
     (``also draws on INF.2.2, rated under Alert lists: level 3``)."""
-    e = html.escape
+    e, _ = html.escape, words(lang)
     parts = [f'<p class="mbm-subarea-desc">{e(subarea.description)}</p>']
     if row is not None and row.get("method", "mean") != "mean":
         if row.get("label"):
             low, high = _number(row.get("min_level")), _number(row.get("max_level"))
-            spread = (f"its indicators range from level {int(low)} to {int(high)}" if low != high
-                      else f"every indicator scored is at level {int(low)}")
-            note = f"; {row['note']}" if row.get("note") else ""
-            parts.append(f'<p class="mbm-subarea-level" style="margin:0.2em 0"><strong>Level {e(row["label"])}'
-                         f"</strong> under the {e(METHOD_NAMES.get(row['method'], row['method']))} rule: {e(spread)}"
-                         f"{e(note)}.</p>")
+            spread = (_("its indicators range from level %(low)s to %(high)s") % {"low": int(low), "high": int(high)}
+                      if low != high else _("every indicator scored is at level %(level)s") % {"level": int(low)})
+            note = "; " + scoring_note(row["note"], lang) if row.get("note") else ""
+            level = _("Level %(label)s") % {"label": row["label"]}
+            rule = _("under the %(rule)s rule: %(spread)s") % {"rule": rule_name(row["method"], lang),
+                                                               "spread": spread}
+            parts.append(f'<p class="mbm-subarea-level" style="margin:0.2em 0"><strong>{e(level)}'
+                         f"</strong> {e(rule)}{e(note)}.</p>")
         else:
-            parts.append('<p class="mbm-subarea-level" style="margin:0.2em 0">No level yet: no indicator scored.</p>')
+            none = _("No level yet: no indicator scored.")
+            parts.append(f'<p class="mbm-subarea-level" style="margin:0.2em 0">{e(none)}</p>')
         if row.get("warning"):
             parts.append(f'<p class="mbm-subarea-warning" role="note" style="margin:0.2em 0;color:#8a4b00">'
-                         f"⚠ {e(row['warning'])}.</p>")
+                         f"⚠ {e(warning_words(row['warning'], lang))}.</p>")
     if subarea.refers_to:
         items = []
         for ref in subarea.refers_to:
@@ -97,34 +119,42 @@ def subarea_html(framework: Framework, subarea: SubArea, row, snapshot: Snapshot
                 target, home = framework.indicator(ref.indicator), framework.subarea_of(ref.indicator)
             except NotFound:
                 continue
-            items.append(f'<li>also draws on <a href="{e(link(ref.indicator))}">{e(target.id)} {e(target.name)}</a>, '
-                         f"rated under {e(home.name)}: {e(level_words(snapshot.scored(target.id)))}. "
+            target_link = f'<a href="{e(link(ref.indicator))}">{e(target.id)} {e(target.name)}</a>'
+            said = e(_("also draws on %(indicator)s, rated under %(subarea)s: %(level)s.")) % {  # HTML values
+                "indicator": target_link, "subarea": e(home.name), "level": e(level_words(snapshot.scored(target.id),
+                                                                                          lang))}
+            items.append(f"<li>{said} "
                          f'<span class="mbm-why">{e(ref.why)}</span></li>')
         if items:
-            parts.append('<div class="mbm-refers"><strong>Rated elsewhere, read here:</strong>'
+            elsewhere = _("Rated elsewhere, read here:")
+            parts.append(f'<div class="mbm-refers"><strong>{e(elsewhere)}</strong>'
                          f'<ul style="margin:0.1em 0 0.3em">{"".join(items)}</ul></div>')
     return "".join(parts)
 
 
-def progress_html(pillar_name: str, pillar_row, subareas) -> str:
+def progress_html(pillar_name: str, pillar_row, subareas, lang: str | None = None) -> str:
     """Completion (rated / applicable indicators) of the pillar and of each sub-area, as native
     ``<progress>`` bars with their numbers in words."""
-    e = html.escape
+    e, _ = html.escape, words(lang)
 
     def bar(label: str, done, applicable, cls: str) -> str:
         done, applicable = int(done), int(applicable)
-        pct = f"{100 * done / applicable:.0f}%" if applicable else "nothing applicable"
+        pct = f"{100 * done / applicable:.0f}%" if applicable else _("nothing applicable")
         text = f"{done}/{applicable} ({pct})" if applicable else pct
+        said = _("%(label)s: %(text)s rated") % {"label": label, "text": text}
         return (f'<div class="mbm-progress-row {cls}" style="display:flex;gap:0.6em;align-items:center">'
                 f'<span style="min-width:22em">{e(label)}</span>'
-                f'<progress max="{max(applicable, 1)}" value="{done}" aria-label="{e(label)}: {text} rated" '
-                f'style="width:12em"></progress><span>{text}</span></div>')
+                f'<progress max="{max(applicable, 1)}" value="{done}" aria-label="{e(said)}" '
+                f'style="width:12em"></progress><span>{e(text)}</span></div>')
 
-    rows = [bar(f"{pillar_name} (pillar)", pillar_row["n_rated"], pillar_row["n_applicable"], "mbm-progress-pillar")]
+    pillar = _("%(pillar)s (pillar)") % {"pillar": pillar_name}
+    rows = [bar(pillar, pillar_row["n_rated"], pillar_row["n_applicable"], "mbm-progress-pillar")]
     rows += [bar(f"{r['subarea_id']} {r['subarea']}", r["n_scored"], r["n_applicable"], "mbm-progress-subarea")
-             for _, r in subareas.iterrows()]
-    return ('<section class="mbm-progress" aria-label="Completion"><h3 style="margin:0.4em 0">Completion '
-            "(rated / applicable indicators)</h3>" + "".join(rows) + "</section>")
+             for _i, r in subareas.iterrows()]
+    title = _("Completion (rated / applicable indicators)")
+    completion = _("Completion")
+    return (f'<section class="mbm-progress" aria-label="{e(completion)}"><h3 style="margin:0.4em 0">'
+            f"{e(title)}</h3>" + "".join(rows) + "</section>")
 
 
 def _flag(row, key) -> bool:
@@ -132,23 +162,28 @@ def _flag(row, key) -> bool:
     return bool(value) and not (isinstance(value, float) and value != value)
 
 
-def flag_reasons(row) -> list[str]:
-    """Why an indicator is flagged, in words (``row`` from ``Scores.flags``)."""
+def flag_reasons(row, lang: str | None = None) -> list[str]:
+    """Why an indicator is flagged, in words (``row`` from ``Scores.flags``), in ``lang``."""
+    _ = words(lang)
     out = []
     if row["disagreement"]:
-        out.append(f"national {row['national']} vs external {row['external']}")
+        out.append(_("national %(national)s vs external %(external)s") % {"national": row["national"],
+                                                                          "external": row["external"]})
     if row["status"] == "IE":
-        out.append("insufficient evidence (IE): verify first")
+        out.append(_("insufficient evidence (IE): verify first"))
     if row["capped"]:
-        out.append(str(row["cap_reason"]))
+        out.append(scoring_note(str(row["cap_reason"]), lang))
     if row["confidence"] == "low":
-        out.append("low confidence")
+        out.append(_("low confidence"))
     if _flag(row, "override"):
         level = _number(row.get("criteria_level"))
-        against = f" (level {int(level)})" if level is not None else ""
-        out.append(f"agreed {row['agreed']} set against the criteria{against}; reason: {row.get('override_reason')}")
+        values = {"agreed": row["agreed"], "level": None if level is None else int(level),
+                  "reason": row.get("override_reason")}
+        out.append((_("agreed %(agreed)s set against the criteria (level %(level)s); reason: %(reason)s")
+                    if level is not None else _("agreed %(agreed)s set against the criteria; reason: %(reason)s"))
+                   % values)
     if _flag(row, "gated_by"):
-        out.append(f"gated: {row['gated_by']}")
+        out.append(_("gated: %(criterion)s") % {"criterion": row["gated_by"]})
     return out
 
 
@@ -160,22 +195,30 @@ def flag_counts(flags) -> dict[str, int]:
             "override": count("override"), "gated": int((flags["gated_by"] != "").sum()) if "gated_by" in flags else 0}
 
 
-def flags_summary_html(flags, warnings: list[str] = ()) -> str:
+#: The last sentence of the flags summary (the first view, where the flags are links, leaves it out).
+CHOOSE_ONE = N_("Choose one to open it.")
+
+
+def flags_summary_html(flags, warnings: list[str] = (), lang: str | None = None, *, choose: bool = True) -> str:
     """The flags in words: how many indicators of each kind, and the sub-areas whose level hides a
-    weak indicator."""
-    e = html.escape
+    weak indicator. ``choose``: end with "Choose one to open it." (the form's flags are buttons)."""
+    t = translator(lang or "en")
+    e, _ = html.escape, t.gettext
     warned = ""
     if warnings:
         warned = ('<ul class="mbm-warnings" style="margin:0.2em 0">'
-                  + "".join(f'<li style="color:#8a4b00">⚠ {e(w)}</li>' for w in warnings) + "</ul>")
+                  + "".join(f'<li style="color:#8a4b00">⚠ {e(warning_words(w, lang))}</li>' for w in warnings)
+                  + "</ul>")
+    heading, none = _("Flags"), _("No flags: no disagreements, IE, caps or low confidence.")
+    heading = f'<h3 style="margin:0.4em 0">{e(heading)}</h3>'
     if flags.empty:
-        return ('<h3 style="margin:0.4em 0">Flags</h3><p>No flags: no disagreements, IE, caps or low confidence.</p>'
-                + warned)
+        return heading + f'<p>{e(none)}</p>' + warned
     counts = flag_counts(flags)
-    parts = [f"{counts[k]} {text}" for k, text in FLAG_KINDS if counts[k]]
-    return ('<h3 style="margin:0.4em 0">Flags</h3>' + warned
-            + f'<p class="mbm-flags-summary">{len(flags)} indicator{"s" if len(flags) != 1 else ""} to look at: '
-            + e("; ".join(parts)) + ". Choose one to open it.</p>")
+    parts = [f"{counts[k]} {_(text)}" for k, text in FLAG_KINDS if counts[k]]
+    look = t.ngettext("%(n)s indicator to look at:", "%(n)s indicators to look at:", len(flags)) % {"n": len(flags)}
+    end = " " + _(CHOOSE_ONE) if choose else " "
+    return (heading + warned + f'<p class="mbm-flags-summary">{e(look)} ' + e("; ".join(parts)) + "." + e(end)
+            + "</p>")
 
 
 class PillarForm:
@@ -195,16 +238,22 @@ class PillarForm:
         The name of the person editing, e.g. from the page address (checked at every save).
     loop : optional
         Event loop for timers (tests pass a fake one).
+    lang : str, optional
+        The page's language: the framework's text, labels, buttons, help and status lines (English
+        when none); values stored and sent are the same in every language.
     """
 
     def __init__(self, store: Store, assessment: AssessmentInfo, pillar: Pillar, *,
                  snapshot: Snapshot | None = None, on_saved: Callable[[str], None] | None = None,
-                 editor: str = "", loop=None):
+                 editor: str = "", loop=None, lang: str | None = None):
         self.store, self.assessment = store, assessment
+        self.lang = lang
+        _ = self._ = words(lang)
         self.look = look = Look()
         self.snapshot = snapshot if snapshot is not None and snapshot.framework is not None \
             else load_snapshot(store, assessment.id)
-        self.framework: Framework = self.snapshot.framework
+        self.framework: Framework = (self.snapshot.framework if lang in (None, "en")
+                                     else translated_framework(self.snapshot.framework, lang))
         self.pillar = self.framework.pillar(pillar.id)  # the assessment's version of the pillar
         self._on_saved, self._loop = on_saved, loop
         self.editors: dict[str, IndicatorEditor] = {}
@@ -214,19 +263,20 @@ class PillarForm:
         self._flag_key: tuple = ()
         self.profile_editor: ProfileEditor | None = None
         self.moderation: ModerationSection | None = None
-        self.user = widgets.Text(value=editor if isinstance(editor, str) else "", description="Your name",
-                                 placeholder="required before saving", style=look.label,
+        self.user = widgets.Text(value=editor if isinstance(editor, str) else "", description=_("Your name"),
+                                 placeholder=_("required before saving"), style=look.label,
                                  layout=widgets.Layout(width="24em"))
         self.user.add_class(EDITOR_FIELD_CLASS)  # our Voila template fills it from the browser session
-        signed_in_editor(self.user, store)
-        intro = look.html_widget(FORM_STYLE + '<p class="mbm-help">Open a sub-area to rate its indicators. Every '
-                                 "change is saved as you make it (notes a second after you stop typing); the line "
-                                 "under each indicator says whether it was saved.</p>")
+        signed_in_editor(self.user, store, lang)
+        help_text = _("Open a sub-area to rate its indicators. Every change is saved as you make it (notes a second "
+                      "after you stop typing); the line under each indicator says whether it was saved.")
+        intro = look.html_widget(FORM_STYLE + f'<p class="mbm-help">{html.escape(help_text)}</p>')
         self.progress = look.html_widget()
         self.flags_html = look.html_widget()
         self.flag_buttons = widgets.VBox(layout=look.box)
         self.flag_buttons.add_class("mbm-flag-list")
-        self.headers = [look.button_widget(self.title(sa), f"Show or hide the indicators of {sa.id}",
+        self.headers = [look.button_widget(self.title(sa), _("Show or hide the indicators of %(subarea)s") % {
+                                           "subarea": sa.id},
                                            layout=look.full) for sa in self.pillar.subareas]
         self.panels = [widgets.VBox(layout=look.box) for _ in self.pillar.subareas]
         for i, h in enumerate(self.headers):
@@ -240,11 +290,12 @@ class PillarForm:
         extra = []
         self.profile_button = self.moderation_button = None
         if self.framework.has_criteria:
-            self.profile_button = look.button_widget(self._profile_title(), "Show or hide the crossing-point profile",
-                                                     layout=look.full)
+            self.profile_button = look.button_widget(self._profile_title(),
+                                                     _("Show or hide the crossing-point profile"), layout=look.full)
             self.profile_panel = widgets.VBox(layout=look.box)
             self.moderation_button = look.button_widget(self._moderation_title(),
-                                                        "Show or hide the consensus session record", layout=look.full)
+                                                        _("Show or hide the consensus session record"),
+                                                        layout=look.full)
             self.moderation_panel = widgets.VBox(layout=look.box)
             for b in (self.profile_button, self.moderation_button):
                 b.add_class("mbm-section-toggle")
@@ -322,7 +373,8 @@ class PillarForm:
             ed = IndicatorEditor(self.store, self.assessment.id, ind, snap.rating(ind.id),
                                  user=lambda: self.user.value, on_saved=self._changed, scored=snap.scored(ind.id),
                                  records=snap.records(ind.id), look=self.look, loop=self._loop,
-                                 framework=self.framework, answers=snap.answers(ind.id), kinds=snap.kinds)
+                                 framework=self.framework, answers=snap.answers(ind.id), kinds=snap.kinds,
+                                 lang=self.lang)
             self.editors[ind.id] = ed
             editors.append(ed)
         self._about[index] = self.look.html_widget(self._about_html(index))
@@ -339,15 +391,17 @@ class PillarForm:
         sa = self.pillar.subareas[index]
         rows = self.subareas.set_index("subarea_id")
         row = rows.loc[sa.id].to_dict() if sa.id in rows.index else None
-        return subarea_html(self.framework, sa, row, self.snapshot, self._link)
+        return subarea_html(self.framework, sa, row, self.snapshot, self._link, self.lang)
 
     # -- framework 2.0 sections --------------------------------------------------------------------
     def _profile_title(self, opened: bool = False) -> str:
-        what = self.snapshot.profile.describe(self.framework)
-        return f"{'▾' if opened else '▸'} Crossing points of the country: {what}"
+        what = self.snapshot.profile.describe(self.framework, self.lang)
+        title = self._("Crossing points of the country: %(kinds)s") % {"kinds": what}
+        return f"{'▾' if opened else '▸'} {title}"
 
     def _moderation_title(self, opened: bool = False) -> str:
-        return f"{'▾' if opened else '▸'} Consensus session (moderation): record the team's agreed values"
+        title = self._("Consensus session (moderation): record the team's agreed values")
+        return f"{'▾' if opened else '▸'} {title}"
 
     def toggle_profile(self, _button=None) -> ProfileEditor | None:
         """Show or hide the crossing-point profile editor (built on first use)."""
@@ -356,7 +410,7 @@ class PillarForm:
         if self.profile_editor is None:
             self.profile_editor = ProfileEditor(self.store, self.assessment.id, self.framework, self.snapshot.profile,
                                                 user=lambda: self.user.value, on_saved=lambda: self._changed(""),
-                                                look=self.look)
+                                                look=self.look, lang=self.lang)
         opened = not self.profile_panel.children
         self.profile_panel.children = [self.profile_editor.widget] if opened else []
         self.profile_button.description = self._profile_title(opened)
@@ -370,7 +424,7 @@ class PillarForm:
             self.moderation = ModerationSection(
                 self.store, self.assessment.id, self.framework, self.pillar,
                 agreed_of=lambda ind: self.snapshot.rating(ind)["agreed"], user=lambda: self.user.value,
-                on_saved=self._changed, look=self.look)
+                on_saved=self._changed, look=self.look, lang=self.lang)
         opened = not self.moderation_panel.children
         self.moderation_panel.children = [self.moderation.widget] if opened else []
         self.moderation_button.description = self._moderation_title(opened)
@@ -392,19 +446,27 @@ class PillarForm:
         sub = self.snapshot.scores.subareas
         return sub[sub["pillar_id"] == self.pillar.id]
 
+    def _named(self, sub):
+        """The sub-areas with their names in the form's language (the scores carry the English)."""
+        if self.lang in (None, "en"):
+            return sub
+        names = self.framework.subareas
+        return sub.assign(subarea=[names[i].name if i in names else name
+                                   for i, name in zip(sub["subarea_id"], sub["subarea"])])
+
     def _set_title(self, index: int) -> None:
         sa = self.pillar.subareas[index]
         row = self.subareas.set_index("subarea_id").loc[sa.id]
-        self.headers[index].description = self.title(sa, subarea_summary(row), index in self.opened)
+        self.headers[index].description = self.title(sa, subarea_summary(row, self.lang), index in self.opened)
 
     def apply(self) -> None:
         snap = self.snapshot
         pillar_row = snap.scores.pillars.set_index("pillar_id").loc[self.pillar.id]
         sub = self.subareas
-        self.progress.value = progress_html(self.pillar.name, pillar_row, sub)
-        rows = {r["subarea_id"]: r for _, r in sub.iterrows()}
+        self.progress.value = progress_html(self.pillar.name, pillar_row, self._named(sub), self.lang)
+        rows = {r["subarea_id"]: r for _i, r in sub.iterrows()}
         for i, sa in enumerate(self.pillar.subareas):
-            title = self.title(sa, subarea_summary(rows[sa.id]), i in self.opened)
+            title = self.title(sa, subarea_summary(rows[sa.id], self.lang), i in self.opened)
             if self.headers[i].description != title:
                 self.headers[i].description = title
             if i in self._about:
@@ -427,8 +489,8 @@ class PillarForm:
         flags = self.snapshot.scores.flags
         flags = flags[flags["pillar_id"] == self.pillar.id]
         warnings = [w for w in self.subareas["warning"] if w] if "warning" in self.subareas else []
-        self.flags_html.value = flags_summary_html(flags, warnings)
-        items = [(r["indicator_id"], "; ".join(flag_reasons(r))) for _, r in flags.iterrows()]
+        self.flags_html.value = flags_summary_html(flags, warnings, self.lang)
+        items = [(r["indicator_id"], "; ".join(flag_reasons(r, self.lang))) for _i, r in flags.iterrows()]
         key = tuple(items)
         if key == self._flag_key:
             return
@@ -436,7 +498,8 @@ class PillarForm:
         buttons = []
         for ind_id, why in items:
             name = self.framework.indicator(ind_id).name
-            b = self.look.button_widget(f"{ind_id} {name}: {why}", f"Open {ind_id} ({why})")
+            b = self.look.button_widget(f"{ind_id} {name}: {why}",
+                                        self._("Open %(indicator)s (%(why)s)") % {"indicator": ind_id, "why": why})
             b.add_class("mbm-flag-link")
             b.on_click(lambda _b, i=ind_id: self.go_to(i))
             buttons.append(b)

@@ -18,7 +18,7 @@ from ...errors import InvalidInput, Problem, WorkbookError
 from ...framework import Framework
 from ...store import Store
 from ...store.criteria import PROFILE_KINDS, CrossingProfile
-from .common import FAILED, SAVED, Look, parse_editor, problems_text, status_html
+from .common import FAILED, SAVED, Look, parse_editor, problems_text, status_html, words
 
 
 class ProfileEditor:
@@ -40,7 +40,9 @@ class ProfileEditor:
     """
 
     def __init__(self, store: Store, assessment_id: int, framework: Framework, profile: CrossingProfile, *,
-                 user: Callable[[], str], on_saved: Callable[[], None], look: Look):
+                 user: Callable[[], str], on_saved: Callable[[], None], look: Look, lang: str | None = None):
+        self.lang = lang
+        _ = self._ = words(lang)
         self.store, self.assessment_id, self.framework = store, assessment_id, framework
         self._user, self._on_saved = user, on_saved
         self.loaded = profile
@@ -48,23 +50,23 @@ class ProfileEditor:
         names = {k.id: k.name for k in framework.crossing_kinds}
         self.kinds = {k: widgets.Checkbox(description=names.get(k, k), indent=False, style=look.check_style,
                                           layout=look.auto) for k in PROFILE_KINDS}
-        self.island = widgets.Checkbox(description="Island state", indent=False, style=look.check_style,
+        self.island = widgets.Checkbox(description=_("Island state"), indent=False, style=look.check_style,
                                        layout=look.auto)
-        self.landlocked = widgets.Checkbox(description="Landlocked (no coast)", indent=False, style=look.check_style,
-                                           layout=look.auto)
-        self.save_button = look.button_widget("Save the profile", "Save the kinds of crossing point of the country")
-        self.clear_button = look.button_widget("Clear the profile",
-                                               "Forget the profile: every criterion applies again")
+        self.landlocked = widgets.Checkbox(description=_("Landlocked (no coast)"), indent=False,
+                                           style=look.check_style, layout=look.auto)
+        self.save_button = look.button_widget(_("Save the profile"),
+                                              _("Save the kinds of crossing point of the country"))
+        self.clear_button = look.button_widget(_("Clear the profile"),
+                                               _("Forget the profile: every criterion applies again"))
         self.summary = look.html_widget()
         self.status = look.html_widget(status_html("", "", "mbm-profile-status"))
         kinds_box = widgets.HBox(list(self.kinds.values()), layout=look.row)
         kinds_box.add_class("mbm-checks")
         shape_box = widgets.HBox([self.island, self.landlocked], layout=look.row)
         shape_box.add_class("mbm-checks")
-        help_ = look.html_widget(
-            '<p class="mbm-help" style="margin:0.2em 0">Tick every kind of crossing point the country has. '
-            "Criteria for kinds it does not have are not shown and count as not applicable. Until a profile "
-            "is saved, every criterion applies.</p>")
+        help_text = _("Tick every kind of crossing point the country has. Criteria for kinds it does not have are "
+                      "not shown and count as not applicable. Until a profile is saved, every criterion applies.")
+        help_ = look.html_widget(f'<p class="mbm-help" style="margin:0.2em 0">{html.escape(help_text)}</p>')
         self.widget = widgets.VBox([help_, self.summary, kinds_box, shape_box,
                                     widgets.HBox([self.save_button, self.clear_button, self.status],
                                                  layout=look.row)], layout=look.box)
@@ -80,8 +82,7 @@ class ProfileEditor:
         self.island.value = bool(profile.island)
         self.landlocked.value = bool(profile.landlocked)
         self._shown = self._ticked()
-        self.summary.value = ('<p class="mbm-profile-summary" style="margin:0.2em 0"><strong>Recorded:</strong> '
-                              f"{html.escape(profile.describe(self.framework))}</p>")
+        self.summary.value = self._summary(profile)
 
     def _ticked(self) -> tuple:
         return (tuple(box.value for box in self.kinds.values()), self.island.value, self.landlocked.value)
@@ -93,9 +94,16 @@ class ProfileEditor:
             self._fill(profile)
             self.loaded = profile
         else:
-            self.summary.value = ('<p class="mbm-profile-summary" style="margin:0.2em 0"><strong>Recorded:</strong> '
-                                  f"{html.escape(profile.describe(self.framework))} (your ticks below are not "
-                                  "saved yet)</p>")
+            self.summary.value = self._summary(profile, self._("(your ticks below are not saved yet)"))
+
+    def _describe(self, profile: CrossingProfile) -> str:
+        return profile.describe(self.framework, self.lang)
+
+    def _summary(self, profile: CrossingProfile, after: str = "") -> str:
+        recorded = self._("Recorded:")
+        return (f'<p class="mbm-profile-summary" style="margin:0.2em 0"><strong>{html.escape(recorded)}'
+                f"</strong> {html.escape(self._describe(profile))}" + (f" {html.escape(after)}" if after else "")
+                + "</p>")
 
     def _say(self, state: str, text: str) -> None:
         self.state, self.message = state, text
@@ -115,7 +123,7 @@ class ProfileEditor:
     def save(self, _button=None) -> bool:
         """Save the ticked profile (the store checks it). Never raises for a user error."""
         try:
-            who = parse_editor(self._user())
+            who = parse_editor(self._user(), self.lang)
             kinds, island, landlocked = self.values()
         except InvalidInput as exc:
             return self._refused(exc)
@@ -124,13 +132,13 @@ class ProfileEditor:
     def clear(self, _button=None) -> bool:
         """Forget the profile: every criterion applies again."""
         try:
-            who = parse_editor(self._user())
+            who = parse_editor(self._user(), self.lang)
         except InvalidInput as exc:
             return self._refused(exc)
         return self._write(who, None, None, None)
 
     def _refused(self, exc: InvalidInput) -> bool:
-        self._say(FAILED, "not saved: " + problems_text(exc))
+        self._say(FAILED, self._("not saved: %(why)s") % {"why": problems_text(exc)})
         return False
 
     def _write(self, who: str, kinds, island, landlocked) -> bool:
@@ -138,24 +146,24 @@ class ProfileEditor:
             now = self.store.crossing_profile(self.assessment_id)
             if now != self.loaded:
                 self.loaded = now
-                self.summary.value = ('<p class="mbm-profile-summary" style="margin:0.2em 0"><strong>Recorded:'
-                                      f"</strong> {html.escape(now.describe(self.framework))}</p>")
-                self._say(FAILED, "not saved: someone else changed the profile since this page read it; it now "
-                                  f"reads: {now.describe(self.framework)}. Your ticks are kept: save again to "
-                                  "replace it with yours.")
+                self.summary.value = self._summary(now)
+                self._say(FAILED, self._("not saved: someone else changed the profile since this page read it; it "
+                                         "now reads: %(profile)s. Your ticks are kept: save again to replace it "
+                                         "with yours.") % {"profile": self._describe(now)})
                 return False
             saved = self.store.set_crossing_profile(self.assessment_id, kinds=kinds, by=who, island=island,
                                                     landlocked=landlocked)
         except InvalidInput as exc:
             return self._refused(exc)
         except WorkbookError as exc:
-            self._say(FAILED, f"not saved: {exc}")
+            self._say(FAILED, self._("not saved: %(why)s") % {"why": exc})
             return False
         self.loaded = saved
         self._fill(saved)
-        self._say(SAVED, f"saved by {who}: {saved.describe(self.framework)}")
+        self._say(SAVED, self._("saved by %(who)s: %(profile)s") % {"who": who, "profile": self._describe(saved)})
         try:
             self._on_saved()
         except Exception as exc:  # the save stands; say that the page is behind, never a traceback
-            self._say(SAVED, f"{self.message}; the page was not updated ({exc}): reload the page")
+            self._say(SAVED, self._("%(said)s; the page was not updated (%(error)s): reload the page") % {
+                "said": self.message, "error": exc})
         return True
