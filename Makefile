@@ -54,7 +54,7 @@ i18n: install
 	@mkdir -p workbook/locale
 	$(VENV)/bin/pybabel extract -F babel.cfg -o $(POT) --project "MBM assessment workbook" --version 0.1.0 \
 	  --copyright-holder "MBM assessment workbook contributors" --add-comments TRANSLATORS: \
-	  --sort-by-file --no-wrap . 2>&1 | grep -v '^extracting messages from' || true
+	  -k tmsg --sort-by-file --no-wrap . 2>&1 | grep -v '^extracting messages from' || true
 	@for l in $(LOCALES); do \
 	  $(VENV)/bin/pybabel update --init-missing --no-fuzzy-matching --no-wrap -i $(POT) -d workbook/locale -D workbook -l $$l || exit 1; \
 	done

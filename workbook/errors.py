@@ -23,6 +23,50 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+class Message(str):
+    """A message that is English text everywhere (logs, the CLI, ``str()``) and remembers how it
+    was made, so a page can show it in the person's language (:func:`localized`). Made by
+    :func:`tmsg`; ``make i18n`` extracts the template (keyword ``tmsg``)."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, params: dict):
+        self = super().__new__(cls, template % params if params else template)
+        self.template, self.params = template, params
+        return self
+
+    def __reduce__(self):  # pickles (a process pool, the report builder) keep the template
+        return Message, (self.template, self.params)
+
+
+def tmsg(template: str, **params) -> Message:
+    """A translatable message: ``tmsg("is %(n)s characters long", n=12)`` is English now and can be
+    shown in any language later (:func:`localized`)."""
+    return Message(template, params)
+
+
+def localized(what, lang: str | None) -> str:
+    """``what`` (a :class:`Message`, a :class:`Problem`, an exception or any text) in ``lang``.
+    Only messages made with :func:`tmsg` are translated; other text is shown as it is."""
+    if isinstance(what, InvalidInput):
+        return "; ".join(localized(p, lang) for p in what.problems)
+    if isinstance(what, Problem):
+        text = localized(what.message, lang)
+        return f"{what.location}: {text}" if what.location else text
+    if isinstance(what, BaseException):
+        return localized(what.args[0], lang) if len(what.args) == 1 and isinstance(what.args[0], Message) else str(what)
+    if isinstance(what, Message) and lang not in (None, "en"):
+        from .i18n.messages import translator
+        template = translator(lang).gettext(what.template)
+        params = {k: localized(v, lang) if isinstance(v, Message) else v for k, v in what.params.items()}
+        try:
+            return template % params if params else template
+        except (KeyError, TypeError, ValueError):  # a broken translation: the English stands
+            return str.__str__(what)
+    return str.__str__(what) if isinstance(what, str) else str(what)
+
+
 class WorkbookError(Exception):
     """Base class of every error the workbook raises on purpose."""
 

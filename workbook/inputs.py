@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 
-from .errors import InvalidInput, Problem, Problems
+from .errors import InvalidInput, Problem, Problems, tmsg
 from .framework import CODES
 
 MAX_NOTES = 10_000
@@ -33,7 +33,7 @@ def parse_rating(value, field: str = "rating") -> str | None:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
     if isinstance(value, bool):
-        raise InvalidInput(Problem(field, f"{value!r} is not a level; use 1-5, NA, NE or IE"))
+        raise InvalidInput(Problem(field, tmsg("%(value)s is not a level; use 1-5, NA, NE or IE", value=repr(value))))
     if isinstance(value, int) and 1 <= value <= 5:
         return str(value)
     if isinstance(value, str):
@@ -41,21 +41,22 @@ def parse_rating(value, field: str = "rating") -> str | None:
         if v in CODES or v in {"1", "2", "3", "4", "5"}:
             return v
     shown = value if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-    raise InvalidInput(Problem(field, f"{shown!r} is not a level; use 1-5, NA, NE or IE"))
+    raise InvalidInput(Problem(field, tmsg("%(value)s is not a level; use 1-5, NA, NE or IE", value=repr(shown))))
 
 
 def parse_text(value, field: str, *, max_len: int = MAX_SHORT, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(Problem(field, f"expected text, got {type(value).__name__}"))
+        raise InvalidInput(Problem(field, tmsg("expected text, got %(type)s", type=type(value).__name__)))
     v = value.strip()
     if "\x00" in v:
-        raise InvalidInput(Problem(field, "contains a NUL character"))
+        raise InvalidInput(Problem(field, tmsg("contains a NUL character")))
     if required and not v:
-        raise InvalidInput(Problem(field, "is required"))
+        raise InvalidInput(Problem(field, tmsg("is required")))
     if len(v) > max_len:
-        raise InvalidInput(Problem(field, f"is {len(v)} characters long; the limit is {max_len}"))
+        raise InvalidInput(Problem(field, tmsg("is %(length)s characters long; the limit is %(limit)s", length=len(v),
+                                             limit=max_len)))
     return v
 
 
@@ -68,7 +69,8 @@ def parse_items(value, field: str, *, max_len: int = MAX_SHORT, max_items: int |
     if isinstance(value, str):
         value = re.split(f"[{re.escape(separators)}]", value)
     if not isinstance(value, (list, tuple)):
-        raise InvalidInput(Problem(field, f"expected {what}, got {type(value).__name__}"))
+        raise InvalidInput(Problem(field, tmsg("expected %(what)s, got %(type)s", what=what,
+                                               type=type(value).__name__)))
     out, problems = [], Problems()
     for i, v in enumerate(value):
         item = problems.take(parse_text, v, f"{field}[{i}]", max_len=max_len)
@@ -76,7 +78,8 @@ def parse_items(value, field: str, *, max_len: int = MAX_SHORT, max_items: int |
             out.append(item)
     problems.raise_if_any()
     if max_items is not None and len(out) > max_items:
-        raise InvalidInput(Problem(field, f"has {len(out)} items; the limit is {max_items}"))
+        raise InvalidInput(Problem(field, tmsg("has %(items)s items; the limit is %(limit)s", items=len(out),
+                                              limit=max_items)))
     return out
 
 
@@ -87,14 +90,16 @@ def parse_round(value, field: str = "round") -> str:
     v = parse_text(value, field, max_len=4 * MAX_ROUND, required=True)
     v = unicodedata.normalize("NFC", v)
     if len(v) > MAX_ROUND:
-        raise InvalidInput(Problem(field, f"is {len(v)} characters long; the limit is {MAX_ROUND}"))
+        raise InvalidInput(Problem(field, tmsg("is %(length)s characters long; the limit is %(limit)s", length=len(v),
+                                             limit=MAX_ROUND)))
     bad = sorted({ch for ch in v if not _round_char(ch)})
     if bad or unicodedata.category(v[0]) not in _ROUND_FIRST:
-        why = (f" ({', '.join(repr(ch) for ch in bad[:5])} not allowed)" if bad
-               else " (it must start with a letter or a digit)")
-        shown = v if len(v) <= 60 else v[:57] + "..."
-        raise InvalidInput(Problem(field, f"{shown!r} is not a round name{why}: use letters and digits of any "
-                                          "script, spaces and - _ . ( ) /, e.g. 'baseline 2026'"))
+        shown = repr(v if len(v) <= 60 else v[:57] + "...")
+        raise InvalidInput(Problem(field, tmsg(
+            "%(value)s is not a round name (%(chars)s not allowed): use letters and digits of any script, spaces "
+            "and - _ . ( ) /, e.g. 'baseline 2026'", value=shown, chars=", ".join(repr(ch) for ch in bad[:5]))
+            if bad else tmsg("%(value)s is not a round name (it must start with a letter or a digit): use letters "
+                            "and digits of any script, spaces and - _ . ( ) /, e.g. 'baseline 2026'", value=shown)))
     return v
 
 
@@ -115,9 +120,10 @@ def read_date(value, field: str) -> dt.date:
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidInput(Problem(field, f"{value!r} is not a date; use YYYY-MM-DD")) from None
+            raise InvalidInput(Problem(field, tmsg("%(value)s is not a date; use YYYY-MM-DD",
+                                                  value=repr(value)))) from None
     if not isinstance(value, dt.date):
-        raise InvalidInput(Problem(field, f"expected a date, got {type(value).__name__}"))
+        raise InvalidInput(Problem(field, tmsg("expected a date, got %(type)s", type=type(value).__name__)))
     return value
 
 
@@ -128,16 +134,17 @@ def parse_date(value, field: str = "date", *, today: dt.date | None = None) -> d
     value = read_date(value, field)
     today = today or dt.date.today()
     if value > today:
-        raise InvalidInput(Problem(field, f"{value.isoformat()} is in the future"))
+        raise InvalidInput(Problem(field, tmsg("%(date)s is in the future", date=value.isoformat())))
     if value.year < 1900:
-        raise InvalidInput(Problem(field, f"{value.isoformat()} is too far in the past"))
+        raise InvalidInput(Problem(field, tmsg("%(date)s is too far in the past", date=value.isoformat())))
     return value
 
 
 def parse_role(value, field: str = "role") -> str:
     v = parse_text(value, field, required=True).lower()
     if v not in ROLES:
-        raise InvalidInput(Problem(field, f"{value!r} is not a role; use 'international' or 'national'"))
+        raise InvalidInput(Problem(field, tmsg("%(value)s is not a role; use 'international' or 'national'",
+                                              value=repr(value))))
     return v
 
 
@@ -172,7 +179,8 @@ def parse_answer(value, field: str = "answer") -> str | None:
     if isinstance(value, str) and value.strip().lower() in ANSWER_WORDS:
         return ANSWER_WORDS[value.strip().lower()]
     shown = value if len(repr(value)) <= 40 else repr(value)[:40] + "..."
-    raise InvalidInput(Problem(field, f"{shown!r} is not an answer; use yes, no or na (not applicable)"))
+    raise InvalidInput(Problem(field, tmsg("%(value)s is not an answer; use yes, no or na (not applicable)",
+                                          value=repr(shown))))
 #: The fields of an evidence record. The type must also be one of the framework's evidence types
 #: (:func:`check_evidence`).
 EVIDENCE_FIELDS = ("type", "source", "date", "reference", "supplied_by")
@@ -205,6 +213,6 @@ def check_evidence(value_of: Callable[[str], object], where_of: Callable[[str], 
     before = len(problems)
     values = check_fields(EVIDENCE_RULES, value_of, where_of, problems)
     if "type" in values and values["type"] not in evidence_types:
-        problems.add(where_of("type"), f"{values['type']!r} is not an evidence type; use one of "
-                     + ", ".join(sorted(evidence_types)))
+        problems.add(where_of("type"), tmsg("%(value)s is not an evidence type; use one of %(types)s",
+                                           value=repr(values["type"]), types=", ".join(sorted(evidence_types))))
     return values if len(problems) == before else None

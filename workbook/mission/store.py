@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
+from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems, tmsg
 from ..store import Store, StoreBase
 from ..store.models import (Assessment, Attachment, AuditEntry, CrossingPoint, Evidence, Interview, MissionDocument,
                             MissionEvent, MissionPlan, Rating, SiteVisit, VisitObservation, utcnow)
@@ -164,8 +164,8 @@ class MissionStore(StoreBase):
             problems.raise_if_any(what="mission plan")
             p = s.get(MissionPlan, a.id)
             if p is not None and expected_version is not None and p.version != expected_version:
-                raise Conflict(f"the mission plan was changed by {p.updated_by} since you opened it; "
-                               "nothing was saved")
+                raise Conflict(tmsg("the mission plan was changed by %(who)s since you opened it; nothing was saved",
+                                   who=p.updated_by))
             old = {} if p is None else {k: getattr(p, k) for k in clean}
             if p is None:
                 p = MissionPlan(assessment_id=a.id, version=1, updated_at=now, updated_by=who, **clean)
@@ -425,8 +425,8 @@ class MissionStore(StoreBase):
         post = self._post(s, a, clean["post"])
         v = s.scalars(select(SiteVisit).where(SiteVisit.post_id == post.id, SiteVisit.day == clean["day"])).first()
         if v is not None and expected_version is not None and v.version != expected_version:
-            raise Conflict(f"the visit to {post.code} on {clean['day'].isoformat()} was changed by "
-                           f"{v.updated_by} since you opened it; nothing was saved")
+            raise Conflict(tmsg("the visit to %(post)s on %(day)s was changed by %(who)s since you opened it; nothing "
+                               "was saved", post=post.code, day=clean["day"].isoformat(), who=v.updated_by))
         if v is None:
             v = SiteVisit(assessment_id=a.id, post_id=post.id, day=clean["day"], version=1, updated_at=now,
                           updated_by=who, why=clean["why"], team=clean["team"],

@@ -527,24 +527,33 @@ def heatmap_chart(matrix, title: str = N_("Sub-area levels by country and round"
     return Chart(figure_svg(plot_heatmap(matrix, t.gettext(title), labels)), alt)
 
 
-def checklist_chart(share, counts, title: str = "Checklist items met, by post visited") -> Chart:
-    """The posts x checklist heat map of a mission (see :func:`plot_checklist`); the alt text
-    gives every cell."""
-    alt = "Heat map of checklist items met at each post visited, by sub-area. " + " ".join(
-        f"{c}: " + "; ".join(f"{r.split(' ', 1)[0]} {counts.at[r, c]} met" for r in share.index if counts.at[r, c])
+def checklist_chart(share, counts, title: str = N_("Checklist items met, by post visited"),
+                    lang: str | None = None) -> Chart:
+    """The posts x checklist heat map of a mission (see :func:`plot_checklist`); the title and the
+    alt text (every cell) in ``lang``."""
+    t = translator(lang or "en")
+    alt = t.gettext("Heat map of checklist items met at each post visited, by sub-area.") + " " + " ".join(
+        f"{c}: " + t.gettext("; ").join(t.gettext("%(subarea)s %(met)s met") % {
+            "subarea": r.split(" ", 1)[0], "met": counts.at[r, c]} for r in share.index if counts.at[r, c])
         + "." for c in share.columns)
-    return Chart(figure_svg(plot_checklist(share, counts, title)), alt)
+    return Chart(figure_svg(plot_checklist(share, counts, t.gettext(title))), alt)
 
 
-def _degrees(value: float, positive: str, negative: str) -> str:
-    return f"{abs(value):.2f}° {positive if value >= 0 else negative}"
+def _degrees(value: float, positive: str, negative: str, lang: str | None = None) -> str:
+    """``12.50° N``; the compass letter and the decimal sign in ``lang`` (``12,50° O`` in French)."""
+    t = translator(lang or "en")
+    code = None if lang in (None, "en") else lang
+    letters = {"N": t.pgettext("compass", "N"), "S": t.pgettext("compass", "S"), "E": t.pgettext("compass", "E"),
+               "W": t.pgettext("compass", "W")}
+    return f"{format_score(abs(value), 2, lang=code)}° {letters[positive if value >= 0 else negative]}"
 
 
-def plot_posts_map(posts, title: str = "Crossing points of the register") -> Figure:
+def plot_posts_map(posts, title: str = "Crossing points of the register", lang: str | None = None) -> Figure:
     """The posts with coordinates on an equirectangular projection true to scale at their mean
     latitude: visited posts filled and labelled, the others hollow, a graticule in degrees and a
     scale bar in kilometres. Drawn from the register alone (no basemap, no tiles: nothing is
-    fetched). ``posts``: rows with ``code``, ``lat``, ``lon``, ``visited`` (bool)."""
+    fetched). ``posts``: rows with ``code``, ``lat``, ``lon``, ``visited`` (bool). The legend and
+    the axes in ``lang``; ``title`` as given."""
     import matplotlib
     from matplotlib.figure import Figure
     lats, lons = [float(v) for v in posts["lat"]], [float(v) for v in posts["lon"]]
@@ -555,7 +564,9 @@ def plot_posts_map(posts, title: str = "Crossing points of the register") -> Fig
         fig = Figure(figsize=(6.2, 4.4), layout="constrained")
         ax = fig.subplots()
         ax.set_aspect(1 / mid)
-        for visited, face, label in ((False, "white", "not visited"), (True, LEVEL_COLOURS[5], "visited")):
+        t = translator(lang or "en")
+        for visited, face, label in ((False, "white", t.gettext("not visited")),
+                                     (True, LEVEL_COLOURS[5], t.gettext("visited"))):
             chosen = posts[posts["visited"] == visited]
             ax.scatter([float(v) for v in chosen["lon"]], [float(v) for v in chosen["lat"]], s=36, marker="o",
                        facecolors=face, edgecolors=LEVEL_COLOURS[5], linewidths=1.2, zorder=3,
@@ -567,13 +578,15 @@ def plot_posts_map(posts, title: str = "Crossing points of the register") -> Fig
         ax.set_ylim(cy - span / 2 - pad, cy + span / 2 + pad)
         ax.set_xlim(cx - (span / 2 + pad) / mid, cx + (span / 2 + pad) / mid)
         ax.grid(color=GRID, linewidth=0.5)
-        ax.xaxis.set_major_formatter(lambda v, _: _degrees(v, "E", "W"))
-        ax.yaxis.set_major_formatter(lambda v, _: _degrees(v, "N", "S"))
+        ax.xaxis.set_major_formatter(lambda v, _: _degrees(v, "E", "W", lang))
+        ax.yaxis.set_major_formatter(lambda v, _: _degrees(v, "N", "S", lang))
         ax.tick_params(labelsize=6)
         km = _scale_km(span * 111.32 / 3)
         x0, y0 = ax.get_xlim()[0] + pad * 0.3 / mid, ax.get_ylim()[0] + pad * 0.3
         ax.plot([x0, x0 + km / (111.32 * mid)], [y0, y0], color=SPREAD, linewidth=2, zorder=4)
-        ax.text(x0, y0 + pad * 0.12, f"{km:g} km", fontsize=6, color=SPREAD, zorder=4)
+        digits = 0 if km >= 1 else -math.floor(math.log10(km))
+        ax.text(x0, y0 + pad * 0.12, f"{format_score(km, digits, lang=None if lang in (None, 'en') else lang)} km",
+                fontsize=6, color=SPREAD, zorder=4)
         ax.legend(loc="upper right", fontsize=6, frameon=True)
         ax.set_title(title, loc="left", fontsize=9)
     return fig
@@ -585,14 +598,18 @@ def _scale_km(rough: float) -> float:
     return next(k * power for k in (5, 2, 1) if k * power <= rough) if rough >= power else power
 
 
-def posts_map_chart(posts, title: str = "Crossing points of the register") -> Chart:
+def posts_map_chart(posts, title: str = N_("Crossing points of the register"), lang: str | None = None) -> Chart:
     """The map of the posts with coordinates (see :func:`plot_posts_map`); the alt text lists
-    every post with its position and whether it was visited."""
-    alt = (f"Map of {len(posts)} crossing points by their coordinates, {int(posts['visited'].sum())} visited. "
-           + " ".join(f"{r.code}{' (' + r.name + ')' if getattr(r, 'name', '') else ''}: "
-                      f"{_degrees(float(r.lat), 'N', 'S')}, {_degrees(float(r.lon), 'E', 'W')}, "
-                      f"{'visited' if r.visited else 'not visited'}." for r in posts.itertuples()))
-    return Chart(figure_svg(plot_posts_map(posts, title)), alt)
+    every post with its position and whether it was visited, in ``lang``."""
+    t = translator(lang or "en")
+    alt = t.gettext("Map of %(posts)s crossing points by their coordinates, %(visited)s visited.") % {
+        "posts": len(posts), "visited": int(posts["visited"].sum())}
+    for r in posts.itertuples():
+        name = f"{r.code} ({r.name})" if getattr(r, "name", "") else r.code
+        alt += " " + t.gettext("%(post)s: %(lat)s, %(lon)s, %(visited)s.") % {
+            "post": name, "lat": _degrees(float(r.lat), "N", "S", lang), "lon": _degrees(float(r.lon), "E", "W", lang),
+            "visited": t.gettext("visited") if r.visited else t.gettext("not visited")}
+    return Chart(figure_svg(plot_posts_map(posts, t.gettext(title), lang)), alt)
 
 
 def profiles_chart(profiles, title: str = N_("Pillar profiles side by side"), lang: str | None = None) -> Chart:

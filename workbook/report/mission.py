@@ -62,13 +62,13 @@ def mission_html(data: ReportData, n: Numbering) -> str:
                         if v.observed else "-"] for v in m.visits.itertuples()],
                       numeric=(4,))
     if len(m.located):
-        body += figure(posts_map_chart(m.located, _("Crossing points of the register")),
+        body += figure(posts_map_chart(m.located, lang=lang),
                        n.figure(_("Where the posts are: visited posts filled, the others hollow (from the "
                                   "register's coordinates; no basemap)")))
     share, counts = checklist_grid(m.matrix)
     if not share.empty:
-        body += figure(checklist_chart(share, counts), n.figure(_("Checklist items met of those observed, by "
-                                                                  "sub-area and post visited")))
+        body += figure(checklist_chart(share, counts, lang=lang),
+                       n.figure(_("Checklist items met of those observed, by sub-area and post visited")))
     observations = [f"{v.post}, {format_date(v.day, lang, 'medium')}: {k}" for v in m.visits.itertuples()
                     for k in v.key_observations]
     if observations:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import db
 from ..countries import resolve_country
-from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems
+from ..errors import Conflict, InvalidInput, NotFound, Problem, Problems, tmsg
 from ..framework import Framework, load_framework
 from ..inputs import (EVIDENCE_FIELDS, EVIDENCE_TEXTS, MAX_LONG, RATING_FIELDS, RATING_RULES, RATING_TEXTS,
                       check_evidence, check_fields, parse_role, parse_round, parse_text)
@@ -360,7 +360,8 @@ class Store(CriteriaStore):
                     s.flush()
                 except IntegrityError:
                     s.rollback()
-                    raise Conflict(f"{indicator_id} was saved by someone else a moment ago; reload to see it",
+                    raise Conflict(tmsg("%(indicator)s was saved by someone else a moment ago; reload to see it",
+                                       indicator=indicator_id),
                                    current=self.get_rating(assessment_id, indicator_id)) from None
             else:
                 res = s.execute(update(Rating)
@@ -483,11 +484,15 @@ class Store(CriteriaStore):
 
     @staticmethod
     def _conflict_message(indicator_id: str, current: dict) -> str:
-        when = current["updated_at"].strftime("%Y-%m-%d %H:%M") if current["updated_at"] else "just now"
-        values = ", ".join(f"{k} {current[k] or '-'}" for k in ("national", "external", "agreed"))
-        return (f"{indicator_id} was changed by {current['updated_by'] or 'someone else'} at {when} UTC "
-                f"since you opened it (now: {values}); your change was not saved. Review their values and "
-                "save again.")
+        values = tmsg("national %(national)s, external %(external)s, agreed %(agreed)s",
+                      **{k: current[k] or "-" for k in ("national", "external", "agreed")})
+        if not current["updated_at"]:
+            return tmsg("%(indicator)s was changed by someone else since you opened it (now: %(values)s); your change "
+                       "was not saved. Review their values and save again.", indicator=indicator_id, values=values)
+        return tmsg("%(indicator)s was changed by %(who)s at %(when)s UTC since you opened it (now: %(values)s); your "
+                   "change was not saved. Review their values and save again.", indicator=indicator_id,
+                   who=current["updated_by"] or "someone else", when=current["updated_at"].strftime("%Y-%m-%d %H:%M"),
+                   values=values)
 
     # -- evidence ---------------------------------------------------------------------------
     def _evidence_values(self, fields: dict, where: str) -> dict:
@@ -681,9 +686,12 @@ class Store(CriteriaStore):
 
     @staticmethod
     def _evidence_conflict(fields: list[str], now: Mapping, done: str) -> Conflict:
-        return Conflict(f"someone else changed this evidence record since you opened it "
-                        f"({', '.join(k.replace('_', ' ') for k in fields)}); their values are shown, "
-                        f"nothing was {done}", current=dict(now))
+        names = ", ".join(k.replace("_", " ") for k in fields)
+        text = (tmsg("someone else changed this evidence record since you opened it (%(fields)s); their values are "
+                    "shown, nothing was saved", fields=names) if done == "saved" else
+                tmsg("someone else changed this evidence record since you opened it (%(fields)s); their values are "
+                    "shown, nothing was removed", fields=names))
+        return Conflict(text, current=dict(now))
 
     def update_evidence(self, evidence_id: int, *, by: str, expected: Mapping | None = None, **fields) -> None:
         """Change an evidence record's fields.

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, InvalidInput, Problem, Problems
+from ..errors import Conflict, InvalidInput, Problem, Problems, tmsg
 from ..framework import CROSSING_KINDS, Framework
 from ..inputs import MAX_LONG, parse_answer, parse_rating, parse_text, read_date
 from ..scoring import Scores, criteria_level, score_assessment
@@ -107,8 +107,9 @@ class CriteriaStore(StoreBase):
         if derived is None or agreed is None or not agreed.isdigit() or int(agreed) == derived or reason:
             return None
         return Problem(f"{indicator_id}.override_reason",
-                       f"the criteria give level {derived}; to record level {agreed} instead, write the reason "
-                       "(override_reason), or tick the criteria that the level rests on")
+                       tmsg("the criteria give level %(derived)s; to record level %(agreed)s instead, write the "
+                           "reason (override_reason), or tick the criteria that the level rests on",
+                           derived=derived, agreed=agreed))
 
     # -- criteria answers ---------------------------------------------------------------------
     def save_criteria(self, assessment_id: int, answers: Mapping[str, object], *, by: str,

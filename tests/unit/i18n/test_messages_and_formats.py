@@ -8,7 +8,7 @@ import re
 import tokenize
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -91,7 +91,8 @@ def _extracted() -> dict:
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     return {(ctx, msg if isinstance(msg, str) else msg[0]): where
-            for where, _line, msg, _comments, ctx in extract_from_dir(str(ROOT), method_map, options_map)}
+            for where, _line, msg, _comments, ctx in extract_from_dir(str(ROOT), method_map, options_map,
+                                                                      keywords={**DEFAULT_KEYWORDS, "tmsg": None})}
 
 
 @pytest.fixture(scope="module")

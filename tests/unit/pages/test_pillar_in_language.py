@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import pytest
 
 import workbook.pages.pillar as pillar_page
-from workbook.pages.forms import SAVED, PillarForm
+from workbook.pages.forms import FAILED, SAVED, PillarForm
 
 ROUND = "baseline 2026"
 IND = "ADM.1.1"
@@ -120,6 +120,8 @@ def test_a_missing_name_and_a_conflict_are_said_in_the_page_s_language(store, as
     ed.notes.value = "mis notas"
     ed.save()
     assert ed.message.startswith("no guardado: ")
+    assert f"Otro cambió {IND} a las " in ed.message and "su cambio no se guardó" in ed.message, ed.message
+    assert "(ahora: nacional 4, externa -, acordada -)" in ed.message, ed.message
     buttons = [b.description for b in ed._conflict_box.children]
     assert buttons == ["Usar sus valores", "Reemplazar sus valores por los míos"]
     ed.use_theirs()
@@ -169,3 +171,19 @@ def test_the_home_page_is_in_the_page_s_language(demo_store, lang, monkeypatch):
                                     "QUERY_STRING": f"lang={lang}"})
     first = shown_page[0].data  # the first view: the list and the link to the framework, in the language
     assert opened.lang == lang and "Browse the framework" not in first and "Assessments" not in first
+
+
+@pytest.mark.parametrize("lang, why", [
+    ("fr", "compte 10001 caractères ; la limite est de 10000"),
+    ("ar", "طوله 10001 محرفًا؛ والحد الأقصى 10000"),
+])
+def test_a_refused_value_is_said_in_the_page_s_language(store, assessment, lang, why):
+    """Why a value was refused (the store's checks) is said in the page's language too; the values
+    saved before it stay as they were."""
+    form = opened_form(store, assessment, lang)
+    ed = form.go_to(IND)
+    ed.notes.value = "x" * 10_001
+    ed.save()
+    assert ed.state == FAILED and why in ed.message, ed.message
+    assert "characters long" not in ed.message and "the limit" not in ed.message
+    assert store.get_rating(assessment.id, IND)["national"] == "3"

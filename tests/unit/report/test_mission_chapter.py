@@ -59,6 +59,30 @@ def test_the_map_draws_every_located_post_offline(store, tmp_path):
     assert not re.search(r"href=\"(?!#)|url\((?!#)|<image", chart.svg), "nothing loaded from outside the SVG"
 
 
+def test_the_map_and_the_heat_map_in_the_report_language(store, tmp_path):
+    """French and Arabic reports: the map's legend, axes and alt text, and the heat map's title and
+    alt text, are in the report's language (numbers written the French way, west as O)."""
+    from workbook.present.charts import checklist_chart, posts_map_chart
+    from workbook.report.mission import checklist_grid
+    mission, a = mission_assessment(store, tmp_path)
+    mission.save_posts(a.id, [{"code": "XAT-LND-1", "lat": 15.1, "lon": -16.9}], by="Ana Costa")
+    mission.record_visit(a.id, by="Ana Costa", post="XAT-AIR-1", day=DAY, why="Largest airport", team=["Ana Costa"],
+                         observations=[{"criterion": "ADM.1.1.4a", "result": "yes"}])
+    data = load_report_data("XAT", store=store, roadmap=False)
+    fr = posts_map_chart(data.mission.located, lang="fr")
+    assert fr.alt.startswith("Carte de 2 points de passage selon leurs coordonnées, dont 1 visités.")
+    assert "XAT-LND-1 (North Bridge) : 15,10° N, 16,90° O, non visité." in fr.alt
+    assert "Points de passage frontaliers du registre" in fr.svg and "non visité (1)" in fr.svg
+    assert "visited" not in fr.svg and "Crossing points" not in fr.svg
+    share, counts = checklist_grid(data.mission.matrix)
+    ar = checklist_chart(share, counts, lang="ar")
+    assert ar.alt.startswith("خريطة حرارية لبنود قائمة التحقق المستوفاة") and "ADM.1: 1/1 مستوفاة" in ar.alt
+    assert "بنود قائمة التحقق المستوفاة، حسب المركز الذي تمت زيارته" in ar.svg
+    html = mission_html(load_report_data("XAT", store=store, roadmap=False, lang="es"), Numbering())
+    assert "Mapa de 2 pasos fronterizos según sus coordenadas, 1 visitados." in html
+    assert "Map of" not in html and "Heat map" not in html
+
+
 def test_the_chapter_read_back_from_the_pdf(store, tmp_path):
     """The chapter printed with the report's template and PDF engine, then read from the PDF: the
     title, the coverage sentence, the sample, the map's caption and the key observations."""

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
-from ...errors import Conflict, InvalidInput, Problem, WorkbookError
+from ...errors import Conflict, InvalidInput, Problem, WorkbookError, localized
 from ...framework import Framework
 from ...i18n.messages import N_, translator
 from ...inputs import MAX_SHORT, parse_text
@@ -201,27 +201,28 @@ def set_by_code(owner, flag: str = "_loading"):
 
 def saved_or_said(write: Callable[[], object], *, say: Callable[[str, str], None],
                   on_conflict: Callable[[Conflict], None] | None = None,
-                  failed: str = "not saved") -> tuple[bool, object]:
+                  failed: str = "not saved", lang: str | None = None) -> tuple[bool, object]:
     """Run a store write: ``(True, its result)``; or ``(False, None)`` with the refusal said on the
     status line ("not saved: <why>", ``failed`` giving the first words) and a conflict handed to
     ``on_conflict`` (None: said like any refusal). Never raises for a user error or a store that
-    refuses."""
+    refuses. The why is said in ``lang`` where the store wrote it with :func:`~workbook.errors.tmsg`."""
     try:
         return True, write()
     except Conflict as exc:
         if on_conflict is None:
-            say(FAILED, f"{failed}: {exc}")
+            say(FAILED, f"{failed}: {localized(exc, lang)}")
         else:
             on_conflict(exc)
     except InvalidInput as exc:
-        say(FAILED, f"{failed}: " + problems_text(exc))
+        say(FAILED, f"{failed}: " + problems_text(exc, lang))
     except WorkbookError as exc:  # NotFound (e.g. assessment deleted), Unavailable, ...
-        say(FAILED, f"{failed}: {exc}")
+        say(FAILED, f"{failed}: {localized(exc, lang)}")
     return False, None
 
 
-def problems_text(exc: InvalidInput) -> str:
-    return "; ".join(str(p) for p in exc.problems)
+def problems_text(exc: InvalidInput, lang: str | None = None) -> str:
+    """Every problem of ``exc``, in ``lang`` where it was written with :func:`~workbook.errors.tmsg`."""
+    return localized(exc, lang)
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

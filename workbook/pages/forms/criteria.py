@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
-from ...errors import Conflict, InvalidInput, Problem, WorkbookError
+from ...errors import Conflict, InvalidInput, Problem, WorkbookError, localized
 from ...framework import Framework, Indicator
 from ...i18n.formats import format_list
 from ...i18n.messages import N_, translator
@@ -352,14 +352,14 @@ class CriteriaEditor:
             who = parse_editor(self._user(), self.lang)
             answers, notes = self.values(self._dirty)
         except InvalidInput as exc:
-            self._set_status(FAILED, _("not saved: %(why)s") % {"why": problems_text(exc)})
+            self._set_status(FAILED, _("not saved: %(why)s") % {"why": problems_text(exc, self.lang)})
             return False
         versions = expected if expected is not None else {
             cid: int(self.stored.get(cid, {}).get("version") or 0) for cid in answers}
         ok, touched = saved_or_said(
             lambda: self.store.save_criteria(self.assessment_id, answers, by=who, notes=notes,
                                              expected={cid: versions.get(cid, 0) for cid in answers}),
-            say=self._set_status, on_conflict=self._conflict, failed=_("not saved"))
+            say=self._set_status, on_conflict=self._conflict, failed=_("not saved"), lang=self.lang)
         if not ok:
             return False
         self._dirty.clear()
@@ -399,7 +399,7 @@ class CriteriaEditor:
             self._set_status(FAILED, self._("not saved: %(why)s; their values could not be read (%(error)s)") % {
                 "why": exc, "error": err})
             return
-        self._set_status(CONFLICT, self._("not saved: %(why)s") % {"why": exc})
+        self._set_status(CONFLICT, self._("not saved: %(why)s") % {"why": localized(exc, self.lang)})
         if self._conflict_box is None:
             what = self._("the criteria of %(indicator)s") % {"indicator": self.indicator.id}
             self._conflict_box = conflict_buttons(self.look, what, self.use_theirs, self.keep_mine, self.lang)

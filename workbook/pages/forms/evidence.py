@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from ...errors import Conflict, InvalidInput, WorkbookError
+from ...errors import Conflict, InvalidInput, WorkbookError, localized
 from ...framework import Framework
 from ...inputs import EVIDENCE_FIELDS
 from ...present.levels import strength_name
@@ -203,16 +203,16 @@ class EvidenceEditor:
                                            **self.fields())
                 done = _("evidence record saved")
         except InvalidInput as exc:
-            self._say(FAILED, _("not saved: %(why)s") % {"why": "; ".join(_short(p) for p in exc.problems)})
+            self._say(FAILED, _("not saved: %(why)s") % {"why": "; ".join(_short(p, self.lang) for p in exc.problems)})
             return False
         except Conflict as exc:
             yours = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in self.fields().items() if v)
             self._reload()  # the stored values (theirs) are shown; yours are in the message
             self._say(FAILED, _("not saved: %(why)s. What you typed: %(yours)s") % {
-                "why": exc, "yours": yours or _("nothing")})
+                "why": localized(exc, self.lang), "yours": yours or _("nothing")})
             return False
         except WorkbookError as exc:
-            self._say(FAILED, _("not saved: %(why)s") % {"why": exc})
+            self._say(FAILED, _("not saved: %(why)s") % {"why": localized(exc, self.lang)})
             return False
         if rec is None:
             self.record.value = NEW  # ready for the next record
@@ -230,12 +230,13 @@ class EvidenceEditor:
                 return False
             self.store.remove_evidence(int(rec["evidence_id"]), by=who, expected=self._as_loaded(rec))
         except InvalidInput as exc:
-            self._say(FAILED, _("not removed: %(why)s") % {"why": "; ".join(_short(p) for p in exc.problems)})
+            why = "; ".join(_short(p, self.lang) for p in exc.problems)
+            self._say(FAILED, _("not removed: %(why)s") % {"why": why})
             return False
         except (Conflict, WorkbookError) as exc:
             if isinstance(exc, Conflict):
                 self._reload()
-            self._say(FAILED, _("not removed: %(why)s") % {"why": exc})
+            self._say(FAILED, _("not removed: %(why)s") % {"why": localized(exc, self.lang)})
             return False
         self.record.value = NEW
         self._say(SAVED, _("evidence record removed"))
@@ -248,8 +249,9 @@ def _loaded(rec: dict) -> dict:
     return {k: rec.get(k) for k in EVIDENCE_FIELDS}
 
 
-def _short(problem) -> str:
-    """"ADM.1.1.evidence.date: ..." reads better on the page as "date: ..."."""
+def _short(problem, lang: str | None = None) -> str:
+    """"ADM.1.1.evidence.date: ..." reads better on the page as "date: ..." (the why in ``lang``)."""
     loc = problem.location.rsplit(".", 1)[-1] if problem.location else ""
     loc = loc.replace("supplied_by", "supplied by")
-    return f"{loc}: {problem.message}" if loc else problem.message
+    why = localized(problem.message, lang)
+    return f"{loc}: {why}" if loc else why

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from ...errors import Conflict, InvalidInput, WorkbookError
+from ...errors import Conflict, InvalidInput, WorkbookError, localized
 from ...framework import Framework, Indicator
 from ...i18n.messages import N_, translator
 from ...inputs import MAX_LONG, MAX_NOTES, parse_rating, parse_text
@@ -420,13 +420,13 @@ class IndicatorEditor:
             who = parse_editor(self._user(), self.lang)
             values = self.values(self._dirty)
         except InvalidInput as exc:
-            self._set_status(FAILED, _("not saved: %(why)s") % {"why": problems_text(exc)})
+            self._set_status(FAILED, _("not saved: %(why)s") % {"why": problems_text(exc, self.lang)})
             return False
         expected = self.version if expected_version is None else expected_version
         ok, saved = saved_or_said(
             lambda: self.store.save_rating(self.assessment_id, self.indicator.id, by=who,
                                            expected_version=expected, **values),
-            say=self._set_status, on_conflict=self._conflict, failed=_("not saved"))
+            say=self._set_status, on_conflict=self._conflict, failed=_("not saved"), lang=self.lang)
         if not ok:
             return False
         self._hide_conflict()
@@ -464,7 +464,7 @@ class IndicatorEditor:
             theirs = "\n" + _("Their notes: %(notes)s") % {"notes": self.theirs["notes"][:300]}
         if self.theirs.get("override_reason"):
             theirs += "\n" + _("Their reason: %(reason)s") % {"reason": self.theirs["override_reason"][:300]}
-        self._set_status(CONFLICT, _("not saved: %(why)s") % {"why": exc} + theirs)
+        self._set_status(CONFLICT, _("not saved: %(why)s") % {"why": localized(exc, self.lang)} + theirs)
         if self._conflict_box is None:
             self._conflict_box = conflict_buttons(self.look, self.indicator.id, self.use_theirs, self.keep_mine,
                                                   self.lang)

@@ -155,7 +155,7 @@ class ModerationSection:
             lambda: self.store.record_moderation(
                 self.assessment_id, held_on=self.held_on.value, participants=self.participants.value,
                 changes=[{"indicator_id": ind_id, "agreed": agreed, "note": self.note.value}], by=who),
-            say=self._say, failed=self._("not recorded"))
+            say=self._say, failed=self._("not recorded"), lang=self.lang)
         if not ok:
             return False
         with set_by_code(self, "_quiet"):

@@ -138,7 +138,7 @@ class ProfileEditor:
         return self._write(who, None, None, None)
 
     def _refused(self, exc: InvalidInput) -> bool:
-        self._say(FAILED, self._("not saved: %(why)s") % {"why": problems_text(exc)})
+        self._say(FAILED, self._("not saved: %(why)s") % {"why": problems_text(exc, self.lang)})
         return False
 
     def _write(self, who: str, kinds, island, landlocked) -> bool:

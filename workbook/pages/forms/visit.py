@@ -15,7 +15,7 @@ import html
 
 import ipywidgets as widgets
 
-from ...errors import InvalidInput, Problem, Problems, WorkbookError
+from ...errors import InvalidInput, Problem, Problems, WorkbookError, localized
 from ...i18n import translator
 from ...mission import MissionStore
 from ...mission import attachments as files
@@ -49,7 +49,7 @@ class VisitForm:
     def __init__(self, mission: MissionStore, assessment_id: int, *, editor: str = "", lang: str = "en",
                  on_saved=None):
         _ = translator(lang).gettext
-        self._ = _
+        self._, self.lang = _, lang
         self.mission, self.assessment_id, self.on_saved = mission, assessment_id, on_saved
         self.state, self.message = "", ""
         posts = mission.posts_frame(assessment_id)
@@ -156,10 +156,10 @@ class VisitForm:
                     tx.add_attachment(self.assessment_id, content, name, by=who, visit=visit_id,
                                       caption=self.caption.value, keep_location=self.keep_location.value is True)
         except InvalidInput as exc:
-            self._say(FAILED, self._("not saved: ") + "; ".join(str(p) for p in exc.problems))
+            self._say(FAILED, self._("not saved: ") + localized(exc, self.lang))
             return None
         except WorkbookError as exc:
-            self._say(FAILED, self._("not saved: ") + str(exc))
+            self._say(FAILED, self._("not saved: ") + localized(exc, self.lang))
             return None
         n = len(sent)
         self._say(SAVED, self._("saved: visit to {post} on {day}").format(post=fields["post"], day=fields["day"])
