@@ -160,6 +160,13 @@ async def load(context, url: str, timeout: float = 120, page=None) -> tuple[dict
     return {"first": marks["first"] / 1000, "ready": marks["ready"] / 1000}, page
 
 
+async def leave(page) -> None:
+    """Close a tab as a person does: the page's "beforeunload" runs, and Voila's front end asks the
+    server to shut its kernel down. (Playwright's default close skips it, and each closed page left
+    its kernel running until the idle culler, 15 minutes: 400 MiB more per burst of six.)"""
+    await page.close(run_before_unload=True)
+
+
 async def blank_tab(context):
     """A tab on ``about:blank``, its window built (see ``load``)."""
     page = await context.new_page()
@@ -195,7 +202,7 @@ def chromium_pid() -> int:
 async def single(browser, server: Server, chrome: Chrome, loads: int, gap: float, cold: bool) -> dict:
     context = await new_context(browser)
     _, page = await load(context, server.url())  # warms the browser's cache; not counted
-    await page.close()
+    await leave(page)
     out = []
     contexts = [await new_context(browser) if cold else context for _ in range(loads)]
     tabs = [await blank_tab(ctx) for ctx in contexts] if cold else [await blank_tab(context)] * loads
@@ -214,7 +221,7 @@ async def single(browser, server: Server, chrome: Chrome, loads: int, gap: float
 async def burst(browser, server: Server, chrome: Chrome, n: int, gap: float, cold: bool) -> dict:
     context = await new_context(browser)
     _, page = await load(context, server.url())
-    await page.close()
+    await leave(page)
     await asyncio.sleep(8)
     server.quiet()
     idle = server.memory()
@@ -231,7 +238,7 @@ async def burst(browser, server: Server, chrome: Chrome, n: int, gap: float, col
     await asyncio.sleep(2)
     open_pages = server.memory()
     for _, page in results:
-        await page.close()
+        await leave(page)
     for ctx in {id(c): c for c in contexts + [context]}.values():
         await ctx.close()
     return {"loads": [t for t, _ in results], "memory_idle": idle, "memory_open": open_pages, **cpu}

@@ -703,6 +703,11 @@ def _voila_app_class():
             await super().prepare()  # authenticates; a token in the address sets the login cookie
             if self._finished:
                 return
+            # When a person leaves the page, Voila's front end asks the server to shut its kernel down
+            # with a beacon that carries the `_xsrf` cookie. Voila's page never set that cookie, so
+            # every such request was refused (403) and each page left its kernel running until the
+            # idle culler (15 minutes, ~65 MiB each). Reading the token sets the cookie; the check stays.
+            self.xsrf_token  # noqa: B018
             actor = session_actor(self) if accounts_on(self) else None
             if actor is not None:
                 expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=accounts.SESSION_HOURS)

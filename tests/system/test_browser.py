@@ -428,6 +428,32 @@ def test_a_page_whose_kernel_dies_says_so_stops_taking_input_and_keeps_what_was_
     assert store.get_rating(xat.id, ind.id)["agreed"] == level
 
 
+def test_a_page_closed_by_its_reader_takes_its_kernel_with_it(app_server, browser, serve_log):
+    """Closing the tab (its "beforeunload" runs, as in a browser) shuts the page's kernel down: the
+    front end's shutdown request carries the _xsrf cookie the page now sets, where it used to be
+    refused (403) and the kernel ran on until the idle culler, 15 minutes later."""
+    import json
+    import time
+    context = browser.new_context()
+    context.set_default_navigation_timeout(WAIT)
+    page = context.new_page()
+    try:
+        page.goto(pillar_url(app_server, "operations.ipynb", "XAT", editor="Field Assessor"))
+        page.get_by_role("textbox", name="Your name").wait_for(timeout=WAIT)
+        assert any(c["name"] == "_xsrf" for c in context.cookies()), "the page sets the _xsrf cookie"
+        kernel_id = json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
+        pids = _kernel_pids(kernel_id, serve_log)
+        assert pids and all(Path(f"/proc/{p}").exists() for p in pids)
+        page.close(run_before_unload=True)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{p}").exists() for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(Path(f"/proc/{p}").exists() for p in pids), "the kernel outlived its page"
+        assert f"403 POST /voila/api/shutdown/{kernel_id}" not in serve_log.read_text()
+    finally:
+        context.close()
+
+
 def test_a_page_whose_server_stops_says_it_lost_the_connection(page, module_demo_url, tmp_path):
     from playwright.sync_api import expect
 
