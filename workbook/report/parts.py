@@ -72,8 +72,23 @@ def lead(title: str) -> str:
     return f"<strong>{e(title)}</strong>"
 
 
+#: The longest chapter title the printed page's running header shows in full (a longer one is cut
+#: at a word and ends with "…"), so that it and the report's running title stay on one line each.
+RUNNING_CHAPTER = 45
+
+
+def running_chapter(title: str, limit: int = RUNNING_CHAPTER) -> str:
+    """``title`` as the page header shows it: whole, or cut at the last word that fits, with "…"."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.·-–—(")
+    return cut + "…"
+
+
 def chapter_heading(chapter_id: str, title: str, intro: str = "") -> str:
-    return f'<h2 id="{e(chapter_id)}" class="mbm-chapter">{e(title)}</h2>' + (f"<p>{e(intro)}</p>" if intro else "")
+    return (f'<h2 id="{e(chapter_id)}" class="mbm-chapter" data-running="{e(running_chapter(title))}">{e(title)}</h2>'
+            + (f"<p>{e(intro)}</p>" if intro else ""))
 
 
 def report_metadata(data: ReportData, kind: str) -> dict:

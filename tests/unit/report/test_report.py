@@ -389,3 +389,16 @@ def test_template_alone_drops_interactive_cells_and_code(data):
     assert "Administration: sub-area scores" in body
     assert remote_loads(body) == []
     assert not ReportPage(body).find("script")
+
+
+def test_a_long_chapter_title_is_cut_at_a_word_for_the_page_header():
+    """The printed page's header shows a chapter title of up to 45 characters whole; a longer one is
+    cut at its last whole word with "…" (the heading itself keeps the whole title)."""
+    from workbook.report.parts import RUNNING_CHAPTER, chapter_heading, running_chapter
+    long = "Annexe D. Correspondance avec la cible 10.7 des ODD et les objectifs 7 et 11 du Pacte mondial"
+    cut = running_chapter(long)
+    assert cut == "Annexe D. Correspondance avec la cible 10.7…" and len(cut) <= RUNNING_CHAPTER
+    assert running_chapter("Executive summary") == "Executive summary"
+    assert running_chapter("  Road   map ") == "Road map"
+    html = chapter_heading("annex-d", long)
+    assert f'data-running="{cut}"' in html and f">{long}</h2>" in html
