@@ -703,20 +703,20 @@ def _voila_app_class():
             await super().prepare()  # authenticates; a token in the address sets the login cookie
             if self._finished:
                 return
-            # When a person leaves the page, Voila's front end asks the server to shut its kernel down
-            # with a beacon that carries the `_xsrf` cookie. Voila's page never set that cookie, so
-            # every such request was refused (403) and each page left its kernel running until the
-            # idle culler (15 minutes, ~65 MiB each). Reading the token sets the cookie; the check stays.
-            self.xsrf_token  # noqa: B018
             actor = session_actor(self) if accounts_on(self) else None
             if actor is not None:
                 expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=accounts.SESSION_HOURS)
                 self.request.headers[access.IDENTITY_HEADER] = access.sign_identity(
                     self.settings["mbm_kernel_key"], actor.username, actor.session_id, expires)
-            if "token" not in self.request.query_arguments or not self.current_user:
+            if "token" in self.request.query_arguments and self.current_user:
+                kept = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True) if k != "token"]
+                self.redirect(self.request.path + (f"?{urlencode(kept, quote_via=quote)}" if kept else ""))
                 return
-            kept = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True) if k != "token"]
-            self.redirect(self.request.path + (f"?{urlencode(kept, quote_via=quote)}" if kept else ""))
+            # When a person leaves the page, Voila's front end asks the server to shut its kernel down
+            # with a beacon that carries the `_xsrf` cookie. Voila's page never set that cookie, so
+            # every such request was refused (403) and each page left its kernel running until the
+            # idle culler (15 minutes, ~65 MiB each). Reading the token sets the cookie; the check stays.
+            self.xsrf_token  # noqa: B018
 
     class WorkbookVoila(Voila):
         """Voila with request limits, no contents listing, secrets from the environment and
