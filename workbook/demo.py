@@ -20,11 +20,11 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import yaml
 
 from .errors import NotFound
 from .framework import Framework, load_framework
 from .store import Store
+from .yamlfile import safe_load as safe_yaml
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"
 DEMO_CODES = ("XAT", "XBO", "XSY")
@@ -39,7 +39,7 @@ _TRANSITIONS = {"in_review": ["in_review"], "validated": ["in_review", "validate
 
 def demo_story(code: str) -> dict:
     """The demo country's story as data (``workbook/data/demo/<CODE>.yaml``)."""
-    return yaml.safe_load((DEMO_DIR / f"{code}.yaml").read_text(encoding="utf-8"))
+    return safe_yaml((DEMO_DIR / f"{code}.yaml").read_text(encoding="utf-8"))
 
 
 def _answers(fw: Framework, entry: dict, kinds: frozenset[str]) -> dict[str, str]:

@@ -20,7 +20,7 @@ from support import ROOT
 
 PACKAGE = ROOT / "workbook"
 CORE = ("workbook.framework", "workbook.store", "workbook.scoring", "workbook.inputs", "workbook.errors",
-        "workbook.names", "workbook.config", "workbook.countries", "workbook.i18n")
+        "workbook.names", "workbook.config", "workbook.countries", "workbook.i18n", "workbook.yamlfile")
 UI = ("ipywidgets", "IPython", "voila", "nbconvert", "nbformat", "papermill", "matplotlib")
 LATER_STEPS = ("workbook.roadmap", "workbook.mission", "workbook.present", "workbook.pages", "workbook.report",
                "workbook.exchange", "workbook.batch", "workbook.cli", "workbook.serve")

@@ -100,9 +100,10 @@ def _yaml(path: str) -> dict:
     import yaml
 
     from ..errors import InvalidInput, Problem
+    from ..yamlfile import safe_load as safe_yaml
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = safe_yaml(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidInput(Problem(p.name, f"cannot read the file ({exc.strerror})"), what="mission") from None
     except yaml.YAMLError as exc:

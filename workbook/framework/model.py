@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ..errors import FrameworkError, NotFound, Problem
+from ..yamlfile import SafeLoader
 
 DATA = Path(__file__).parent.parent / "data"
 DEFAULT_FRAMEWORK = DATA / "framework.yaml"
@@ -342,7 +343,7 @@ class Framework(_Model):
 
 
 # -- loading ------------------------------------------------------------------------------
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~15x faster on the shipped file
+_Loader = SafeLoader  # libyaml: ~15x faster on the shipped file
 
 def yaml_lines(text: str) -> dict[tuple, int]:
     """Map each path in the YAML document (keys and list indices) to its 1-based line."""

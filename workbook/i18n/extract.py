@@ -6,7 +6,7 @@ translated like any interface string; :func:`workbook.roadmap.packages.package_t
 """
 from __future__ import annotations
 
-import yaml
+from ..yamlfile import safe_load as safe_yaml
 
 #: The gettext context of a package title in the catalogues.
 PACKAGE_CONTEXT = "package"
@@ -15,7 +15,7 @@ PACKAGE_CONTEXT = "package"
 def extract_package_tags(fileobj, keywords, comment_tags, options):
     """Babel's extraction interface: ``(line, funcname, message, comments)`` for each package title."""
     text = fileobj.read().decode(options.get("encoding", "utf-8"))
-    packages = (yaml.safe_load(text) or {}).get("packages") or {}
+    packages = (safe_yaml(text) or {}).get("packages") or {}
     lines = text.splitlines()
     for pid, tags in packages.items():
         title = str((tags or {}).get("title") or "").strip() if isinstance(tags, dict) else ""

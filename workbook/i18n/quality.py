@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from .content import TRANSLATIONS_DIR
+from ..yamlfile import safe_load as safe_yaml
 
 ID = re.compile(r"\b[A-Z]{2,4}\.\d+(?:\.\d+)*[a-z]?\b")
 # Numbers bounded by Latin letters or digits only: Arabic writes "و4" ("and 4"), a prefix then a number.
@@ -74,7 +74,7 @@ class Term:
 @functools.lru_cache(maxsize=2)
 def glossary(path: str | None = None) -> tuple[Term, ...]:
     """The shared glossary's terms (default: ``data/translations/glossary.yaml``)."""
-    doc = yaml.safe_load(Path(path or TRANSLATIONS_DIR / "glossary.yaml").read_text(encoding="utf-8"))
+    doc = safe_yaml(Path(path or TRANSLATIONS_DIR / "glossary.yaml").read_text(encoding="utf-8"))
     terms = []
     for g in doc["terms"]:
         forms = {lang: tuple(g.get(f"{lang}_forms") or ([g[lang]] if g.get(lang) else []))

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ..errors import InvalidInput, Problem, Problems
 from .library import ActionLibrary
+from ..yamlfile import safe_load as safe_yaml
 
 DEFAULT_UNIT_COSTS = Path(__file__).parent.parent / "data" / "unit-costs.yaml"
 BASE_CURRENCY = "USD"
@@ -56,7 +56,7 @@ class UnitCost:
 def load_default_catalogue(path: str | Path | None = None) -> dict[str, UnitCost]:
     """The shipped unit costs (one currency and price year for the whole file)."""
     p = Path(path) if path else DEFAULT_UNIT_COSTS
-    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    data = safe_yaml(p.read_text(encoding="utf-8"))
     problems = Problems()
     out = {}
     for item, v in (data.get("items") or {}).items():

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ..errors import InvalidInput, NotFound, Problem
 from ..framework import Framework, describe_path, load_framework, yaml_lines
+from ..yamlfile import safe_load as safe_yaml
 
 DEFAULT_ACTIONS = Path(__file__).parent.parent / "data" / "actions.yaml"
 
@@ -376,7 +377,7 @@ def parse_actions(text: str, framework: Framework, source: str = "<string>") -> 
     """Parse and check action library YAML; raise :class:`ActionLibraryError` listing every problem."""
     what = f"action library {source}"
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -385,12 +386,13 @@ def parse_actions(text: str, framework: Framework, source: str = "<string>") -> 
     if not isinstance(data, dict):
         raise ActionLibraryError(Problem("(top)", "the file must hold a mapping with id, version, actions, ..."),
                                  what=what)
-    lines = yaml_lines(text)
     problems: list[Problem] = []
     model = None
+    lines: dict[tuple, int] = {}  # read again for line numbers only when there is a problem to place
     try:
         model = ActionLibrary.model_validate(data)
     except ValidationError as exc:
+        lines = yaml_lines(text)
         for err in exc.errors():
             msg = err["msg"]
             if err["type"] in ("literal_error", "string_pattern_mismatch", "greater_than_equal", "less_than_equal",
@@ -398,7 +400,10 @@ def parse_actions(text: str, framework: Framework, source: str = "<string>") -> 
                 shown = repr(err["input"])
                 msg += f", got {shown if len(shown) <= 60 else shown[:57] + '...'}"
             problems.append(Problem(describe_path(tuple(err["loc"]), data, lines), msg))
-    problems += [Problem(describe_path(path, data, lines), msg) for path, msg in _semantic_problems(data, framework)]
+    semantic = _semantic_problems(data, framework)
+    if semantic and not lines:
+        lines = yaml_lines(text)
+    problems += [Problem(describe_path(path, data, lines), msg) for path, msg in semantic]
     if problems:
         raise ActionLibraryError(problems, what=what)
     return model

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ..errors import Problems
 from ..framework import Framework
 from ..i18n.extract import PACKAGE_CONTEXT
 from ..i18n.messages import N_, translator
 from .library import ActionLibrary, find_cycles
+from ..yamlfile import safe_load as safe_yaml
 
 DEFAULT_TAGS = Path(__file__).parent.parent / "data" / "package-tags.yaml"
 SDG_TARGET = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-d])$")
@@ -92,7 +92,7 @@ def load_tags(library: ActionLibrary, path: str | Path | None = None) -> dict[st
     """The package tags, checked: every package of ``library`` tagged, SDG targets like ``10.7``,
     GCM objectives 1-23. Raises :class:`InvalidInput` locating every problem."""
     p = Path(path) if path else DEFAULT_TAGS
-    data = (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("packages") or {}
+    data = (safe_yaml(p.read_text(encoding="utf-8")) or {}).get("packages") or {}
     problems = Problems()
     out = {}
     for pid, v in data.items():
