@@ -253,6 +253,12 @@ def print_pdf(html_text: str) -> tuple[bytes, int]:
     return _executor().submit(_print_in_thread, html_text).result()
 
 
+def prewarm() -> concurrent.futures.Future:
+    """Start this process's printer now (Chromium and Playwright's driver), in its own thread;
+    the future is done when a page has been printed."""
+    return _executor().submit(_print_in_thread, "<!DOCTYPE html><html><body><p>warm</p></body></html>")
+
+
 def _close_in_thread() -> None:
     global _printer
     if _printer is not None:
