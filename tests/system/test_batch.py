@@ -173,9 +173,11 @@ def test_what_is_current_is_not_built_again(demo_url, notebooks, tmp_path, monke
                                     "title": "Train the alert-list administrators", "horizon": "short"}, by="test")
     ran.clear()
     assert run_country(job).status == "ok" and len(built) == 5 and ran == []
-    # another format: printed from the current HTML, nothing run or composed again
+    # another format: printed from the current HTML, nothing run, read or composed again
     both = CountryJob(**{**job.__dict__, "formats": ("html", "pdf")})
-    assert run_country(both).status == "ok" and len(built) == 5 and ran == []
+    printing = run_country(both)
+    assert printing.status == "ok" and len(built) == 5 and ran == []
+    assert [name for name, _ in printing.steps] == ["check", "report", "brief"], "the report's data was read again"
     assert sorted(printed) == ["brief.pdf", "report.pdf"]
     assert (manifest.parent / "report.pdf").is_file() and run_country(both).status == "skipped"
     assert sorted(json.loads(manifest.read_text())["outputs"]) == ["brief.html", "brief.pdf", "report.html",

@@ -241,8 +241,11 @@ def _build_country(job: CountryJob, tmp: Path, start: float, steps: list,
                 continue
             with _step(steps, name, on_step):
                 run_notebook(Path(job.notebooks_dir) / name, tmp / name, params, engine=job.engine)
-    with _step(steps, "report data", on_step):
-        data = report.load_report_data(job.country, job.round, store=store, roadmap_store=rm, lang=job.lang)
+    wanted_docs = [d for d in DOCUMENTS if any(n.startswith(f"{d}.") for n in missing)]
+    data = None
+    if any(f"{d}.html" not in kept for d in wanted_docs):  # a PDF printed from current HTML needs no data
+        with _step(steps, "report data", on_step):
+            data = report.load_report_data(job.country, job.round, store=store, roadmap_store=rm, lang=job.lang)
     built = []
     for doc in DOCUMENTS:
         wanted = [n for n in missing if n.startswith(f"{doc}.")]
