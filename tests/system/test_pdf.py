@@ -124,6 +124,50 @@ def test_contents_pages_follow_the_outline_forward():
     assert chromium.contents_pages(["Annexe D. Correspondance avec les objectifs"], wrapped) == [79]
 
 
+CHAPTERS = ("Alpha chapter", "Bravo chapter", "Charlie chapter")
+
+
+def contents_document(lengths: tuple[int, ...]) -> str:
+    """A contents block, then each chapter on new pages, ``lengths[i]`` pages of text long."""
+    toc = "".join(f'<li><a class="mbm-toc-link" href="#c{i}">{t}</a></li>' for i, t in enumerate(CHAPTERS))
+    body = "".join(f'<h2 id="c{i}" style="break-before: page">{t}</h2>'
+                   + "".join(f'<p style="break-before: page">text {i}.{k}</p>' for k in range(1, n))
+                   for i, (t, n) in enumerate(zip(CHAPTERS, lengths)))
+    return f'<!DOCTYPE html><html><body><nav class="mbm-toc"><ol>{toc}</ol></nav>{body}</body></html>'
+
+
+def contents_read_back(pdf: bytes) -> dict[str, int]:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    first = PdfReader(BytesIO(pdf)).pages[0].extract_text()
+    return {t: int(m.group(1)) for t in CHAPTERS if (m := re.search(re.escape(t) + r"\D*?(\d+)", first))}
+
+
+@NEEDS_CHROMIUM
+def test_a_document_printed_again_takes_one_pass_when_its_contents_pages_still_hold(monkeypatch):
+    pytest.importorskip("pypdf")
+    printer = chromium.ChromiumPrinter()
+    passes = []
+    plain = chromium.ChromiumPrinter._pdf
+
+    def counted(self, outline):
+        passes.append(1)
+        return plain(self, outline)
+    monkeypatch.setattr(chromium.ChromiumPrinter, "_pdf", counted)
+    try:
+        first, _ = printer.print(contents_document((2, 3, 1)))
+        assert len(passes) == 2 and contents_read_back(first) == dict(zip(CHAPTERS, (2, 4, 7)))
+        passes.clear()
+        again, _ = printer.print(contents_document((2, 3, 1)))  # same layout: the pages found last time hold
+        assert len(passes) == 1 and contents_read_back(again) == contents_read_back(first)
+        passes.clear()
+        longer, count = printer.print(contents_document((2, 5, 1)))  # a chapter grew: the guess is corrected
+        assert len(passes) == 2 and contents_read_back(longer) == dict(zip(CHAPTERS, (2, 4, 9))) and count == 9
+    finally:
+        printer.close()
+
+
 @NEEDS_CHROMIUM
 def test_a_browser_that_died_is_started_again(tmp_path):
     import psutil

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--disable-quic", "--no-first-run", "--disable-extensions")
 TIMEOUT_MS = 120_000
 MAX_PASSES = 3
+LAYOUTS_KEPT = 32  # documents whose contents' pages a printer remembers
 
 _PREPARE = r"""
 () => {
@@ -159,6 +160,7 @@ class ChromiumPrinter:
             raise ChromiumUnavailable("Chromium not found: install Debian's chromium or set WORKBOOK_CHROMIUM")
         self._pw = self._browser = self._page = None
         self._refused: list[str] = []
+        self._layouts: dict[tuple, list[int | None]] = {}  # contents titles -> their pages, last used last
 
     def _start(self):
         try:
@@ -202,12 +204,20 @@ class ChromiumPrinter:
             raise RenderError(f"Error fetching {self._refused[0]} refused: reports load nothing from the network "
                               "or the disk")
         targets = self._page.evaluate(_PREPARE)
-        pdf = self._pdf(outline=True)
-        outline, count = _outline_pages(pdf)
         if not any(targets):
-            return pdf, count
-        pages = contents_pages(targets, outline)
-        for _ in range(MAX_PASSES - 1):
+            pdf = self._pdf(outline=True)
+            return pdf, _outline_pages(pdf)[1]
+        # The contents' page numbers need the document laid out first. A document whose contents
+        # this printer has seen before starts from the pages found then: when they still hold, one
+        # print instead of two (a report printed again after a change to a rating's notes).
+        key = tuple(targets)
+        pages = self._layouts.pop(key, None)
+        passes = MAX_PASSES
+        if pages is None:
+            pdf = self._pdf(outline=True)
+            outline, count = _outline_pages(pdf)
+            pages, passes = contents_pages(targets, outline), MAX_PASSES - 1
+        for _ in range(passes):
             self._page.evaluate(_FILL_CONTENTS, pages)
             pdf = self._pdf(outline=True)
             outline, count = _outline_pages(pdf)
@@ -215,6 +225,9 @@ class ChromiumPrinter:
             if now == pages:
                 break
             pages = now
+        self._layouts[key] = pages
+        while len(self._layouts) > LAYOUTS_KEPT:
+            self._layouts.pop(next(iter(self._layouts)))
         return pdf, count
 
 
