@@ -39,6 +39,10 @@ overrides it.
     Seconds the app's report builder stays up after its last report (default
     :data:`BUILDER_IDLE_SECONDS`, ten minutes): it starts on the first report asked for and
     stops after this long without one, giving its memory back (see ``workbook.batch.service``).
+``WORKBOOK_PRINT_AHEAD``
+    Seconds the report builder waits, after making a report's web page, before it prints its PDF
+    unasked while nothing else is asked for (default :data:`PRINT_AHEAD_SECONDS`; 0: never), so
+    that the PDF, when asked for, is ready. Only with Chromium printing.
 
 Where a round's outputs go is one rule, :func:`round_dir`: batch reports, exports and the
 road-map export of a round all land in ``<outputs>/<ISO3>/<round folder>/``.
@@ -143,6 +147,16 @@ def builder_idle_seconds() -> float:
     """Seconds the report builder stays up without a report (``WORKBOOK_BUILDER_IDLE``)."""
     return _number_setting("WORKBOOK_BUILDER_IDLE", BUILDER_IDLE_SECONDS, lambda v: 0 < v <= 7 * 24 * 3600,
                            f"a number of seconds between 1 and a week (e.g. {BUILDER_IDLE_SECONDS})")
+
+
+#: How long the report builder waits, idle, before it prints a web report's PDF unasked.
+PRINT_AHEAD_SECONDS = 2.0
+
+
+def print_ahead_seconds() -> float:
+    """Seconds of quiet before the builder prints a PDF ahead, 0 for never (``WORKBOOK_PRINT_AHEAD``)."""
+    return _number_setting("WORKBOOK_PRINT_AHEAD", PRINT_AHEAD_SECONDS, lambda v: 0 <= v <= 3600,
+                           f"a number of seconds between 0 (never) and 3600 (e.g. {PRINT_AHEAD_SECONDS:g})")
 
 
 #: The largest attachment accepted by default, in megabytes (a phone photo is 2-8 MB).

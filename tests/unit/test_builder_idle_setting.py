@@ -16,3 +16,14 @@ def test_the_builder_stays_ten_minutes_by_default_and_the_setting_is_checked(mon
         monkeypatch.setenv("WORKBOOK_BUILDER_IDLE", bad)
         with pytest.raises(WorkbookError, match="WORKBOOK_BUILDER_IDLE"):
             config.builder_idle_seconds()
+
+
+def test_printing_ahead_waits_two_seconds_by_default_and_the_setting_is_checked(monkeypatch):
+    monkeypatch.delenv("WORKBOOK_PRINT_AHEAD", raising=False)
+    assert config.print_ahead_seconds() == 2
+    monkeypatch.setenv("WORKBOOK_PRINT_AHEAD", "0")
+    assert config.print_ahead_seconds() == 0  # never
+    for bad in ("-1", "soon", "7200"):
+        monkeypatch.setenv("WORKBOOK_PRINT_AHEAD", bad)
+        with pytest.raises(WorkbookError, match="WORKBOOK_PRINT_AHEAD"):
+            config.print_ahead_seconds()

@@ -103,8 +103,15 @@ class Builder:
 
     def run(self) -> None:
         from .run import run_country
+        ahead: Path | None = None  # a web report whose PDF is printed if nothing is asked for a moment
         while True:
-            request, reply, done = self.jobs.get()
+            try:
+                request, reply, done = self.jobs.get(timeout=config.print_ahead_seconds()) if ahead else self.jobs.get()
+            except queue.Empty:
+                self._print_ahead(ahead)
+                ahead = None
+                continue
+            ahead = None
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
@@ -113,6 +120,8 @@ class Builder:
                 for w in caught:
                     log.info("warning while building %s: %s", request.get("country"), w.message)
                 reply({"event": "done", "result": _result(res)})
+                with contextlib.suppress(Exception):  # only a guess at what comes next: never a refusal
+                    ahead = _ahead_of(job, res)
             except WorkbookError as exc:
                 problems = [str(p) for p in getattr(exc, "problems", [])] or [str(exc)]
                 reply({"event": "refused", "problems": problems})
@@ -123,6 +132,22 @@ class Builder:
                 with self.lock:
                     self.waiting -= 1
                 done.set()
+
+    @staticmethod
+    def _print_ahead(html: Path) -> None:
+        """Start printing the PDF of a web report just made (the printer's own thread prints it;
+        a PDF asked for meanwhile waits for it instead of printing it a second time)."""
+        from ..report import chromium
+        try:
+            text = html.read_text(encoding="utf-8")
+        except OSError:
+            return  # replaced or removed meanwhile: nothing to print ahead
+        log.info("printing %s ahead", html.parent.name + "/" + html.name)
+
+        def said(future) -> None:
+            if future.exception() is not None:
+                log.info("printing ahead failed (the PDF will be printed when asked for): %s", future.exception())
+        chromium.print_ahead(text).add_done_callback(said)
 
     def warm_up(self) -> None:
         """Pay the start-up costs now, not at the first click: the notebooks' kernel (started in
@@ -161,6 +186,26 @@ class Builder:
                     printer.result()
         except Exception:  # noqa: BLE001 - a cold builder still builds
             log.exception("warm-up failed in part; the first build will be slower")
+
+
+def _ahead_of(job, res) -> Path | None:
+    """The web report whose PDF is worth printing ahead after this build: asked for as a web page,
+    not as a PDF, built, and printed by Chromium (which prints in a thread of its own)."""
+    if config.print_ahead_seconds() <= 0 or res.status not in ("ok", "skipped") or not res.path:
+        return None
+    if "pdf" in job.formats or "html" not in job.formats:
+        return None
+    from .jobs import resolved_pdf_engine
+    try:
+        if resolved_pdf_engine(job) != "chromium":
+            return None
+    except WorkbookError:
+        return None
+    doc = "report" if job.report else ("brief" if job.brief else None)
+    if doc is None or (Path(res.path) / f"{doc}.pdf").is_file():  # a PDF in the folder is a current one
+        return None
+    html = Path(res.path) / f"{doc}.html"
+    return html if html.is_file() else None
 
 
 def _profile_sample():

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import hashlib
 import io
 import os
 import re
@@ -237,6 +238,10 @@ class ChromiumPrinter:
 _lock = threading.Lock()
 _thread: concurrent.futures.ThreadPoolExecutor | None = None
 _printer: ChromiumPrinter | None = None
+#: The last documents printed (a digest of the HTML -> PDF and page count), read and written in
+#: the printer's thread only.
+_printed: dict[str, tuple[bytes, int]] = {}
+PRINTED_KEPT = 3
 
 
 def _executor() -> concurrent.futures.ThreadPoolExecutor:
@@ -262,8 +267,27 @@ def _print_in_thread(html_text: str) -> tuple[bytes, int]:
 
 
 def print_pdf(html_text: str) -> tuple[bytes, int]:
-    """Print with this process's Chromium page (started on first use, restarted once if it died)."""
-    return _executor().submit(_print_in_thread, html_text).result()
+    """Print with this process's Chromium page (started on first use, restarted once if it died).
+    The same HTML printed a moment ago (or being printed ahead, :func:`print_ahead`) is not
+    printed again."""
+    return _executor().submit(_print_kept, html_text).result()
+
+
+def print_ahead(html_text: str) -> concurrent.futures.Future:
+    """Print in the background and keep the result, for a :func:`print_pdf` of the same HTML to
+    come (which waits for this one when it is still printing)."""
+    return _executor().submit(_print_kept, html_text)
+
+
+def _print_kept(html_text: str) -> tuple[bytes, int]:
+    key = hashlib.sha256(html_text.encode("utf-8")).hexdigest()
+    hit = _printed.pop(key, None)
+    if hit is None:
+        hit = _print_in_thread(html_text)
+    _printed[key] = hit
+    while len(_printed) > PRINTED_KEPT:
+        _printed.pop(next(iter(_printed)))
+    return hit
 
 
 def prewarm() -> concurrent.futures.Future:
@@ -274,6 +298,7 @@ def prewarm() -> concurrent.futures.Future:
 
 def _close_in_thread() -> None:
     global _printer
+    _printed.clear()
     if _printer is not None:
         _printer.close()
         _printer = None
