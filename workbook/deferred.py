@@ -72,9 +72,13 @@ def defer_iri_grammar() -> bool:
     if NAME in sys.modules or "jsonschema._format" in sys.modules:
         return False
     try:
-        if importlib.util.find_spec(NAME) is None:
-            return False
+        spec = importlib.util.find_spec(NAME)
     except (ImportError, ValueError):
         return False
-    sys.modules[NAME] = _Deferred(NAME, FUNCTIONS)
+    if spec is None:
+        return False
+    stand_in = _Deferred(NAME, FUNCTIONS)
+    if spec.submodule_search_locations is not None:  # a package: its submodules can still be imported
+        stand_in.__path__ = list(spec.submodule_search_locations)
+    sys.modules[NAME] = stand_in
     return True

@@ -21,8 +21,10 @@ answers = [v.is_valid(x) for x in ("http://example.org/caf\\u00e9", "ht tp://bad
 ref = jsonschema.Draft7Validator({"format": "iri-reference"}, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
 answers += [ref.is_valid(x) for x in ("relative/path", "a b")]
 from rfc3987_syntax import parse
+from rfc3987_syntax.syntax_helpers import is_valid_syntax  # a submodule, imported by name
 print(json.dumps({"built_on_import": built_on_import, "answers": answers, "lark": "lark" in sys.modules,
-                  "parse": type(parse("iri", "http://example.org/")).__name__}))
+                  "parse": type(parse("iri", "http://example.org/")).__name__,
+                  "submodule": is_valid_syntax("iri", "http://example.org/")}))
 """
 
 
@@ -38,6 +40,16 @@ def test_the_grammar_waits_for_the_first_iri_check_and_answers_as_before():
     assert eager["built_on_import"]  # the control: without the deferral it is built on import
     assert deferred["answers"] == eager["answers"] == [True, False, False, True, True, False]
     assert deferred["lark"] and deferred["parse"] == eager["parse"] == "Tree"
+    assert deferred["submodule"] is eager["submodule"] is True
+
+
+def test_a_submodule_imported_first_loads_normally():
+    code = ("import workbook, sys\n"
+            "from rfc3987_syntax.syntax_helpers import is_valid_syntax\n"
+            "import rfc3987_syntax\n"
+            "print(is_valid_syntax('iri', 'http://example.org/'), rfc3987_syntax.is_valid_syntax('iri', 'x y'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["True", "False"]
 
 
 def test_nothing_is_deferred_once_the_module_or_jsonschema_is_loaded(monkeypatch):
