@@ -950,6 +950,7 @@ def serve(host: str = "127.0.0.1", port: int = 8866, open_browser: bool = False,
     _warn_if_password_in_url(db_url)
     if builder:
         config.builder_idle_seconds()  # a wrong WORKBOOK_BUILDER_IDLE stops here, not at the first report
+        config.print_ahead_seconds()  # and so does a wrong WORKBOOK_PRINT_AHEAD (the builder would ignore it)
     url = config.db_url(db_url)
     db.check_schema(db.get_engine(url))  # a clear error now, not in every page later
     home = url_for(host, port)

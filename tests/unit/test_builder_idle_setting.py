@@ -27,3 +27,15 @@ def test_printing_ahead_waits_two_seconds_by_default_and_the_setting_is_checked(
         monkeypatch.setenv("WORKBOOK_PRINT_AHEAD", bad)
         with pytest.raises(WorkbookError, match="WORKBOOK_PRINT_AHEAD"):
             config.print_ahead_seconds()
+
+
+@pytest.mark.parametrize("name", ["WORKBOOK_BUILDER_IDLE", "WORKBOOK_PRINT_AHEAD"])
+def test_the_server_refuses_to_start_with_a_wrong_builder_setting(monkeypatch, name):
+    """Said when the server starts, not at the first report (where the builder would ignore it)."""
+    from workbook import serve
+    for var in ("WORKBOOK_TOKEN", "WORKBOOK_PASSWORD_HASH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv(name, "soon")
+    monkeypatch.setattr(serve.subprocess, "Popen", lambda *a, **k: pytest.fail("the server was started"))
+    with pytest.raises(WorkbookError, match=name):
+        serve.serve("127.0.0.1", 8866, db_url="sqlite:///:memory:")
