@@ -65,12 +65,10 @@ def run_check(args: argparse.Namespace) -> int:
 def check_translation(fw, lang: str, actions: str | None, translations: str | None, *, strict: bool) -> int:
     """Print the missing and stale strings of one language, located; 1 when any is missing (or stale,
     when ``strict``)."""
-    import yaml
-
     from ..i18n import framework_check, library_check
     from ..roadmap.library import DEFAULT_ACTIONS
-    library = yaml.load((Path(actions) if actions else DEFAULT_ACTIONS).read_text(encoding="utf-8"),
-                        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    from ..yamlfile import safe_load
+    library = safe_load((Path(actions) if actions else DEFAULT_ACTIONS).read_text(encoding="utf-8"))
     failed = False
     for check in (framework_check(fw, lang, translations=translations),
                   library_check(library, lang, translations=translations)):

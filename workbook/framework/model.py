@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ..errors import FrameworkError, NotFound, Problem
-from ..yamlfile import SafeLoader
+from ..yamlfile import SafeLoader, safe_load
 
 DATA = Path(__file__).parent.parent / "data"
 DEFAULT_FRAMEWORK = DATA / "framework.yaml"
@@ -343,7 +343,6 @@ class Framework(_Model):
 
 
 # -- loading ------------------------------------------------------------------------------
-_Loader = SafeLoader  # libyaml: ~15x faster on the shipped file
 
 def yaml_lines(text: str) -> dict[tuple, int]:
     """Map each path in the YAML document (keys and list indices) to its 1-based line."""
@@ -361,7 +360,7 @@ def yaml_lines(text: str) -> dict[tuple, int]:
                 walk(v, path + (i,))
 
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError:
         return lines
     if root is not None:
@@ -537,7 +536,7 @@ def _semantic_problems(data: dict) -> list[tuple[tuple, str]]:
 def parse_framework(text: str, source: str = "<string>") -> Framework:
     """Parse and check framework YAML text; raise :class:`FrameworkError` listing every problem."""
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
